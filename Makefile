@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` (set up, serve the shipped data) and `make test` (set up,
+# install the system packages the browser/image tests need, run every check and test).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8050
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
+
+.PHONY: setup system run test lint typecheck unit quotes screenshots
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian's Chromium, its driver, CJK fonts and poppler: installed only when something is missing.
+system:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make system: needs root to install:$$missing" >&2; exit 1; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+run: setup
+	$(VENV)/bin/uniondash validate
+	$(VENV)/bin/uniondash serve --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(VENV)/bin/pytest -m "not browser"
+
+test: system setup lint typecheck
+	$(VENV)/bin/pytest
+
+screenshots: system setup
+	$(PY) scripts/screenshots.py

@@ -1,0 +1,3 @@
+from uniondash.cli import cli
+
+cli()

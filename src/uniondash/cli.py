@@ -1,0 +1,101 @@
+"""The `uniondash` command: validate the data, serve the dashboard, export what the dashboard shows."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from uniondash.config import ENV_DATA_DIR, resolve_data_dir
+from uniondash.errors import UniondashError
+from uniondash.load import load_dataset
+from uniondash.model import Dataset
+
+
+def data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--data-dir`, shared by every command; errors become one clean line and exit 1."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help=f"Folder of the CSV data (default: ${ENV_DATA_DIR}, else the shipped data/).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UniondashError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+def open_dataset(data_dir: str | None) -> Dataset:
+    return load_dataset(resolve_data_dir(data_dir))
+
+
+@click.group()
+@click.version_option(package_name="uniondash")
+def cli() -> None:
+    """uniondash: the Zhuzhou city trade union's five-year figures (2019–2023) as data and a dashboard."""
+
+
+@cli.command()
+@data_dir_option
+def validate(data_dir: str | None) -> None:
+    """Check every data file and print what it holds, or every problem found.
+
+    Example:
+
+        uniondash validate --data-dir ~/uniondash-2024/data
+    """
+    dataset = open_dataset(data_dir)
+    click.echo(summary(dataset))
+
+
+def summary(dataset: Dataset) -> str:
+    """Counts of facts by section, programme, period and kind, as `validate` prints them."""
+    facts = dataset.facts
+    lines = [
+        f"OK: {len(facts)} figures in {facts['section_id'].nunique()} sections and "
+        f"{facts['programme_id'].nunique()} programmes, from {dataset.data_dir}",
+        f"Source: {dataset.sources['citation_zh'].iloc[0]}" + (" and others" if len(dataset.sources) > 1 else ""),
+        "",
+        "By section:",
+    ]
+    by_programme = facts.groupby("programme_id").size()
+    for section in dataset.sections.itertuples():
+        in_section = facts[facts["section_id"] == section.id]
+        lines.append(f"  {section.label_zh} / {section.label_en}: {len(in_section)}")
+        for programme in dataset.programmes[dataset.programmes["section_id"] == section.id].itertuples():
+            lines.append(f"      {programme.label_zh} ({programme.id}): {by_programme.get(programme.id, 0)}")
+    lines += ["", "By period:"]
+    periods = facts.groupby(["period_start", "period_end"]).size().reset_index(name="count")
+    for start, end, count in periods.itertuples(index=False):
+        lines.append(f"  {start}–{end}: {count}" if start != end else f"  {start}: {count}")
+    lines += ["", "By kind:"]
+    for kind, count in facts.groupby("kind").size().items():
+        lines.append(f"  {dataset.label('kinds', str(kind), 'en')} ({kind}): {count}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug/--no-debug", default=False, help="Dash debug mode (reloader, error pages).")
+@data_dir_option
+def serve(host: str, port: int, debug: bool, data_dir: str | None) -> None:
+    """Run the dashboard on one process (for many users, see the README's gunicorn setup).
+
+    Example:
+
+        uniondash serve --port 8050 --data-dir data
+    """
+    from uniondash.web.app import create_app
+
+    app = create_app(resolve_data_dir(data_dir))
+    click.echo(f"uniondash on http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=debug)

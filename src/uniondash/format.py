@@ -1,0 +1,92 @@
+"""Numbers and labels for readers: Chinese 万/亿 via Babel's CLDR patterns, the report's qualifiers kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import pandas as pd
+from babel.numbers import format_compact_decimal, format_decimal
+
+from uniondash.model import ComputedFigure, Lang
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+# How the report's qualifiers read in English; in Chinese the figure is shown exactly as written.
+QUALIFIERS_EN = {
+    "余": "over {}",
+    "多": "over {}",
+    "以上": "{} or more",
+    "超过": "over {}",
+    "逾": "over {}",
+    "接近": "nearly {}",
+    "近": "nearly {}",
+    "约": "about {}",
+}
+# Written units that carry no noun (e.g. "5.1万余" before "待岗职工"): the metric's unit is added.
+_BARE_UNITS = {"", "万", "亿"}
+# English units that take no space after the number.
+_TIGHT_UNITS_EN = {"%"}
+
+
+def compact_number(value: float, lang: Lang, fraction_digits: int = 4, short: bool = False) -> str:
+    """2.8亿, 4494.49万, 48.3万 (zh) or 280 million (en), from CLDR's compact patterns.
+
+    Up to four fraction digits are kept (trailing zeros dropped) so a figure such as 4494.49万 stays
+    exact; `short` gives 'K'/'M' in English, for axis ticks.
+    """
+    if abs(value) < 10_000:
+        return format_decimal(round(value, fraction_digits), locale=LOCALES[lang], group_separator=lang == "en")
+    style: Literal["short", "long"] = "short" if lang == "zh" or short else "long"
+    return format_compact_decimal(value, format_type=style, locale=LOCALES[lang], fraction_digits=fraction_digits)
+
+
+def with_unit(number: str, unit_zh: str, unit_en: str, lang: Lang) -> str:
+    if lang == "zh":
+        return f"{number}{unit_zh}"
+    return f"{number}{unit_en}" if unit_en in _TIGHT_UNITS_EN else f"{number} {unit_en}"
+
+
+def display_value(fact: Mapping[str, Any] | pd.Series, lang: Lang) -> str:
+    """A fact's value for a reader: '2600余万元' in Chinese exactly as the report writes it.
+
+    In English the number comes from Babel and the qualifier is kept in words ('over 26 million yuan').
+    """
+    as_written = str(fact["as_written"])
+    unit_zh, unit_en = str(fact["unit_zh"]), str(fact["unit_en"])
+    if lang == "zh":
+        bare = str(fact["unit_as_written"]) in _BARE_UNITS and unit_zh not in as_written
+        return f"{as_written}{unit_zh}" if bare and unit_zh != "%" else as_written
+    number = with_unit(compact_number(float(str(fact["value"])), "en"), "", unit_en, "en").strip()
+    template = QUALIFIERS_EN.get(str(fact["qualifier"]), "{}")
+    return template.format(number)
+
+
+def display_computed(figure: ComputedFigure, lang: Lang) -> str:
+    """A computed figure, marked as such: '合计 2.8亿元以上（计算值：…）'."""
+    number = with_unit(compact_number(figure.value, lang), figure.unit_zh, figure.unit_en, lang)
+    if lang == "zh":
+        bound = {"": "", "lower_bound": "以上", "approximate": "（约）"}[figure.qualifier]
+        return f"{number}{bound}（{figure.method_zh}）"
+    bound = {"": "{}", "lower_bound": "{} or more", "approximate": "about {}"}[figure.qualifier]
+    return f"{bound.format(number)} ({figure.method_en})"
+
+
+def period_label(start: int, end: int, lang: Lang) -> str:
+    """'2019–2023年' / '2019–2023'; one year alone as '2023年' / '2023'."""
+    span = str(start) if start == end else f"{start}–{end}"
+    return f"{span}年" if lang == "zh" else span
+
+
+def axis_ticks(max_value: float, lang: Lang, count: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to just above `max_value`, labelled 万/亿 the Chinese way (never k/M/G)."""
+    if max_value <= 0:
+        return [0.0], ["0"]
+    raw_step = max_value / count
+    magnitude = 10 ** (len(str(int(raw_step))) - 1) if raw_step >= 1 else 1
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    values = [step * i for i in range(int(max_value // step) + 2)]
+    return values, [compact_number(value, lang, short=True) for value in values]
+
+
+def join_labels(labels: Iterable[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(labels)

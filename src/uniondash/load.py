@@ -1,0 +1,185 @@
+"""Read the data directory into a validated `Dataset`: all of it or nothing, with every problem named."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from uniondash import schema
+from uniondash.errors import DataError, DataProblem
+from uniondash.model import Dataset
+
+# Files in load order: a file's foreign keys point only at files above it.
+FILES = (
+    "sources",
+    "sections",
+    "programmes",
+    "measures",
+    "metrics",
+    "levels",
+    "kinds",
+    "scopes",
+    "facts",
+    "headlines",
+)
+
+
+class _Table:
+    """A CSV file read as text, with the editor line of each record for error messages."""
+
+    def __init__(self, name: str, frame: pd.DataFrame, lines: list[int]) -> None:
+        self.name = name
+        self.file = f"{name}.csv"
+        self.frame = frame
+        self.lines = lines
+
+    def line_of(self, index: object) -> int | None:
+        if isinstance(index, int) and 0 <= index < len(self.lines):
+            return self.lines[index]
+        return None
+
+
+def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
+    name = path.stem
+    if not path.is_file():
+        problems.append(DataProblem(path.name, None, None, "file is missing"))
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.append(
+            DataProblem(path.name, line, None, "not UTF-8 text (save the file as UTF-8, with or without BOM)")
+        )
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(DataProblem(path.name, None, None, "file is empty; it needs a header row"))
+        return None
+    except csv.Error as error:
+        problems.append(DataProblem(path.name, 1, None, f"not valid CSV: {error}"))
+        return None
+    header = [column.strip() for column in header]
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    for column in duplicated:
+        problems.append(DataProblem(path.name, 1, column, "column appears more than once in the header"))
+    records: list[list[str]] = []
+    lines: list[int] = []
+    bad_rows = False
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(DataProblem(path.name, start, None, f"not valid CSV: {error}"))
+            return None
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines are allowed, e.g. at the end of a file edited by hand
+        if len(record) != len(header):
+            problems.append(
+                DataProblem(path.name, start, None, f"has {len(record)} fields, the header has {len(header)}")
+            )
+            bad_rows = True
+            continue
+        records.append([cell.strip() for cell in record])
+        lines.append(start)
+    if duplicated or bad_rows:
+        return None
+    frame = pd.DataFrame(records, columns=header, dtype="str")
+    return _Table(name, frame, lines)
+
+
+_COERCE_PROBLEMS = {"float64": "not a number", "int64": "not a whole number"}
+
+
+def _problems_from(error: pa.errors.SchemaErrors, table: _Table) -> list[DataProblem]:
+    """Turn pandera's failure cases into one line per (row, column, problem)."""
+    problems: dict[tuple[int | None, str | None, str], DataProblem] = {}
+    cases = error.failure_cases
+    coerced_columns = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "column"])
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = None if pd.isna(case.column) else str(case.column)
+        index = None if pd.isna(case.index) else int(case.index)
+        value = case.failure_case
+        if check == "column_in_dataframe":
+            problem, column = "column is missing", str(value)
+        elif check == "column_in_schema":
+            problem, column = "unexpected column (see data/README.md for the columns of this file)", str(value)
+        elif check.startswith("coerce_dtype"):
+            kind = check.split("'")[1] if "'" in check else "type"
+            problem = f"{_COERCE_PROBLEMS.get(kind, 'wrong type')}: {value!r}"
+        elif check.startswith("dtype(") or (column in coerced_columns and index is None):
+            continue  # the coercion failure above already names these rows
+        elif check == "field_uniqueness":
+            problem = f"duplicate {column} {value!r}"
+        elif case.schema_context == "DataFrameSchema" and check not in ("column_in_schema",):
+            problem, column = check, None  # a row check: its message names its columns
+            if check.startswith("part_of"):
+                column = "part_of"
+        elif index is None:
+            continue
+        else:
+            problem = f"{check}: {value!r}"
+        row = table.line_of(index)
+        problems.setdefault((row, column, problem), DataProblem(table.file, row, column, problem))
+    return list(problems.values())
+
+
+def _validate(
+    table: _Table, make_schema: Callable[[], pa.DataFrameSchema], problems: list[DataProblem]
+) -> pd.DataFrame | None:
+    try:
+        return make_schema().validate(table.frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        problems.extend(_problems_from(error, table))
+        return None
+
+
+def _ids(table: _Table | None, column: str = "id") -> list[str] | None:
+    if table is None or column not in table.frame.columns:
+        return None
+    return table.frame[column].tolist()
+
+
+def load_dataset(data_dir: str | Path) -> Dataset:
+    """Load and validate every file of `data_dir`; raise `DataError` naming every problem found."""
+    data_dir = Path(data_dir)
+    problems: list[DataProblem] = []
+    tables = {name: _read_csv(data_dir / f"{name}.csv", problems) for name in FILES}
+    ids = {name: _ids(table) for name, table in tables.items()}
+    schemas: dict[str, Callable[[], pa.DataFrameSchema]] = {
+        "sources": schema.sources_schema,
+        "sections": schema.sections_schema,
+        "programmes": lambda: schema.programmes_schema(ids["sections"]),
+        "measures": schema.measures_schema,
+        "metrics": lambda: schema.metrics_schema(ids["measures"]),
+        "levels": schema.levels_schema,
+        "kinds": schema.kinds_schema,
+        "scopes": schema.scopes_schema,
+        "facts": lambda: schema.facts_schema(ids, ids["facts"]),
+        "headlines": lambda: schema.headlines_schema(ids["facts"]),
+    }
+    frames: dict[str, pd.DataFrame] = {}
+    for name, table in tables.items():
+        if table is not None:
+            validated = _validate(table, schemas[name], problems)
+            if validated is not None:
+                frames[name] = validated
+    facts_table = tables["facts"]
+    if facts_table is not None and {"facts", "metrics", "measures"} <= frames.keys():
+        stage_two = lambda: schema.facts_consistency_schema(frames["metrics"], frames["measures"])  # noqa: E731
+        _validate(_Table("facts", frames["facts"], facts_table.lines), stage_two, problems)
+    if problems:
+        raise DataError(problems, str(data_dir))
+    return Dataset.from_frames(frames, data_dir)

@@ -1,0 +1,181 @@
+"""The loaded data (`Dataset`) and pure queries on it: filters, headlines, computed totals, trends.
+
+Nothing here reads files or knows about Dash: every function takes frames and returns values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from uniondash.errors import UniondashError
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+LOWER_BOUND_QUALIFIERS = frozenset({"余", "多", "以上", "超过", "逾"})
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Every table of the data directory, validated. `facts` carries its section, measure and unit."""
+
+    facts: pd.DataFrame
+    sections: pd.DataFrame
+    programmes: pd.DataFrame
+    metrics: pd.DataFrame
+    measures: pd.DataFrame
+    levels: pd.DataFrame
+    kinds: pd.DataFrame
+    scopes: pd.DataFrame
+    sources: pd.DataFrame
+    headlines: pd.DataFrame
+    data_dir: Path = field(default=Path("."))
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame], data_dir: Path) -> Dataset:
+        measures = frames["measures"].assign(summable=frames["measures"]["summable"] == "true")
+        programmes = frames["programmes"].sort_values(["section_id", "order"], kind="stable")
+        metrics = frames["metrics"]
+        facts = (
+            frames["facts"]
+            .merge(programmes[["id", "section_id"]].rename(columns={"id": "programme_id"}), on="programme_id")
+            .merge(
+                metrics[["id", "measure_id", "unit_zh", "unit_en"]].rename(columns={"id": "metric_id"}),
+                on="metric_id",
+            )
+        )
+        # Keep the file's row order (the report's order) as the default order everywhere.
+        order = {fact_id: position for position, fact_id in enumerate(frames["facts"]["id"])}
+        facts = facts.sort_values("id", key=lambda ids: ids.map(order)).reset_index(drop=True)
+        return cls(
+            facts=facts,
+            sections=frames["sections"].sort_values("order", kind="stable").reset_index(drop=True),
+            programmes=programmes.reset_index(drop=True),
+            metrics=metrics,
+            measures=measures,
+            levels=frames["levels"].sort_values("order", kind="stable").reset_index(drop=True),
+            kinds=frames["kinds"],
+            scopes=frames["scopes"],
+            sources=frames["sources"],
+            headlines=frames["headlines"].sort_values("order", kind="stable").reset_index(drop=True),
+            data_dir=data_dir,
+        )
+
+    def available_years(self) -> list[int]:
+        """Every year some figure's period touches, oldest first."""
+        return years_spanned(self.facts)
+
+    def label(self, table: str, item_id: str, lang: Lang) -> str:
+        """The zh or en label of one row of a dimension table (the id itself if unknown)."""
+        frame: pd.DataFrame = getattr(self, table)
+        match = frame.loc[frame["id"] == item_id, f"label_{lang}"]
+        return str(match.iloc[0]) if len(match) else item_id
+
+
+def years_spanned(facts: pd.DataFrame) -> list[int]:
+    if facts.empty:
+        return []
+    return list(range(int(facts["period_start"].min()), int(facts["period_end"].max()) + 1))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader chose. `years=None` means every year; empty tuples mean every item."""
+
+    years: frozenset[int] | None = None
+    programmes: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    lang: Lang = "zh"
+
+
+def period_within(facts: pd.DataFrame, years: frozenset[int] | None) -> pd.Series:
+    """True where the figure's whole reporting period lies within the chosen years."""
+    if years is None:
+        return pd.Series(True, index=facts.index)
+    return facts.apply(
+        lambda row: all(year in years for year in range(row["period_start"], row["period_end"] + 1)), axis=1
+    ).astype(bool)
+
+
+def filter_facts(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The facts the filters keep, in their original order."""
+    keep = period_within(facts, filters.years)
+    if filters.programmes:
+        keep &= facts["programme_id"].isin(filters.programmes)
+    if filters.sections:
+        keep &= facts["section_id"].isin(filters.sections)
+    return facts[keep]
+
+
+def headline_facts(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """The headline figures the filters keep, in headline order."""
+    chosen = filter_facts(dataset.facts, filters)
+    ordered = dataset.headlines.merge(chosen, left_on="fact_id", right_on="id")
+    return ordered.drop(columns=["fact_id"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ComputedFigure:
+    """A number uniondash computed (never one the report states), with how it was computed."""
+
+    value: float
+    unit_zh: str
+    unit_en: str
+    qualifier: Literal["", "lower_bound", "approximate"]
+    method_zh: str
+    method_en: str
+    fact_ids: tuple[str, ...]
+
+
+def computed_total(facts: pd.DataFrame, measures: pd.DataFrame) -> ComputedFigure:
+    """Sum figures of one measure, unit and period; refuse to add people to person-times or money."""
+    if facts.empty:
+        raise UniondashError("nothing to add up: the selection is empty")
+    if facts["unit_zh"].nunique() != 1 or facts["measure_id"].nunique() != 1:
+        units = "、".join(sorted(facts["unit_zh"].unique()))
+        raise UniondashError(f"cannot add figures of different units ({units})")
+    summable = measures.set_index("id")["summable"]
+    measure = facts["measure_id"].iloc[0]
+    if not bool(summable[measure]):
+        raise UniondashError(f"figures measured as {measure} cannot be added")
+    if facts[["period_start", "period_end"]].drop_duplicates().shape[0] != 1:
+        raise UniondashError("cannot add figures of different periods")
+    if (facts["kind"] != "aggregate").any() and facts["kind"].nunique() > 1:
+        raise UniondashError("cannot add individual stories to city-wide totals")
+    qualifiers = set(facts["qualifier"])
+    if qualifiers <= {""}:
+        qualifier: Literal["", "lower_bound", "approximate"] = ""
+    elif qualifiers <= LOWER_BOUND_QUALIFIERS | {""}:
+        qualifier = "lower_bound"
+    else:
+        qualifier = "approximate"
+    terms = " + ".join(facts["as_written"])
+    return ComputedFigure(
+        value=float(facts["value"].sum()),
+        unit_zh=str(facts["unit_zh"].iloc[0]),
+        unit_en=str(facts["unit_en"].iloc[0]),
+        qualifier=qualifier,
+        method_zh=f"计算值：{terms}",
+        method_en=f"computed: {terms}",
+        fact_ids=tuple(facts["id"]),
+    )
+
+
+SERIES_KEYS = ["programme_id", "metric_id", "scope_id", "level_id", "kind", "span_years"]
+
+
+def series_with_several_periods(facts: pd.DataFrame) -> pd.DataFrame:
+    """Facts whose metric (same programme, scope, level and period length) has several periods.
+
+    These are the rows a chart draws as a change over time once an analyst appends later years.
+    Only periods of equal length are compared: a five-year total is never set beside one year.
+    The result carries `span_years` (period length) for grouping.
+    """
+    with_span = facts.assign(span_years=facts["period_end"] - facts["period_start"] + 1)
+    if with_span.empty:
+        return with_span
+    periods = with_span.groupby(SERIES_KEYS, dropna=False)["period_end"].transform("nunique")
+    return with_span[periods > 1].sort_values([*SERIES_KEYS, "period_end"], kind="stable")

@@ -1,0 +1,284 @@
+"""What valid data looks like: one pandera schema per file, then the checks across rows and tables.
+
+Validation runs in two stages. Stage one checks each file's columns: types, allowed values, unique ids
+and foreign keys (built from the parent tables' ids, so a schema is made per load). Stage two runs
+only on files that passed stage one and checks what needs typed values across rows: parts not larger
+than wholes, stated ratios matching their parts, the value matching the figure as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+
+SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+QUALIFIERS = ("", "余", "多", "以上", "接近", "近", "约", "超过", "逾")
+SCALES = {"亿": 100_000_000, "万": 10_000}
+NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# Written units a base unit may appear as. "人次" is never read as "人", nor money as people.
+WRITTEN_UNITS = {"人": {"人", "名"}, "人/年": {"人", "名"}}
+EMPTY = ""
+
+
+def _text(required: bool = True, *checks: pa.Check, unique: bool = False) -> pa.Column:
+    all_checks = list(checks)
+    if required:
+        all_checks.append(pa.Check.str_length(min_value=1, error="empty; a value is required"))
+    return pa.Column(str, checks=all_checks, unique=unique)
+
+
+def _slug_id() -> pa.Column:
+    return _text(
+        True, pa.Check.str_matches(SLUG, error="not an id: use lower-case letters, digits and '-'"), unique=True
+    )
+
+
+def _key(parent_file: str, ids: Iterable[str] | None, optional: bool = False) -> pa.Column:
+    """A foreign key; `ids=None` when the parent file could not be read (its own error says why)."""
+    if ids is None:
+        return _text(not optional)
+    allowed = sorted(set(ids) | ({EMPTY} if optional else set()))
+    return _text(not optional, pa.Check.isin(allowed, error=f"unknown id, not in {parent_file}"))
+
+
+def _int(lo: int, hi: int) -> pa.Column:
+    return pa.Column(int, pa.Check.in_range(lo, hi, error=f"out of range {lo}–{hi}"), coerce=True)
+
+
+def _labels() -> dict[str, pa.Column]:
+    return {"label_zh": _text(), "label_en": _text()}
+
+
+def sources_schema() -> pa.DataFrameSchema:
+    columns = {
+        "id": _slug_id(),
+        "publication_zh": _text(),
+        "publication_en": _text(),
+        "title_zh": _text(),
+        "title_en": _text(),
+        "published": _text(True, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$", error="not a date YYYY-MM-DD")),
+        "page": _int(1, 1000),
+        "page_name_zh": _text(False),
+        "authors_zh": _text(False),
+        "authors_en": _text(False),
+        "citation_zh": _text(),
+        "citation_en": _text(),
+        "local_copy": _text(False),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="sources")
+
+
+def sections_schema() -> pa.DataFrameSchema:
+    columns = {
+        "id": _slug_id(),
+        "order": _int(0, 1000),
+        **_labels(),
+        "heading_zh": _text(),
+        "source_quote": _text(),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="sections")
+
+
+def programmes_schema(section_ids: Iterable[str] | None) -> pa.DataFrameSchema:
+    columns = {
+        "id": _slug_id(),
+        "section_id": _key("sections.csv", section_ids),
+        "order": _int(0, 1000),
+        **_labels(),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="programmes")
+
+
+def measures_schema() -> pa.DataFrameSchema:
+    columns = {
+        "id": _slug_id(),
+        **_labels(),
+        "summable": _text(True, pa.Check.isin(["true", "false"], error="not true or false")),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="measures")
+
+
+def metrics_schema(measure_ids: Iterable[str] | None) -> pa.DataFrameSchema:
+    columns = {
+        "id": _slug_id(),
+        **_labels(),
+        "unit_zh": _text(),
+        "unit_en": _text(),
+        "measure_id": _key("measures.csv", measure_ids),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="metrics")
+
+
+def levels_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({"id": _slug_id(), "order": _int(0, 1000), **_labels()}, strict=True, name="levels")
+
+
+def kinds_schema() -> pa.DataFrameSchema:
+    columns = {"id": _slug_id(), **_labels(), "description_en": _text(False)}
+    return pa.DataFrameSchema(columns, strict=True, name="kinds")
+
+
+def scopes_schema() -> pa.DataFrameSchema:
+    kinds = ["city", "federation", "person", "group", "organisation", "district"]
+    columns = {
+        "id": _slug_id(),
+        **_labels(),
+        "kind": _text(True, pa.Check.isin(kinds, error=f"not one of {', '.join(kinds)}")),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="scopes")
+
+
+def facts_schema(ids: dict[str, list[str] | None], fact_ids: Iterable[str] | None) -> pa.DataFrameSchema:
+    """Stage one for facts.csv; `ids` maps a dimension file's stem to its ids."""
+    fact_ids = None if fact_ids is None else list(fact_ids)
+    columns = {
+        "id": _slug_id(),
+        "programme_id": _key("programmes.csv", ids["programmes"]),
+        "metric_id": _key("metrics.csv", ids["metrics"]),
+        **_labels(),
+        "value": pa.Column(float, pa.Check.ge(0, error="negative; values are counts or amounts"), coerce=True),
+        "as_written": _text(),
+        "number_as_written": _text(
+            True, pa.Check.str_matches(NUMBER.pattern, error="not a plain number such as 2600 or 2.8")
+        ),
+        "unit_as_written": _text(False),
+        "qualifier": _text(
+            False,
+            pa.Check.isin(QUALIFIERS, error=f"unknown qualifier; use one of {'/'.join(QUALIFIERS[1:])} or leave empty"),
+        ),
+        "period_start": _int(1900, 2100),
+        "period_end": _int(1900, 2100),
+        "scope_id": _key("scopes.csv", ids["scopes"]),
+        "level_id": _key("levels.csv", ids["levels"], optional=True),
+        "kind": _key("kinds.csv", ids["kinds"]),
+        "part_of": _key("facts.csv", fact_ids, optional=True),
+        "numerator_id": _key("facts.csv", fact_ids, optional=True),
+        "denominator_id": _key("facts.csv", fact_ids, optional=True),
+        "source_id": _key("sources.csv", ids["sources"]),
+        "source_quote": _text(),
+        "note": _text(False),
+    }
+    return pa.DataFrameSchema(columns, strict=True, name="facts")
+
+
+def headlines_schema(fact_ids: Iterable[str] | None) -> pa.DataFrameSchema:
+    columns = {"fact_id": _key("facts.csv", fact_ids), "order": _int(0, 10_000)}
+    return pa.DataFrameSchema(columns, strict=True, unique=["fact_id"], name="headlines")
+
+
+# ---- stage two: checks across rows and tables, on typed frames -------------------------------
+
+
+def squeeze(text: str) -> str:
+    """Text without white space: the report wraps lines inside phrases."""
+    return re.sub(r"\s+", "", text)
+
+
+def scale_of(unit_as_written: str) -> tuple[int, str]:
+    """The multiplier a written unit carries (万元 → 10 000) and the unit left after it."""
+    for prefix, factor in SCALES.items():
+        if unit_as_written.startswith(prefix):
+            return factor, unit_as_written[len(prefix) :]
+    return 1, unit_as_written
+
+
+def value_from_written(number_as_written: str, unit_as_written: str) -> float:
+    factor, _ = scale_of(unit_as_written)
+    return float(number_as_written) * factor
+
+
+def _row_check(name: str, error: str, predicate: Callable[[pd.Series], bool]) -> pa.Check:
+    return pa.Check(lambda facts: facts.apply(predicate, axis=1).astype(bool), name=name, error=error)
+
+
+def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> pa.DataFrameSchema:
+    """Stage two for facts.csv: each check names the rows that break it."""
+    unit_of = metrics.set_index("id")["unit_zh"].to_dict()
+    measure_of = metrics.set_index("id")["measure_id"].to_dict()
+
+    def written_unit_fits(row: pd.Series) -> bool:
+        _, unit = scale_of(row["unit_as_written"])
+        base = unit_of[row["metric_id"]]
+        return unit in {EMPTY, base} | WRITTEN_UNITS.get(base, set())
+
+    def part_checks(facts: pd.DataFrame) -> pd.Series:
+        by_id = facts.set_index("id")
+        parts_sum = facts[facts["part_of"] != EMPTY].groupby("part_of")["value"].sum()
+
+        def ok(row: pd.Series) -> bool:
+            if row["part_of"] == EMPTY:
+                return True
+            whole = by_id.loc[row["part_of"]]
+            same = whole["metric_id"] == row["metric_id"] and (whole["period_start"], whole["period_end"]) == (
+                row["period_start"],
+                row["period_end"],
+            )
+            # A whole written "30余" may exceed 30: allow the parts to reach the written number only.
+            return bool(same and row["value"] <= whole["value"] and parts_sum[row["part_of"]] <= whole["value"])
+
+        return facts.apply(ok, axis=1).astype(bool)
+
+    def ratio_matches(facts: pd.DataFrame) -> pd.Series:
+        by_id = facts.set_index("id")
+
+        def ok(row: pd.Series) -> bool:
+            if row["numerator_id"] == EMPTY and row["denominator_id"] == EMPTY:
+                return True
+            if EMPTY in (row["numerator_id"], row["denominator_id"]):
+                return False
+            denominator = by_id.loc[row["denominator_id"], "value"]
+            if denominator == 0:
+                return False
+            decimals = len(row["number_as_written"].partition(".")[2])
+            computed = round(100 * by_id.loc[row["numerator_id"], "value"] / denominator, decimals)
+            return bool(abs(computed - row["value"]) < 10 ** (-decimals) / 2 + 1e-9)
+
+        return facts.apply(ok, axis=1).astype(bool)
+
+    checks = [
+        _row_check("period_order", "period_start is after period_end", lambda r: r["period_start"] <= r["period_end"]),
+        _row_check(
+            "as_written_in_quote",
+            "as_written does not appear in source_quote",
+            lambda r: squeeze(r["as_written"]) in squeeze(r["source_quote"]),
+        ),
+        _row_check(
+            "qualifier_in_as_written",
+            "qualifier does not appear in as_written",
+            lambda r: r["qualifier"] in r["as_written"],
+        ),
+        _row_check(
+            "as_written_parts",
+            "as_written without its qualifier is not number_as_written followed by unit_as_written",
+            lambda r: r["as_written"].replace(r["qualifier"], "", 1) == r["number_as_written"] + r["unit_as_written"],
+        ),
+        _row_check(
+            "value_matches_written",
+            "value is not number_as_written times the scale of unit_as_written (万 = 10 000, 亿 = 100 000 000)",
+            lambda r: abs(value_from_written(r["number_as_written"], r["unit_as_written"]) - r["value"]) < 1e-6,
+        ),
+        _row_check(
+            "unit_fits_metric",
+            "unit_as_written does not fit the metric's unit (people, person-times and money never mix)",
+            written_unit_fits,
+        ),
+        _row_check(
+            "rate_within_100",
+            "a rate must lie between 0 and 100",
+            lambda r: measure_of[r["metric_id"]] != "rate" or 0 <= r["value"] <= 100,
+        ),
+        pa.Check(
+            part_checks,
+            name="part_not_larger_than_whole",
+            error="part_of: a part must share its whole's metric and period, and the parts together may not exceed the whole",
+        ),
+        pa.Check(
+            ratio_matches,
+            name="ratio_matches_parts",
+            error="numerator_id/denominator_id: the stated rate does not equal numerator ÷ denominator × 100 as rounded in the report",
+        ),
+    ]
+    return pa.DataFrameSchema(checks=checks, name="facts")
