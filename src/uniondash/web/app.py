@@ -9,6 +9,7 @@ from dash import Dash, html
 from uniondash.format import display_value
 from uniondash.load import load_dataset
 from uniondash.model import Filters, headline_facts
+from uniondash.web import export_routes
 
 
 def create_app(data_dir: Path) -> Dash:
@@ -22,4 +23,6 @@ def create_app(data_dir: Path) -> Dash:
             html.P(dataset.sources["citation_zh"].iloc[0]),
         ]
     )
+    # Plain Flask routes beside the Dash pages; each module owns its routes.
+    export_routes.register(app.server, dataset)
     return app
