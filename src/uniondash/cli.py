@@ -11,7 +11,8 @@ import click
 from uniondash.config import ENV_DATA_DIR, resolve_data_dir
 from uniondash.errors import UniondashError
 from uniondash.load import load_dataset
-from uniondash.model import Dataset
+from uniondash.model import Dataset, Filters
+from uniondash.query import parse_filters
 
 
 def data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,6 +36,32 @@ def data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_dataset(data_dir: str | None) -> Dataset:
     return load_dataset(resolve_data_dir(data_dir))
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--years --programme --section --lang`: the dashboard's URL filters, for export commands."""
+    options = [
+        click.option("--years", default=None, help="Years, as in the dashboard URL: 2019-2023 or 2021,2023."),
+        click.option("--programme", "programmes", multiple=True, help="Programme id (repeatable); see `validate`."),
+        click.option("--section", "sections", multiple=True, help="Section id (repeatable); see `validate`."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def filters_from_options(
+    dataset: Dataset, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str
+) -> Filters:
+    """The same parsing as the dashboard's URL, but strict: on the command line a bad value is an error."""
+    params: dict[str, list[str]] = {"programme": list(programmes), "section": list(sections), "lang": [lang]}
+    if years:
+        params["years"] = [years]
+    filters, notices = parse_filters(params, dataset)
+    if notices:
+        raise UniondashError("; ".join(notice.en for notice in notices))
+    return filters
 
 
 @click.group()
@@ -99,3 +126,6 @@ def serve(host: str, port: int, debug: bool, data_dir: str | None) -> None:
     app = create_app(resolve_data_dir(data_dir))
     click.echo(f"uniondash on http://{host}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=debug)
+
+
+# Export commands are added below, one function each (export-xlsx, export-charts, export-pdf).
