@@ -123,10 +123,10 @@ def _problems_from(error: pa.errors.SchemaErrors, table: _Table) -> list[DataPro
             continue  # the coercion failure above already names these rows
         elif check == "field_uniqueness":
             problem = f"duplicate {column} {value!r}"
-        elif case.schema_context == "DataFrameSchema" and check not in ("column_in_schema",):
-            problem, column = check, None  # a row check: its message names its columns
-            if check.startswith("part_of"):
-                column = "part_of"
+        elif case.schema_context == "DataFrameSchema":
+            # A row check; its message starts with the column it is about ("part_of: …").
+            named, _, rest = check.partition(": ")
+            column, problem = (named, rest) if named in table.frame.columns else (None, check)
         elif index is None:
             continue
         else:
@@ -157,7 +157,8 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     data_dir = Path(data_dir)
     problems: list[DataProblem] = []
     tables = {name: _read_csv(data_dir / f"{name}.csv", problems) for name in FILES}
-    ids = {name: _ids(table) for name, table in tables.items()}
+    # Foreign keys are checked only against parents that passed: a broken parent reports itself once.
+    ids: dict[str, list[str] | None] = dict.fromkeys(FILES)
     schemas: dict[str, Callable[[], pa.DataFrameSchema]] = {
         "sources": schema.sources_schema,
         "sections": schema.sections_schema,
@@ -167,7 +168,7 @@ def load_dataset(data_dir: str | Path) -> Dataset:
         "levels": schema.levels_schema,
         "kinds": schema.kinds_schema,
         "scopes": schema.scopes_schema,
-        "facts": lambda: schema.facts_schema(ids, ids["facts"]),
+        "facts": lambda: schema.facts_schema(ids, _ids(tables["facts"])),
         "headlines": lambda: schema.headlines_schema(ids["facts"]),
     }
     frames: dict[str, pd.DataFrame] = {}
@@ -176,6 +177,7 @@ def load_dataset(data_dir: str | Path) -> Dataset:
             validated = _validate(table, schemas[name], problems)
             if validated is not None:
                 frames[name] = validated
+                ids[name] = validated["id"].tolist() if "id" in validated.columns else None
     facts_table = tables["facts"]
     if facts_table is not None and {"facts", "metrics", "measures"} <= frames.keys():
         stage_two = lambda: schema.facts_consistency_schema(frames["metrics"], frames["measures"])  # noqa: E731

@@ -239,35 +239,35 @@ def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> p
         return facts.apply(ok, axis=1).astype(bool)
 
     checks = [
-        _row_check("period_order", "period_start is after period_end", lambda r: r["period_start"] <= r["period_end"]),
+        _row_check("period_order", "period_start: is after period_end", lambda r: r["period_start"] <= r["period_end"]),
         _row_check(
             "as_written_in_quote",
-            "as_written does not appear in source_quote",
+            "as_written: does not appear in source_quote",
             lambda r: squeeze(r["as_written"]) in squeeze(r["source_quote"]),
         ),
         _row_check(
             "qualifier_in_as_written",
-            "qualifier does not appear in as_written",
+            "qualifier: does not appear in as_written",
             lambda r: r["qualifier"] in r["as_written"],
         ),
         _row_check(
             "as_written_parts",
-            "as_written without its qualifier is not number_as_written followed by unit_as_written",
+            "as_written: without its qualifier it is not number_as_written followed by unit_as_written",
             lambda r: r["as_written"].replace(r["qualifier"], "", 1) == r["number_as_written"] + r["unit_as_written"],
         ),
         _row_check(
             "value_matches_written",
-            "value is not number_as_written times the scale of unit_as_written (万 = 10 000, 亿 = 100 000 000)",
+            "value: is not number_as_written times the scale of unit_as_written (万 = 10 000, 亿 = 100 000 000)",
             lambda r: abs(value_from_written(r["number_as_written"], r["unit_as_written"]) - r["value"]) < 1e-6,
         ),
         _row_check(
             "unit_fits_metric",
-            "unit_as_written does not fit the metric's unit (people, person-times and money never mix)",
+            "unit_as_written: does not fit the metric's unit (people, person-times and money never mix)",
             written_unit_fits,
         ),
         _row_check(
             "rate_within_100",
-            "a rate must lie between 0 and 100",
+            "value: a rate must lie between 0 and 100",
             lambda r: measure_of[r["metric_id"]] != "rate" or 0 <= r["value"] <= 100,
         ),
         pa.Check(
@@ -278,7 +278,7 @@ def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> p
         pa.Check(
             ratio_matches,
             name="ratio_matches_parts",
-            error="numerator_id/denominator_id: the stated rate does not equal numerator ÷ denominator × 100 as rounded in the report",
+            error="numerator_id: the stated rate does not equal numerator ÷ denominator × 100 (denominator_id) as rounded in the report",
         ),
     ]
     return pa.DataFrameSchema(checks=checks, name="facts")

@@ -1,0 +1,62 @@
+"""Formatting: the report's figures exactly as written in Chinese, Babel's 万/亿, qualifiers in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from uniondash.format import axis_ticks, compact_number, display_computed, display_value, period_label
+from uniondash.model import computed_total
+
+
+def fact(dataset, fact_id):
+    return dataset.facts.set_index("id").loc[fact_id].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "zh", "en"),
+    [
+        ("aid-summer-goods", "2600余万元", "over 26 million yuan"),
+        ("aid-winter-funds", "2.8亿元", "280 million yuan"),
+        ("aid-winter-people", "48.3万人次", "483 thousand person-times"),
+        ("aid-medical-subsidies", "4494.49万元", "44.9449 million yuan"),
+        ("aid-spring-people-employed", "5.1万余人", "over 51 thousand people"),
+        ("workforce-talent-total", "接近70万人", "nearly 700 thousand people"),
+        ("relations-bargaining-rate", "93%以上", "93% or more"),
+        ("relations-mediation-rate", "71.6%", "71.6%"),
+        ("models-model-workers-national", "7名", "7 people"),
+    ],
+)
+def test_display_value_keeps_the_report_and_its_qualifiers(dataset, fact_id, zh, en):
+    row = fact(dataset, fact_id)
+    assert display_value(row, "zh") == zh
+    assert display_value(row, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [(280_000_000, "2.8亿", "280 million"), (44_944_900, "4494.49万", "44.9449 million"), (4399, "4399", "4,399")],
+)
+def test_compact_number_uses_cldr_patterns(value, zh, en):
+    assert compact_number(value, "zh") == zh
+    assert compact_number(value, "en") == en
+
+
+def test_axis_ticks_are_round_and_chinese(dataset):
+    values, labels = axis_ticks(280_000_000, "zh")
+    assert values[-1] >= 280_000_000 and values[0] == 0
+    assert labels[:3] == ["0", "1亿", "2亿"]
+    assert not any(unit in label for label in labels for unit in ("k", "M", "G"))
+    _, labels_10k = axis_ticks(52_000, "zh")
+    assert all(label == "0" or label.endswith("万") for label in labels_10k)
+
+
+def test_computed_figures_say_they_are_computed(dataset):
+    facts = dataset.facts
+    total = computed_total(facts[facts["metric_id"] == "model-workers"], dataset.measures)
+    assert display_computed(total, "zh") == "205人（计算值：7名 + 37名 + 161名）"
+    assert display_computed(total, "en") == "205 people (computed: 7名 + 37名 + 161名)"
+
+
+def test_period_label():
+    assert period_label(2019, 2023, "zh") == "2019–2023年"
+    assert period_label(2023, 2023, "en") == "2023"

@@ -1,0 +1,246 @@
+"""The loader: the shipped data loads typed, and every kind of broken input stops it with file/row/column."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.synthetic import read_rows
+from uniondash.errors import DataError
+from uniondash.load import FILES, load_dataset
+
+
+def rewrite(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    """Apply `edit(rows)` to a CSV's rows (list of dicts) and write it back."""
+    rows = read_rows(path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    rows = edit(rows) or rows
+    header = list(rows[0].keys()) if rows else header
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def set_cell(path: Path, row_id: str, column: str, value: str) -> None:
+    def edit(rows):  # type: ignore[no-untyped-def]
+        for row in rows:
+            if row.get("id") == row_id:
+                row[column] = value
+
+    rewrite(path, edit)
+
+
+def problems_of(data_dir: Path) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_dataset(data_dir)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def line_of(path: Path, row_id: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f"{row_id},"):
+            return number
+    raise AssertionError(row_id)
+
+
+# ---- the shipped data ------------------------------------------------------------------------
+
+
+def test_shipped_data_loads_typed(dataset):
+    facts = dataset.facts
+    assert len(facts) == len(read_rows(Path(dataset.data_dir) / "facts.csv"))
+    assert str(facts["value"].dtype) == "float64"
+    assert str(facts["period_start"].dtype) == "int64"
+    assert facts["id"].is_unique
+    # joined from the dimension files
+    assert set(facts["section_id"]) == set(dataset.sections["id"])
+    assert facts.loc[facts["id"] == "aid-winter-funds", "unit_zh"].item() == "元"
+    assert dataset.measures["summable"].dtype == bool
+
+
+def test_every_section_of_the_report_has_figures(dataset):
+    counts = dataset.facts.groupby("section_id").size()
+    assert set(counts.index) == {"intro", "ideology", "aid", "models", "workforce", "relations", "new-forms"}
+    assert (counts > 0).all()
+
+
+def test_report_consistency_holds(dataset):
+    facts = dataset.facts.set_index("id")
+    cases, mediated = facts.loc["relations-dispute-cases", "value"], facts.loc["relations-disputes-mediated", "value"]
+    assert round(100 * mediated / cases, 1) == facts.loc["relations-mediation-rate", "value"] == 71.6
+    assert facts.loc["aid-autumn-funds-federation", "part_of"] == "aid-autumn-funds"
+
+
+@pytest.mark.parametrize("with_bom", [True, False])
+def test_utf8_with_or_without_bom_loads(data_copy, with_bom):
+    for name in FILES:
+        path = data_copy / f"{name}.csv"
+        text = path.read_text(encoding="utf-8-sig")
+        path.write_bytes(("\ufeff" if with_bom else "").encode() + text.encode("utf-8"))
+    assert len(load_dataset(data_copy).facts) > 80
+
+
+# ---- each kind of bad input --------------------------------------------------------------------
+
+
+def test_missing_file(data_copy):
+    (data_copy / "metrics.csv").unlink()
+    assert "metrics.csv: file is missing" in problems_of(data_copy)
+
+
+def test_missing_column(data_copy):
+    rewrite(data_copy / "facts.csv", lambda rows: [{k: v for k, v in row.items() if k != "qualifier"} for row in rows])
+    assert "facts.csv: column 'qualifier': column is missing" in problems_of(data_copy)
+
+
+def test_unexpected_column(data_copy):
+    rewrite(data_copy / "levels.csv", lambda rows: [{**row, "colour": "red"} for row in rows])
+    assert any("levels.csv: column 'colour': unexpected column" in p for p in problems_of(data_copy))
+
+
+def test_non_number(data_copy):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-winter-funds", "value", "2.8亿")
+    line = line_of(facts, "aid-winter-funds")
+    assert f"facts.csv:{line}: column 'value': not a number: '2.8亿'" in problems_of(data_copy)
+
+
+def test_non_integer_year(data_copy):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-winter-funds", "period_start", "二〇一九")
+    line = line_of(facts, "aid-winter-funds")
+    assert any(
+        p.startswith(f"facts.csv:{line}: column 'period_start': not a whole number") for p in problems_of(data_copy)
+    )
+
+
+def test_duplicate_id(data_copy):
+    facts = data_copy / "facts.csv"
+    rewrite(facts, lambda rows: [*rows, dict(rows[1])])
+    problems = problems_of(data_copy)
+    duplicate = read_rows(facts)[1]["id"]
+    assert any(f"column 'id': duplicate id '{duplicate}'" in p for p in problems)
+
+
+def test_unknown_programme(data_copy):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-winter-funds", "programme_id", "winter-warmt")
+    line = line_of(facts, "aid-winter-funds")
+    expected = f"facts.csv:{line}: column 'programme_id': unknown id, not in programmes.csv: 'winter-warmt'"
+    assert expected in problems_of(data_copy)
+
+
+def test_unknown_section_in_programmes(data_copy):
+    set_cell(data_copy / "programmes.csv", "spring-jobs", "section_id", "nowhere")
+    assert any("programmes.csv" in p and "not in sections.csv" in p for p in problems_of(data_copy))
+
+
+def test_bad_encoding_names_the_line(data_copy):
+    facts = data_copy / "facts.csv"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_bytes(text.encode("gbk"))
+    problems = problems_of(data_copy)
+    assert len(problems) == 1
+    assert problems[0].startswith("facts.csv:2: not UTF-8 text")
+
+
+def test_wrong_number_of_fields(data_copy):
+    facts = data_copy / "facts.csv"
+    with facts.open("a", encoding="utf-8") as handle:
+        handle.write("broken-row,winter-warmth,funds-raised\n")
+    lines = facts.read_text(encoding="utf-8").count("\n")
+    assert any(p.startswith(f"facts.csv:{lines}: has 3 fields") for p in problems_of(data_copy))
+
+
+def test_empty_required_cell(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "source_quote", "")
+    assert any("column 'source_quote': empty; a value is required" in p for p in problems_of(data_copy))
+
+
+def test_negative_value(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "value", "-280000000")
+    assert any("column 'value': negative" in p for p in problems_of(data_copy))
+
+
+def test_unknown_qualifier(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-summer-goods", "qualifier", "左右")
+    assert any("column 'qualifier': unknown qualifier" in p for p in problems_of(data_copy))
+
+
+def test_rate_above_100(data_copy):
+    facts = data_copy / "facts.csv"
+    for column, value in [("value", "930"), ("as_written", "930%以上"), ("number_as_written", "930")]:
+        set_cell(facts, "relations-bargaining-rate", column, value)
+    set_cell(facts, "relations-bargaining-rate", "source_quote", "930%以上")
+    problems = problems_of(data_copy)
+    assert any("column 'value': a rate must lie between 0 and 100" in p for p in problems)
+
+
+def test_part_larger_than_whole(data_copy):
+    facts = data_copy / "facts.csv"
+    for column, value in [("value", "700"), ("as_written", "700起"), ("number_as_written", "700")]:
+        set_cell(facts, "relations-disputes-mediated", column, value)
+    set_cell(facts, "relations-disputes-mediated", "source_quote", "其中调解撤诉结案700起")
+    problems = problems_of(data_copy)
+    line = line_of(facts, "relations-disputes-mediated")
+    assert any(p.startswith(f"facts.csv:{line}: column 'part_of': a part must share") for p in problems)
+
+
+def test_stated_rate_must_match_its_parts(data_copy):
+    facts = data_copy / "facts.csv"
+    for column, value in [("value", "335"), ("as_written", "335起"), ("number_as_written", "335")]:
+        set_cell(facts, "relations-dispute-cases", column, value)
+    set_cell(facts, "relations-dispute-cases", "source_quote", "累计受理劳动争议案件335起")
+    assert any("column 'numerator_id': the stated rate does not equal numerator" in p for p in problems_of(data_copy))
+
+
+def test_value_must_match_figure_as_written(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "value", "28000000")  # 2.8亿 is 280 000 000
+    assert any("column 'value': is not number_as_written times the scale" in p for p in problems_of(data_copy))
+
+
+def test_as_written_must_stand_in_the_quote(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "source_quote", "筹集“冬送温暖”资金")
+    assert any("column 'as_written': does not appear in source_quote" in p for p in problems_of(data_copy))
+
+
+def test_person_times_never_read_as_persons(data_copy):
+    # 48.3万人次 filed under a metric counted in people (人) is refused.
+    set_cell(data_copy / "facts.csv", "aid-winter-people", "metric_id", "people-helped")
+    assert any("column 'unit_as_written': does not fit the metric's unit" in p for p in problems_of(data_copy))
+
+
+def test_period_order(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "period_start", "2024")
+    assert any("column 'period_start': is after period_end" in p for p in problems_of(data_copy))
+
+
+def test_every_problem_is_reported_not_just_the_first(data_copy):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-winter-funds", "value", "lots")
+    set_cell(facts, "aid-summer-goods", "programme_id", "nope")
+    (data_copy / "scopes.csv").unlink()
+    problems = problems_of(data_copy)
+    assert any("column 'value'" in p for p in problems)
+    assert any("column 'programme_id'" in p for p in problems)
+    assert "scopes.csv: file is missing" in problems
+
+
+def test_error_message_says_what_to_do(data_copy):
+    (data_copy / "facts.csv").unlink()
+    with pytest.raises(DataError) as caught:
+        load_dataset(data_copy)
+    message = str(caught.value)
+    assert str(data_copy) in message
+    assert "Nothing was loaded" in message and "uniondash validate" in message
+
+
+def test_a_parent_file_failing_does_not_flood_foreign_keys(data_copy):
+    (data_copy / "programmes.csv").write_text("id,section_id\n", encoding="utf-8")
+    problems = problems_of(data_copy)
+    assert not any("not in programmes.csv" in p for p in problems)
+    assert any(p.startswith("programmes.csv") for p in problems)
