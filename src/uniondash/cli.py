@@ -110,22 +110,37 @@ def summary(dataset: Dataset) -> str:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
-@click.option("--debug/--no-debug", default=False, help="Dash debug mode (reloader, error pages).")
+@click.option("--host", default=None, help="Address to listen on [default: $UNIONDASH_HOST or 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port [default: $UNIONDASH_PORT or 8050].")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes [default: $UNIONDASH_WORKERS or 2].",
+)
+@click.option("--debug", is_flag=True, help="Dash's development server with debug tools, one process.")
 @data_dir_option
-def serve(host: str, port: int, debug: bool, data_dir: str | None) -> None:
-    """Run the dashboard on one process (for many users, see the README's gunicorn setup).
+def serve(host: str | None, port: int | None, workers: int | None, debug: bool, data_dir: str | None) -> None:
+    """Run the dashboard: gunicorn with several workers, or Dash's debug server with --debug.
 
     Example:
 
-        uniondash serve --port 8050 --data-dir data
+        uniondash serve --host 0.0.0.0 --port 8050 --workers 4 --data-dir data
     """
+    from uniondash.config import Settings
     from uniondash.web.app import create_app
 
-    app = create_app(resolve_data_dir(data_dir))
-    click.echo(f"uniondash on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=debug)
+    settings = Settings.from_env()
+    host, port = host or settings.host, port or settings.port
+    data_path = resolve_data_dir(data_dir)
+    load_dataset(data_path)  # fail here, with the data's own message, before any worker starts
+    if debug:
+        create_app(data_path).run(host=host, port=port, debug=True)
+        return
+    from uniondash.web.production import run_gunicorn
+
+    click.echo(f"uniondash on http://{host}:{port}/ with {workers or settings.workers} workers (Ctrl+C to stop)")
+    run_gunicorn(data_path, host, port, workers or settings.workers)
 
 
 # Export commands are added below, one function each (export-xlsx, export-charts, export-pdf).

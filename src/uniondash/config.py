@@ -1,8 +1,11 @@
-"""Where the data lives: `--data-dir` beats the UNIONDASH_DATA_DIR variable beats the shipped `data/`."""
+"""Configuration: where the data lives (`--data-dir` > UNIONDASH_DATA_DIR > the shipped `data/`) and
+the server settings, read from UNIONDASH_* environment variables."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from uniondash.errors import UniondashError
@@ -21,3 +24,37 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
             "to a folder holding facts.csv and its dimension files."
         )
     return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server settings, from UNIONDASH_* environment variables (see README, "Serving it for real")."""
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    workers: int = 2
+    debug: bool = False
+    embed_origins: tuple[str, ...] = ("*",)
+    cache_dir: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            text = env.get(name, "").strip()
+            if not text:
+                return default
+            if not text.isdigit() or not low <= int(text) <= high:
+                raise UniondashError(f"{name}={text!r}: expected a whole number from {low} to {high}")
+            return int(text)
+
+        origins = tuple(env.get("UNIONDASH_EMBED_ORIGINS", "*").split()) or ("*",)
+        return cls(
+            host=env.get("UNIONDASH_HOST", cls.host),
+            port=number("UNIONDASH_PORT", cls.port, 1, 65535),
+            workers=number("UNIONDASH_WORKERS", cls.workers, 1, 64),
+            debug=env.get("UNIONDASH_DEBUG", "").lower() in ("1", "true", "yes"),
+            embed_origins=origins,
+            cache_dir=env.get("UNIONDASH_CACHE_DIR") or None,
+        )
