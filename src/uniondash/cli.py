@@ -144,3 +144,27 @@ def serve(host: str | None, port: int | None, workers: int | None, debug: bool, 
 
 
 # Export commands are added below, one function each (export-xlsx, export-charts, export-pdf).
+
+
+@cli.command("export-pdf")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@filter_options
+@data_dir_option
+def export_pdf(
+    out: str, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str, data_dir: str | None
+) -> None:
+    """Print the briefing (headline figures and key charts) to an A4 PDF.
+
+    At most four pages for the full data; the filters are those of the dashboard URL.
+    Needs Chromium (Debian: apt-get install chromium; or set $UNIONDASH_CHROMIUM).
+
+    Example:
+
+        uniondash export-pdf briefing.pdf --years 2019-2023 --section aid
+    """
+    from uniondash.exports.pdf import write_briefing_pdf
+
+    dataset = open_dataset(data_dir)
+    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    path = write_briefing_pdf(dataset, filters, out)
+    click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KB)")

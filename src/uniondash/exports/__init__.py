@@ -1,0 +1,1 @@
+"""Exports: what the dashboard shows, as files (Excel, chart images, PDF briefing)."""

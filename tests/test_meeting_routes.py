@@ -1,0 +1,352 @@
+"""Meeting mode: `/present` slides and `/briefing` (Flask test client), and the pure planning behind them.
+
+Tests iterate over whatever `figures.CHARTS` holds, so they keep working as charts are added.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from flask import Flask
+
+from tests.synthetic import SHIPPED
+from tests.unit.test_load import set_cell
+from uniondash.figures import CHARTS
+from uniondash.format import display_value
+from uniondash.load import load_dataset
+from uniondash.model import Dataset, Filters, filter_facts, headline_facts
+from uniondash.web import meeting_routes
+from uniondash.web.app import create_app
+from uniondash.web.meeting_routes import headline_cards, parse_interval, parse_slide, plan_slides
+
+SOURCE_ZH = "株洲日报 2023年11月30日 第3版"
+SOURCE_EN = "Zhuzhou Daily, 30 November 2023, page 3"
+
+
+@pytest.fixture(scope="module")
+def client(dataset: Dataset):  # type: ignore[no-untyped-def]
+    app = create_app(SHIPPED)
+    meeting_routes.register(app.server, dataset)
+    return app.server.test_client()
+
+
+def page(client, url: str) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def slides_of(soup: BeautifulSoup) -> list[Tag]:
+    return soup.select("section.slide")
+
+
+def text_of(node: Tag | None) -> str:
+    assert node is not None
+    return " ".join(node.get_text(" ", strip=True).split())
+
+
+def charts_with_rows(dataset: Dataset, filters: Filters) -> list[str]:
+    return [chart.id for chart in CHARTS.values() if not chart.rows(dataset, filters).empty]
+
+
+def expected_deck(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:
+    """(kind, heading) of every slide, worked out from the CSVs: sections in order, cards then charts."""
+    headlines = headline_facts(dataset, filters)
+    deck = [("title", "株洲市总工会五年工作成就")]
+    for section in dataset.sections.sort_values("order").itertuples():
+        in_section = headlines[headlines["section_id"] == section.id]
+        previous = None
+        for programme in in_section["programme_id"]:
+            if programme != previous:
+                deck.append(("card", dataset.label("programmes", programme, "zh")))
+            previous = programme
+        deck += [
+            ("chart", CHARTS[chart_id].title("zh"))
+            for chart_id in charts_with_rows(dataset, filters)
+            if CHARTS[chart_id].section_id == section.id
+        ]
+    return deck
+
+
+# ---------------------------------------------------------------------------------------------------
+# /present
+
+
+def test_slides_follow_the_report_sections_title_then_cards_then_charts(client, dataset):
+    slides = slides_of(page(client, "/present"))
+    deck = [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides]
+    assert deck == expected_deck(dataset, Filters())
+    # 12 headline cards in the shipped data (consecutive headline facts of one programme form one card).
+    assert sum(kind == "card" for kind, _ in deck) == 12
+    assert len(slides) == 1 + 12 + len(charts_with_rows(dataset, Filters()))
+    # The section label above each slide follows sections.csv `order` (models before workforce).
+    order = {row.label_zh: row.order for row in dataset.sections.itertuples()}
+    kickers = [order[text_of(slide.select_one(".kicker"))] for slide in slides[1:]]
+    assert kickers == sorted(kickers)
+
+
+def test_cards_hold_headline_values_as_written(client):
+    slides = slides_of(page(client, "/present"))
+    cards = {text_of(slide.find("h1")): slide for slide in slides if slide["data-kind"] == "card"}
+    values = {
+        heading: [
+            (text_of(cell.select_one(".value")), text_of(cell.select_one(".label")))
+            for cell in card.select(".value-cell")
+        ]
+        for heading, card in cards.items()
+    }
+    assert values["产业工人队伍"] == [("50多万名", "产业工人")]
+    assert values["冬送温暖"] == [("2.8亿元", "筹集“冬送温暖”资金"), ("48.3万人次", "帮扶救助困难职工（农民工）")]
+    assert values["夏送清凉"] == [("2600余万元", "筹集“夏送清凉”物资"), ("52万余人次", "慰问高温作业职工")]
+    assert values["劳动和技能竞赛"] == [("10000余场", "各级各类劳动和技能竞赛"), ("110万人次", "参赛职工")]
+    assert values["人才队伍"] == [("接近70万人", "全市人才总量"), ("13万人", "高技能人才")]
+    assert [value for value, _ in values["劳动模范"]] == ["7名", "37名", "161名"]
+
+
+def test_every_headline_fact_is_on_a_card_in_both_languages(client, dataset):
+    for lang in ("zh", "en"):
+        soup = page(client, f"/present?lang={lang}")
+        shown = {cell["data-fact"]: text_of(cell.select_one(".value")) for cell in soup.select(".value-cell")}
+        headlines = headline_facts(dataset, Filters(lang=lang))
+        assert shown == {row["id"]: display_value(row, lang) for _, row in headlines.iterrows()}
+    assert shown["aid-summer-goods"] == "over 26 million yuan"
+    assert shown["workforce-talent-total"] == "nearly 700 thousand people"
+
+
+def test_source_period_and_counter_on_every_slide(client):
+    periods = {"zh": ("时期：2019–2023年", "时期：2023年"), "en": ("Period: 2019–2023", "Period: 2023")}
+    for lang, source in (("zh", SOURCE_ZH), ("en", SOURCE_EN)):
+        slides = slides_of(page(client, f"/present?lang={lang}"))
+        for number, slide in enumerate(slides, start=1):
+            assert source in text_of(slide.select_one("footer .source"))
+            assert text_of(slide.select_one("footer .period")) in periods[lang]
+            assert text_of(slide.select_one("footer .counter")) == f"{number} / {len(slides)}"
+
+
+def test_talent_card_states_its_own_period(client):
+    slides = slides_of(page(client, "/present"))
+    talent = next(slide for slide in slides if text_of(slide.find("h1")) == "人才队伍")
+    # The talent figures are for 2023 alone, not the five years.
+    assert text_of(talent.select_one("footer .period")) == "时期：2023年"
+
+
+def test_filters_choose_the_slides(client, dataset):
+    aid = slides_of(page(client, "/present?section=aid"))
+    assert [text_of(slide.find("h1")) for slide in aid if slide["data-kind"] == "card"] == [
+        "冬送温暖",
+        "夏送清凉",
+        "金秋助学",
+        "医疗互助",
+    ]
+    assert {text_of(slide.select_one(".kicker")) for slide in aid[1:]} == {"职工帮扶"}
+    assert "筛选：" in text_of(aid[0]) and "板块：职工帮扶" in text_of(aid[0])
+
+    only_2023 = Filters(years=frozenset({2023}))
+    slides = slides_of(page(client, "/present?years=2023"))
+    assert [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides] == expected_deck(dataset, only_2023)
+    assert [text_of(slide.find("h1")) for slide in slides if slide["data-kind"] == "card"] == ["人才队伍"]
+
+
+def test_empty_selection_is_one_slide_saying_so(client, dataset):
+    filters = Filters(years=frozenset({2023}), programmes=("winter-warmth",))
+    assert filter_facts(dataset.facts, filters).empty
+    slides = slides_of(page(client, "/present?years=2023&programme=winter-warmth"))
+    assert len(slides) == 1 and slides[0]["data-kind"] == "empty"
+    assert text_of(slides[0].find("h1")) == "所选范围内没有数据"
+    assert "项目：冬送温暖" in text_of(slides[0]) and SOURCE_ZH in text_of(slides[0])
+    assert text_of(slides[0].select_one(".counter")) == "1 / 1"
+
+
+def deck_config(soup: BeautifulSoup) -> dict[str, object]:
+    script = soup.find("script", id="deck-config")
+    assert script is not None
+    return json.loads(script.string or "")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ("interval=abc", "自动翻页间隔“abc”无效"),
+        ("interval=3", "自动翻页间隔“3”无效"),
+        ("interval=601", "应为 5–600 秒"),
+        ("interval=-10", "自动翻页间隔“-10”无效"),
+        ("years=20x9", "年份参数“20x9”无效"),
+        ("years=1990-1995", "所选年份不在数据范围内"),
+        ("slide=99", "幻灯片“99”不存在"),
+        ("slide=abc", "幻灯片“abc”不存在"),
+        ("programme=nope", "未知项目“nope”"),
+        ("lang=fr", "语言参数无效"),
+        ("years=" + "2019," * 100, "参数 years 过长"),
+    ],
+)
+def test_bad_parameters_give_a_notice_and_the_default_deck(client, dataset, query, notice):
+    soup = page(client, f"/present?{query}")
+    assert notice in text_of(soup.select_one("#notices"))
+    assert len(slides_of(soup)) == len(expected_deck(dataset, Filters()))
+    assert deck_config(soup)["start"] == 1
+    if query.startswith("interval"):
+        assert deck_config(soup)["interval"] is None
+
+
+def test_interval_and_slide_parameters(client):
+    soup = page(client, "/present?interval=30&slide=3")
+    assert deck_config(soup) == {"start": 3, "interval": 30}
+    assert soup.select_one("#notices") is None
+    visible = [slide["id"] for slide in slides_of(soup) if not slide.has_attr("hidden")]
+    assert visible == ["slide-3"]
+    assert "自动翻页：每 30 秒" in text_of(slides_of(soup)[0])
+
+
+def test_chart_slides_carry_their_figures(client, dataset):
+    soup = page(client, "/present")
+    figures = json.loads(soup.find("script", id="deck-figures").string)  # type: ignore[union-attr]
+    on_slides = [holder["data-chart"] for holder in soup.select(".slide .chart")]
+    assert on_slides == charts_with_rows(dataset, Filters()) == list(figures)
+    for chart_id in on_slides:
+        # The slide heading names the chart, so the figure's own title is dropped; its traces stay.
+        assert "title" not in figures[chart_id]["layout"]
+        assert figures[chart_id]["data"]
+    assert soup.find("script", src="/vendor/plotly.min.js") is not None
+    assert client.get("/vendor/plotly.min.js").status_code == 200
+
+
+def test_english_deck(client):
+    soup = page(client, "/present?lang=en")
+    assert soup.html["lang"] == "en"  # type: ignore[index]
+    slides = slides_of(soup)
+    assert text_of(slides[0].find("h1")) == "Zhuzhou trade unions: five years of work"
+    assert (
+        text_of(slides[2].find("h1")) == "Winter warmth"
+        and text_of(slides[2].select_one(".kicker")) == "Help for workers"
+    )
+
+
+def test_slides_cite_the_source_of_their_own_facts(multi_year_dataset):
+    """SYNTHETIC 2024 rows cite 'synthetic-test-data': a 2024 deck says so, never the newspaper."""
+    server = Flask(__name__)
+    meeting_routes.register(server, multi_year_dataset)
+    slides = slides_of(page(server.test_client(), "/present?years=2024"))
+    expected = len(charts_with_rows(multi_year_dataset, Filters(years=frozenset({2024}))))
+    assert expected >= 1 and len(slides) == 1 + expected  # no headline is a 2024 figure
+    for slide in slides:
+        assert text_of(slide.select_one("footer .source")) == "来源：合成测试数据"
+        assert text_of(slide.select_one("footer .period")) == "时期：2024年"
+    assert "合成测试数据（非报告数据）" in text_of(slides[0])
+
+
+@pytest.fixture
+def hostile_dataset(data_copy: Path) -> Dataset:
+    set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", '<script>alert("p")</script>冬送温暖')
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", "<img src=x onerror=alert(1)>资金")
+    return load_dataset(data_copy)
+
+
+def test_data_text_and_parameters_are_escaped(hostile_dataset):
+    server = Flask(__name__)
+    meeting_routes.register(server, hostile_dataset)
+    client = server.test_client()
+    for url in ("/present?years=<script>x</script>", "/briefing?years=<script>x</script>"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html and "<script>x" not in html
+        assert "&lt;script&gt;alert(&#34;p&#34;)&lt;/script&gt;冬送温暖" in html
+        assert "&lt;img src=x onerror=alert(1)&gt;资金" in html
+        assert "&lt;script&gt;x&lt;/script&gt;" in html  # the echoed parameter in the notice
+
+
+def test_register_twice_is_harmless(dataset):
+    server = Flask(__name__)
+    meeting_routes.register(server, dataset)
+    meeting_routes.register(server, dataset)
+    assert server.test_client().get("/present").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------------
+# /briefing
+
+
+def test_briefing_states_source_filters_date_and_prints_on_a4(client, dataset):
+    soup = page(client, "/briefing")
+    style = soup.find("style").string  # type: ignore[union-attr]
+    assert "size: A4" in style and "margin: 12mm" in style and "Noto Sans CJK SC" in style
+    assert "@media print { .toolbar { display: none; } }" in style
+    meta = text_of(soup.select_one("dl.meta"))
+    assert f"来源 {SOURCE_ZH}" in meta and "时期 2019–2023年" in meta
+    assert "筛选 年份：全部年份；板块：全部；项目：全部" in meta and "生成日期" in meta
+    shown = {row["data-fact"]: text_of(row.select_one(".value")) for row in soup.select("tr[data-fact]")}
+    headlines = headline_facts(dataset, Filters())
+    assert shown == {row["id"]: display_value(row, "zh") for _, row in headlines.iterrows()}
+    assert shown["aid-winter-funds"] == "2.8亿元" and shown["workforce-competitions"] == "10000余场"
+
+
+def test_briefing_keeps_one_key_chart_per_section_drawn_static(client, dataset):
+    soup = page(client, "/briefing")
+    holders = soup.select(".chart[data-chart]")
+    sections = [CHARTS[holder["data-chart"]].section_id for holder in holders]  # type: ignore[index]
+    assert len(sections) == len(set(sections))
+    assert set(sections) == {CHARTS[chart_id].section_id for chart_id in charts_with_rows(dataset, Filters())}
+    assert "staticPlot: true" in soup.find_all("script")[-1].string  # type: ignore[union-attr, operator]
+    assert all(holder.select_one(".chart-missing") for holder in holders)  # shown only if plotly cannot draw
+
+
+def test_briefing_filters_notices_and_language(client):
+    soup = page(client, "/briefing?section=aid&lang=en&years=abc")
+    assert "Sections: Help for workers" in text_of(soup.select_one("dl.meta"))
+    assert "Years 'abc' not understood" in text_of(soup.select_one(".notices"))
+    assert [text_of(h2) for h2 in soup.select(".part h2")] == ["Help for workers"]
+    assert text_of(soup.select_one('tr[data-fact="aid-winter-funds"] .value')) == "280 million yuan"
+    empty = page(client, "/briefing?years=2023&programme=winter-warmth")
+    assert text_of(empty.select_one(".empty")) == "所选范围内没有数据"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pure planning
+
+
+def test_headline_cards_group_consecutive_facts_of_one_programme(dataset):
+    headlines = headline_facts(dataset, Filters())
+    cards = headline_cards(headlines, dataset, "zh")
+    assert [len(card.values) for card in cards] == [1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 2]
+    assert cards[1].title == "冬送温暖" and cards[1].source == SOURCE_ZH and cards[1].period == "2019–2023年"
+    # Not consecutive: winter, summer, winter is three cards.
+    ids = ["aid-winter-funds", "aid-summer-goods", "aid-winter-people"]
+    shuffled = headlines.set_index("id").loc[ids].reset_index()
+    assert [card.programme_id for card in headline_cards(shuffled, dataset, "zh")] == [
+        "winter-warmth",
+        "summer-cool",
+        "winter-warmth",
+    ]
+    assert headline_cards(headlines.iloc[0:0], dataset, "zh") == []
+
+
+def test_plan_slides_empty_and_full(dataset):
+    assert [slide.kind for slide in plan_slides(dataset, Filters(sections=("ideology",), programmes=("talent",)))] == [
+        "empty"
+    ]
+    slides = plan_slides(dataset, Filters())
+    assert slides[0].kind == "title" and slides[0].period == "2019–2023年" and slides[0].source == SOURCE_ZH
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([], None), ([""], None), (["30"], 30), (["5"], 5), (["600"], 600), (["10", "45"], 45)],
+)
+def test_parse_interval_accepts_5_to_600_seconds(values, expected):
+    assert parse_interval(values) == (expected, [])
+
+
+@pytest.mark.parametrize("raw", ["4", "601", "abc", "-5", "1e3", "30.5", "９"])
+def test_parse_interval_rejects_with_a_notice(raw):
+    interval, notices = parse_interval([raw])
+    assert interval is None and len(notices) == 1 and "5–600" in notices[0].en
+
+
+def test_parse_slide():
+    assert parse_slide([], 5) == (1, [])
+    assert parse_slide(["5"], 5) == (5, [])
+    for raw in ("0", "6", "x", "-1"):
+        start, notices = parse_slide([raw], 5)
+        assert start == 1 and "there are 5" in notices[0].en
