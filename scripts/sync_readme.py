@@ -4,7 +4,8 @@
     python scripts/sync_readme.py --check  # exit 1 if README.md is out of date (run by the tests)
 
 A block is the text between `<!-- [[[run: ARGS]]] -->` and `<!-- [[[end]]] -->`: the output of
-`uniondash ARGS`, in a fenced code block.
+`uniondash ARGS`, in a fenced code block; or between `<!-- [[[charts]]] -->` and `<!-- [[[end]]] -->`:
+the table of chart ids from `figures.CHARTS`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from uniondash.cli import cli
+from uniondash.figures import CHARTS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+CHARTS_BLOCK = re.compile(r"(<!-- \[\[\[charts\]\]\] -->\n)(?P<body>.*?)(<!-- \[\[\[end\]\]\] -->)", re.S)
 BLOCK = re.compile(r"(<!-- \[\[\[run: (?P<args>.+?)\]\]\] -->\n)(?P<body>.*?)(<!-- \[\[\[end\]\]\] -->)", re.S)
 
 
@@ -30,6 +33,10 @@ def render(text: str) -> str:
         output = output.replace(str(README.parent) + "/", "")
         return f"{match.group(1)}```text\n$ uniondash {match.group('args')}\n{output.rstrip()}\n```\n{match.group(4)}"
 
+    rows = ["| chart id | section | 标题 | title |", "|---|---|---|---|"]
+    rows += [f"| `{c.id}` | {c.section_id} | {c.title_zh} | {c.title_en} |" for c in CHARTS.values()]
+    table = "\n".join(rows) + "\n"
+    text = CHARTS_BLOCK.sub(lambda match: match.group(1) + table + match.group(3), text)
     return BLOCK.sub(run, text)
 
 

@@ -168,3 +168,90 @@ def export_pdf(
     filters = filters_from_options(dataset, years, programmes, sections, lang)
     path = write_briefing_pdf(dataset, filters, out)
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KB)")
+
+
+@cli.command("export-xlsx")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@filter_options
+@data_dir_option
+def export_xlsx(
+    out: str, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str, data_dir: str | None
+) -> None:
+    """Write the figures to an Excel workbook for analysts, with native charts.
+
+    Sheets: notes (source, filters, how to read), summary, one sheet per section, honours by level,
+    charts and their data. Numbers in base units beside the report's text; filters as in the dashboard URL.
+
+    Example:
+
+        uniondash export-xlsx figures.xlsx --years 2019-2023 --section aid --lang en
+    """
+    from uniondash.exports.xlsx import chart_count, write_workbook
+    from uniondash.model import filter_facts
+
+    dataset = open_dataset(data_dir)
+    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    path, workbook = write_workbook(dataset, filters, out)
+    figures = len(filter_facts(dataset.facts, filters))
+    click.echo(
+        f"Wrote {path} ({path.stat().st_size // 1024} KB): {figures} figures, "
+        f"{len(workbook.sheetnames)} sheets ({', '.join(workbook.sheetnames)}), {chart_count(workbook)} charts"
+    )
+
+
+@cli.command("export-charts")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["png", "svg", "html", "csv"]),
+    help="File format (repeatable) [default: png, svg, html and csv].",
+)
+@click.option("--width", type=int, default=None, help="Image width in px, 300–4000 [default: 1200].")
+@click.option("--height", type=int, default=None, help="Image height in px, 200–4000 [default: the chart's own].")
+@click.option("--scale", type=float, default=None, help="Pixels per px, 1–4: 2 for screens, 3 for print [default: 2].")
+@filter_options
+@data_dir_option
+def export_charts(
+    outdir: str,
+    formats: tuple[str, ...],
+    width: int | None,
+    height: int | None,
+    scale: float | None,
+    years: str | None,
+    programmes: tuple[str, ...],
+    sections: tuple[str, ...],
+    lang: str,
+    data_dir: str | None,
+) -> None:
+    """Write every chart as PNG, SVG, standalone HTML and CSV into OUTDIR, for the press.
+
+    Each image names its title, period, unit and source; the CSV opens in Excel with the Chinese intact.
+    PNG and SVG need Chromium (Debian: apt-get install chromium; or set $UNIONDASH_CHROMIUM).
+
+    Example:
+
+        uniondash export-charts press-kit --format png --format csv --scale 3 --years 2019-2023
+    """
+    from pathlib import Path
+
+    from uniondash.exports.chart_files import CHART_FILE_FORMATS, write_chart_files
+    from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache, image_size
+
+    dataset = open_dataset(data_dir)
+    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    chosen = tuple(dict.fromkeys(formats)) or CHART_FILE_FORMATS
+    size = image_size(width, height, scale)
+    renderer = ChartRenderer() if {"png", "svg"} & set(chosen) else None
+    images = ChartImages(dataset, renderer, MemoryCache()) if renderer else None
+    try:
+        written, skipped = write_chart_files(dataset, filters, Path(outdir), chosen, images, size)
+    finally:
+        if renderer:
+            renderer.close()
+    for path in written:
+        click.echo(f"Wrote {path} ({max(1, path.stat().st_size // 1024)} KB)")
+    if skipped:
+        click.echo(f"Skipped (no figures for these filters): {', '.join(skipped)}")
+    click.echo(f"{len(written)} file(s) in {outdir}")

@@ -1,0 +1,60 @@
+"""Links for the dashboard's share panel: the embed page, the downloads and the `<iframe>` code of a chart.
+
+Pure functions of a chart id and `Filters`; the query string is always the canonical one
+(`query.to_query_string`), so one view has one URL and one cache entry.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote, urlencode
+
+from uniondash.model import Filters
+from uniondash.query import to_query_string
+
+EXPORT_FORMATS = ("png", "svg", "html", "csv", "metadata.json", "zip")
+EMBED_HEIGHT = 480
+
+
+def _with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
+def dashboard_url(filters: Filters) -> str:
+    """The dashboard view for `filters`: '/?years=2021-2023'."""
+    return _with_query("/", to_query_string(filters))
+
+
+def embed_url(chart_id: str, filters: Filters) -> str:
+    """The chart-only page for iframes: '/embed/aid-funds?years=2021-2023&lang=en'."""
+    return _with_query(f"/embed/{quote(chart_id, safe='')}", to_query_string(filters))
+
+
+def export_url(
+    chart_id: str,
+    fmt: str,
+    filters: Filters,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    scale: float | None = None,
+) -> str:
+    """A download: fmt is one of EXPORT_FORMATS; size only matters for png/svg ('/export/chart/aid-funds.png?…')."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    size = [(name, f"{value:g}") for name, value in (("width", width), ("height", height), ("scale", scale)) if value]
+    query = "&".join(part for part in (to_query_string(filters), urlencode(size)) if part)
+    return _with_query(f"/export/chart/{quote(chart_id, safe='')}.{fmt}", query)
+
+
+def iframe_code(chart_id: str, filters: Filters, base_url: str, title: str, height: int = EMBED_HEIGHT) -> str:
+    """The HTML a newsroom pastes into its page: a full-width iframe of the embed page.
+
+    `base_url` is the dashboard's public address ('https://data.example.cn'); `title` names the frame for
+    screen readers (the chart's title in the reader's language).
+    """
+    src = base_url.rstrip("/") + embed_url(chart_id, filters)
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="{int(height)}" '
+        'style="border:0;max-width:100%" loading="lazy" referrerpolicy="strict-origin-when-cross-origin"></iframe>'
+    )
