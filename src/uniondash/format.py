@@ -90,3 +90,18 @@ def axis_ticks(max_value: float, lang: Lang, count: int = 5) -> tuple[list[float
 
 def join_labels(labels: Iterable[str], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(labels)
+
+
+def span_label(start: int, end: int, summable: bool, lang: Lang) -> str:
+    """What a period means for a figure: '2019–2023年 · 五年合计', '2003–2023年 · 累计', or the period alone.
+
+    A total over several years is named as one, so it is never read as a yearly figure; a rate or other
+    figure that cannot be added keeps the bare period.
+    """
+    period = period_label(start, end, lang)
+    years = end - start + 1
+    if not summable or years == 1:
+        return period
+    if years == 5:
+        return f"{period} · 五年合计" if lang == "zh" else f"{period} · five-year total"
+    return f"{period} · 累计" if lang == "zh" else f"{period} · cumulative total"

@@ -179,3 +179,17 @@ def series_with_several_periods(facts: pd.DataFrame) -> pd.DataFrame:
         return with_span
     periods = with_span.groupby(SERIES_KEYS, dropna=False)["period_end"].transform("nunique")
     return with_span[periods > 1].sort_values([*SERIES_KEYS, "period_end"], kind="stable")
+
+
+def citations(dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> list[str]:
+    """The citations of the sources `facts` come from, in order of first use (every source once)."""
+    by_id = dataset.sources.set_index("id")[f"citation_{lang}"]
+    source_ids = dict.fromkeys(str(source_id) for source_id in facts["source_id"])
+    return [str(by_id.get(source_id, source_id)) for source_id in source_ids]
+
+
+def period_span(facts: pd.DataFrame) -> tuple[int, int]:
+    """The first and last year the facts' periods cover (e.g. (2019, 2023)); the facts must not be empty."""
+    if facts.empty:
+        raise UniondashError("no figures, so no period")
+    return int(facts["period_start"].min()), int(facts["period_end"].max())

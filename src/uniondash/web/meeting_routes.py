@@ -8,6 +8,7 @@ The pure part (`plan_slides`, `plan_briefing`, `headline_cards`, the parameter p
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,6 +38,7 @@ TEXT = {
         "briefing_title": "株洲市总工会五年工作成就 · 简报",
         "source": "来源",
         "period": "时期",
+        "other_periods": "（个别数字另注时期）",
         "filters": "筛选",
         "generated": "生成日期",
         "years": "年份",
@@ -66,6 +68,7 @@ TEXT = {
         "briefing_title": "Zhuzhou trade unions: five years of work · briefing",
         "source": "Source",
         "period": "Period",
+        "other_periods": " (a few figures note their own period)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",
@@ -194,6 +197,20 @@ def period_of(facts: pd.DataFrame, lang: Lang) -> str:
     return period_label(int(facts["period_start"].min()), int(facts["period_end"].max()), lang)
 
 
+def deck_period(facts: pd.DataFrame, lang: Lang) -> str:
+    """The period most figures share ('2019–2023年'), noting when some have periods outside it.
+
+    A deck of the five-year report also holds the 20-year 金秋助学 total: its span (2003–2023) would
+    misstate what the deck covers, so the title names the common period and each slide its own.
+    """
+    counts = Counter(zip(facts["period_start"].astype(int), facts["period_end"].astype(int), strict=True))
+    # Ties go to the earliest period (Counter keeps first-seen order; facts are in report order).
+    start, end = counts.most_common(1)[0][0]
+    label = period_label(start, end, lang)
+    outside = (facts["period_start"] < start) | (facts["period_end"] > end)
+    return label + TEXT[lang]["other_periods"] if outside.any() else label
+
+
 def source_line(dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> str:
     """The citations of the sources the facts come from, in order of first use."""
     citations = dataset.sources.set_index("id")[f"citation_{lang}"]
@@ -276,7 +293,7 @@ def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
         "title",
         "",
         TEXT[lang]["deck_title"],
-        period_of(facts, lang),
+        deck_period(facts, lang),
         source_line(dataset, facts, lang),
         subtitle=source_title(dataset, facts, lang),
     )
@@ -398,7 +415,7 @@ def render_briefing(
         text=TEXT[lang],
         plans=plans,
         figures={view.chart_id: view.figure for plan in plans for view in plan.charts},
-        period=period_of(facts, lang) if not facts.empty else "",
+        period=deck_period(facts, lang) if not facts.empty else "",
         source=source_line(dataset, facts if not facts.empty else dataset.facts, lang),
         source_title=source_title(dataset, facts, lang),
         filters_text=describe_filters(dataset, filters),

@@ -1,0 +1,495 @@
+"""Layout pieces of the dashboard: header, filters, figure cards, chart blocks, quotes, tables.
+
+Each function takes plain values (facts, filters, strings) and returns Dash components; no callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from uniondash.figures import (
+    Chart,
+    chart_table,
+    computed_totals,
+    describe,
+    empty_reason,
+    plan_panels,
+    without_captions,
+)
+from uniondash.format import display_value, period_label, span_label
+from uniondash.model import Dataset, Filters, Lang, citations, period_span
+from uniondash.query import Notice, format_years
+from uniondash.web import urls
+from uniondash.web.i18n import t
+
+# No toolbar: bar charts need no zoom, and the chart's share area has the PNG/SVG downloads.
+GRAPH_CONFIG: Any = {"displayModeBar": False, "displaylogo": False, "responsive": True}
+CHART_FORMATS = ("png", "svg", "html", "csv")
+
+
+def attrs(values: dict[str, str]) -> dict[str, Any]:
+    """`aria-*` and `data-*` attributes, which Dash takes as keyword arguments."""
+    return dict(values)
+
+
+def aria(label: str) -> dict[str, Any]:
+    return {"aria-label": label}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Frame: header, navigation, notices, footer.
+
+
+def header(filters: Filters, path: str) -> html.Header:
+    """Site title, the language switch (a link: the language is part of the URL) and meeting links."""
+    lang = filters.lang
+    return html.Header(
+        dbc.Container(
+            [
+                dcc.Link(
+                    [html.Span(t(lang, "site_title"), className="ud-brand-title"), html.Span(t(lang, "site_period"))],
+                    href=urls.href("/", filters),
+                    className="ud-brand",
+                ),
+                html.Div(
+                    [
+                        html.A(t(lang, "slides"), href=urls.href("/present", filters), className="ud-header-link"),
+                        html.A(t(lang, "briefing"), href=urls.href("/briefing", filters), className="ud-header-link"),
+                        dcc.Link(
+                            html.Span(t(lang, "other_lang"), lang="en" if lang == "zh" else "zh"),
+                            href=urls.href(path, urls.other_lang(filters)),
+                            id="lang-switch",
+                            className="btn btn-light btn-sm ud-lang",
+                            title=t(lang, "other_lang_label"),
+                        ),
+                    ],
+                    className="ud-header-actions",
+                ),
+            ],
+            fluid="xxl",
+            className="ud-header-inner",
+        ),
+        className="ud-header",
+    )
+
+
+def navigation(dataset: Dataset, filters: Filters, active: str) -> html.Nav:
+    """Overview and one tab per section; every link keeps the filters."""
+    lang = filters.lang
+    items = [("/", t(lang, "overview"))] + [
+        (urls.section_path(str(row.id)), str(getattr(row, f"label_{lang}"))) for row in dataset.sections.itertuples()
+    ]
+    links = [
+        html.Li(
+            dcc.Link(
+                # dcc.Link takes no aria-current: the current page is named in words instead.
+                [label, html.Span(t(lang, "current_page"), className="visually-hidden")] if path == active else label,
+                href=urls.href(path, filters),
+                className="nav-link active" if path == active else "nav-link",
+            ),
+            className="nav-item",
+        )
+        for path, label in items
+    ]
+    return html.Nav(
+        dbc.Container(html.Ul(links, className="nav nav-pills ud-nav-list"), fluid="xxl"),
+        className="ud-nav",
+        **aria(t(lang, "nav_label")),
+    )
+
+
+def notices_alert(notices: Sequence[Notice], lang: Lang) -> dbc.Alert | None:
+    if not notices:
+        return None
+    return dbc.Alert(
+        [html.P(t(lang, "notices"), className="mb-1"), html.Ul([html.Li(n.text(lang)) for n in notices])],
+        color="warning",
+        id="notices",
+        className="ud-notices",
+    )
+
+
+def footer(dataset: Dataset, lang: Lang) -> html.Footer:
+    source = dataset.sources.iloc[0]
+    return html.Footer(
+        dbc.Container(
+            [
+                html.P(
+                    [
+                        f"{t(lang, 'source')}{t(lang, 'colon')}",
+                        html.Cite(str(source[f"citation_{lang}"])),
+                        f" · {source[f'title_{lang}']}",
+                    ]
+                ),
+                html.P(t(lang, "qualifiers"), className="mb-0"),
+            ],
+            fluid="xxl",
+        ),
+        className="ud-footer",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Filters.
+
+
+def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, section_id: str | None) -> html.Section:
+    """Years from/to, sections (overview only), programmes, and the reset and Excel links.
+
+    `filters` is what the URL says; `page_filters` what this page shows (a section page narrows it).
+    """
+    lang = filters.lang
+    years = [str(year) for year in dataset.available_years()]
+    chosen = sorted(filters.years) if filters.years else [int(years[0]), int(years[-1])]
+    year_options = [{"label": year, "value": year} for year in years]
+    is_set = bool(filters.years) and len(chosen) != chosen[-1] - chosen[0] + 1
+    set_note = (
+        html.Small(
+            t(lang, "years_set").format(format_years(filters.years).replace(",", "、" if lang == "zh" else ", ")),
+            className="ud-years-set",
+        )
+        if is_set
+        else None
+    )
+    year_block = html.Fieldset(
+        [
+            html.Legend(t(lang, "years"), className="ud-filter-label"),
+            html.Div(
+                [
+                    html.Label(t(lang, "from"), htmlFor="filter-year-start", className="ud-inline-label"),
+                    dbc.Select(id="filter-year-start", options=year_options, value=str(chosen[0]), size="sm"),
+                    html.Label(t(lang, "to"), htmlFor="filter-year-end", className="ud-inline-label"),
+                    dbc.Select(id="filter-year-end", options=year_options, value=str(chosen[-1]), size="sm"),
+                ],
+                className="ud-years",
+            ),
+            set_note,
+        ],
+        className="ud-filter",
+    )
+    section_block = html.Fieldset(
+        [
+            html.Legend(t(lang, "sections"), className="ud-filter-label"),
+            dbc.Checklist(
+                id="filter-section",
+                options=[
+                    {"label": str(getattr(row, f"label_{lang}")), "value": str(row.id)}
+                    for row in dataset.sections.itertuples()
+                ],
+                value=list(filters.sections),
+                inline=True,
+                className="ud-checks",
+            ),
+        ],
+        className="ud-filter",
+        hidden=section_id is not None,
+    )
+    actions = html.Div(
+        [
+            dcc.Link(t(lang, "reset"), href=_reset_href(section_id, lang), id="filter-reset", className="ud-reset"),
+            html.A(
+                t(lang, "export_excel"),
+                href=urls.summary_href(page_filters),
+                id="export-excel",
+                className="btn btn-outline-primary btn-sm",
+                download="",
+            ),
+        ],
+        className="ud-filter-actions",
+    )
+    # On a phone the controls fold away behind a button that says what is chosen; wider screens show them.
+    toggle = html.Button(
+        [html.Span(t(lang, "filters"), className="ud-toggle-label"), html.Span(filters_summary(dataset, filters))],
+        id="filters-toggle",
+        type="button",
+        className="btn btn-light d-md-none ud-filters-toggle",
+        **attrs({"aria-controls": "filters-body"}),
+    )
+    body = html.Div(
+        [year_block, section_block, programme_block(dataset, filters, section_id), actions],
+        className="card-body ud-filters",
+    )
+    return html.Section(
+        [toggle, dbc.Collapse(body, id="filters-body", is_open=False, className="d-md-block")],
+        className="card ud-filter-card",
+        **aria(t(lang, "filters")),
+    )
+
+
+def filters_summary(dataset: Dataset, filters: Filters) -> str:
+    """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
+    lang = filters.lang
+    years = format_years(filters.years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
+    years = (years + ("年" if lang == "zh" else "")) if years else t(lang, "all_years")
+    programmes = t(lang, "n_programmes").format(len(filters.programmes)) if filters.programmes else ""
+    sections = t(lang, "n_sections").format(len(filters.sections)) if filters.sections else ""
+    return " · ".join(part for part in (years, sections, programmes) if part)
+
+
+def _reset_href(section_id: str | None, lang: Lang) -> str:
+    path = urls.section_path(section_id) if section_id else "/"
+    return urls.href(path, Filters(lang=lang))
+
+
+def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) -> html.Fieldset:
+    """On a section page: a box per programme of the section; on the overview: a searchable list of all."""
+    lang = filters.lang
+    programmes = dataset.programmes
+    if section_id is not None:
+        own = programmes[programmes["section_id"] == section_id]
+        control: Any = dbc.Checklist(
+            id="filter-programme",
+            options=[{"label": str(row[f"label_{lang}"]), "value": str(row["id"])} for _, row in own.iterrows()],
+            value=[p for p in filters.programmes if p in set(own["id"])],
+            inline=True,
+            className="ud-checks",
+        )
+        legend = t(lang, "programmes_here")
+    else:
+        sections = dataset.sections.set_index("id")[f"label_{lang}"]
+        control = dcc.Dropdown(
+            id="filter-programme",
+            options=[
+                {"label": f"{row[f'label_{lang}']}（{sections[row['section_id']]}）", "value": str(row["id"])}
+                for _, row in programmes.iterrows()
+            ],
+            value=list(filters.programmes),
+            multi=True,
+            placeholder=t(lang, "all_programmes"),
+            labels=DROPDOWN_LABELS[lang],
+            className="ud-dropdown",
+        )
+        legend = t(lang, "programmes")
+    return html.Fieldset([html.Legend(legend, className="ud-filter-label"), control], className="ud-filter ud-grow")
+
+
+DROPDOWN_LABELS: dict[Lang, Any] = {
+    "zh": {
+        "select_all": "全选",
+        "deselect_all": "全不选",
+        "selected_count": "已选 {num_selected} 项",
+        "search": "搜索",
+        "clear_search": "清除搜索",
+        "clear_selection": "清除选择",
+        "no_options_found": "没有匹配的项目",
+    },
+    "en": {
+        "select_all": "Select all",
+        "deselect_all": "Deselect all",
+        "selected_count": "{num_selected} selected",
+        "search": "Search",
+        "clear_search": "Clear search",
+        "clear_selection": "Clear selection",
+        "no_options_found": "No programmes found",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Figures: values as written, with period and source quote.
+
+
+def quote_details(facts: pd.DataFrame, dataset: Dataset, lang: Lang, with_labels: bool = True) -> html.Details:
+    """An expandable block with each figure's sentence in the report and the citation."""
+    quotes = [
+        html.Blockquote(
+            [
+                html.Span(f"{row[f'label_{lang}']}{t(lang, 'colon')}", className="ud-quote-label")
+                if with_labels
+                else None,
+                html.Q(str(row["source_quote"]), lang="zh"),
+            ],
+            className="ud-quote",
+        )
+        for _, row in facts.iterrows()
+    ]
+    cited = t(lang, "sep").join(citations(dataset, facts, lang))
+    return html.Details(
+        [html.Summary(t(lang, "quote_summary")), *quotes, html.P(html.Cite(cited), className="ud-cite")],
+        className="ud-details",
+    )
+
+
+def value_block(fact: pd.Series, lang: Lang, show_period: bool) -> html.Div:
+    """One figure, large, as written; its label; its period when the card's figures differ in period."""
+    period = period_label(int(fact["period_start"]), int(fact["period_end"]), lang)
+    return html.Div(
+        [
+            html.Div(display_value(fact, lang), className="ud-value"),
+            html.Div(str(fact[f"label_{lang}"]), className="ud-value-label"),
+            html.Div(period, className="ud-value-period") if show_period else None,
+        ],
+        className="ud-value-cell",
+        **attrs({"data-fact": str(fact["id"])}),
+    )
+
+
+def figure_card(
+    title: str,
+    facts: pd.DataFrame,
+    dataset: Dataset,
+    lang: Lang,
+    *,
+    kicker: Any = None,
+    card_id: str | None = None,
+) -> dbc.Card:
+    """A card of figures as written (headline cards, figures too small to chart, stories)."""
+    mixed = len(facts[["period_start", "period_end"]].drop_duplicates()) > 1
+    return dbc.Card(
+        [
+            dbc.CardHeader([kicker, html.H3(title, className="ud-card-title")]),
+            dbc.CardBody(
+                [value_block(fact, lang, mixed) for _, fact in facts.iterrows()],
+                className="ud-values",
+            ),
+            dbc.CardFooter(
+                [
+                    html.Div(html.Span(card_period(facts, dataset, lang), className="ud-period"))
+                    if not mixed
+                    else None,
+                    quote_details(facts, dataset, lang, with_labels=len(facts) > 1),
+                ]
+            ),
+        ],
+        className="ud-figure-card h-100",
+        id=card_id or "",
+    )
+
+
+def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
+    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计'."""
+    start, end = period_span(facts)
+    summable = bool(facts["measure_id"].map(dataset.measures.set_index("id")["summable"]).all())
+    return span_label(start, end, summable, lang)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Charts.
+
+
+def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "") -> html.Section:
+    """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links."""
+    lang = filters.lang
+    facts = chart.rows(dataset, filters)
+    heading: list[Any] = [html.H3(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
+    if facts.empty:
+        return html.Section(
+            [
+                html.Div(heading, className="card-header"),
+                html.Div(
+                    dbc.Alert(empty_reason(chart, dataset, filters), color="info", className="mb-0 ud-empty"),
+                    className="card-body",
+                ),
+            ],
+            className="card ud-chart ud-chart-empty",
+            id=f"chart-{chart.id}",
+            **attrs({"data-chart": chart.id}),
+        )
+    start, end = period_span(facts)
+    figure, height = without_captions(chart.build(dataset, filters))
+    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
+    heading.append(
+        html.P(
+            [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
+            className="ud-chart-sub",
+        )
+    )
+    return html.Section(
+        [
+            html.Div(heading, className="card-header"),
+            html.Div(
+                [
+                    html.P(describe(chart, dataset, filters), className="visually-hidden"),
+                    html.Div(
+                        dcc.Graph(
+                            id=f"graph-{chart.id}",
+                            figure=figure,
+                            config=GRAPH_CONFIG,
+                            style={"height": f"{height or 400}px"},
+                            responsive=True,
+                        ),
+                        **attrs({"aria-hidden": "true"}),
+                    ),
+                    *[html.P(text, className="ud-computed") for text in computed],
+                    html.P(
+                        [
+                            f"{t(lang, 'source')}{t(lang, 'colon')}",
+                            html.Cite(t(lang, "sep").join(citations(dataset, facts, lang))),
+                        ],
+                        className="ud-source",
+                    ),
+                    html.Div(
+                        [data_table(chart, facts, dataset, lang), share_links(chart, filters, base_url)],
+                        className="ud-chart-tools",
+                    ),
+                ],
+                className="card-body",
+            ),
+        ],
+        className="card ud-chart",
+        id=f"chart-{chart.id}",
+        **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{chart.id}"}),
+    )
+
+
+def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> html.Details:
+    """The chart's data as a table: label, value as written, period and the report's sentence."""
+    table = chart_table(facts, dataset, lang)
+    columns = [("label", "col_label"), ("value", "col_value")]
+    if lang == "en":  # in Chinese the value is shown as written already
+        columns.append(("as_written", "col_as_written"))
+    columns += [("period", "col_period"), ("source_quote", "col_quote")]
+    head = html.Thead(html.Tr([html.Th(t(lang, key), scope="col") for _, key in columns]))
+    body = html.Tbody(
+        [
+            html.Tr([html.Th(row[name], scope="row") if name == "label" else html.Td(row[name]) for name, _ in columns])
+            for row in table.to_dict("records")
+        ]
+    )
+    return html.Details(
+        [
+            html.Summary(t(lang, "table")),
+            dbc.Table(
+                [html.Caption(t(lang, "table_caption").format(chart.title(lang))), head, body],
+                bordered=False,
+                striped=True,
+                size="sm",
+                responsive=True,
+                className="ud-table",
+            ),
+        ],
+        className="ud-details",
+    )
+
+
+def share_links(chart: Chart, filters: Filters, base_url: str = "") -> html.Details:
+    """Links from the URL contract: the embed page and the chart's exports, with the current filters."""
+    lang = filters.lang
+    embed = urls.embed_href(chart.id, filters)
+    iframe = (
+        f'<iframe src="{base_url.rstrip("/")}{embed}" title="{chart.title(lang)}" '
+        'width="100%" height="520" style="border:0" loading="lazy"></iframe>'
+    )
+    links = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
+        html.A(
+            extension.upper(),
+            href=urls.export_href(chart.id, extension, filters),
+            className="ud-share-link",
+            download="",
+        )
+        for extension in CHART_FORMATS
+    ]
+    return html.Details(
+        [
+            html.Summary(t(lang, "share")),
+            html.Div(links, className="ud-share-links"),
+            html.Label(t(lang, "embed_code"), htmlFor=f"embed-code-{chart.id}", className="ud-embed-label"),
+            dcc.Textarea(id=f"embed-code-{chart.id}", value=iframe, readOnly=True, className="ud-embed-code", rows=2),
+        ],
+        className="ud-details",
+    )

@@ -1,0 +1,284 @@
+"""The dashboard's pages, each a function of the dataset and the URL's filters: overview, section, not found.
+
+`render(dataset, pathname, search)` is what the page callback calls; it never raises for a bad URL:
+unknown paths get a "not found" page, bad parameters a notice and the default view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from uniondash.figures import CHARTS
+from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
+from uniondash.web import urls
+from uniondash.web.components import (
+    aria,
+    chart_block,
+    figure_card,
+    filter_bar,
+    footer,
+    header,
+    navigation,
+    notices_alert,
+)
+from uniondash.web.i18n import t
+from uniondash.web.meeting_routes import headline_cards
+
+
+def view_attribute(view: str) -> dict[str, Any]:
+    return {"data-view": view}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the page callback puts on screen, and the document's language and title."""
+
+    children: list[Any]
+    lang: Lang
+    title: str
+
+    def meta(self) -> dict[str, str]:
+        return {"lang": "zh-CN" if self.lang == "zh" else "en", "title": self.title}
+
+
+def render(dataset: Dataset, pathname: str | None, search: str | None, base_url: str = "") -> Page:
+    """The page for a URL: parse the path and the filters, then lay out that page."""
+    filters, notices = urls.read_filters(search, dataset)
+    where = urls.route(pathname, dataset)
+    lang = filters.lang
+    section_id = where.section_id if where.page == "section" else None
+    if where.page == "overview":
+        title, body = t(lang, "overview"), overview(dataset, filters)
+    elif section_id:
+        title, body = dataset.label("sections", section_id, lang), section(dataset, section_id, filters, base_url)
+    else:
+        title, body = t(lang, "not_found"), not_found(dataset, filters, where)
+    # The tab to mark current, and where the language switch leads (from an unknown page: the overview).
+    path = urls.section_path(section_id) if section_id else "/"
+    page_filters = urls.section_filters(filters, section_id, dataset) if section_id else filters
+    controls = [filter_bar(dataset, filters, page_filters, section_id)] if where.page != "not_found" else []
+    children = [
+        html.A(t(lang, "skip"), href="#main", className="visually-hidden-focusable ud-skip"),
+        header(filters, path),
+        navigation(dataset, filters, path if where.page != "not_found" else ""),
+        dbc.Container(
+            [
+                notices_alert(notices, lang),
+                *controls,
+                # data-view: the URL this page was drawn for (tests and scripts wait for it to match).
+                html.Main(body, id="main", tabIndex="-1", **view_attribute(f"{pathname or '/'}{search or ''}")),
+            ],
+            fluid="xxl",
+            className="ud-container",
+        ),
+        footer(dataset, lang),
+    ]
+    return Page(children, lang, f"{title} · {t(lang, 'site_title')}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Overview: headline cards and the sections.
+
+
+def overview(dataset: Dataset, filters: Filters) -> list[Any]:
+    lang = filters.lang
+    cards = headline_cards(headline_facts(dataset, filters), dataset, lang)
+    sections = dataset.sections.set_index("id")[f"label_{lang}"]
+    grid = [
+        dbc.Col(
+            figure_card(
+                card.title,
+                card.facts,
+                dataset,
+                lang,
+                kicker=dcc.Link(
+                    sections[card.section_id],
+                    href=urls.href(urls.section_path(card.section_id), filters),
+                    className="ud-kicker",
+                ),
+                card_id=f"headline-{card.programme_id}",
+            ),
+            xs=12,
+            md=6,
+            xl=4,
+            className="mb-3",
+        )
+        for card in cards
+    ]
+    return [
+        html.H1(t(lang, "overview_heading"), className="ud-page-title"),
+        html.P(t(lang, "overview_lead"), className="ud-lead"),
+        html.Section(
+            [
+                html.H2(t(lang, "headlines"), className="visually-hidden"),
+                dbc.Row(grid, className="ud-headlines")
+                if grid
+                else dbc.Alert(t(lang, "no_headlines"), color="info", id="no-headlines"),
+            ],
+            **aria(t(lang, "headlines")),
+        ),
+        html.Section(
+            [html.H2(t(lang, "sections_index"), className="ud-section-title"), section_index(dataset, filters)],
+        ),
+    ]
+
+
+def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
+    """A card per section (those chosen, if any): its heading, and how many figures and charts it has now."""
+    lang = filters.lang
+    columns = []
+    for row in dataset.sections.itertuples():
+        section_id = str(row.id)
+        if filters.sections and section_id not in filters.sections:
+            continue
+        shown = urls.section_filters(filters, section_id, dataset)
+        count = len(filter_facts(dataset.facts, shown))
+        charts = sum(
+            1 for chart in CHARTS.values() if chart.section_id == section_id and not chart.rows(dataset, shown).empty
+        )
+        link = urls.href(urls.section_path(section_id), filters)
+        columns.append(
+            dbc.Col(
+                dcc.Link(
+                    dbc.Card(
+                        dbc.CardBody(
+                            [
+                                html.H3(str(getattr(row, f"label_{lang}")), className="ud-card-title"),
+                                html.P(str(row.heading_zh), className="ud-section-heading", lang="zh"),
+                                html.P(
+                                    f"{t(lang, 'figures_count').format(count)} · {t(lang, 'charts_count').format(charts)}",
+                                    className="ud-section-count mb-0",
+                                ),
+                            ]
+                        ),
+                        className="ud-section-card h-100",
+                    ),
+                    href=link,
+                    className="ud-section-link",
+                ),
+                xs=12,
+                sm=6,
+                lg=4,
+                xl=3,
+                className="mb-3",
+            )
+        )
+    return dbc.Row(columns)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A section: its charts, its other city-wide figures, and (apart) its stories.
+
+
+def section(dataset: Dataset, section_id: str, filters: Filters, base_url: str = "") -> list[Any]:
+    lang = filters.lang
+    shown = urls.section_filters(filters, section_id, dataset)
+    facts = filter_facts(dataset.facts, shown)
+    charts = [chart for chart in CHARTS.values() if chart.section_id == section_id]
+    charted = {fact_id for chart in charts for fact_id in chart.rows(dataset, shown)["id"]}
+    totals = facts[(facts["kind"] == "aggregate") & ~facts["id"].isin(charted)]
+    stories = facts[facts["kind"] != "aggregate"]
+    # Beside the stories the charts stack; without stories a wide screen shows them two abreast.
+    wide = {"xs": 12} if not stories.empty else {"xs": 12, "xxl": 6}
+    main: list[Any] = [dbc.Row([dbc.Col(chart_block(chart, dataset, shown, base_url), **wide) for chart in charts])]
+    if not totals.empty:
+        main.append(
+            html.Section(
+                [
+                    html.H2(t(lang, "more_figures") if charts else t(lang, "headlines"), className="ud-section-title"),
+                    html.P(t(lang, "more_figures_note"), className="ud-note") if charts else None,
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                figure_card(
+                                    dataset.label("programmes", str(programme_id), lang),
+                                    group,
+                                    dataset,
+                                    lang,
+                                    card_id=f"figures-{programme_id}",
+                                ),
+                                xs=12,
+                                sm=6,
+                                className="mb-3",
+                            )
+                            # One card per programme, in the report's order.
+                            for programme_id, group in totals.groupby("programme_id", sort=False)
+                        ]
+                    ),
+                ],
+                id="more-figures",
+            )
+        )
+    if facts.empty:  # each chart also says why it is empty; this says it once for the page
+        main.insert(0, dbc.Alert(t(lang, "nothing_here"), color="info", id="nothing-here"))
+    heading = dataset.sections.set_index("id").loc[section_id]
+    return [
+        html.P(str(heading["heading_zh"]), className="ud-kicker", lang="zh"),
+        html.H1(str(heading[f"label_{lang}"]), className="ud-page-title"),
+        dbc.Row(
+            [
+                dbc.Col(main, xs=12, lg=8 if not stories.empty else 12, className="ud-main-col"),
+                dbc.Col(story_panel(stories, dataset, lang), xs=12, lg=4) if not stories.empty else None,
+            ]
+        ),
+    ]
+
+
+def story_panel(stories: pd.DataFrame, dataset: Dataset, lang: Lang) -> html.Aside:
+    """Figures about one person, company or event, one card each, kept apart from the city totals."""
+    scopes = dataset.scopes.set_index("id")
+    kinds = dataset.kinds.set_index("id")[f"label_{lang}"]
+
+    def subject(fact: pd.Series) -> str:
+        # A named person or body is the subject; a city-wide single event is known by its programme.
+        return str(fact["scope_id"]) if scopes.loc[fact["scope_id"], "kind"] != "city" else str(fact["programme_id"])
+
+    keys = [subject(fact) for _, fact in stories.iterrows()]
+    cards = []
+    for key in dict.fromkeys(keys):
+        group = stories[[k == key for k in keys]]
+        table = "scopes" if key in scopes.index else "programmes"
+        cards.append(
+            html.Div(
+                figure_card(
+                    dataset.label(table, key, lang),
+                    group,
+                    dataset,
+                    lang,
+                    kicker=html.Span(str(kinds[group["kind"].iloc[0]]), className="ud-kicker"),
+                    card_id=f"story-{key}",
+                ),
+                className="mb-3",
+            )
+        )
+    return html.Aside(
+        [
+            html.H2(t(lang, "stories"), className="ud-section-title"),
+            html.P(t(lang, "stories_note"), className="ud-note"),
+            *cards,
+        ],
+        className="ud-stories",
+        id="stories",
+        **aria(t(lang, "stories")),
+    )
+
+
+def not_found(dataset: Dataset, filters: Filters, where: urls.Route) -> list[Any]:
+    lang = filters.lang
+    message = t(lang, "unknown_section" if where.section_id else "not_found_text").format(
+        where.section_id or where.path
+    )
+    links = [html.Li(dcc.Link(t(lang, "overview"), href=urls.href("/", filters)))] + [
+        html.Li(dcc.Link(str(getattr(row, f"label_{lang}")), href=urls.href(urls.section_path(str(row.id)), filters)))
+        for row in dataset.sections.itertuples()
+    ]
+    return [
+        html.H1(t(lang, "not_found"), className="ud-page-title"),
+        dbc.Alert(message, color="warning", id="not-found"),
+        html.Ul(links),
+    ]

@@ -1,0 +1,135 @@
+"""The dashboard's URLs: routes, links that carry the filters, and the filter a control change makes.
+
+Filter state lives in the query string. It is read only with `query.parse_filters` and written only
+with `query.to_query_string`, so every link reproduces its view. Pure functions, no Dash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+from urllib.parse import parse_qs, quote
+
+from uniondash.model import Dataset, Filters
+from uniondash.query import Notice, parse_filters, to_query_string
+
+# A query string longer than this is not read at all (parse_filters also bounds each value).
+MAX_SEARCH = 8_000
+MAX_FIELDS = 500
+SECTION_PREFIX = "/section/"
+
+
+@dataclass(frozen=True)
+class Route:
+    page: Literal["overview", "section", "not_found"]
+    section_id: str = ""
+    path: str = "/"
+
+
+def route(pathname: str | None, dataset: Dataset) -> Route:
+    """Which page a path shows: '/' the overview, '/section/<id>' a section, anything else not found."""
+    path = (pathname or "/").rstrip("/") or "/"
+    if path == "/":
+        return Route("overview")
+    if path.startswith(SECTION_PREFIX):
+        section_id = path[len(SECTION_PREFIX) :]
+        if section_id in set(dataset.sections["id"]):
+            return Route("section", section_id, path)
+        return Route("not_found", section_id, path)
+    return Route("not_found", "", path)
+
+
+def query_params(search: str | None) -> tuple[dict[str, list[str]], list[Notice]]:
+    """The query string as parameters (repeatable), or nothing with a notice if it is absurdly long."""
+    text = (search or "").lstrip("?")
+    too_long = [Notice("网址参数过长，已忽略。", "The address's parameters are too long and were ignored.")]
+    if len(text) > MAX_SEARCH:
+        return {}, too_long
+    try:
+        return parse_qs(text, max_num_fields=MAX_FIELDS), []
+    except ValueError:  # more fields than MAX_FIELDS
+        return {}, too_long
+
+
+def read_filters(search: str | None, dataset: Dataset) -> tuple[Filters, list[Notice]]:
+    """The filters a page's query string asks for, and notices for whatever was not understood."""
+    params, notices = query_params(search)
+    filters, parse_notices = parse_filters(params, dataset)
+    return filters, [*notices, *parse_notices]
+
+
+def href(path: str, filters: Filters) -> str:
+    """`path` with the filters' canonical query string."""
+    query = to_query_string(filters)
+    return f"{path}?{query}" if query else path
+
+
+def section_path(section_id: str) -> str:
+    return SECTION_PREFIX + quote(section_id)
+
+
+def other_lang(filters: Filters) -> Filters:
+    return replace(filters, lang="en" if filters.lang == "zh" else "zh")
+
+
+def section_filters(filters: Filters, section_id: str, dataset: Dataset) -> Filters:
+    """What a section page shows: its own section, and of the chosen programmes only its own.
+
+    Programme choices are kept per section in the URL, so choosing 冬送温暖 on 职工帮扶 does not
+    empty the 树模铸匠 page; a section with none of its programmes chosen shows all of them.
+    """
+    own = set(dataset.programmes.loc[dataset.programmes["section_id"] == section_id, "id"])
+    return replace(filters, sections=(section_id,), programmes=tuple(p for p in filters.programmes if p in own))
+
+
+def embed_href(chart_id: str, filters: Filters) -> str:
+    return href(f"/embed/{quote(chart_id)}", filters)
+
+
+def export_href(chart_id: str, extension: str, filters: Filters) -> str:
+    return href(f"/export/chart/{quote(chart_id)}.{extension}", filters)
+
+
+def summary_href(filters: Filters) -> str:
+    return href("/export/summary.xlsx", filters)
+
+
+Control = Literal["years", "section", "programme"]
+
+
+def changed_search(
+    search: str | None,
+    control: Control,
+    value: str | Sequence[str] | None,
+    dataset: Dataset,
+    options: Sequence[str] = (),
+) -> str | None:
+    """The query string after a control changed, or None if the view does not change.
+
+    `options` are the values the control offers: the control's value replaces those of the URL's
+    values, the others are kept (a section page's programme boxes leave other sections' choices alone).
+    A control that merely shows what the URL says (as when a page is drawn) changes nothing, so a year
+    set such as 2021,2023, which the from/to selects cannot show exactly, survives until a year changes.
+    """
+    params, _ = query_params(search)
+    current, _ = parse_filters(params, dataset)
+    if control == "years":
+        start, end = sorted(int(year) for year in value or ()) if value else (None, None)
+        shown = (min(current.years), max(current.years)) if current.years else None
+        all_years = dataset.available_years()
+        if start is None or end is None or (shown or (all_years[0], all_years[-1])) == (start, end):
+            return None
+        params["years"] = [f"{start}-{end}"]
+    else:
+        chosen = [value] if isinstance(value, str) else list(value or ())
+        offered = set(options)
+        # "programme=a,b" means the same as "programme=a&programme=b" (see query.parse_filters).
+        asked = [part.strip() for item in params.get(control, []) for part in item.split(",")]
+        kept = [item for item in asked if item and item not in offered]
+        params[control] = kept + chosen
+    updated, _ = parse_filters(params, dataset)
+    if updated == current:
+        return None
+    query = to_query_string(updated)
+    return f"?{query}" if query else ""

@@ -1,0 +1,183 @@
+"""The dashboard in headless Chromium: pages draw with no console errors, filters change the charts and
+the URL (and back again), a URL reproduces its view, the language switches, and a phone never scrolls
+sideways. Fixtures: tests/browser/conftest.py (one server and one browser for the session)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.browser.conftest import WAIT, open_page, set_viewport, severe_errors, wait_ready
+from uniondash.figures import CHARTS
+from uniondash.model import Dataset, Filters
+
+pytestmark = pytest.mark.browser
+
+
+def query(driver: WebDriver) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(driver.current_url).query)
+
+
+def wait_for_query(driver: WebDriver, expected: dict[str, list[str]]) -> None:
+    WebDriverWait(driver, WAIT).until(lambda d: query(d) == expected, f"URL query is not {expected}")
+    wait_ready(driver, f"after the URL became {expected}")
+
+
+def count(driver: WebDriver, selector: str) -> int:
+    return len(driver.find_elements(By.CSS_SELECTOR, selector))
+
+
+def bar_keys(driver: WebDriver, chart_id: str) -> list[str]:
+    """The fact ids the chart's first bar trace draws (its categories)."""
+    keys: list[str] = driver.execute_script(
+        f"return document.querySelector('#graph-{chart_id} .js-plotly-plot').data[0].y", []
+    )
+    return keys
+
+
+def test_overview_loads_without_console_errors(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/")
+    assert count(driver, ".ud-figure-card") == 12
+    values = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#headline-winter-warmth .ud-value")]
+    assert values == ["2.8亿元", "48.3万人次"]
+    assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert driver.title == "总览 · 株洲市总工会五年工作成就"
+    # The source quote opens in place.
+    summary = driver.find_element(By.CSS_SELECTOR, "#headline-winter-warmth details summary")
+    summary.click()
+    quote = driver.find_element(By.CSS_SELECTOR, "#headline-winter-warmth details q")
+    assert quote.is_displayed() and "2.8亿元" in quote.text
+    assert severe_errors(driver) == []
+
+
+def test_every_section_page_draws_every_chart(driver, dashboard_url, dataset: Dataset):
+    for section_id in dataset.sections["id"]:
+        open_page(driver, f"{dashboard_url}/section/{section_id}")
+        expected = [chart.id for chart in CHARTS.values() if chart.section_id == section_id]
+        blocks = driver.find_elements(By.CSS_SELECTOR, ".ud-chart")
+        assert [block.get_attribute("data-chart") for block in blocks] == expected
+        assert count(driver, ".ud-chart .js-plotly-plot") == len(expected)
+        assert count(driver, ".ud-chart .js-plotly-plot .main-svg .barlayer") >= len(expected)
+        for chart_id in expected:
+            # The first panel's bars are figures of the chart (keyed by fact id).
+            assert set(bar_keys(driver, chart_id)) <= set(CHARTS[chart_id].rows(dataset, Filters())["id"])
+    assert severe_errors(driver) == []
+
+
+def test_year_and_programme_filters_update_the_charts_and_the_url(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/section/aid")
+    assert len(bar_keys(driver, "aid-funds")) == 5
+
+    Select(driver.find_element(By.ID, "filter-year-start")).select_by_value("2023")
+    wait_for_query(driver, {"years": ["2023"]})
+    # No aid figure is broken out for 2023 alone: every chart says why instead of going blank.
+    assert count(driver, ".ud-chart-empty") == 3
+    assert "2019–2023年" in driver.find_element(By.CSS_SELECTOR, "#chart-aid-funds .ud-empty").text
+
+    Select(driver.find_element(By.ID, "filter-year-start")).select_by_value("2019")
+    wait_for_query(driver, {"years": ["2019-2023"]})
+    assert count(driver, ".ud-chart-empty") == 0
+
+    driver.find_element(By.CSS_SELECTOR, "#filter-programme input[value='winter-warmth']").click()
+    wait_for_query(driver, {"years": ["2019-2023"], "programme": ["winter-warmth"]})
+    assert bar_keys(driver, "aid-funds") == ["aid-winter-funds"]
+    assert bar_keys(driver, "people-helped-times") == ["aid-winter-people"]
+    assert count(driver, "#chart-people-helped.ud-chart-empty") == 1  # 冬送温暖 counts person-times only
+
+    # The back button walks the same way back.
+    driver.back()
+    wait_for_query(driver, {"years": ["2019-2023"]})
+    assert len(bar_keys(driver, "aid-funds")) == 5
+    assert not driver.find_element(By.CSS_SELECTOR, "#filter-programme input[value='winter-warmth']").is_selected()
+    driver.back()
+    wait_for_query(driver, {"years": ["2023"]})
+    assert Select(driver.find_element(By.ID, "filter-year-start")).first_selected_option.text == "2023"
+    assert severe_errors(driver) == []
+
+
+def test_a_url_with_filters_sets_the_controls_and_survives_a_reload(driver, dashboard_url):
+    url = f"{dashboard_url}/section/aid?years=2019-2023&programme=winter-warmth&lang=en"
+    open_page(driver, url)
+    for _ in range(2):
+        assert Select(driver.find_element(By.ID, "filter-year-start")).first_selected_option.text == "2019"
+        assert Select(driver.find_element(By.ID, "filter-year-end")).first_selected_option.text == "2023"
+        assert driver.find_element(By.CSS_SELECTOR, "#filter-programme input[value='winter-warmth']").is_selected()
+        assert driver.find_element(By.CSS_SELECTOR, ".ud-nav .nav-link.active").text.startswith("Help for workers")
+        assert bar_keys(driver, "aid-funds") == ["aid-winter-funds"]
+        assert driver.current_url == url  # drawing the controls did not rewrite the URL
+        driver.refresh()
+        wait_ready(driver, "after reload")
+
+
+def test_a_year_set_survives_until_a_year_is_changed(driver, dashboard_url):
+    url = f"{dashboard_url}/section/relations?years=2021,2023"
+    open_page(driver, url)
+    assert driver.find_element(By.CSS_SELECTOR, ".ud-years-set").text == "当前所选年份：2021、2023"
+    assert driver.current_url == url
+    assert bar_keys(driver, "labour-relations-rates") == ["relations-bargaining-rate"]  # only the 2023 rate
+    Select(driver.find_element(By.ID, "filter-year-end")).select_by_value("2022")
+    wait_for_query(driver, {"years": ["2021-2022"]})
+
+
+def test_language_switch(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/section/models?years=2019-2023")
+    driver.find_element(By.ID, "lang-switch").click()
+    wait_for_query(driver, {"years": ["2019-2023"], "lang": ["en"]})
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Model workers and craftsmen"
+    assert driver.execute_script("return document.documentElement.lang") == "en"
+    assert driver.title.startswith("Model workers and craftsmen · ")
+    computed = driver.find_element(By.CSS_SELECTOR, "#chart-model-workers .ud-computed").text
+    assert computed.startswith("Total 205 people (computed")
+    driver.find_element(By.ID, "lang-switch").click()
+    wait_for_query(driver, {"years": ["2019-2023"]})
+    assert driver.find_element(By.TAG_NAME, "h1").text == "树模铸匠"
+    assert severe_errors(driver) == []
+
+
+def test_sections_on_the_overview_and_bad_parameters(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/?years=abc&programme=nope")
+    notices = driver.find_element(By.ID, "notices").text
+    assert "年份参数“abc”无效" in notices and "未知项目“nope”" in notices
+    assert count(driver, ".ud-figure-card") == 12
+    driver.find_element(By.CSS_SELECTOR, "#filter-section input[value='aid']").click()
+    wait_for_query(driver, {"section": ["aid"]})  # the bad parameters are gone once the reader chooses
+    assert count(driver, ".ud-figure-card") == 4
+    assert count(driver, "#notices") == 0
+    assert severe_errors(driver) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/section/aid", "/section/models?lang=en", "/section/relations"])
+def test_a_phone_never_scrolls_sideways(driver, dashboard_url, path):
+    set_viewport(driver, 390, 844, mobile=True)
+    open_page(driver, dashboard_url + path)
+    widths = driver.execute_script(
+        "const e = document.scrollingElement; return [e.scrollWidth, e.clientWidth, "
+        "Math.max(...Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.getBoundingClientRect().right), 0)]"
+    )
+    scroll_width, client_width, right_most_chart = widths
+    assert scroll_width <= client_width, f"{path}: page is {scroll_width}px wide in a {client_width}px viewport"
+    assert right_most_chart <= client_width
+    # The current section tab is scrolled into view in the sideways-scrolling tab list.
+    tab = driver.find_element(By.CSS_SELECTOR, ".ud-nav .nav-link.active").rect
+    assert tab["x"] >= 0 and tab["x"] + tab["width"] <= client_width
+
+
+def test_on_a_phone_the_filters_fold_away_and_stay_open_while_used(driver, dashboard_url):
+    set_viewport(driver, 390, 844, mobile=True)
+    open_page(driver, dashboard_url + "/section/aid")
+    toggle = driver.find_element(By.ID, "filters-toggle")
+    assert "全部年份" in toggle.text
+    assert not driver.find_element(By.ID, "filter-year-start").is_displayed()
+    toggle.click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "filter-year-start").is_displayed())
+    assert toggle.get_attribute("aria-expanded") == "true"
+    Select(driver.find_element(By.ID, "filter-year-start")).select_by_value("2019")
+    wait_for_query(driver, {"years": ["2019-2023"]})
+    # The page is redrawn for the new URL; the panel the reader is using stays open.
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "filter-year-start").is_displayed())
+    assert "2019–2023年" in driver.find_element(By.ID, "filters-toggle").text
+    assert severe_errors(driver) == []

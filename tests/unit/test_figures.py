@@ -1,0 +1,356 @@
+"""Charts: values, labels as written (qualifiers kept), units, periods, titles, 万/亿 ticks, sources, and the
+rules that hold by construction (one unit per axis, city totals only, computed figures marked)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from uniondash.figures import (
+    CHARTS,
+    chart_table,
+    describe,
+    empty_reason,
+    plan_panels,
+    text_position,
+    without_captions,
+    wrap_label,
+)
+from uniondash.format import span_label
+from uniondash.model import Dataset, Filters, citations, period_span
+
+SOURCE_ZH = "来源：株洲日报 2023年11月30日 第3版"
+SOURCE_EN = "Source: Zhuzhou Daily, 30 November 2023, page 3"
+# Ids other parts of the project (press kit, slides) link to: they must not change.
+STABLE_IDS = {
+    "aid-funds",
+    "people-helped",
+    "people-helped-times",
+    "honours-by-level",
+    "craftsmen",
+    "innovation-studios",
+    "competitions",
+    "education-activities",
+    "labour-relations-rates",
+    "labour-disputes",
+    "organisations",
+}
+
+
+def build(chart_id: str, dataset: Dataset, **filters: Any) -> dict[str, Any]:
+    figure: dict[str, Any] = CHARTS[chart_id].build(dataset, Filters(**filters)).to_plotly_json()
+    return figure
+
+
+def annotations(figure: dict[str, Any], name: str) -> list[str]:
+    return [a["text"] for a in figure["layout"].get("annotations", []) if a.get("name") == name]
+
+
+def bars(figure: dict[str, Any]) -> list[dict[str, Any]]:
+    return [trace for trace in figure["data"] if trace["type"] == "bar"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The registry.
+
+
+def test_registry_ids_are_stable_kebab_case_with_titles_in_both_languages(dataset):
+    assert set(CHARTS) >= STABLE_IDS
+    sections = set(dataset.sections["id"])
+    for chart_id, chart in CHARTS.items():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", chart_id)
+        assert chart.id == chart_id and chart.section_id in sections
+        assert chart.title("zh") and chart.title("en") and chart.description("zh") and chart.description("en")
+        assert not chart.rows(dataset, Filters()).empty, f"{chart_id} has no data in the shipped report"
+
+
+def test_charts_show_city_totals_only_never_stories(dataset):
+    for chart in CHARTS.values():
+        assert set(chart.rows(dataset, Filters())["kind"]) == {"aggregate"}, chart.id
+
+
+def test_persons_and_person_times_never_share_a_figure(dataset, multi_year_dataset):
+    for data in (dataset, multi_year_dataset):
+        for chart in CHARTS.values():
+            measures = set(chart.rows(data, Filters())["measure_id"])
+            assert not {"persons", "person_times"} <= measures, chart.id
+
+
+def test_every_panel_is_one_unit_and_a_sum_has_one_period_length(dataset, multi_year_dataset):
+    for data in (dataset, multi_year_dataset):
+        for chart in CHARTS.values():
+            for panel in plan_panels(chart.rows(data, Filters()), data, "zh"):
+                assert panel.facts["unit_zh"].nunique() == 1, chart.id
+                spans = panel.facts["period_end"] - panel.facts["period_start"]
+                summable = set(panel.facts["measure_id"]) & {"money", "persons", "person_times", "events"}
+                if summable:
+                    assert spans.nunique() == 1, chart.id
+
+
+# ---------------------------------------------------------------------------------------------------
+# One chart in detail: aid funds.
+
+
+def test_aid_funds_bars_hold_the_figures_as_written(dataset):
+    figure = build("aid-funds", dataset)
+    (trace,) = bars(figure)
+    assert trace["x"] == [26_000_000, 21_635_000, 2_585_000, 280_000_000, 44_944_900]
+    assert trace["text"] == ["2600余万元", "2163.5万元", "258.5万元", "2.8亿元", "4494.49万元"]
+    assert trace["orientation"] == "h"
+    assert annotations(figure, "category") == [
+        "筹集“夏送清凉”物资",
+        "筹集“金秋助学”资金",
+        "其中市总工会本级",
+        "筹集“冬送温暖”资金",
+        "发放住院补助",
+    ]
+    # The federation's share of 金秋助学 is a part of the bar above it: hatched, never a separate total.
+    assert trace["marker"]["pattern"]["shape"] == ["", "", "/", "", ""]
+
+
+def test_aid_funds_title_unit_period_source_and_ticks(dataset):
+    figure = build("aid-funds", dataset)
+    layout = figure["layout"]
+    assert layout["title"]["text"] == "<b>职工帮扶资金和物资（按项目）</b> · 2019–2023年"
+    assert annotations(figure, "heading") == ["单位：元 · 2019–2023年 · 五年合计"]
+    assert annotations(figure, "source") == [SOURCE_ZH]
+    assert layout["xaxis"]["ticktext"] == ["0", "1亿", "2亿", "3亿"]
+    assert layout["font"]["family"].startswith('"Noto Sans CJK SC"')
+
+
+def test_aid_funds_in_english_keeps_the_qualifiers_in_words(dataset):
+    figure = build("aid-funds", dataset, lang="en")
+    (trace,) = bars(figure)
+    assert trace["text"][0] == "over 26 million yuan"
+    assert trace["text"][3] == "280 million yuan"
+    assert annotations(figure, "category")[0] == "“Summer cool” goods raised (value)"
+    assert annotations(figure, "heading") == ["Unit: yuan · 2019–2023 · five-year total"]
+    assert annotations(figure, "source") == [SOURCE_EN]
+    assert figure["layout"]["title"]["text"] == "<b>Aid funds and goods by programme</b> · 2019–2023"
+
+
+def test_ticks_count_in_wan_and_yi_never_k_m_g(dataset):
+    ticks = build("people-helped-times", dataset)["layout"]["xaxis"]["ticktext"]
+    assert ticks == ["0", "20万", "40万", "60万"]
+    for chart in CHARTS.values():
+        layout = chart.build(dataset, Filters()).to_plotly_json()["layout"]
+        for name, axis in layout.items():
+            if name.startswith(("xaxis", "yaxis")) and "ticktext" in axis:
+                assert not any(re.search(r"\d[kKMG]$", text) for text in axis["ticktext"]), chart.id
+
+
+def test_hover_shows_the_value_as_written_not_plotly_numbers(dataset):
+    (trace,) = bars(build("people-helped-times", dataset))
+    assert trace["hovertemplate"] == "%{customdata[0]}<br>%{customdata[1]}<extra></extra>"
+    assert trace["customdata"][0] == ["慰问高温作业职工", "52万余人次"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rules shown on other charts.
+
+
+def test_people_helped_keeps_the_twenty_year_total_in_its_own_panel(dataset):
+    figure = build("people-helped", dataset)
+    assert annotations(figure, "heading") == ["单位：人 · 2019–2023年 · 五年合计", "单位：人 · 2003–2023年 · 累计"]
+    five_years, twenty_years = bars(figure)
+    assert five_years["text"] == ["5.1万余人", "4399人", "1.2万人"]
+    assert twenty_years["text"] == ["3.4万余名"]
+    assert five_years["yaxis"] == "y" and twenty_years["yaxis"] == "y2"
+    assert figure["layout"]["title"]["text"].endswith("2003–2023年")
+
+
+def test_person_times_are_a_chart_of_their_own(dataset):
+    (trace,) = bars(build("people-helped-times", dataset))
+    assert trace["text"] == ["52万余人次", "48.3万人次", "5.43万人次"]
+
+
+def test_a_stated_rate_is_written_on_its_numerator_bar(dataset):
+    figure = build("labour-disputes", dataset)
+    (trace,) = bars(figure)
+    assert trace["text"] == ["468起", "335起 · 调解率 71.6%", "103起"]
+    assert 71.6 not in trace["x"]  # the rate is not drawn as a bar on the cases axis
+    assert "relations-mediation-rate" in set(CHARTS["labour-disputes"].rows(dataset, Filters())["id"])
+
+
+def test_rates_of_different_periods_name_their_periods(dataset):
+    figure = build("labour-relations-rates", dataset)
+    labels = annotations(figure, "category")
+    assert labels[0].endswith("（2023年）") and labels[1].endswith("（2019–2023年）")
+    (trace,) = bars(figure)
+    assert trace["text"] == ["93%以上", "90%以上"]
+    assert figure["layout"]["xaxis"]["ticktext"][-1] == "100%"
+
+
+def test_levels_are_coloured_the_same_way_everywhere(dataset):
+    colours = {chart: bars(build(chart, dataset))[0]["marker"]["color"] for chart in ("model-workers", "craftsmen")}
+    assert colours["model-workers"] == ["#0072B2", "#E69F00", "#009E73"]
+    assert colours["craftsmen"] == ["#0072B2", "#0072B2", "#E69F00", "#E69F00", "#009E73", "#009E73"]
+
+
+def test_a_computed_total_is_labelled_as_computed(dataset):
+    assert annotations(build("model-workers", dataset), "computed") == ["合计 205人（计算值：7名 + 37名 + 161名）"]
+    assert annotations(build("innovation-studios", dataset, lang="en"), "computed") == [
+        "Total 39 studios (computed: 2个 + 7个 + 30个)"
+    ]
+    assert annotations(build("aid-funds", dataset), "computed") == []  # not a chart that adds up
+
+
+def test_honours_draw_people_and_teams_apart(dataset):
+    figure = build("honours-by-level", dataset)
+    assert annotations(figure, "heading") == ["单位：个 · 2019–2023年 · 五年合计", "单位：人 · 2019–2023年 · 五年合计"]
+    teams, people = bars(figure)
+    assert teams["text"] == ["2个", "9个", "5个", "21个", "107个"]
+    assert people["text"] == ["12人", "21人", "667人"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Filters: empty selections say why; several years show the change.
+
+
+def test_a_year_the_report_never_breaks_out_leaves_a_message_not_a_blank(dataset):
+    filters = Filters(years=frozenset({2021}))
+    assert CHARTS["aid-funds"].rows(dataset, filters).empty
+    figure = build("aid-funds", dataset, years=frozenset({2021}))
+    assert bars(figure) == []
+    (message,) = annotations(figure, "empty")
+    text = message.replace("<br>", "")
+    assert "2019–2023年" in text and "2021年" in text
+    assert figure["layout"]["title"]["text"] == "<b>职工帮扶资金和物资（按项目）</b>"
+
+
+def test_empty_reasons_name_the_cause_in_the_readers_language(dataset):
+    chart = CHARTS["aid-funds"]
+    years = empty_reason(chart, dataset, Filters(years=frozenset({2021, 2022}), lang="en"))
+    assert "cover 2019–2023" in years and "(2021–2022)" in years
+    programmes = empty_reason(chart, dataset, Filters(programmes=("model-workers",)))
+    assert programmes.startswith("所选项目或板块不包含本图的数字")
+
+
+def test_the_2023_view_keeps_only_figures_of_2023(dataset):
+    figure = build("labour-relations-rates", dataset, years=frozenset({2023}))
+    (trace,) = bars(figure)
+    assert trace["text"] == ["93%以上"]
+    assert figure["layout"]["title"]["text"].endswith("· 2023年")
+
+
+def test_a_programme_filter_keeps_its_bars(dataset):
+    (trace,) = bars(build("aid-funds", dataset, programmes=("winter-warmth",)))
+    assert trace["text"] == ["2.8亿元"]
+
+
+def test_several_years_of_one_metric_are_drawn_as_a_change(multi_year_dataset):
+    figure = build("aid-funds", multi_year_dataset, years=frozenset({2024, 2025}))
+    (trace,) = bars(figure)
+    assert trace["x"] == ["2024年", "2025年"]
+    assert trace["y"] == [61_000_000, 65_000_000]
+    assert trace["text"] == ["0.61亿元", "0.65亿元"]
+    assert annotations(figure, "heading") == ["筹集“冬送温暖”资金·逐年变化 · 2024–2025年 · 单位：元"]
+    assert annotations(figure, "source") == ["来源：合成测试数据"]
+
+
+def test_a_five_year_total_is_never_set_beside_single_years(multi_year_dataset):
+    figure = build("aid-funds", multi_year_dataset)
+    totals, change = bars(figure)
+    assert 280_000_000 in totals["x"] and 61_000_000 not in totals["x"]
+    assert change["x"] == ["2024年", "2025年"] and change["yaxis"] == "y2"
+    assert annotations(figure, "heading")[0] == "单位：元 · 2019–2023年 · 五年合计"
+    assert annotations(figure, "source") == ["来源：株洲日报 2023年11月30日 第3版；合成测试数据"]
+
+
+def test_person_times_change_stays_apart_from_persons(multi_year_dataset):
+    helped = build("people-helped", multi_year_dataset, years=frozenset({2024, 2025}))
+    times = build("people-helped-times", multi_year_dataset, years=frozenset({2024, 2025}))
+    assert bars(helped)[0]["text"] == ["930人", "987人"]
+    assert bars(times)[0]["text"] == ["10.2万人次", "11.4万人次"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text alternatives, tables, and the page variant of a figure.
+
+
+def test_text_alternative_lists_every_value_and_the_source(dataset):
+    text = describe(CHARTS["labour-disputes"], dataset, Filters())
+    assert text == (
+        "劳动争议调处与法律援助案件，2019–2023年。受理劳动争议案件：468起；其中调解撤诉结案：335起；"
+        "调解率：71.6%；为职工提供法律援助：103起。来源：株洲日报 2023年11月30日 第3版。"
+    )
+    english = describe(CHARTS["aid-funds"], dataset, Filters(lang="en"))
+    assert "“Summer cool” goods raised (value): over 26 million yuan" in english
+    empty = describe(CHARTS["aid-funds"], dataset, Filters(years=frozenset({2021})))
+    assert empty.startswith("职工帮扶资金和物资（按项目）: 本图数字的统计时期为2019–2023年")
+
+
+def test_data_table_has_label_value_period_and_quote(dataset):
+    facts = CHARTS["aid-funds"].rows(dataset, Filters())
+    table = chart_table(facts, dataset, "en")
+    assert list(table.columns) == ["fact_id", "label", "value", "as_written", "period", "source_quote", "source"]
+    first = table.iloc[0]
+    assert first["value"] == "over 26 million yuan" and first["as_written"] == "2600余万元"
+    assert first["period"] == "2019–2023" and "2600余万元" in first["source_quote"]
+    assert first["source"] == "Zhuzhou Daily, 30 November 2023, page 3"
+
+
+def test_the_page_variant_drops_captions_shown_as_html(dataset):
+    built = CHARTS["model-workers"].build(dataset, Filters())
+    spec, height = without_captions(built)
+    names = {a.get("name") for a in spec["layout"]["annotations"]}
+    assert names == {"heading", "category"}
+    assert "title" not in spec["layout"] and "height" not in spec["layout"]
+    assert height is not None and 0 < height < int(built.layout.height)
+    assert spec["data"][0]["text"] == ["7名", "37名", "161名"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers.
+
+
+def test_wrap_label_cuts_chinese_by_characters_and_keeps_closing_punctuation():
+    assert wrap_label("百人以上已建工会企业工资集体协商建制率（2023年）", "zh", width=18) == [
+        "百人以上已建工会企业工资集体协商建制",
+        "率（2023年）",
+    ]
+    assert wrap_label("筹集“冬送温暖”资金", "zh", width=7) == ["筹集“冬送温暖”", "资金"]  # not "”资金"
+    assert wrap_label("Jobless workers and graduates helped into work", "en", width=20) == [
+        "Jobless workers and",
+        "graduates helped",
+        "into work",
+    ]
+
+
+def test_value_labels_go_inside_long_bars_and_outside_short_ones():
+    assert text_position(0.9, "2.8亿元") == "inside"
+    assert text_position(0.1, "2600余万元") == "outside"
+    assert text_position(0.55, "335起 · 调解率 71.6%") == "inside"
+
+
+def test_span_label_names_five_year_totals(dataset):
+    assert span_label(2019, 2023, True, "zh") == "2019–2023年 · 五年合计"
+    assert span_label(2019, 2023, True, "en") == "2019–2023 · five-year total"
+    assert span_label(2003, 2023, True, "zh") == "2003–2023年 · 累计"
+    assert span_label(2019, 2023, False, "zh") == "2019–2023年"
+    assert span_label(2023, 2023, True, "en") == "2023"
+
+
+def test_citations_and_period_span(dataset, multi_year_dataset):
+    assert citations(dataset, dataset.facts, "zh") == ["株洲日报 2023年11月30日 第3版"]
+    assert citations(multi_year_dataset, multi_year_dataset.facts, "en") == [
+        "Zhuzhou Daily, 30 November 2023, page 3",
+        "Synthetic test data",
+    ]
+    assert period_span(dataset.facts) == (2003, 2023)
+    with pytest.raises(Exception, match="no figures"):
+        period_span(pd.DataFrame(columns=["period_start", "period_end"]))
+
+
+def test_markup_in_the_data_is_drawn_as_text(dataset):
+    """plotly reads <b>, <a href> and entities in strings: a label from the CSV is escaped."""
+    facts = dataset.facts.copy()
+    facts.loc[facts["id"] == "aid-winter-funds", "label_zh"] = '<a href="javascript:alert(1)">冬送</a>'
+    figure = CHARTS["aid-funds"].build(replace(dataset, facts=facts), Filters()).to_plotly_json()
+    labels = [label.replace("<br>", "") for label in annotations(figure, "category")]
+    assert '&lt;a href="javascript:alert(1)"&gt;冬送&lt;/a&gt;' in labels
+    assert not any("<a" in label for label in labels)

@@ -1,0 +1,112 @@
+"""The Dash app through Flask's test client: pages and assets served, other route modules registered, and
+the callbacks answering the requests the browser sends (a bad URL gives a notice, never a 500)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.synthetic import SHIPPED
+from uniondash.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client() -> FlaskClient:
+    return create_app(SHIPPED).server.test_client()
+
+
+def dependencies(client: FlaskClient) -> list[dict[str, Any]]:
+    deps: list[dict[str, Any]] = client.get("/_dash-dependencies").get_json()
+    return deps
+
+
+def call(client: FlaskClient, inputs: dict[str, Any], output: str, state: dict[str, Any] | None = None) -> Any:
+    """POST one callback the way dash-renderer does; the output key is as /_dash-dependencies lists it."""
+    dep = next(d for d in dependencies(client) if d["output"] == output)
+    names = [f"{i['id']}.{i['property']}" for i in dep["inputs"]]
+    body = {
+        "output": output,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in output.split("@")[0].strip(".").split("...")
+        ]
+        if output.startswith("..")
+        else {"id": output.split(".")[0], "property": output.split("@")[0].split(".")[1]},
+        "inputs": [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1], "value": inputs[n]} for n in names],
+        "changedPropIds": names[:1],
+        "state": [
+            {"id": f"{s['id']}", "property": s["property"], "value": (state or {})[f"{s['id']}.{s['property']}"]}
+            for s in dep["state"]
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
+    # No update: 204, or (for an output another callback shares) an empty response.
+    return (response.get_json() or {}).get("response") or None if response.status_code == 200 else None
+
+
+def test_pages_and_assets_are_served(client):
+    for path in ("/", "/section/aid", "/section/nope?years=abc"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert b"_dash-renderer" in response.data or b"dash-renderer" in response.data
+    index = client.get("/").get_data(as_text=True)
+    assert "00-bootstrap.min.css" in index and "uniondash.css" in index  # no CDN: the bootstrap CSS is ours
+    assert '<html lang="zh-CN">' in index
+    with client.get("/assets/uniondash.css") as css:  # a file response: closed when read
+        assert css.status_code == 200 and b".ud-value" in css.data
+
+
+def test_other_route_modules_are_registered(client):
+    assert client.get("/present").status_code == 200  # meeting_routes exists in this tree
+    rules = {rule.rule for rule in client.application.url_map.iter_rules()}
+    assert "/present" in rules and "/briefing" in rules
+
+
+def test_the_page_callback_draws_the_url_and_reports_bad_parameters(client):
+    result = call(
+        client,
+        {"url.pathname": "/section/aid", "url.search": "?years=abc&lang=en"},
+        "..page.children...page-meta.data..",
+    )
+    assert result["page-meta"]["data"] == {
+        "lang": "en",
+        "title": "Help for workers · Zhuzhou trade unions: five years of work",
+    }
+    assert "Years 'abc' not understood" in str(result["page"]["children"])
+
+
+def test_the_year_callback_writes_the_url(client):
+    output = next(d["output"] for d in dependencies(client) if d["inputs"][0]["id"] == "filter-year-start")
+    result = call(
+        client,
+        {"filter-year-start.value": "2023", "filter-year-end.value": "2023"},
+        output,
+        {"url.search": "?lang=en"},
+    )
+    assert result["url"]["search"] == "?years=2023&lang=en"
+    # Drawn to show the URL, the selects change nothing.
+    assert (
+        call(client, {"filter-year-start.value": "2003", "filter-year-end.value": "2023"}, output, {"url.search": ""})
+        is None
+    )
+
+
+def test_the_programme_callback_keeps_other_sections_choices(client):
+    output = next(d["output"] for d in dependencies(client) if d["inputs"][0]["id"] == "filter-programme")
+    options = [{"label": "冬送温暖", "value": "winter-warmth"}, {"label": "夏送清凉", "value": "summer-cool"}]
+    result = call(
+        client,
+        {"filter-programme.value": ["winter-warmth"]},
+        output,
+        {"filter-programme.options": options, "url.search": "?programme=model-workers"},
+    )
+    assert result["url"]["search"] == "?programme=model-workers&programme=winter-warmth"
+
+
+def test_app_py_builds_the_dashboard_on_the_shipped_data():
+    module = importlib.import_module("app")
+    assert module.server.test_client().get("/").status_code == 200
