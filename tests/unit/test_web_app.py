@@ -4,12 +4,14 @@ the callbacks answering the requests the browser sends (a bad URL gives a notice
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from tests.synthetic import SHIPPED
+from uniondash.config import Settings
 from uniondash.web.app import create_app
 
 
@@ -110,3 +112,30 @@ def test_the_programme_callback_keeps_other_sections_choices(client):
 def test_app_py_builds_the_dashboard_on_the_shipped_data():
     module = importlib.import_module("app")
     assert module.server.test_client().get("/").status_code == 200
+
+
+def test_production_serving_is_wired_in(client):
+    """Health check, compression, long-lived fingerprinted bundles and security headers on every page."""
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["status"] == "ok"
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.get("Content-Encoding") == "gzip"
+    assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    scripts = [s for s in page_scripts(client) if "/_dash-component-suites/" in s]
+    assert scripts
+    with client.get(scripts[0]) as bundle:
+        assert bundle.status_code == 200
+        assert bundle.cache_control.max_age == 365 * 24 * 3600 and bundle.cache_control.immutable
+
+
+def test_embed_origins_come_from_the_settings():
+    app = create_app(SHIPPED, Settings(embed_origins=("https://news.example.cn",)))
+    embed = app.server.test_client().get("/embed/aid-funds")
+    assert "frame-ancestors https://news.example.cn" in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers
+
+
+def page_scripts(client: FlaskClient) -> list[str]:
+    return re.findall(r'<script src="([^"]+)"', client.get("/").get_data(as_text=True))

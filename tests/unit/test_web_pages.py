@@ -150,7 +150,7 @@ def test_every_figure_of_a_section_is_on_its_page_once_and_stories_stand_apart(d
 
 
 def test_section_page_draws_each_chart_with_text_alternative_source_table_and_share_links(dataset):
-    page = render(dataset, "/section/aid", "?years=2019-2023")
+    page = render(dataset, "/section/aid", "?years=2019-2023", base_url="http://dash.example/")
     blocks = with_class(page.children, "ud-chart")
     assert [attr(b, "data-chart") for b in blocks] == ["aid-funds", "people-helped", "people-helped-times"]
     funds = find(page, "chart-aid-funds")
@@ -164,8 +164,15 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
     query = "years=2019-2023&section=aid"
     assert hrefs == [
         f"/embed/aid-funds?{query}",
-        *(f"/export/chart/aid-funds.{ext}?{query}" for ext in ("png", "svg", "html", "csv")),
+        *(f"/export/chart/aid-funds.{ext}?{query}" for ext in ("png", "svg", "html", "csv", "zip")),
     ]
+    # The link and the iframe code carry the same view, each with a copy button.
+    link = find(page, "share-link-aid-funds")
+    assert link.value.endswith(f"/section/aid?{query}#chart-aid-funds")  # type: ignore[attr-defined]
+    code = find(page, "embed-code-aid-funds")
+    assert f'src="http://dash.example/embed/aid-funds?{query.replace("&", "&amp;")}"' in code.value  # type: ignore[attr-defined]
+    copies = [c for c in walk(funds) if c.__class__.__name__ == "Clipboard"]
+    assert sorted(c.target_id for c in copies) == ["embed-code-aid-funds", "share-link-aid-funds"]  # type: ignore[attr-defined]
     assert attr(find(page, "export-excel"), "href") == f"/export/summary.xlsx?{query}"
     graph = find(page, "graph-aid-funds")
     assert graph.figure["data"][0]["text"][3] == "2.8亿元"  # type: ignore[attr-defined]

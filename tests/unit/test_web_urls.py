@@ -40,8 +40,6 @@ def test_links_carry_the_canonical_query(dataset):
     filters = Filters(years=frozenset({2021, 2023}), programmes=("winter-warmth",), lang="en")
     assert urls.href("/section/aid", filters) == "/section/aid?years=2021%2C2023&programme=winter-warmth&lang=en"
     assert urls.href("/", Filters()) == "/"
-    assert urls.embed_href("aid-funds", filters).startswith("/embed/aid-funds?years=")
-    assert urls.export_href("aid-funds", "png", Filters()) == "/export/chart/aid-funds.png"
     assert urls.summary_href(Filters(lang="en")) == "/export/summary.xlsx?lang=en"
     assert urls.other_lang(filters).lang == "zh"
 

@@ -6,23 +6,28 @@ is defined by the URL alone (`years`, `programme`, `section`, `lang`), so every 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from dash import Dash, dcc, html
 
+from uniondash.config import Settings
 from uniondash.load import load_dataset
-from uniondash.model import Dataset
-from uniondash.web import callbacks, export_routes
+from uniondash.web import (
+    callbacks,
+    export_routes,
+    meeting_routes,
+    press_routes,
+    security_headers,
+    serving,
+)
 from uniondash.web.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-# Route modules other parts of the project add; each has `register(server, dataset)`.
-OPTIONAL_ROUTES = ("uniondash.web.press_routes", "uniondash.web.meeting_routes")
 
 
-def create_app(data_dir: Path) -> Dash:
+def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
+    """The whole app for one data directory; `settings` default to the UNIONDASH_* environment."""
+    settings = settings or Settings.from_env()
     dataset = load_dataset(data_dir)
     app = Dash(
         __name__,
@@ -32,6 +37,8 @@ def create_app(data_dir: Path) -> Dash:
         # The page callback draws the controls, so their callbacks reference ids not yet in the layout.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "description", "content": t("zh", "site_title")}],
+        # gzip/brotli for every response (flask-compress): the page's scripts shrink to about a quarter.
+        compress=True,
     )
     # Chinese is the default: say so before the page script runs (it then follows `lang` in the URL).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
@@ -39,7 +46,10 @@ def create_app(data_dir: Path) -> Dash:
     callbacks.register(app, dataset)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
     export_routes.register(app.server, dataset)
-    register_optional_routes(app, dataset)
+    press_routes.register(app.server, dataset)
+    meeting_routes.register(app.server, dataset)
+    serving.register(app.server, dataset)
+    security_headers.register(app.server, settings.embed_origins)
     return app
 
 
@@ -55,11 +65,3 @@ def shell() -> html.Div:
             html.Div(id="page", className="ud-page"),
         ]
     )
-
-
-def register_optional_routes(app: Dash, dataset: Dataset) -> None:
-    """Register the press-kit and meeting routes where those modules exist (they are built separately)."""
-    for name in OPTIONAL_ROUTES:
-        if importlib.util.find_spec(name) is None:
-            continue
-        importlib.import_module(name).register(app.server, dataset)

@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from uniondash import share
 from uniondash.figures import (
     Chart,
     chart_table,
@@ -29,7 +30,8 @@ from uniondash.web.i18n import t
 
 # No toolbar: bar charts need no zoom, and the chart's share area has the PNG/SVG downloads.
 GRAPH_CONFIG: Any = {"displayModeBar": False, "displaylogo": False, "responsive": True}
-CHART_FORMATS = ("png", "svg", "html", "csv")
+# Downloads offered under each chart (format, link text); the zip bundles CSV, metadata and a README.
+SHARE_DOWNLOADS = (("png", "PNG"), ("svg", "SVG"), ("html", "HTML"), ("csv", "CSV"), ("zip", "ZIP"))
 
 
 def attrs(values: dict[str, str]) -> dict[str, Any]:
@@ -468,28 +470,47 @@ def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) 
 
 
 def share_links(chart: Chart, filters: Filters, base_url: str = "") -> html.Details:
-    """Links from the URL contract: the embed page and the chart's exports, with the current filters."""
+    """The chart's share panel: its link and iframe code (with copy buttons) and every download."""
     lang = filters.lang
-    embed = urls.embed_href(chart.id, filters)
-    iframe = (
-        f'<iframe src="{base_url.rstrip("/")}{embed}" title="{chart.title(lang)}" '
-        'width="100%" height="520" style="border:0" loading="lazy"></iframe>'
-    )
-    links = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
+    embed = share.embed_url(chart.id, filters)
+    link = base_url.rstrip("/") + urls.href(urls.section_path(chart.section_id), filters) + f"#chart-{chart.id}"
+    iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang))
+    downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
-            extension.upper(),
-            href=urls.export_href(chart.id, extension, filters),
+            label,
+            href=share.export_url(chart.id, fmt, filters),
             className="ud-share-link",
             download="",
         )
-        for extension in CHART_FORMATS
+        for fmt, label in SHARE_DOWNLOADS
     ]
+
+    def copyable(key: str, field: str, value: str, rows: int) -> html.Div:
+        field_id = f"{field}-{chart.id}"
+        return html.Div(
+            [
+                html.Label(t(lang, key), htmlFor=field_id, className="ud-embed-label"),
+                html.Div(
+                    [
+                        dcc.Textarea(id=field_id, value=value, readOnly=True, className="ud-embed-code", rows=rows),
+                        dcc.Clipboard(
+                            target_id=field_id,
+                            # The title is also the button's accessible name.
+                            title=f"{t(lang, 'copy')}: {t(lang, key)}",
+                            className="ud-copy",
+                        ),
+                    ],
+                    className="ud-copy-row",
+                ),
+            ]
+        )
+
     return html.Details(
         [
             html.Summary(t(lang, "share")),
-            html.Div(links, className="ud-share-links"),
-            html.Label(t(lang, "embed_code"), htmlFor=f"embed-code-{chart.id}", className="ud-embed-label"),
-            dcc.Textarea(id=f"embed-code-{chart.id}", value=iframe, readOnly=True, className="ud-embed-code", rows=2),
+            html.Div(downloads, className="ud-share-links"),
+            copyable("share_link", "share-link", link, 1),
+            copyable("embed_code", "embed-code", iframe, 3),
         ],
         className="ud-details",
     )

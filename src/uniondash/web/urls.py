@@ -83,14 +83,6 @@ def section_filters(filters: Filters, section_id: str, dataset: Dataset) -> Filt
     return replace(filters, sections=(section_id,), programmes=tuple(p for p in filters.programmes if p in own))
 
 
-def embed_href(chart_id: str, filters: Filters) -> str:
-    return href(f"/embed/{quote(chart_id)}", filters)
-
-
-def export_href(chart_id: str, extension: str, filters: Filters) -> str:
-    return href(f"/export/chart/{quote(chart_id)}.{extension}", filters)
-
-
 def summary_href(filters: Filters) -> str:
     return href("/export/summary.xlsx", filters)
 
