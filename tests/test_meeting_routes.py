@@ -17,10 +17,10 @@ from tests.unit.test_load import set_cell
 from uniondash.figures import CHARTS
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
+from uniondash.meeting import headline_cards, parse_interval, parse_slide, plan_slides
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
 from uniondash.web import meeting_routes
 from uniondash.web.app import create_app
-from uniondash.web.meeting_routes import headline_cards, parse_interval, parse_slide, plan_slides
 
 SOURCE_ZH = "株洲日报 2023年11月30日 第3版"
 SOURCE_EN = "Zhuzhou Daily, 30 November 2023, page 3"

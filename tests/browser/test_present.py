@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from tests.synthetic import SHIPPED
+from uniondash.meeting import plan_slides
 from uniondash.model import Dataset, Filters
 from uniondash.web import meeting_routes
 from uniondash.web.app import create_app
@@ -81,7 +82,7 @@ def browser() -> Iterator[WebDriver]:
 
 
 def slide_count(dataset: Dataset) -> int:
-    return len(meeting_routes.plan_slides(dataset, Filters()))
+    return len(plan_slides(dataset, Filters()))
 
 
 def counter(driver: WebDriver) -> str:
@@ -131,7 +132,7 @@ def test_deep_link_by_hash(browser, present_url, dataset):
 
 
 def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, dataset):
-    slides = meeting_routes.plan_slides(dataset, Filters())
+    slides = plan_slides(dataset, Filters())
     browser.get(present_url)
     WebDriverWait(browser, WAIT).until(lambda d: counter(d) == f"1 / {len(slides)}")
     for number, slide in enumerate(slides, start=1):

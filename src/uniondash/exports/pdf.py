@@ -17,8 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from uniondash.errors import UniondashError
+from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters
-from uniondash.web.meeting_routes import render_briefing
 
 ENV_CHROMIUM = "UNIONDASH_CHROMIUM"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")

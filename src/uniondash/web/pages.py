@@ -14,6 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash.figures import CHARTS
+from uniondash.meeting import headline_cards
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.web import urls
 from uniondash.web.components import (
@@ -27,7 +28,6 @@ from uniondash.web.components import (
     notices_alert,
 )
 from uniondash.web.i18n import t
-from uniondash.web.meeting_routes import headline_cards
 
 
 def view_attribute(view: str) -> dict[str, Any]:
