@@ -61,14 +61,20 @@ def display_value(fact: Mapping[str, Any] | pd.Series, lang: Lang) -> str:
     return template.format(number)
 
 
+def computed_method(figure: ComputedFigure, lang: Lang) -> str:
+    """How a computed figure was computed, each term as the reader sees it: '计算值：7名 + 37名 + 161名'."""
+    terms = " + ".join(display_value(part, lang) for part in figure.parts)
+    return f"计算值：{terms}" if lang == "zh" else f"computed: {terms}"
+
+
 def display_computed(figure: ComputedFigure, lang: Lang) -> str:
-    """A computed figure, marked as such: '合计 2.8亿元以上（计算值：…）'."""
+    """A computed figure, marked as such: '205人（计算值：7名 + 37名 + 161名）'."""
     number = with_unit(compact_number(figure.value, lang), figure.unit_zh, figure.unit_en, lang)
     if lang == "zh":
         bound = {"": "", "lower_bound": "以上", "approximate": "（约）"}[figure.qualifier]
-        return f"{number}{bound}（{figure.method_zh}）"
+        return f"{number}{bound}（{computed_method(figure, lang)}）"
     bound = {"": "{}", "lower_bound": "{} or more", "approximate": "about {}"}[figure.qualifier]
-    return f"{bound.format(number)} ({figure.method_en})"
+    return f"{bound.format(number)} ({computed_method(figure, lang)})"
 
 
 def period_label(start: int, end: int, lang: Lang) -> str:

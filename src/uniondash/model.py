@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -125,9 +125,9 @@ class ComputedFigure:
     unit_zh: str
     unit_en: str
     qualifier: Literal["", "lower_bound", "approximate"]
-    method_zh: str
-    method_en: str
     fact_ids: tuple[str, ...]
+    # The added figures (as `facts` rows), so the method can be written in the reader's language.
+    parts: tuple[dict[str, Any], ...] = ()
 
 
 def computed_total(facts: pd.DataFrame, measures: pd.DataFrame) -> ComputedFigure:
@@ -152,15 +152,13 @@ def computed_total(facts: pd.DataFrame, measures: pd.DataFrame) -> ComputedFigur
         qualifier = "lower_bound"
     else:
         qualifier = "approximate"
-    terms = " + ".join(facts["as_written"])
     return ComputedFigure(
         value=float(facts["value"].sum()),
         unit_zh=str(facts["unit_zh"].iloc[0]),
         unit_en=str(facts["unit_en"].iloc[0]),
         qualifier=qualifier,
-        method_zh=f"计算值：{terms}",
-        method_en=f"computed: {terms}",
         fact_ids=tuple(facts["id"]),
+        parts=tuple({str(key): value for key, value in row.items()} for row in facts.to_dict("records")),
     )
 
 

@@ -194,7 +194,7 @@ def test_levels_are_coloured_the_same_way_everywhere(dataset):
 def test_a_computed_total_is_labelled_as_computed(dataset):
     assert annotations(build("model-workers", dataset), "computed") == ["合计 205人（计算值：7名 + 37名 + 161名）"]
     assert annotations(build("innovation-studios", dataset, lang="en"), "computed") == [
-        "Total 39 studios (computed: 2个 + 7个 + 30个)"
+        "Total 39 studios (computed: 2 studios + 7 studios + 30 studios)"
     ]
     assert annotations(build("aid-funds", dataset), "computed") == []  # not a chart that adds up
 

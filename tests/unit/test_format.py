@@ -54,7 +54,7 @@ def test_computed_figures_say_they_are_computed(dataset):
     facts = dataset.facts
     total = computed_total(facts[facts["metric_id"] == "model-workers"], dataset.measures)
     assert display_computed(total, "zh") == "205人（计算值：7名 + 37名 + 161名）"
-    assert display_computed(total, "en") == "205 people (computed: 7名 + 37名 + 161名)"
+    assert display_computed(total, "en") == "205 people (computed: 7 people + 37 people + 161 people)"
 
 
 def test_period_label():

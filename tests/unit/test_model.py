@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from uniondash.errors import UniondashError
+from uniondash.format import computed_method
 from uniondash.model import Filters, computed_total, filter_facts, headline_facts, series_with_several_periods
 
 
@@ -47,7 +48,8 @@ def test_computed_total_adds_one_measure_and_says_how(dataset):
     total = computed_total(model_workers, dataset.measures)
     assert total.value == 7 + 37 + 161
     assert total.qualifier == ""
-    assert total.method_zh == "计算值：7名 + 37名 + 161名"
+    assert computed_method(total, "zh") == "计算值：7名 + 37名 + 161名"
+    assert computed_method(total, "en") == "computed: 7 people + 37 people + 161 people"
 
 
 def test_computed_total_of_qualified_figures_is_a_lower_bound(dataset):
