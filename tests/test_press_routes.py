@@ -23,6 +23,7 @@ from markupsafe import escape
 from tests.pngtools import ink, png_size
 from tests.synthetic import SHIPPED
 from tests.unit.test_images import CHROMIUM, require_chromium
+from uniondash import share
 from uniondash.errors import UniondashError
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
@@ -91,6 +92,25 @@ def test_embed_page_of_every_chart(client: FlaskClient, dataset: Dataset, lang: 
         )
         assert figure["data"], chart_id
         assert "title" not in figure["layout"] and "height" not in figure["layout"], "the frame sizes the chart"
+
+
+def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: FlaskClient) -> None:
+    """In a tall frame the bars do not swell past the chart's own height; the offered iframe is that tall."""
+
+    def heights(chart_id: str) -> tuple[int, int]:
+        page = client.get(f"/embed/{chart_id}").get_data(as_text=True)
+        found = re.search(r'id="chart" style="min-height: (\d+)px; max-height: (\d+)px"', page)
+        assert found, page[:300]
+        return int(found.group(1)), int(found.group(2))
+
+    small, large = heights("model-workers"), heights("aid-funds")  # 3 bars, 5 bars
+    assert small[0] <= small[1] and large[0] <= large[1]
+    assert small[1] < large[1]
+    assert share.frame_height(None) == share.EMBED_HEIGHT
+    assert share.frame_height(large[1]) == large[1] + share.EMBED_CHROME
+    assert f'height="{share.frame_height(large[1])}"' in share.iframe_code(
+        "aid-funds", Filters(), "", "t", share.frame_height(large[1])
+    )
 
 
 def test_embed_keeps_filters_in_the_link_back(client: FlaskClient, dataset: Dataset) -> None:

@@ -14,6 +14,13 @@ from uniondash.query import to_query_string
 
 EXPORT_FORMATS = ("png", "svg", "html", "csv", "metadata.json", "zip")
 EMBED_HEIGHT = 480
+# The embed page around its chart: title, period line, source line and padding (px).
+EMBED_CHROME = 110
+
+
+def frame_height(figure_height: int | None) -> int:
+    """The iframe height that shows a chart of `figure_height` px whole, with the embed page's title and source."""
+    return EMBED_HEIGHT if not figure_height else int(figure_height) + EMBED_CHROME
 
 
 def _with_query(path: str, query: str) -> str:

@@ -393,7 +393,8 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
             **attrs({"data-chart": chart.id}),
         )
     start, end = period_span(facts)
-    figure, height = without_captions(chart.build(dataset, filters))
+    built = chart.build(dataset, filters)
+    figure, height = without_captions(built)
     computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
     heading.append(
         html.P(
@@ -426,7 +427,10 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                         className="ud-source",
                     ),
                     html.Div(
-                        [data_table(chart, facts, dataset, lang), share_links(chart, filters, base_url)],
+                        [
+                            data_table(chart, facts, dataset, lang),
+                            share_links(chart, filters, base_url, built.layout.height),
+                        ],
                         className="ud-chart-tools",
                     ),
                 ],
@@ -469,12 +473,12 @@ def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) 
     )
 
 
-def share_links(chart: Chart, filters: Filters, base_url: str = "") -> html.Details:
+def share_links(chart: Chart, filters: Filters, base_url: str = "", figure_height: int | None = None) -> html.Details:
     """The chart's share panel: its link and iframe code (with copy buttons) and every download."""
     lang = filters.lang
     embed = share.embed_url(chart.id, filters)
     link = base_url.rstrip("/") + urls.href(urls.section_path(chart.section_id), filters) + f"#chart-{chart.id}"
-    iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang))
+    iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(figure_height))
     downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
             label,

@@ -96,8 +96,9 @@ def split_export_name(name: str) -> tuple[str, str] | None:
     return None
 
 
-def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, Any], int]:
-    """The chart's figure for the embed page, and the least height (px) it keeps however small the frame.
+def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, Any], int, int]:
+    """The chart's figure for the embed page, the least height (px) it keeps however small the frame, and
+    the most it grows to in a tall frame (its natural height: taller bars would only look swollen).
 
     The page shows the title and the source line as HTML (they wrap on a phone, SVG text does not), so
     the figure's own title and any annotation citing the source go; everything else the chart draws
@@ -115,7 +116,9 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, An
     spec: dict[str, Any] = json.loads(styled.to_json())
     spec["layout"].pop("title", None)
     # Bars stay legible down to about three quarters of the height the chart asks for; below that, scroll.
-    return spec, max(EMBED_MIN_HEIGHT, round(0.75 * (natural - (old_top - top))))
+    wanted = natural - (old_top - top)
+    least = max(EMBED_MIN_HEIGHT, round(0.75 * wanted))
+    return spec, least, max(least, wanted)
 
 
 def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], nonce: str) -> tuple[str, str]:
@@ -136,7 +139,7 @@ def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], 
         }
         for _, fact in facts.iterrows()
     ]
-    figure, min_height = embed_figure(chart.build(dataset, filters), caption)
+    figure, min_height, max_height = embed_figure(chart.build(dataset, filters), caption)
     page = _templates.get_template("embed.html").render(
         html_lang="zh-CN" if lang == "zh" else "en",
         chart_id=chart_id,
@@ -144,6 +147,7 @@ def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], 
         notices=[notice.text(lang) for notice in notices],
         figure=figure,
         min_height=min_height,
+        max_height=max_height,
         rows=rows,
         text=TEXT[lang],
         dashboard_url=dashboard_url(filters),
@@ -323,6 +327,8 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
             response.make_conditional(request)
         return response
 
-    # <path:…> so that a mistyped id holding a slash still gets the friendly page, not Flask's bare 404.
+    # <path:…> so that an id holding a slash ('../../etc/passwd.png', %2F decoded) still gets the clear 404
+    # of an unknown chart here, not the dashboard's catch-all page. Ids are looked up in CHARTS, never
+    # joined to a file path.
     server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], embed)
-    server.add_url_rule("/export/chart/<name>", _ENDPOINTS[1], export_chart)
+    server.add_url_rule("/export/chart/<path:name>", _ENDPOINTS[1], export_chart)
