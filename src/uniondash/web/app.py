@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dash import Dash, dcc, html
+from flask import Flask, Response
 
 from uniondash.config import Settings
 from uniondash.load import load_dataset
@@ -43,6 +44,7 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     # Chinese is the default: say so before the page script runs (it then follows `lang` in the URL).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     app.layout = shell()
+    close_files_that_compression_replaces(app.server)
     callbacks.register(app, dataset)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
     export_routes.register(app.server, dataset)
@@ -65,3 +67,19 @@ def shell() -> html.Div:
             html.Div(id="page", className="ud-page"),
         ]
     )
+
+
+def close_files_that_compression_replaces(server: Flask) -> None:
+    """Close a static file once its response is sent, also when flask-compress replaced its body.
+
+    flask-compress swaps a file response's body for the compressed bytes without closing the file, which
+    leaks a file handle per asset request. Hooks run in reverse order of registration, so this one (added
+    after Dash enabled compression) sees the original body and has it closed with the response.
+    """
+
+    @server.after_request
+    def close_original_body(response: Response) -> Response:
+        body = response.response
+        if response.direct_passthrough and hasattr(body, "close"):
+            response.call_on_close(body.close)
+        return response
