@@ -19,11 +19,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from plotly.utils import PlotlyJSONEncoder
 
-from uniondash.figures import CHARTS, Chart
+from uniondash.figures import CHARTS, Chart, computed_totals, plan_panels, without_captions
 from uniondash.format import LOCALES, display_value, join_labels, period_label
 from uniondash.model import Dataset, Filters, Lang, headline_facts
-from uniondash.query import Notice, format_years, to_query_string
+from uniondash.query import Notice, format_years, shown, to_query_string
 
 INTERVAL_MIN, INTERVAL_MAX = 5, 600
 # Charts per section in the briefing: with the headline tables this keeps the full data within four A4 pages.
@@ -131,8 +132,11 @@ class ChartView:
     title: str
     period: str
     source: str
+    # Without its title, source and computed totals (the page shows those as text), at `height` px.
     figure: dict[str, Any]
     facts: pd.DataFrame = field(repr=False)
+    height: int = 400
+    computed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,6 +235,7 @@ def chart_views(dataset: Dataset, filters: Filters, charts: Sequence[Chart] | No
         facts = chart.rows(dataset, filters)
         if facts.empty:
             continue
+        figure, height = figure_json(chart.build(dataset, filters))
         views.append(
             ChartView(
                 chart_id=chart.id,
@@ -238,22 +243,27 @@ def chart_views(dataset: Dataset, filters: Filters, charts: Sequence[Chart] | No
                 title=chart.title(filters.lang),
                 period=period_of(facts, filters.lang),
                 source=source_line(dataset, facts, filters.lang),
-                figure=figure_json(chart.build(dataset, filters)),
+                figure=figure,
                 facts=facts,
+                height=height or 400,
+                computed=tuple(
+                    computed_totals(chart, plan_panels(facts, dataset, filters.lang), dataset, filters.lang)
+                ),
             )
         )
     return views
 
 
-def figure_json(figure: go.Figure) -> dict[str, Any]:
-    """The figure as plain JSON for the page; its title goes, because the slide or caption shows it."""
-    spec: dict[str, Any] = json.loads(figure.to_json())
-    layout = spec.setdefault("layout", {})
-    layout.pop("title", None)
-    # Sized by its container (the slide, the A4 column), not by the chart's own default size.
-    layout.pop("width", None)
-    layout.pop("height", None)
-    return spec
+def figure_json(figure: go.Figure) -> tuple[dict[str, Any], int | None]:
+    """The figure as plain JSON for a page that shows its title, source and computed totals as text, and
+    the height in px it is laid out for.
+
+    Its bar labels sit at fixed pixel offsets, so the page draws it at that height and scales the drawing
+    to fit (slides) or to the column (briefing), rather than squeezing it into another height.
+    """
+    spec, height = without_captions(figure)
+    plain: dict[str, Any] = json.loads(json.dumps(spec, cls=PlotlyJSONEncoder))
+    return plain, height
 
 
 def plan_sections(dataset: Dataset, filters: Filters, charts_per_section: int | None = None) -> list[SectionPlan]:
@@ -322,13 +332,13 @@ def parse_interval(values: Sequence[str]) -> tuple[int | None, list[Notice]]:
     if not values or not values[-1].strip():
         return None, []
     raw = values[-1].strip()
-    if raw.isascii() and raw.isdigit() and INTERVAL_MIN <= int(raw) <= INTERVAL_MAX:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and INTERVAL_MIN <= int(raw) <= INTERVAL_MAX:
         return int(raw), []
-    shown = raw[:20]
+    quoted = shown(raw, 20)
     return None, [
         Notice(
-            f"自动翻页间隔“{shown}”无效（应为 {INTERVAL_MIN}–{INTERVAL_MAX} 秒），已关闭自动翻页。",
-            f"Interval {shown!r} not understood (use {INTERVAL_MIN}–{INTERVAL_MAX} seconds): auto-advance is off.",
+            f"自动翻页间隔“{quoted}”无效（应为 {INTERVAL_MIN}–{INTERVAL_MAX} 秒），已关闭自动翻页。",
+            f"Interval {raw[:20]!r} not understood (use {INTERVAL_MIN}–{INTERVAL_MAX} seconds): auto-advance is off.",
         )
     ]
 
@@ -338,13 +348,14 @@ def parse_slide(values: Sequence[str], count: int) -> tuple[int, list[Notice]]:
     if not values or not values[-1].strip():
         return 1, []
     raw = values[-1].strip()
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= count:
+    # int() refuses strings of over 4300 digits: a slide number is never that long.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= count:
         return int(raw), []
-    shown = raw[:20]
+    quoted = shown(raw, 20)
     return 1, [
         Notice(
-            f"幻灯片“{shown}”不存在（共 {count} 页），已从第 1 页开始。",
-            f"Slide {shown!r} does not exist (there are {count}): starting at slide 1.",
+            f"幻灯片“{quoted}”不存在（共 {count} 页），已从第 1 页开始。",
+            f"Slide {raw[:20]!r} does not exist (there are {count}): starting at slide 1.",
         )
     ]
 

@@ -6,79 +6,38 @@ werkzeug thread on a free loopback port, and Debian's chromium is driven through
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import launched_chromium, served, set_viewport
 from tests.synthetic import SHIPPED
 from uniondash.meeting import plan_slides
 from uniondash.model import Dataset, Filters
-from uniondash.web import meeting_routes
 from uniondash.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 20  # seconds a condition may take to come true (a ceiling, not a measurement)
 
 
 @pytest.fixture(scope="module")
-def present_url(dataset: Dataset) -> Iterator[str]:
-    app = create_app(SHIPPED)
-    meeting_routes.register(app.server, dataset)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/present"
-    finally:
-        server.shutdown()
-        thread.join()
+def present_url() -> Iterator[str]:
+    with served(create_app(SHIPPED).server) as url:
+        yield f"{url}/present"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
-    if missing:
-        message = f"{', '.join(missing)} not installed: run `make system` (Debian chromium and chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    # The projector: a 1920×1080 viewport, whatever the headless window's frame takes.
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
-    )
-    try:
+    with launched_chromium() as driver:
+        # The projector: a 1920×1080 viewport, whatever the headless window's frame takes.
+        set_viewport(driver, 1920, 1080)
         yield driver
-    finally:
-        driver.quit()
 
 
 def slide_count(dataset: Dataset) -> int:
@@ -155,6 +114,20 @@ def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, d
                 "return [r.width, r.height];"
             )
             assert size[0] > 1500 and size[1] > 500  # the chart fills the slide
+            # Drawn at its own height and scaled, never squeezed: no two texts overlap, labels are large.
+            texts = browser.execute_script(
+                "return Array.from(document.querySelectorAll('.slide:not([hidden]) .chart .annotation-text,"
+                " .slide:not([hidden]) .chart .bartext')).map(t => { const r = t.getBoundingClientRect();"
+                " return [r.left, r.top, r.right, r.bottom, t.textContent]; })"
+            )
+            assert texts, f"slide {number}: no labels"
+            for i, a in enumerate(texts):
+                for b in texts[i + 1 :]:
+                    overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+                    overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+                    assert overlap_x <= 2 or overlap_y <= 2, f"slide {number}: {a[4]!r} overlaps {b[4]!r}"
+            label_px = max(text[3] - text[1] for text in texts)
+            assert label_px >= 22, f"slide {number}: labels {label_px}px tall"
         if slide.kind == "card":
             sizes = browser.execute_script(
                 "return Array.from(document.querySelectorAll('.slide:not([hidden]) .value-cell')).map(c => {"
