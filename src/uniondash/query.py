@@ -29,6 +29,16 @@ class Notice:
         return self.zh if lang == "zh" else self.en
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A value from a request, as a message quotes it: at most `limit` characters, and every character that
+    is not printable (newline, CR, NUL, bidi overrides) written as an escape, so a crafted value cannot start
+    a line of its own in the message or reorder the text around it. (English messages use repr, which does
+    the same.)"""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text[:limit]
+    )
+
+
 def _values(params: Mapping[str, str | Sequence[str]], name: str) -> list[str]:
     raw = params.get(name, [])
     values = [raw] if isinstance(raw, str) else list(raw)
@@ -95,7 +105,7 @@ def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -
         except ValueError:
             notices.append(
                 Notice(
-                    f"年份参数“{year_text[:40]}”无效（示例：2019-2023 或 2021,2023），已显示全部年份。",
+                    f"年份参数“{shown(year_text)}”无效（示例：2019-2023 或 2021,2023），已显示全部年份。",
                     f"Years {year_text[:40]!r} not understood (try 2019-2023 or 2021,2023): showing all years.",
                 )
             )
@@ -144,8 +154,10 @@ def _known(
     values = list(dict.fromkeys(_values(params, name)))
     unknown = [value for value in values if value not in known]
     if unknown:
-        shown = ", ".join(value[:40] for value in unknown[:3])
-        notices.append(Notice(f"未知{noun_zh}“{shown}”，已忽略。", f"Unknown {noun_en} {shown!r} was ignored."))
+        names = ", ".join(value[:40] for value in unknown[:3])
+        notices.append(
+            Notice(f"未知{noun_zh}“{shown(names, 130)}”，已忽略。", f"Unknown {noun_en} {names!r} was ignored.")
+        )
     return tuple(value for value in values if value in known)
 
 

@@ -7,6 +7,7 @@ languages. The embed page's own text is escaped by Jinja; the figure goes in as 
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import secrets
@@ -32,7 +33,7 @@ from uniondash.exports.images import (
 from uniondash.figures import CHARTS
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
-from uniondash.query import Notice, parse_filters
+from uniondash.query import Notice, parse_filters, shown
 from uniondash.share import dashboard_url, embed_url
 from uniondash.web import vendor_routes
 
@@ -109,8 +110,12 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, An
     old_top = int(styled.layout.margin.t if styled.layout.margin.t is not None else 100)
     top = min(old_top, EMBED_TOP)
     styled.layout.title = None
+    # The figure holds the citation as plotly text, escaped ('&' as '&amp;'): look for it in both forms.
+    source = (caption.source, html.escape(caption.source, quote=False))
     styled.layout.annotations = [
-        annotation for annotation in styled.layout.annotations if caption.source not in str(annotation.text or "")
+        annotation
+        for annotation in styled.layout.annotations
+        if not any(form in str(annotation.text or "") for form in source)
     ]
     styled.update_layout(width=None, height=None, autosize=True, margin={"t": top})
     spec: dict[str, Any] = json.loads(styled.to_json())
@@ -166,7 +171,7 @@ def render_missing(chart_id: str, lang: Lang) -> str:
     return _templates.get_template("embed_missing.html").render(
         html_lang="zh-CN" if lang == "zh" else "en",
         text=TEXT[lang],
-        message=TEXT[lang]["missing_body"].format(chart_id[:80]),
+        message=TEXT[lang]["missing_body"].format(shown(chart_id, 80)),
         charts=charts,
         dashboard_url="/" if lang == "zh" else "/?lang=en",
     )
@@ -274,14 +279,15 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
             return _problem(
                 _Problem(
                     404,
-                    f"没有编号为“{chart_id[:80]}”的图表。可用：{known}",
+                    f"没有编号为“{shown(chart_id, 80)}”的图表。可用：{known}",
                     f"No chart called {chart_id[:80]!r}. Charts: {known}",
                 )
             )
         params = request.args.to_dict(flat=False)
         filters, notices = parse_filters(params, dataset)
         filename = chart_files.export_filename(chart.id, filters, fmt)
-        base_url = request.url_root
+        # A Host header werkzeug refuses reads as empty: relative links then, not 'http:/?…'.
+        base_url = request.url_root if request.host else ""
         try:
             if fmt in IMAGE_FORMATS:
                 size = parse_image_size(params)

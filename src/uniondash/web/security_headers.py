@@ -48,9 +48,13 @@ def frame_ancestors(origins: Sequence[str]) -> str:
     return " ".join(origin.rstrip("/") for origin in cleaned)
 
 
-def headers_for(path: str, embed_sources: str, existing_csp: str | None) -> dict[str, str]:
-    """The headers to set on a response to `path` (pure: the hook below only applies them)."""
-    embed = path.startswith(EMBED_PREFIX)
+def headers_for(route: str | None, embed_sources: str, existing_csp: str | None) -> dict[str, str]:
+    """The headers for a response from the URL rule `route` (None: no route matched); pure, the hook applies them.
+
+    The rule, not the path, decides: Dash's catch-all rule answers any path with the dashboard's shell,
+    '/embed//x' too, and the dashboard must not become framable by other sites through such a path.
+    """
+    embed = route is not None and route.startswith(EMBED_PREFIX)
     ancestors = embed_sources if embed else "'self'"
     directive = f"frame-ancestors {ancestors}"
     if existing_csp:
@@ -78,6 +82,7 @@ def register(server: Flask, embed_origins: Sequence[str]) -> None:
     @server.after_request
     def add_security_headers(response: Response) -> Response:
         existing = response.headers.get("Content-Security-Policy")
-        for name, value in headers_for(request.path, sources, existing).items():
+        route = request.url_rule.rule if request.url_rule is not None else None
+        for name, value in headers_for(route, sources, existing).items():
             response.headers[name] = value
         return response

@@ -27,9 +27,12 @@ class Route:
     path: str = "/"
 
 
-def route(pathname: str | None, dataset: Dataset) -> Route:
-    """Which page a path shows: '/' the overview, '/section/<id>' a section, anything else not found."""
-    path = (pathname or "/").rstrip("/") or "/"
+def route(pathname: object, dataset: Dataset) -> Route:
+    """Which page a path shows: '/' the overview, '/section/<id>' a section, anything else not found.
+
+    `pathname` is whatever the callback request holds: a forged one may send any JSON (not a string = '/').
+    """
+    path = (pathname if isinstance(pathname, str) and pathname else "/").rstrip("/") or "/"
     if path == "/":
         return Route("overview")
     if path.startswith(SECTION_PREFIX):
@@ -40,9 +43,12 @@ def route(pathname: str | None, dataset: Dataset) -> Route:
     return Route("not_found", "", path)
 
 
-def query_params(search: str | None) -> tuple[dict[str, list[str]], list[Notice]]:
-    """The query string as parameters (repeatable), or nothing with a notice if it is absurdly long."""
-    text = (search or "").lstrip("?")
+def query_params(search: object) -> tuple[dict[str, list[str]], list[Notice]]:
+    """The query string as parameters (repeatable), or nothing with a notice if it is absurdly long.
+
+    Anything but a string (a forged callback request) reads as no query at all.
+    """
+    text = search.lstrip("?") if isinstance(search, str) else ""
     too_long = [Notice("网址参数过长，已忽略。", "The address's parameters are too long and were ignored.")]
     if len(text) > MAX_SEARCH:
         return {}, too_long
@@ -52,7 +58,7 @@ def query_params(search: str | None) -> tuple[dict[str, list[str]], list[Notice]
         return {}, too_long
 
 
-def read_filters(search: str | None, dataset: Dataset) -> tuple[Filters, list[Notice]]:
+def read_filters(search: object, dataset: Dataset) -> tuple[Filters, list[Notice]]:
     """The filters a page's query string asks for, and notices for whatever was not understood."""
     params, notices = query_params(search)
     filters, parse_notices = parse_filters(params, dataset)
@@ -91,9 +97,9 @@ Control = Literal["years", "section", "programme"]
 
 
 def changed_search(
-    search: str | None,
+    search: object,
     control: Control,
-    value: str | Sequence[str] | None,
+    value: object,
     dataset: Dataset,
     options: Sequence[str] = (),
 ) -> str | None:
@@ -103,18 +109,22 @@ def changed_search(
     values, the others are kept (a section page's programme boxes leave other sections' choices alone).
     A control that merely shows what the URL says (as when a page is drawn) changes nothing, so a year
     set such as 2021,2023, which the from/to selects cannot show exactly, survives until a year changes.
+    A value no control can hold (a forged callback request: not two years, not a list of strings)
+    changes nothing either.
     """
     params, _ = query_params(search)
     current, _ = parse_filters(params, dataset)
     if control == "years":
-        start, end = sorted(int(year) for year in value or ()) if value else (None, None)
+        picked = _two_years(value)
         shown = (min(current.years), max(current.years)) if current.years else None
         all_years = dataset.available_years()
-        if start is None or end is None or (shown or (all_years[0], all_years[-1])) == (start, end):
+        if picked is None or (shown or (all_years[0], all_years[-1])) == picked:
             return None
-        params["years"] = [f"{start}-{end}"]
+        params["years"] = [f"{picked[0]}-{picked[1]}"]
     else:
-        chosen = [value] if isinstance(value, str) else list(value or ())
+        chosen = _strings(value)
+        if chosen is None:
+            return None
         offered = set(options)
         # "programme=a,b" means the same as "programme=a&programme=b" (see query.parse_filters).
         asked = [part.strip() for item in params.get(control, []) for part in item.split(",")]
@@ -125,3 +135,24 @@ def changed_search(
         return None
     query = to_query_string(updated)
     return f"?{query}" if query else ""
+
+
+def _two_years(value: object) -> tuple[int, int] | None:
+    """The from/to selects' values ['2019', '2023'] as (first, last); None unless they are two years."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    if not all(isinstance(year, str) and year.isascii() and year.isdigit() and len(year) == 4 for year in value):
+        return None
+    first, last = sorted(int(year) for year in value)
+    return first, last
+
+
+def _strings(value: object) -> list[str] | None:
+    """A checklist's value: a list of strings (None or one string also do); None for anything else."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
