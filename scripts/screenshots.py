@@ -26,21 +26,12 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from uniondash.exports.pdf import CHROMIUM_FLAGS  # noqa: E402
 from uniondash.web.app import create_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
+FLAGS = (*CHROMIUM_FLAGS, "--hide-scrollbars")
 VIEWPORTS = {"desktop": (1920, 1080, False), "phone": (390, 844, True)}
 PAGES = {"overview": "/", "section-aid": "/section/aid"}
 # The page is drawn, and so is every chart on it (a plotly SVG in each chart block that has data).

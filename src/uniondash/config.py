@@ -28,7 +28,7 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Server settings, from UNIONDASH_* environment variables (see README, "Serving it for real")."""
+    """Server settings, from UNIONDASH_* environment variables (table in docs/deploy.md)."""
 
     host: str = "127.0.0.1"
     port: int = 8050
@@ -36,6 +36,10 @@ class Settings:
     debug: bool = False
     embed_origins: tuple[str, ...] = ("*",)
     cache_dir: str | None = None
+    # Rendered dashboard pages kept per worker (web/page_cache.py), in MB of JSON; 0 turns the cache off.
+    page_cache_mb: int = 32
+    # A Redis shared by every worker and host for chart images and pages (exports/shared_cache.py).
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,4 +61,6 @@ class Settings:
             debug=env.get("UNIONDASH_DEBUG", "").lower() in ("1", "true", "yes"),
             embed_origins=origins,
             cache_dir=env.get("UNIONDASH_CACHE_DIR") or None,
+            page_cache_mb=number("UNIONDASH_PAGE_CACHE_MB", cls.page_cache_mb, 0, 4096),
+            redis_url=env.get("UNIONDASH_REDIS_URL", "").strip() or None,
         )

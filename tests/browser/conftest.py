@@ -12,6 +12,8 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -21,22 +23,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from tests.synthetic import SHIPPED
+from uniondash.exports.pdf import CHROMIUM_FLAGS
 from uniondash.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 30  # seconds a condition may take to come true (a ceiling, not a measurement)
 DESKTOP = (1920, 1080)
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 # The page was drawn for the current URL, and every chart with data on it has its plotly SVG.
 PAGE_READY = """
 const main = document.querySelector('#main');
@@ -46,10 +39,11 @@ return blocks.every(b => b.querySelector('.js-plotly-plot .main-svg') !== null);
 """
 
 
-@pytest.fixture(scope="session")
-def dashboard_url() -> Iterator[str]:
+@contextmanager
+def served(wsgi_app: Any) -> Iterator[str]:
+    """`wsgi_app` served by werkzeug in a thread on a free loopback port; yields its base URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, create_app(SHIPPED).server, threaded=True)
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -59,8 +53,9 @@ def dashboard_url() -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[WebDriver]:
+@contextmanager
+def launched_chromium() -> Iterator[WebDriver]:
+    """Debian's headless Chromium through chromedriver; skips without it, but fails under CI=true."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
     if missing:
         message = f"{', '.join(missing)} not installed: run `make system` (Debian chromium and chromium-driver)"
@@ -77,6 +72,18 @@ def chromium() -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url() -> Iterator[str]:
+    with served(create_app(SHIPPED).server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[WebDriver]:
+    with launched_chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -8,9 +8,6 @@ http://127.0.0.1:<port>, so the frame is cross-origin as it is in real life. Fix
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,13 +16,11 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask, request
 from markupsafe import escape
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.browser.conftest import launched_chromium, served
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
 from uniondash.figures import CHARTS
 from uniondash.model import Dataset, Filters
@@ -33,18 +28,9 @@ from uniondash.web import press_routes, security_headers
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 20  # seconds a condition may take to come true (a ceiling, not a measurement)
 DRAWN = "return document.querySelectorAll('#chart .main-svg g.trace').length > 0"
 PWNED_LABEL = '<img src=x onerror="window.__pwned=1">'
-
-
-def serve(app: Flask, host: str) -> tuple[BaseWSGIServer, threading.Thread]:
-    server = make_server(host, 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
 
 
 @dataclass(frozen=True)
@@ -67,8 +53,8 @@ def sites(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             f"width='100%' height='{height}' style='border:0'></iframe></div></body></html>"
         )
 
-    news_server, news_thread = serve(news, "127.0.0.1")
-    news_origin = f"http://localhost:{news_server.server_port}"
+    news_server = served(news)
+    news_origin = news_server.__enter__().replace("127.0.0.1", "localhost")
     # One fact relabelled with markup, to see it drawn as text (in a copy of the data).
     chart_id = next(iter(CHARTS))
     fact_id = str(CHARTS[chart_id].rows(dataset, Filters())["id"].iloc[0])
@@ -85,44 +71,19 @@ def sites(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     def home() -> str:
         return "<!doctype html><title>dashboard</title><p id='dashboard'>the dashboard</p>"
 
-    dashboard_server, dashboard_thread = serve(dashboard, "127.0.0.1")
     try:
-        yield Sites(f"http://127.0.0.1:{dashboard_server.server_port}", news_origin)
+        with served(dashboard) as dashboard_url:
+            yield Sites(dashboard_url, news_origin)
     finally:
-        for server, thread in ((dashboard_server, dashboard_thread), (news_server, news_thread)):
-            server.shutdown()
-            thread.join()
+        news_server.__exit__(None, None, None)
         renderer.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
-    if missing:
-        message = f"{', '.join(missing)} not installed: run `make system` (Debian chromium and chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(1100, 1000)
-    try:
+    with launched_chromium() as driver:
+        driver.set_window_size(1100, 1000)
         yield driver
-    finally:
-        driver.quit()
 
 
 def open_article(browser: WebDriver, sites: Sites, src: str, width: int, height: int, news: str | None = None) -> None:

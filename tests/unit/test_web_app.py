@@ -150,3 +150,9 @@ def test_compressed_static_files_are_closed(client):
             assert response.headers["Content-Encoding"] in ("br", "zstd", "deflate")
             assert response.data
     gc.collect()
+
+
+def test_an_oversized_request_body_is_refused(client):
+    response = client.post("/_dash-update-component", data=b"x" * (1024 * 1024 + 1), content_type="application/json")
+    assert response.status_code == 413
+    assert b"Traceback" not in response.data

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import hashlib
+import html
 import importlib.metadata
 import logging
 import os
@@ -61,7 +62,7 @@ ENV_CHROMIUM = "UNIONDASH_CHROMIUM"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 RENDER_TIMEOUT = 20.0
 START_TIMEOUT = 30.0
-# After a failure, fail fast for a while rather than start a broken browser on every request.
+# After Chromium failed to start, fail fast for a while rather than try a broken browser on every request.
 RETRY_AFTER = 10.0
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency and in greyscale print.
@@ -151,7 +152,9 @@ def figure_texts(figure: go.Figure) -> list[str]:
 
 def cites(figure: go.Figure, citation: str) -> bool:
     """True if the figure already names the source (its title or an annotation holds the citation)."""
-    return any(citation in text for text in figure_texts(figure))
+    # Figure text is HTML-escaped (figures.plain): a citation holding '&' appears there as '&amp;'.
+    forms = {citation, html.escape(citation, quote=False)}
+    return any(form in text for text in figure_texts(figure) for form in forms)
 
 
 def print_figure(figure: go.Figure, caption: ChartCaption | None = None) -> go.Figure:
@@ -310,9 +313,12 @@ class ChartRenderer:
 
     kaleido 1.x is asyncio-based. Its own sync server (`kaleido.start_sync_server`) cannot time out a
     render and blocks for ever if Chromium fails to start, so this class runs a `kaleido.Kaleido` on an
-    event loop in its own thread and waits on each render with a timeout. A render that fails or hangs
-    closes the browser; the next request (after RETRY_AFTER seconds) starts a new one. After a fork
-    (gunicorn workers) the child starts its own browser.
+    event loop in its own thread and waits on each render with a timeout.
+
+    Faults: a render that fails or hangs is a 503 at once (the browser is closed in the background) and the
+    next request starts a new browser; so does a browser that died between requests (crashed, killed by
+    the OOM killer), found dead before the next render. Only a browser that cannot start makes requests
+    fail fast for RETRY_AFTER seconds. After a fork (gunicorn workers) the child starts its own browser.
     """
 
     def __init__(
@@ -357,19 +363,29 @@ class ChartRenderer:
                 data: bytes = future.result(timeout=self.timeout)
             except concurrent.futures.TimeoutError:
                 future.cancel()
-                self._fail(f"rendering took longer than {self.timeout:g} s")
+                self._fail(f"rendering took longer than {self.timeout:g} s", back_off=False)
                 raise RendererUnavailable(f"the image renderer timed out after {self.timeout:g} s") from None
             except Exception as error:
-                self._fail(f"rendering failed: {error}")
-                raise RendererUnavailable(f"the image renderer failed: {error}") from error
+                exited = "" if self._browser_alive() else " (Chromium exited)"
+                self._fail(f"rendering failed{exited}: {error}", back_off=False)
+                raise RendererUnavailable(f"the image renderer failed{exited}: {error}") from error
             self.renders += 1
             return data
         finally:
             self._lock.release()
 
+    def _browser_alive(self) -> bool:
+        process = getattr(self._kaleido, "subprocess", None)
+        return process is None or process.poll() is None
+
     def _start(self) -> None:
         if self.running:
-            return
+            if self._browser_alive():
+                return
+            # Died since the last render: replace it now rather than fail this request on a dead browser.
+            process = self._kaleido.subprocess
+            logger.warning("kaleido renderer: Chromium exited (status %s); starting a new one", process.poll())
+            self._shutdown()
         if self._pid and self._pid != os.getpid():
             # Forked: the parent's loop thread and browser do not exist here.
             self._loop, self._thread, self._kaleido = None, None, None
@@ -390,7 +406,7 @@ class ChartRenderer:
         except Exception as error:
             future.cancel()
             reason = "timed out" if isinstance(error, concurrent.futures.TimeoutError) else str(error)
-            self._fail(f"Chromium did not start: {reason}")
+            self._fail(f"Chromium did not start: {reason}", back_off=True)
             raise RendererUnavailable(f"Chromium at {path} did not start: {reason}") from None
         self._pid = os.getpid()
         self._failed_at = 0.0
@@ -411,29 +427,22 @@ class ChartRenderer:
         self._starting = None
         return browser
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: str, *, back_off: bool) -> None:
         logger.warning("kaleido renderer: %s; closing it", reason)
-        self._failed_at, self._failure = time.monotonic(), reason
-        self._shutdown()
+        if back_off:
+            self._failed_at, self._failure = time.monotonic(), reason
+        # Closed in the background: the reader gets the 503 now, not after a hung Chromium has been shut down.
+        detached = self._detach()
+        threading.Thread(target=_close_browser, args=detached, name="uniondash-kaleido-close", daemon=True).start()
+
+    def _detach(self) -> tuple[asyncio.AbstractEventLoop | None, threading.Thread | None, Any]:
+        """Forget the browser, its loop and thread (a later render starts new ones); returns them to close."""
+        detached = (self._loop, self._thread, self._kaleido or self._starting)
+        self._loop, self._thread, self._kaleido, self._starting = None, None, None, None
+        return detached
 
     def _shutdown(self) -> None:
-        loop, thread, browser = self._loop, self._thread, self._kaleido or self._starting
-        self._loop, self._thread, self._kaleido, self._starting = None, None, None, None
-        if loop is None:
-            return
-        if browser is not None and not loop.is_closed():
-            try:
-                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)
-            except Exception as error:  # a hung browser: kill its process rather than leak it
-                logger.warning("kaleido renderer: close failed (%s); killing Chromium", error)
-                process = getattr(browser, "subprocess", None)
-                if process is not None and process.poll() is None:
-                    process.kill()
-        loop.call_soon_threadsafe(loop.stop)
-        if thread is not None:
-            thread.join(timeout=10)
-        if not loop.is_running():
-            loop.close()
+        _close_browser(*self._detach())
 
     def close(self) -> None:
         """Close the browser (a later render starts a new one)."""
@@ -441,6 +450,38 @@ class ChartRenderer:
             if self._pid == os.getpid():
                 self._shutdown()
             self._failed_at = 0.0
+
+
+def _close_browser(loop: asyncio.AbstractEventLoop | None, thread: threading.Thread | None, browser: Any) -> None:
+    """Close a browser and stop its loop: politely, else kill Chromium; leave no task behind on the loop."""
+    if loop is None:
+        return
+    if not loop.is_closed() and loop.is_running():
+        if browser is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)
+            except Exception as error:  # a hung browser: kill its process rather than leak it
+                logger.warning("kaleido renderer: close failed (%s); killing Chromium", error)
+                process = getattr(browser, "subprocess", None)
+                if process is not None and process.poll() is None:
+                    process.kill()
+        # The browser's watchdog may still be pending (it wakes when Chromium exits): cancel it, or closing
+        # the loop destroys a pending task ("Task was destroyed but it is pending!").
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+    if thread is not None:
+        thread.join(timeout=10)
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+
+
+async def _cancel_other_tasks() -> None:
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 _default_renderer: ChartRenderer | None = None
@@ -565,8 +606,14 @@ class DirectoryCache:
 
 
 def cache_from_env(environ: Mapping[str, str] | None = None) -> ImageCache:
-    """A `DirectoryCache` at $UNIONDASH_CACHE_DIR if set, else an in-memory LRU."""
+    """Redis at $UNIONDASH_REDIS_URL if set (shared by every worker and host), else a `DirectoryCache` at
+    $UNIONDASH_CACHE_DIR if set, else an in-memory LRU."""
+    from uniondash.exports.shared_cache import redis_cache_from_env  # redis itself only when configured
+
     env = os.environ if environ is None else environ
+    shared = redis_cache_from_env(env)
+    if shared is not None:
+        return shared
     directory = env.get(ENV_CACHE_DIR, "").strip()
     return DirectoryCache(Path(directory).expanduser()) if directory else MemoryCache()
 

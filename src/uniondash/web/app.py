@@ -15,6 +15,7 @@ from uniondash.config import Settings
 from uniondash.load import load_dataset
 from uniondash.web import (
     callbacks,
+    errors,
     export_routes,
     meeting_routes,
     press_routes,
@@ -24,6 +25,7 @@ from uniondash.web import (
 from uniondash.web.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
@@ -44,6 +46,8 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     # Chinese is the default: say so before the page script runs (it then follows `lang` in the URL).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     app.layout = shell()
+    # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
     callbacks.register(app, dataset)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
@@ -52,6 +56,7 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     meeting_routes.register(app.server, dataset)
     serving.register(app.server, dataset)
     security_headers.register(app.server, settings.embed_origins)
+    errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     return app
 
 

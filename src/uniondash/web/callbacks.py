@@ -13,10 +13,16 @@ import flask
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from uniondash.model import Dataset
-from uniondash.web import pages, urls
+from uniondash.web import urls
+from uniondash.web.page_cache import PageCache
+from uniondash.web.serving import PAGE_CACHE_KEY
 
 
-def register(app: Dash, dataset: Dataset) -> None:
+def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -> None:
+    """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment)."""
+    cache = page_cache or PageCache.from_env(dataset)
+    app.server.extensions[PAGE_CACHE_KEY] = cache
+
     @app.callback(
         Output("page", "children"),
         Output("page-meta", "data"),
@@ -24,8 +30,10 @@ def register(app: Dash, dataset: Dataset) -> None:
         Input("url", "search"),
     )
     def show_page(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, str]]:
-        page = pages.render(dataset, pathname, search, base_url=flask.request.host_url)
-        return page.children, page.meta()
+        # Drawn once per view and then served from the cache (see page_cache: the data never changes).
+        # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
+        base_url = flask.request.host_url if flask.request.host else ""
+        return cache.page(pathname, search, base_url=base_url)
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
@@ -38,27 +46,9 @@ def register(app: Dash, dataset: Dataset) -> None:
         years = [year for year in (start, end) if year]
         return _or_no_update(urls.changed_search(search, "years", years, dataset))
 
-    @app.callback(
-        Output("url", "search", allow_duplicate=True),
-        Input("filter-section", "value"),
-        State("filter-section", "options"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )
-    def sections_changed(value: list[str] | None, options: list[dict[str, str]], search: str | None) -> Any:
-        offered = [option["value"] for option in options]
-        return _or_no_update(urls.changed_search(search, "section", value, dataset, offered))
-
-    @app.callback(
-        Output("url", "search", allow_duplicate=True),
-        Input("filter-programme", "value"),
-        State("filter-programme", "options"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )
-    def programmes_changed(value: list[str] | None, options: list[dict[str, str]], search: str | None) -> Any:
-        offered = [option["value"] for option in options]
-        return _or_no_update(urls.changed_search(search, "programme", value, dataset, offered))
+    # Section and programme checklists: the ticked ids replace that parameter's values among those offered.
+    register_choice(app, dataset, "filter-section", "section")
+    register_choice(app, dataset, "filter-programme", "programme")
 
     # The phone's filter panel: the button toggles it, and a redrawn page opens it as it was.
     app.clientside_callback(
@@ -76,6 +66,19 @@ def register(app: Dash, dataset: Dataset) -> None:
         Output("page-meta-sink", "children"),
         Input("page-meta", "data"),
     )
+
+
+def register_choice(app: Dash, dataset: Dataset, control: str, parameter: urls.Control) -> None:
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input(control, "value"),
+        State(control, "options"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def choice_changed(value: list[str] | None, options: list[dict[str, str]], search: str | None) -> Any:
+        offered = [option["value"] for option in options]
+        return _or_no_update(urls.changed_search(search, parameter, value, dataset, offered))
 
 
 def _or_no_update(search: str | None) -> Any:

@@ -1,0 +1,339 @@
+"""The page callback's answers, kept by what they depend on, so a filter change seldom draws anything.
+
+Drawing a page (`pages.render`) takes 20–500 ms: every chart is planned from the facts and built as a
+figure. The data never changes while the process runs, so a page is a pure function of
+
+- the route (overview, a section, or "not found" and what was asked for),
+- the canonical filter state (`query.to_query_string(filters)`, which includes the language),
+- the notices the query string produced (bad parameters), and
+- on a section page, the base URL its share panels write into links (`flask.request.host_url`),
+
+plus one attribute that repeats the raw URL (`data-view` on `<main>`, which tests and scripts wait for);
+it is written into each answer. Two URLs that mean the same view (parameters in another order,
+`programme=a,b` or `programme=a&programme=b`) share one entry.
+
+Each entry is kept as the JSON that Dash sends (serialised once), in a least-recently-used store bounded
+by total size. On a hit that JSON goes out as it is, with `data-view` spliced in (with orjson; without it,
+it is parsed back, about 1 ms for the largest page): a hit costs well under a millisecond instead of a
+render, and never hands out an object another request could change. With a shared
+store (Redis at `UNIONDASH_REDIS_URL`: every worker and host; else a directory at `UNIONDASH_CACHE_DIR`:
+the workers of one host) a page drawn by one worker is found by the others; its keys carry a fingerprint
+of the data and of the code, so a new release never reads an old page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import plotly.io.json as pio_json
+from plotly.io.json import to_json_plotly
+
+import uniondash
+from uniondash.config import Settings
+from uniondash.exports.images import DirectoryCache, ImageCache, dataset_fingerprint
+from uniondash.exports.shared_cache import redis_cache
+from uniondash.model import Dataset
+from uniondash.query import Notice, to_query_string
+from uniondash.web import pages, urls
+
+logger = logging.getLogger(__name__)
+
+try:  # optional: see CachedPage.answer
+    import orjson
+except ImportError:  # pragma: no cover - without orjson, hits parse the JSON
+    orjson = None  # type: ignore[assignment]
+
+# The element that carries the raw URL, and the attribute (see pages.render).
+MAIN_ID = "main"
+VIEW_ATTRIBUTE = "data-view"
+_SENTINEL = "\u0000uniondash-view\u0000"
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# Raw URLs whose key is remembered (a URL's query is at most urls.MAX_SEARCH characters).
+MAX_URLS = 1024
+# Pages in a shared directory are stored compressed (about 15 KB each).
+SHARED_MAX_BYTES = 64 * 1024 * 1024
+# A request that finds its page being drawn by another thread waits for it rather than drawing it too
+# (a crowd opening one new view); past this it draws it itself.
+WAIT_FOR_OTHER = 10.0
+
+Renderer = Callable[[Dataset, "str | None", "str | None", str], pages.Page]
+PageAnswer = tuple[list[Any], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Everything a page depends on except the raw URL it repeats in `data-view`."""
+
+    route: urls.Route
+    query: str
+    notices: tuple[Notice, ...]
+    base_url: str
+
+    def text(self) -> str:
+        """A stable string form (for a shared store's key)."""
+        notices = [[notice.zh, notice.en] for notice in self.notices]
+        route = [self.route.page, self.route.section_id, self.route.path]
+        return json.dumps([route, self.query, notices, self.base_url], ensure_ascii=False)
+
+
+def page_key(dataset: Dataset, pathname: str | None, search: str | None, base_url: str) -> PageKey:
+    """The cache key of the page for a URL: parsed the same way `pages.render` parses it."""
+    filters, notices = urls.read_filters(search, dataset)
+    route = urls.route(pathname, dataset)
+    # Only a section page writes the base URL (into its charts' share links and embed codes).
+    return PageKey(route, to_query_string(filters), tuple(notices), base_url if route.page == "section" else "")
+
+
+def view_of(pathname: str | None, search: str | None) -> str:
+    """The `data-view` value `pages.render` writes for a URL."""
+    return f"{pathname or '/'}{search or ''}"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A page's children as serialised JSON, cut where the `data-view` value goes, and its meta."""
+
+    before: bytes
+    after: bytes
+    meta: dict[str, str]
+
+    @property
+    def size(self) -> int:
+        return len(self.before) + len(self.after)
+
+    def children_json(self, view: str) -> bytes:
+        return self.before + _encode(view).encode() + self.after
+
+    def answer(self, view: str) -> PageAnswer:
+        """The page's children and meta with `data-view` set to `view`, for Dash to send.
+
+        With orjson (plotly's, and so Dash's, encoder when installed) the children go out as the cached
+        JSON itself, spliced into the response without being parsed or encoded again: for a large page
+        this is what keeps a hit at a few milliseconds and free of garbage-collection pauses. Without it,
+        a fresh copy parsed from the JSON.
+        """
+        text = self.children_json(view)
+        children: Any = orjson.Fragment(text) if _fragments() else json.loads(text)
+        return children, dict(self.meta)
+
+    def to_bytes(self) -> bytes:
+        meta = json.dumps(self.meta).encode()
+        return zlib.compress(b"\0".join((self.before, self.after, meta)), 3)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CachedPage:
+        before, after, meta = zlib.decompress(data).split(b"\0")
+        return cls(before, after, json.loads(meta))
+
+
+def serialise(page: pages.Page) -> CachedPage:
+    """The page's children as Dash sends them (plotly's encoder), cut at `<main>`'s `data-view` value."""
+    # The "json" engine walks a component tree 3× faster than the orjson one (which is faster for the
+    # plain data of a hit); both write the same JSON, escaped the same way.
+    text = _encode(page.children)
+    children = json.loads(text)
+    props = _props_path(children, MAIN_ID)
+    if props is None:
+        raise ValueError(f"the page has no element with id {MAIN_ID!r}")
+    node: Any = children
+    for step in props:
+        node = node[step]
+    node[VIEW_ATTRIBUTE] = _SENTINEL
+    marked = _encode(children)
+    before, found, after = marked.partition(_encode(_SENTINEL))
+    if not found:
+        raise ValueError("the page's data-view attribute could not be located")
+    return CachedPage(before.encode(), after.encode(), page.meta())
+
+
+def _encode(value: Any) -> str:
+    return str(to_json_plotly(value, engine="json"))
+
+
+def _fragments() -> bool:
+    """Whether Dash will serialise with orjson, which writes an `orjson.Fragment` as it is."""
+    return orjson is not None and pio_json.config.default_engine in ("auto", "orjson")
+
+
+def _props_path(node: Any, element_id: str) -> tuple[int | str, ...] | None:
+    """The path (list indices and dict keys) to the props of the element with `element_id`."""
+    if isinstance(node, list):
+        for index, child in enumerate(node):
+            found = _props_path(child, element_id)
+            if found is not None:
+                return (index, *found)
+    elif isinstance(node, dict) and isinstance(node.get("props"), dict):
+        props = node["props"]
+        if props.get("id") == element_id:
+            return ("props",)
+        found = _props_path(props.get("children"), element_id)
+        if found is not None:
+            return ("props", "children", *found)
+    return None
+
+
+def code_fingerprint() -> str:
+    """A hash of this package's code and the versions of what draws the page (for shared keys)."""
+    digest = hashlib.sha256()
+    for module_file in sorted(Path(uniondash.__file__).parent.rglob("*.py")):
+        digest.update(module_file.read_bytes())
+    for package in ("dash", "dash-bootstrap-components", "plotly"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(importlib.metadata.version(package).encode())
+    return digest.hexdigest()[:16]
+
+
+class PageCache:
+    """Pages by `PageKey`: a local LRU bounded by bytes, an optional shared store, then `render`.
+
+    Thread-safe. A miss draws the page once even when several threads ask for it at the same time.
+    The shared store is optional and may fail: its errors are its own to swallow (see shared_cache).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        shared: ImageCache | None = None,
+        render: Renderer = pages.render,
+    ) -> None:
+        self.dataset = dataset
+        self.max_bytes = max_bytes
+        self.shared = shared
+        self._render = render
+        self._items: OrderedDict[PageKey, CachedPage] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._drawing: dict[PageKey, threading.Event] = {}
+        self._keys: OrderedDict[tuple[str | None, str | None, str], PageKey] = OrderedDict()
+        self._version = f"{dataset_fingerprint(dataset)}-{code_fingerprint()}" if shared is not None else ""
+        self.hits = 0
+        self.shared_hits = 0
+        self.misses = 0
+
+    @classmethod
+    def from_env(cls, dataset: Dataset, environ: Mapping[str, str] | None = None) -> PageCache:
+        """Sized by $UNIONDASH_PAGE_CACHE_MB; shared through $UNIONDASH_REDIS_URL, else the directory
+        $UNIONDASH_CACHE_DIR/pages, if one is set."""
+        settings = Settings.from_env(environ)
+        shared: ImageCache | None = None
+        if settings.redis_url:
+            shared = redis_cache(settings.redis_url)
+        elif settings.cache_dir:
+            # The workers of one host share the directory: each view is drawn once per host.
+            shared = DirectoryCache(Path(settings.cache_dir).expanduser() / "pages", max_bytes=SHARED_MAX_BYTES)
+        return cls(dataset, max_bytes=settings.page_cache_mb * 1024 * 1024, shared=shared)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def size(self) -> int:
+        """Bytes of JSON held."""
+        return self._size
+
+    def page(self, pathname: str | None, search: str | None, base_url: str = "") -> PageAnswer:
+        """The page's children and meta for a URL, as `pages.render` would draw them."""
+        key = self.key(pathname, search, base_url)
+        return self._cached(key, pathname, search, base_url).answer(view_of(pathname, search))
+
+    def key(self, pathname: str | None, search: str | None, base_url: str = "") -> PageKey:
+        """`page_key`, remembered for the last URLs seen (parsing the query costs as much as a hit)."""
+        if not isinstance(pathname, str | None) or not isinstance(search, str | None):
+            return page_key(self.dataset, pathname, search, base_url)  # a forged request: not hashable
+        raw = (pathname, search, base_url)
+        with self._lock:
+            known = self._keys.get(raw)
+            if known is not None:
+                self._keys.move_to_end(raw)
+                return known
+        key = page_key(self.dataset, pathname, search, base_url)
+        with self._lock:
+            self._keys[raw] = key
+            while len(self._keys) > MAX_URLS:
+                self._keys.popitem(last=False)
+        return key
+
+    def prewarm(self, paths: Iterable[str], searches: Sequence[str] = ("", "?lang=en"), base_url: str = "") -> int:
+        """Draw the pages for `paths` × `searches` now; the number drawn (not already cached)."""
+        before = self.misses
+        for path in paths:
+            for search in searches:
+                key = page_key(self.dataset, path, search, base_url)
+                if key not in self._items:
+                    self._cached(key, path, search, base_url)
+        return self.misses - before
+
+    def _cached(self, key: PageKey, pathname: str | None, search: str | None, base_url: str) -> CachedPage:
+        while True:
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None:
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    return found
+                drawing = self._drawing.get(key)
+                if drawing is None:
+                    drawing = self._drawing[key] = threading.Event()
+                    break
+            # Another thread is drawing this page: wait for it, then look again.
+            if not drawing.wait(WAIT_FOR_OTHER):
+                return self._draw(key, pathname, search, base_url)
+        try:
+            return self._draw(key, pathname, search, base_url)
+        finally:
+            with self._lock:
+                self._drawing.pop(key, None)
+            drawing.set()
+
+    def _draw(self, key: PageKey, pathname: str | None, search: str | None, base_url: str) -> CachedPage:
+        page = self._from_shared(key)
+        if page is None:
+            page = serialise(self._render(self.dataset, pathname, search, base_url))
+            self.misses += 1
+            if self.shared is not None:
+                self.shared.put(self._shared_key(key), page.to_bytes())
+        else:
+            self.shared_hits += 1
+        self._store(key, page)
+        return page
+
+    def _from_shared(self, key: PageKey) -> CachedPage | None:
+        if self.shared is None:
+            return None
+        data = self.shared.get(self._shared_key(key))
+        if data is None:
+            return None
+        try:
+            return CachedPage.from_bytes(data)
+        except (ValueError, zlib.error, UnicodeDecodeError) as error:
+            logger.warning("ignoring a malformed page in the shared cache: %s", error)
+            return None
+
+    def _shared_key(self, key: PageKey) -> str:
+        digest = hashlib.sha256(f"{self._version}\n{key.text()}".encode()).hexdigest()[:32]
+        return f"page-{digest}"
+
+    def _store(self, key: PageKey, page: CachedPage) -> None:
+        if page.size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= old.size if old is not None else 0
+            self._items[key] = page
+            self._size += page.size
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= dropped.size
