@@ -43,3 +43,18 @@ def test_every_command_has_help():
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and "Example" in command.help, f"{name} needs a docstring with an Example"
+
+
+def test_serve_debug_from_flag_or_environment(monkeypatch):
+    """`--debug` or UNIONDASH_DEBUG=1 runs Dash's debug server; otherwise gunicorn (neither is started here)."""
+    import dash
+
+    import uniondash.web.production as production
+
+    ran: list[str] = []
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **kwargs: ran.append(f"debug={kwargs['debug']}"))
+    monkeypatch.setattr(production, "run_gunicorn", lambda *args, **kwargs: ran.append("gunicorn"))
+    for args, env in ((["--debug"], {}), ([], {"UNIONDASH_DEBUG": "1"}), ([], {"UNIONDASH_DEBUG": ""})):
+        result = CliRunner().invoke(cli, ["serve", "--port", "8123", *args], env=env)
+        assert result.exit_code == 0, result.output
+    assert ran == ["debug=True", "debug=True", "gunicorn"]

@@ -118,7 +118,9 @@ def summary(dataset: Dataset) -> str:
     type=click.IntRange(1, 64),
     help="gunicorn worker processes [default: $UNIONDASH_WORKERS or 2].",
 )
-@click.option("--debug", is_flag=True, help="Dash's development server with debug tools, one process.")
+@click.option(
+    "--debug", is_flag=True, help="Dash's development server with debug tools, one process [or $UNIONDASH_DEBUG=1]."
+)
 @data_dir_option
 def serve(host: str | None, port: int | None, workers: int | None, debug: bool, data_dir: str | None) -> None:
     """Run the dashboard: gunicorn with several workers, or Dash's debug server with --debug.
@@ -134,7 +136,7 @@ def serve(host: str | None, port: int | None, workers: int | None, debug: bool, 
     host, port = host or settings.host, port or settings.port
     data_path = resolve_data_dir(data_dir)
     load_dataset(data_path)  # fail here, with the data's own message, before any worker starts
-    if debug:
+    if debug or settings.debug:
         create_app(data_path).run(host=host, port=port, debug=True)
         return
     from uniondash.web.production import run_gunicorn
