@@ -1,6 +1,7 @@
-"""Screenshots of the dashboard for the README: the overview and a section page, projector and phone.
+"""Screenshots for the README: the overview and a section page (projector and phone), a headline slide and
+a chart slide of meeting mode, and page 1 of the PDF briefing.
 
-    python scripts/screenshots.py                  # -> docs/screenshots/dashboard-*.png
+    python scripts/screenshots.py                  # -> docs/screenshots/dashboard-*.png, present-*.png, briefing-page-1.png
     python scripts/screenshots.py --full-page      # whole pages, not just the first screen (for review)
     python scripts/screenshots.py --out /tmp/shots --page /section/models?lang=en
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import argparse
 import base64
 import logging
+import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -27,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from uniondash.exports.pdf import CHROMIUM_FLAGS  # noqa: E402
+from uniondash.load import load_dataset  # noqa: E402
+from uniondash.meeting import plan_slides  # noqa: E402
+from uniondash.model import Filters  # noqa: E402
 from uniondash.web.app import create_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,6 +83,49 @@ def shoot(driver: WebDriver, url: str, viewport: tuple[int, int, bool], out: Pat
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
+def slide_of_kind(kind: str, section: str) -> int:
+    """The 1-based number of the first slide of `kind` ('card', 'chart') of `section` in the full deck."""
+    slides = plan_slides(load_dataset(ROOT / "data"), Filters())
+    for number, slide in enumerate(slides, start=1):
+        shown = slide.card or slide.chart
+        if slide.kind == kind and shown is not None and shown.section_id == section:
+            return number
+    return 2
+
+
+def shoot_slides(driver: WebDriver, base: str, out: Path) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+    )
+    for kind in ("card", "chart"):
+        driver.get(f"{base}/present?slide={slide_of_kind(kind, 'aid')}")
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script(
+                "const s = document.querySelector('.slide:not([hidden])');"
+                "return s && (s.dataset.kind !== 'chart' || s.querySelector('.main-svg .barlayer') !== null);"
+            )
+        )
+        driver.execute_script("return document.fonts.ready")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+        path = out / f"present-{kind}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def shoot_briefing(out: Path) -> None:
+    """Page 1 of `uniondash export-pdf`, rasterised by poppler's pdftoppm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "briefing.pdf"
+        subprocess.run([str(Path(sys.executable).parent / "uniondash"), "export-pdf", str(pdf)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(Path(tmp) / "p")],
+            check=True,
+        )
+        path = out / "briefing-page-1.png"
+        path.write_bytes((Path(tmp) / "p.png").read_bytes())
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -94,6 +143,9 @@ def main() -> int:
                 shoot(
                     driver, base + path, viewport, args.out / f"dashboard-{name}-{device}{suffix}.png", args.full_page
                 )
+        if not args.page:
+            shoot_slides(driver, base, args.out)
+            shoot_briefing(args.out)
     finally:
         driver.quit()
         server.shutdown()  # type: ignore[attr-defined]
