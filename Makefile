@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8050
-DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 
 .PHONY: setup system run test lint typecheck unit quotes screenshots
 
@@ -17,7 +17,8 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Debian's Chromium, its driver, CJK fonts and poppler: installed only when something is missing.
+# Debian's Chromium, its driver, CJK fonts, poppler (PDF text) and LibreOffice Calc (proves exported
+# CSV/xlsx run no formula): installed only when something is missing.
 system:
 	@missing=""; \
 	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -68,6 +68,12 @@ class Dataset:
         """Every year some figure's period touches, oldest first."""
         return years_spanned(self.facts)
 
+    def single_years(self) -> list[int]:
+        """Years that have figures of their own (a period of that one year): the years worth picking one by
+        one. A five-year total never shows for a set of single years, so other years would pick nothing."""
+        own = self.facts.loc[self.facts["period_start"] == self.facts["period_end"], "period_end"]
+        return sorted({int(year) for year in own})
+
     def label(self, table: str, item_id: str, lang: Lang) -> str:
         """The zh or en label of one row of a dimension table (the id itself if unknown)."""
         frame: pd.DataFrame = getattr(self, table)

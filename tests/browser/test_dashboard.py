@@ -181,3 +181,28 @@ def test_on_a_phone_the_filters_fold_away_and_stay_open_while_used(driver, dashb
     WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "filter-year-start").is_displayed())
     assert "2019–2023年" in driver.find_element(By.ID, "filters-toggle").text
     assert severe_errors(driver) == []
+
+
+def test_picking_single_years_writes_a_year_set(driver, dashboard_url):
+    """The year picker offers the years with figures of their own; each pick updates the URL and charts."""
+    open_page(driver, f"{dashboard_url}/section/relations")
+    assert len(bar_keys(driver, "labour-relations-rates")) == 2  # 2023 rate and the 2019–2023 rate
+    for year, expected in (("2023", ["2023"]), ("2022", ["2022-2023"])):
+        driver.find_element(By.ID, "filter-year-set").click()
+        option = WebDriverWait(driver, WAIT).until(
+            lambda d, year=year: next(
+                (o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.text == year), None
+            )
+        )
+        offered = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "[role=option]")]
+        assert sorted(offered) == ["2022", "2023"]  # the years with figures of their own (picked ones first)
+        option.click()
+        wait_for_query(driver, {"years": expected})
+        wait_ready(driver, f"after picking {year}")
+    assert bar_keys(driver, "labour-relations-rates") == ["relations-bargaining-rate"]  # the five-year rate left
+    # Clearing the picked years (its × says so in Chinese) brings every year back.
+    clear = driver.find_element(By.CSS_SELECTOR, "#filter-year-set .dash-dropdown-clear")
+    assert clear.get_attribute("aria-label") == "清除选择"
+    clear.click()
+    wait_for_query(driver, {})
+    assert len(bar_keys(driver, "labour-relations-rates")) == 2

@@ -90,3 +90,10 @@ def test_synthetic_years_form_series_of_equal_periods(multi_year_dataset):
 def test_available_years_span_every_period(dataset, multi_year_dataset):
     assert dataset.available_years() == list(range(2003, 2024))
     assert multi_year_dataset.available_years()[-1] == 2025
+
+
+def test_single_years_are_the_years_with_figures_of_their_own(dataset, multi_year_dataset):
+    for data in (dataset, multi_year_dataset):
+        own = {int(row.period_end) for row in data.facts.itertuples() if row.period_start == row.period_end}
+        assert data.single_years() == sorted(own)
+    assert set(multi_year_dataset.single_years()) > set(dataset.single_years())  # the SYNTHETIC years join

@@ -212,6 +212,19 @@ def test_a_year_set_is_named_beside_the_selects(dataset):
     assert attr(find(page, "filter-year-start"), "value") == "2021"
 
 
+def test_the_year_picker_offers_single_years_and_shows_only_what_it_can(dataset):
+    single = [str(year) for year in dataset.single_years()]
+    picked = find(render(dataset, "/section/relations", f"?years={single[-1]}"), "filter-year-set")
+    assert [o["value"] for o in attr(picked, "options")] == single
+    assert attr(picked, "value") == [single[-1]]
+    # A range it cannot show in full (2019–2023) leaves it empty rather than half-true.
+    assert attr(find(render(dataset, "/section/relations", "?years=2019-2023"), "filter-year-set"), "value") == []
+    # Its own texts follow the page language (Dash's defaults are English).
+    for lang, count in (("zh", "已选"), ("en", "selected")):
+        picker = find(render(dataset, "/section/relations", f"?lang={lang}"), "filter-year-set")
+        assert count in attr(picker, "labels")["selected_count"]
+
+
 def test_several_years_are_charted_as_a_change_on_the_page(multi_year_dataset):
     page = render(multi_year_dataset, "/section/aid", "?years=2024-2025")
     figure = find(page, "graph-aid-funds").figure  # type: ignore[attr-defined]

@@ -95,3 +95,18 @@ def test_sections_and_language_are_kept_when_another_control_changes(dataset):
     # An unknown value in the URL is dropped once the reader changes something.
     search = urls.changed_search("?section=bogus", "section", ["aid"], dataset, sections)
     assert query(search) == {"section": ["aid"]}
+
+
+def test_the_year_picker_writes_a_set_of_years(dataset):
+    """Picked years become `years=a,b`; removing the last one shows every year; repeating the URL changes nothing."""
+    assert query(urls.changed_search("?lang=en", "year_set", ["2023", "2019"], dataset)) == {
+        "years": ["2019,2023"],
+        "lang": ["en"],
+    }
+    assert urls.changed_search("?years=2019,2023", "year_set", ["2019", "2023"], dataset) is None
+    assert urls.changed_search("?years=2019-2023", "year_set", [], dataset) is None  # the picker cannot show it
+    single = dataset.single_years()[-1]
+    assert query(urls.changed_search(f"?years={single}&lang=en", "year_set", [], dataset)) == {"lang": ["en"]}
+    assert urls.changed_search("", "year_set", None, dataset) is None
+    assert urls.changed_search("", "year_set", ["20x3"], dataset) is None  # forged: not a year
+    assert urls.changed_search("", "year_set", [2019], dataset) is None  # forged: not strings

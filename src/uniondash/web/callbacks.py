@@ -46,6 +46,15 @@ def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -
         years = [year for year in (start, end) if year]
         return _or_no_update(urls.changed_search(search, "years", years, dataset))
 
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input("filter-year-set", "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def year_set_changed(value: list[str] | None, search: str | None) -> Any:
+        return _or_no_update(urls.changed_search(search, "year_set", value, dataset))
+
     # Section and programme checklists: the ticked ids replace that parameter's values among those offered.
     register_choice(app, dataset, "filter-section", "section")
     register_choice(app, dataset, "filter-programme", "programme")

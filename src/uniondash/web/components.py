@@ -150,6 +150,7 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     chosen = sorted(filters.years) if filters.years else [int(years[0]), int(years[-1])]
     year_options = [{"label": year, "value": year} for year in years]
     is_set = bool(filters.years) and len(chosen) != chosen[-1] - chosen[0] + 1
+    single_years = dataset.single_years()
     set_note = (
         html.Small(
             t(lang, "years_set").format(format_years(filters.years).replace(",", "、" if lang == "zh" else ", ")),
@@ -169,6 +170,29 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
                     dbc.Select(id="filter-year-end", options=year_options, value=str(chosen[-1]), size="sm"),
                 ],
                 className="ud-years",
+            ),
+            # A set of years (2023 and 2025, not 2024): the URL's `years=2023,2025` as a control, offering the
+            # years that have figures of their own.
+            html.Div(
+                [
+                    html.Label(t(lang, "years_pick"), htmlFor="filter-year-set", className="ud-inline-label"),
+                    dcc.Dropdown(
+                        id="filter-year-set",
+                        options=[{"label": str(year), "value": str(year)} for year in single_years],
+                        # Shown only when every chosen year is one it offers: a value it cannot show in full
+                        # would be sent back as a change when the page is drawn.
+                        value=[str(year) for year in chosen]
+                        if filters.years and set(chosen) <= set(single_years)
+                        else [],
+                        multi=True,
+                        searchable=False,
+                        placeholder=t(lang, "years_pick_placeholder"),
+                        labels=DROPDOWN_LABELS[lang],
+                        className="ud-year-set",
+                    ),
+                ],
+                className="ud-years-pick",
+                hidden=len(single_years) < 2,
             ),
             set_note,
         ],

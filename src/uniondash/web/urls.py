@@ -93,7 +93,7 @@ def summary_href(filters: Filters) -> str:
     return href("/export/summary.xlsx", filters)
 
 
-Control = Literal["years", "section", "programme"]
+Control = Literal["years", "year_set", "section", "programme"]
 
 
 def changed_search(
@@ -121,6 +121,18 @@ def changed_search(
         if picked is None or (shown or (all_years[0], all_years[-1])) == picked:
             return None
         params["years"] = [f"{picked[0]}-{picked[1]}"]
+    elif control == "year_set":
+        picked_set = _year_strings(value)
+        if picked_set is None:
+            return None
+        if picked_set:
+            params["years"] = [",".join(str(year) for year in picked_set)]
+        elif current.years and current.years <= set(dataset.single_years()):
+            # The reader removed the last picked year: back to every year.
+            params.pop("years", None)
+        else:
+            # An empty picker beside a range it cannot show (2019–2023) only shows the URL; it changes nothing.
+            return None
     else:
         chosen = _strings(value)
         if chosen is None:
@@ -135,6 +147,14 @@ def changed_search(
         return None
     query = to_query_string(updated)
     return f"?{query}" if query else ""
+
+
+def _year_strings(value: object) -> list[int] | None:
+    """The year picker's values ['2021', '2023'] as sorted years; None unless a list of 4-digit years."""
+    chosen = _strings(value)
+    if chosen is None or not all(year.isascii() and year.isdigit() and len(year) == 4 for year in chosen):
+        return None
+    return sorted({int(year) for year in chosen})
 
 
 def _two_years(value: object) -> tuple[int, int] | None:
