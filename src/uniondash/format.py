@@ -83,6 +83,11 @@ def period_label(start: int, end: int, lang: Lang) -> str:
     return f"{span}年" if lang == "zh" else span
 
 
+def as_of_label(year: int, lang: Lang) -> str:
+    """'截至2023年' / 'as of 2023': a story's figure reported that year, often a career total (累计, 先后)."""
+    return f"截至{year}年" if lang == "zh" else f"as of {year}"
+
+
 def axis_ticks(max_value: float, lang: Lang, count: int = 5) -> tuple[list[float], list[str]]:
     """Round tick values from 0 to just above `max_value`, labelled 万/亿 the Chinese way (never k/M/G)."""
     if max_value <= 0:

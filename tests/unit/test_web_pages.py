@@ -149,6 +149,19 @@ def test_every_figure_of_a_section_is_on_its_page_once_and_stories_stand_apart(d
     assert sorted(in_stories) == sorted(kinds[kinds != "aggregate"].index)
 
 
+def test_a_story_dated_by_the_report_reads_as_of_that_year(dataset):
+    """许贤杰's 800人次 is a career total reported in 2023, not 2023's; a single event keeps its own year."""
+    facts = dataset.facts.set_index("id")
+    person = facts.loc["workforce-xu-xianjie-trainees"]
+    event = facts.loc["workforce-breakfast-invitees"]
+    for lang, as_of, year in (("zh", "截至{}年", "{}年"), ("en", "as of {}", "{}")):
+        page = render(dataset, "/section/workforce", f"?lang={lang}")
+        person_card = text(find(page, f"story-{person['scope_id']}"))
+        assert as_of.format(person["period_end"]) in person_card
+        event_card = text(find(page, f"story-{event['programme_id']}"))
+        assert year.format(event["period_end"]) in event_card and as_of.format(event["period_end"]) not in event_card
+
+
 def test_section_page_draws_each_chart_with_text_alternative_source_table_and_share_links(dataset):
     page = render(dataset, "/section/aid", "?years=2019-2023", base_url="http://dash.example/")
     blocks = with_class(page.children, "ud-chart")

@@ -22,7 +22,7 @@ from uniondash.figures import (
     plan_panels,
     without_captions,
 )
-from uniondash.format import display_value, period_label, span_label
+from uniondash.format import as_of_label, display_value, period_label, span_label
 from uniondash.model import Dataset, Filters, Lang, citations, period_span
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
@@ -388,8 +388,14 @@ def figure_card(
 
 
 def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
-    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计'."""
+    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计'.
+
+    A person's or company's figures dated by the report's year are what they had reached by then ('截至2023年'):
+    许贤杰's 800人次 is a career total, not 2023's.
+    """
     start, end = period_span(facts)
+    if start == end and (facts["kind"] == "individual").all():
+        return as_of_label(end, lang)
     summable = bool(facts["measure_id"].map(dataset.measures.set_index("id")["summable"]).all())
     return span_label(start, end, summable, lang)
 
