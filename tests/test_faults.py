@@ -178,6 +178,42 @@ def test_a_hanging_render_is_a_503_at_the_timeout_and_the_next_request_works(
         renderer.close()
 
 
+class StallingStartRenderer(ChartRenderer):
+    """Its first browser never finishes starting (a lost pipe message); the next starts at once."""
+
+    def __init__(self, stalls: int) -> None:
+        super().__init__(sys.executable, timeout=0.5, start_timeout=0.3, retry_after=3600)
+        self.stalls = stalls
+        self.starts = 0
+
+    async def _open(self, path: str) -> Any:
+        self.starts += 1
+        if self.starts <= self.stalls:
+            await asyncio.sleep(3600)
+        return HangingKaleido(hangs=False)
+
+
+def test_a_start_that_stalls_is_tried_once_more_within_the_request(
+    app_with: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    renderer = StallingStartRenderer(stalls=1)
+    try:
+        response = app_with(renderer).get(PNG)
+        assert response.status_code == 200 and response.get_data() == TINY_PNG
+        assert renderer.starts == 2 and "did not start: timed out; trying again" in caplog.text
+    finally:
+        renderer.close()
+
+
+def test_a_browser_that_never_starts_is_a_503_after_two_tries(app_with: Any) -> None:
+    renderer = StallingStartRenderer(stalls=2)
+    try:
+        assert_renderer_down(app_with(renderer).get(PNG))
+        assert renderer.starts == 2
+    finally:
+        renderer.close()
+
+
 # ---------------------------------------------------------------------------------------------------
 # (b) The data: loaded once; a broken directory under a running app changes nothing.
 

@@ -61,7 +61,10 @@ ENV_CACHE_DIR = "UNIONDASH_CACHE_DIR"
 ENV_CHROMIUM = "UNIONDASH_CHROMIUM"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 RENDER_TIMEOUT = 20.0
-START_TIMEOUT = 30.0
+START_TIMEOUT = 20.0
+# A start can hang on a lost message of Chromium's pipe (seen once under load after a crash); one more try
+# with a new browser nearly always succeeds, so a reader rarely sees a 503 for it.
+START_ATTEMPTS = 2
 # After Chromium failed to start, fail fast for a while rather than try a broken browser on every request.
 RETRY_AFTER = 10.0
 
@@ -317,8 +320,8 @@ class ChartRenderer:
 
     Faults: a render that fails or hangs is a 503 at once (the browser is closed in the background) and the
     next request starts a new browser; so does a browser that died between requests (crashed, killed by
-    the OOM killer), found dead before the next render. Only a browser that cannot start makes requests
-    fail fast for RETRY_AFTER seconds. After a fork (gunicorn workers) the child starts its own browser.
+    the OOM killer), found dead before the next render. A start that fails is tried once more; only a
+    browser that cannot start at all makes requests fail fast for RETRY_AFTER seconds. After a fork (gunicorn workers) the child starts its own browser.
     """
 
     def __init__(
@@ -353,7 +356,7 @@ class ChartRenderer:
         spec = figure.to_dict()
         opts = {"format": fmt, "width": size.width, "height": size.height, "scale": size.scale}
         # Waiting behind a render that is itself bounded by the timeout; past that, the queue is stuck.
-        if not self._lock.acquire(timeout=self.timeout + self.start_timeout):
+        if not self._lock.acquire(timeout=self.timeout + self.start_timeout * START_ATTEMPTS):
             raise RendererUnavailable("the image renderer is busy: try again in a minute")
         try:
             self._start()
@@ -396,18 +399,22 @@ class ChartRenderer:
         except RendererUnavailable as error:
             self._failed_at, self._failure = time.monotonic(), "Chromium not found"
             raise error
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="uniondash-kaleido", daemon=True)
-        thread.start()
-        self._loop, self._thread = loop, thread
-        future = asyncio.run_coroutine_threadsafe(self._open(path), loop)
-        try:
-            self._kaleido = future.result(timeout=self.start_timeout)
-        except Exception as error:
-            future.cancel()
-            reason = "timed out" if isinstance(error, concurrent.futures.TimeoutError) else str(error)
-            self._fail(f"Chromium did not start: {reason}", back_off=True)
-            raise RendererUnavailable(f"Chromium at {path} did not start: {reason}") from None
+        for attempt in range(1, START_ATTEMPTS + 1):
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="uniondash-kaleido", daemon=True)
+            thread.start()
+            self._loop, self._thread = loop, thread
+            future = asyncio.run_coroutine_threadsafe(self._open(path), loop)
+            try:
+                self._kaleido = future.result(timeout=self.start_timeout)
+                break
+            except Exception as error:
+                future.cancel()
+                reason = "timed out" if isinstance(error, concurrent.futures.TimeoutError) else str(error)
+                last = attempt == START_ATTEMPTS
+                self._fail(f"Chromium did not start: {reason}" + ("" if last else "; trying again"), back_off=last)
+                if last:
+                    raise RendererUnavailable(f"Chromium at {path} did not start: {reason}") from None
         self._pid = os.getpid()
         self._failed_at = 0.0
         logger.info("kaleido renderer started with %s", path)
