@@ -91,7 +91,9 @@ TEXT = {
         "source": "来源：{}",
         "unit": "单位：{}",
         "change": "逐年变化",
+        "count": "个",
         "total": "合计 {}",
+        "levels_overlap": "同一人或同一工作室可能在多个级别重复计入。",
         "rate_on_bar": "{label} {value}",
         "sep": "；",
         "colon": "：",
@@ -107,7 +109,9 @@ TEXT = {
         "source": "Source: {}",
         "unit": "Unit: {}",
         "change": "change across years",
+        "count": "count",
         "total": "Total {}",
+        "levels_overlap": "One person or studio may count at more than one level.",
         "rate_on_bar": "{label} {value}",
         "sep": "; ",
         "colon": ": ",
@@ -195,8 +199,10 @@ def plan_panels(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> list[Panel
 
 
 def _unit(facts: pd.DataFrame, lang: Lang) -> str:
-    """The panel's unit; in English one 个 may be sites, homes or unions, so each is named."""
-    return plain(join_labels(dict.fromkeys(str(unit) for unit in facts[f"unit_{lang}"]), lang))
+    """The panel's unit. In English one 个 may be sites, homes or unions: the heading then says 'count'
+    (each bar's value names its own: '21 homes'), so it stays one line on a phone."""
+    units = list(dict.fromkeys(str(unit) for unit in facts[f"unit_{lang}"]))
+    return plain(units[0] if len(units) == 1 else TEXT[lang]["count"])
 
 
 def _heading(facts: pd.DataFrame, summable: bool, lang: Lang) -> str:
@@ -225,6 +231,10 @@ def wrap_label(text: str, lang: Lang, width: int | None = None) -> list[str]:
     width = width or WRAP[lang]
     if lang == "en" or text.isascii():
         return textwrap.wrap(text, width=width * 2 if lang == "zh" else width) or [text]
+    if len(text) > width:
+        # Lines of even length: "…示范点" rather than "…示范" and a lone "点".
+        count = -(-len(text) // width)
+        width = -(-len(text) // count)
     lines: list[str] = []
     rest = text
     while len(rest) > width:
@@ -308,6 +318,11 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     bottom = BOTTOM + TICKS + 2 * CAPTION_LINE * (len(totals) + legend)
     start, end = period_span(facts)
     layout = _layout(chart, period_label(start, end, lang), lang, TOP + plot_height + bottom, bottom)
+    # Panels of one unit share a scale, so equal bars are equal figures (5.1万 is not drawn as long as 3.4万).
+    longest: dict[str, float] = {}
+    for panel in panels:
+        unit = str(panel.facts["unit_zh"].iloc[0])
+        longest[unit] = max(longest.get(unit, 0.0), float(panel.facts["value"].max()))
     traces: list[Spec] = []
     annotations: list[Spec] = []
     top = plot_height
@@ -318,7 +333,8 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         if panel.change:
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
         else:
-            panel_traces, x_axis, y_axis, labels = _bars(panel, facts, lang, x, y)
+            longest_bar = longest[str(panel.facts["unit_zh"].iloc[0])]
+            panel_traces, x_axis, y_axis, labels = _bars(panel, facts, lang, x, y, longest_bar)
         traces += [{**trace, "xaxis": x, "yaxis": y} for trace in panel_traces]
         layout[f"xaxis{number if number > 1 else ''}"] = {**x_axis, "anchor": y}
         layout[f"yaxis{number if number > 1 else ''}"] = {**y_axis, "anchor": x, "domain": domain}
@@ -327,7 +343,8 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     # Under the plot, below the tick labels: the computed totals, then the legend; the source at the foot.
     for line, text in enumerate(totals):
         shift = -(TICKS + 2 * CAPTION_LINE * line)
-        annotations.append(_caption(plain(text), 0, shift, "top", FONT_SIZE - 1, TEXT_COLOUR, "computed"))
+        lines = "<br>".join(plain(line) for line in text.split("\n"))
+        annotations.append(_caption(lines, 0, shift, "top", FONT_SIZE - 1, TEXT_COLOUR, "computed"))
     source = TEXT[lang]["source"].format(plain(TEXT[lang]["sep"].join(citations(dataset, facts, lang))))
     annotations.append(_caption(source, 0, -(bottom - 10), "bottom", 13, MUTED_COLOUR, "source"))
     layout["annotations"] = annotations
@@ -367,8 +384,12 @@ def _caption(text: str, y: float, shift: int, anchor: str, size: int, colour: st
     }
 
 
-def _bars(panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
+def _bars(
+    panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str, longest: float
+) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
     """Horizontal bars in the report's order, each labelled above; colour by level; parts hatched.
+
+    `longest` is the largest figure of this unit on the whole chart: the value axis runs to it.
 
     Rows are keyed by fact id (labels may repeat across periods); each label is an annotation sitting
     on its bar, because tick labels beside the bars would leave a phone no room for the bars.
@@ -377,7 +398,7 @@ def _bars(panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str) -> tupl
     with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
     names = [category_label(fact, with_period, lang) for _, fact in rows.iterrows()]
     values = [bar_label(fact, facts, lang) for _, fact in rows.iterrows()]
-    value = {**value_axis(float(rows["value"].max()), str(rows["unit_zh"].iloc[0]), lang), **GRID}
+    value = {**value_axis(longest, str(rows["unit_zh"].iloc[0]), lang), **GRID}
     top = float(value["range"][1])
     # Within a row (centre 0, top -row/2, axis running down): the bar at the bottom, its label on top of it.
     row = _row_height(rows, lang)
@@ -484,6 +505,8 @@ def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int) -> 
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "bargap": 0.28,
+        # A value inside its bar at the size of every other label: plotly would shrink it to the bar's height.
+        "uniformtext": {"minsize": FONT_SIZE, "mode": "show"},
         "barmode": "group",
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top", "font": {"size": FONT_SIZE - 1}},
         "hoverlabel": {"font": {"family": font_family(lang), "size": FONT_SIZE}},
@@ -491,7 +514,8 @@ def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int) -> 
 
 
 def computed_totals(chart: Chart, panels: Sequence[Panel], dataset: Dataset, lang: Lang) -> list[str]:
-    """'合计 205人（计算值：7名 + 37名 + 161名）' for each panel of one metric that may be added up.
+    """'合计 205名（计算值：7名 + 37名 + 161名）' for each panel of one metric that may be added up, and on a
+    second line (after a newline) the caveat that levels may overlap.
 
     Only for charts that ask for it (`TOTALS`), only for whole figures (not their parts), and only where
     `computed_total` accepts the sum (one measure, unit and period; no rates).
@@ -507,7 +531,9 @@ def computed_totals(chart: Chart, panels: Sequence[Panel], dataset: Dataset, lan
             total = computed_total(wholes, dataset.measures)
         except UniondashError:
             continue
-        texts.append(TEXT[lang]["total"].format(display_computed(total, lang)))
+        # Levels are separate lists: a national model worker may also be a provincial one.
+        overlap = "\n" + TEXT[lang]["levels_overlap"] if wholes["level_id"].nunique() > 1 else ""
+        texts.append(TEXT[lang]["total"].format(display_computed(total, lang)) + overlap)
     return texts
 
 

@@ -40,6 +40,15 @@ def compact_number(value: float, lang: Lang, fraction_digits: int = 4, short: bo
     return format_compact_decimal(value, format_type=style, locale=LOCALES[lang], fraction_digits=fraction_digits)
 
 
+def english_unit(value: float, unit_en: str) -> str:
+    """The English unit for `value`: '1 person', '1 case', but '2 people', '0 cases'."""
+    if value != 1:
+        return unit_en
+    if unit_en.startswith("people"):
+        return "person" + unit_en[len("people") :]
+    return unit_en[:-1] if unit_en.endswith("s") else unit_en
+
+
 def with_unit(number: str, unit_zh: str, unit_en: str, lang: Lang) -> str:
     if lang == "zh":
         return f"{number}{unit_zh}"
@@ -56,7 +65,8 @@ def display_value(fact: Mapping[str, Any] | pd.Series, lang: Lang) -> str:
     if lang == "zh":
         bare = str(fact["unit_as_written"]) in _BARE_UNITS and unit_zh not in as_written
         return f"{as_written}{unit_zh}" if bare and unit_zh != "%" else as_written
-    number = with_unit(compact_number(float(str(fact["value"])), "en"), "", unit_en, "en").strip()
+    value = float(str(fact["value"]))
+    number = with_unit(compact_number(value, "en"), "", english_unit(value, unit_en), "en").strip()
     template = QUALIFIERS_EN.get(str(fact["qualifier"]), "{}")
     return template.format(number)
 
@@ -68,8 +78,16 @@ def computed_method(figure: ComputedFigure, lang: Lang) -> str:
 
 
 def display_computed(figure: ComputedFigure, lang: Lang) -> str:
-    """A computed figure, marked as such: '205人（计算值：7名 + 37名 + 161名）'."""
-    number = with_unit(compact_number(figure.value, lang), figure.unit_zh, figure.unit_en, lang)
+    """A computed figure, marked as such: '205名（计算值：7名 + 37名 + 161名）'.
+
+    In Chinese the total takes the unit its terms are written in (名, 个) when they share one, so the
+    sum does not switch from 名 to 人 under the reader's eyes; a scaled unit (万元) gives way to 万/亿.
+    """
+    written = {str(part.get("unit_as_written", "")) for part in figure.parts}
+    unit_zh = figure.unit_zh
+    if len(written) == 1 and (only := written.pop()) not in _BARE_UNITS and not only.startswith(("万", "亿")):
+        unit_zh = only
+    number = with_unit(compact_number(figure.value, lang), unit_zh, english_unit(figure.value, figure.unit_en), lang)
     if lang == "zh":
         bound = {"": "", "lower_bound": "以上", "approximate": "（约）"}[figure.qualifier]
         return f"{number}{bound}（{computed_method(figure, lang)}）"
@@ -96,6 +114,10 @@ def axis_ticks(max_value: float, lang: Lang, count: int = 5) -> tuple[list[float
     magnitude = 10 ** (len(str(int(raw_step))) - 1) if raw_step >= 1 else 1
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
     values = [step * i for i in range(int(max_value // step) + 2)]
+    if lang == "zh" and values[-1] >= 10_000:
+        # One unit along the axis (0.8万 · 1万 · 1.2万, not 8000 · 1万 · 1.2万): the largest tick's.
+        size, unit = (100_000_000, "亿") if values[-1] >= 100_000_000 else (10_000, "万")
+        return values, ["0" if value == 0 else f"{round(value / size, 4):g}{unit}" for value in values]
     return values, [compact_number(value, lang, short=True) for value in values]
 
 
@@ -104,7 +126,8 @@ def join_labels(labels: Iterable[str], lang: Lang) -> str:
 
 
 def span_label(start: int, end: int, summable: bool, lang: Lang) -> str:
-    """What a period means for a figure: '2019–2023年 · 五年合计', '2003–2023年 · 累计', or the period alone.
+    """What a period means for a figure: '2019–2023年 · 五年合计', '2003–2023年 · 累计' ('2019–2023 total'),
+    or the period alone.
 
     A total over several years is named as one, so it is never read as a yearly figure; a rate or other
     figure that cannot be added keeps the bare period.
@@ -113,6 +136,7 @@ def span_label(start: int, end: int, summable: bool, lang: Lang) -> str:
     years = end - start + 1
     if not summable or years == 1:
         return period
-    if years == 5:
-        return f"{period} · 五年合计" if lang == "zh" else f"{period} · five-year total"
-    return f"{period} · 累计" if lang == "zh" else f"{period} · cumulative total"
+    if lang == "en":
+        # Short enough for a panel heading on a phone ("Unit: person-times · 2019–2023 total").
+        return f"{period} total"
+    return f"{period} · 五年合计" if years == 5 else f"{period} · 累计"

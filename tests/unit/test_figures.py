@@ -12,10 +12,13 @@ import pytest
 
 from uniondash.figures import (
     CHARTS,
+    FONT_SIZE,
+    PLOT_EMS,
     chart_table,
     describe,
     empty_reason,
     plan_panels,
+    text_ems,
     text_position,
     without_captions,
     wrap_label,
@@ -128,7 +131,7 @@ def test_aid_funds_in_english_keeps_the_qualifiers_in_words(dataset):
     assert trace["text"][0] == "over 26 million yuan"
     assert trace["text"][3] == "280 million yuan"
     assert annotations(figure, "category")[0] == "“Summer cool” goods raised (value)"
-    assert annotations(figure, "heading") == ["Unit: yuan · 2019–2023 · five-year total"]
+    assert annotations(figure, "heading") == ["Unit: yuan · 2019–2023 total"]
     assert annotations(figure, "source") == [SOURCE_EN]
     assert figure["layout"]["title"]["text"] == "<b>Aid funds and goods by programme</b> · 2019–2023"
 
@@ -192,11 +195,33 @@ def test_levels_are_coloured_the_same_way_everywhere(dataset):
 
 
 def test_a_computed_total_is_labelled_as_computed(dataset):
-    assert annotations(build("model-workers", dataset), "computed") == ["合计 205人（计算值：7名 + 37名 + 161名）"]
+    # Levels are separate lists, so the total says it may count someone twice (on a line of its own).
+    assert annotations(build("model-workers", dataset), "computed") == [
+        "合计 205名（计算值：7名 + 37名 + 161名）<br>同一人或同一工作室可能在多个级别重复计入。"
+    ]
     assert annotations(build("innovation-studios", dataset, lang="en"), "computed") == [
         "Total 39 studios (computed: 2 studios + 7 studios + 30 studios)"
+        "<br>One person or studio may count at more than one level."
     ]
     assert annotations(build("aid-funds", dataset), "computed") == []  # not a chart that adds up
+
+
+def test_panels_of_one_unit_share_a_scale(dataset):
+    """People helped: the five-year panel and the 20-year panel are both in 人, so one scale for both."""
+    figure = build("people-helped", dataset)
+    panels = bars(figure)
+    assert len(panels) == 2
+    ranges = [figure["layout"][f"xaxis{'' if n == 1 else n}"]["range"] for n in (1, 2)]
+    assert ranges[0] == ranges[1]
+    assert ranges[0][1] >= max(max(panel["x"]) for panel in panels)
+    # Different units keep their own scales (teams and people of the honours).
+    honours = build("honours-by-level", dataset)
+    assert honours["layout"]["xaxis"]["range"] != honours["layout"]["xaxis2"]["range"]
+
+
+def test_values_inside_bars_are_never_shrunk_below_the_label_size(dataset):
+    layout = build("aid-funds", dataset)["layout"]
+    assert layout["uniformtext"] == {"minsize": layout["font"]["size"], "mode": "show"}
 
 
 def test_honours_draw_people_and_teams_apart(dataset):
@@ -309,11 +334,12 @@ def test_the_page_variant_drops_captions_shown_as_html(dataset):
 
 
 def test_wrap_label_cuts_chinese_by_characters_and_keeps_closing_punctuation():
-    assert wrap_label("百人以上已建工会企业工资集体协商建制率（2023年）", "zh", width=18) == [
-        "百人以上已建工会企业工资集体协商建制",
-        "率（2023年）",
-    ]
-    assert wrap_label("筹集“冬送温暖”资金", "zh", width=7) == ["筹集“冬送温暖”", "资金"]  # not "”资金"
+    text = "百人以上已建工会企业工资集体协商建制率（2023年）"
+    lines = wrap_label(text, "zh", width=18)
+    assert "".join(lines) == text and len(lines) == 2
+    assert max(map(len, lines)) - min(map(len, lines)) <= 1  # even lines, no lone "率（2023年）" tail
+    assert wrap_label("筹集“冬送温暖”资金", "zh", width=5) == ["筹集“冬送", "温暖”资金"]  # not "”资金"
+    assert wrap_label("一二三四”五六七", "zh", width=4) == ["一二三四”", "五六七"]  # punctuation stays behind
     assert wrap_label("Jobless workers and graduates helped into work", "en", width=20) == [
         "Jobless workers and",
         "graduates helped",
@@ -327,9 +353,17 @@ def test_value_labels_go_inside_long_bars_and_outside_short_ones():
     assert text_position(0.55, "335起 · 调解率 71.6%") == "inside"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_panel_headings_fit_one_line_on_a_phone(dataset, lang):
+    """A heading is one line of SVG text (it cannot wrap): it must fit the plot of a 390px phone."""
+    for chart in CHARTS.values():
+        for heading in annotations(build(chart.id, dataset, lang=lang), "heading"):
+            assert text_ems(heading) * (FONT_SIZE - 1) <= PLOT_EMS * FONT_SIZE, (chart.id, heading)
+
+
 def test_span_label_names_five_year_totals(dataset):
     assert span_label(2019, 2023, True, "zh") == "2019–2023年 · 五年合计"
-    assert span_label(2019, 2023, True, "en") == "2019–2023 · five-year total"
+    assert span_label(2019, 2023, True, "en") == "2019–2023 total"
     assert span_label(2003, 2023, True, "zh") == "2003–2023年 · 累计"
     assert span_label(2019, 2023, False, "zh") == "2019–2023年"
     assert span_label(2023, 2023, True, "en") == "2023"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from uniondash.format import axis_ticks, compact_number, display_computed, display_value, period_label
+from uniondash.format import (
+    axis_ticks,
+    compact_number,
+    display_computed,
+    display_value,
+    english_unit,
+    period_label,
+)
 from uniondash.model import computed_total
 
 
@@ -48,13 +55,31 @@ def test_axis_ticks_are_round_and_chinese(dataset):
     assert not any(unit in label for label in labels for unit in ("k", "M", "G"))
     _, labels_10k = axis_ticks(52_000, "zh")
     assert all(label == "0" or label.endswith("万") for label in labels_10k)
+    # One unit along an axis that passes 1万: 0.2万 … 1.2万, never 8000 beside 1万.
+    values, labels = axis_ticks(11_000, "zh")
+    assert values[-1] > 10_000 and all(label == "0" or label.endswith("万") for label in labels)
+    assert [float(label.removesuffix("万")) * 10_000 for label in labels[1:]] == values[1:]
+    _, small = axis_ticks(4_399, "zh")
+    assert not any(label.endswith("万") for label in small)
 
 
 def test_computed_figures_say_they_are_computed(dataset):
     facts = dataset.facts
     total = computed_total(facts[facts["metric_id"] == "model-workers"], dataset.measures)
-    assert display_computed(total, "zh") == "205人（计算值：7名 + 37名 + 161名）"
+    # The total keeps the unit its terms are written in (名), not the metric's base unit (人).
+    assert display_computed(total, "zh") == "205名（计算值：7名 + 37名 + 161名）"
     assert display_computed(total, "en") == "205 people (computed: 7 people + 37 people + 161 people)"
+
+
+def test_english_units_agree_with_their_number(dataset):
+    assert english_unit(1, "people") == "person" and english_unit(2, "people") == "people"
+    assert english_unit(1, "person-times") == "person-time" and english_unit(1, "cases") == "case"
+    assert english_unit(1, "yuan") == "yuan" and english_unit(0, "cases") == "cases"
+    one = dataset.facts[dataset.facts["value"] == 1]
+    assert not one.empty, "the report has figures of one (1名大国工匠…)"
+    for _, fact in one.iterrows():
+        shown = display_value(fact, "en")
+        assert not shown.endswith(("people", "cases", "unions")), shown
 
 
 def test_period_label():

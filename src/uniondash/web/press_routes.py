@@ -99,7 +99,9 @@ def split_export_name(name: str) -> tuple[str, str] | None:
 
 def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, Any], int, int]:
     """The chart's figure for the embed page, the least height (px) it keeps however small the frame, and
-    the most it grows to in a tall frame (its natural height: taller bars would only look swollen).
+    the most it grows to in a tall frame: both its own height. A squeezed chart keeps its text size while
+    its panels shrink, so headings ran into tick labels; a frame shorter than the chart scrolls instead,
+    and a taller one would only swell the bars. The offered iframe code is as tall as the chart.
 
     The page shows the title and the source line as HTML (they wrap on a phone, SVG text does not), so
     the figure's own title and any annotation citing the source go; everything else the chart draws
@@ -120,10 +122,8 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, An
     styled.update_layout(width=None, height=None, autosize=True, margin={"t": top})
     spec: dict[str, Any] = json.loads(styled.to_json())
     spec["layout"].pop("title", None)
-    # Bars stay legible down to about three quarters of the height the chart asks for; below that, scroll.
-    wanted = natural - (old_top - top)
-    least = max(EMBED_MIN_HEIGHT, round(0.75 * wanted))
-    return spec, least, max(least, wanted)
+    wanted = max(EMBED_MIN_HEIGHT, natural - (old_top - top))
+    return spec, wanted, wanted
 
 
 def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], nonce: str) -> tuple[str, str]:
