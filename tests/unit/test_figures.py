@@ -197,11 +197,11 @@ def test_levels_are_coloured_the_same_way_everywhere(dataset):
 def test_a_computed_total_is_labelled_as_computed(dataset):
     # Levels are separate lists, so the total says it may count someone twice (on a line of its own).
     assert annotations(build("model-workers", dataset), "computed") == [
-        "合计 205名（计算值：7名 + 37名 + 161名）<br>同一人或同一工作室可能在多个级别重复计入。"
+        "合计 205名（计算值：7名 + 37名 + 161名）<br>各级名单之间可能有重复。"
     ]
     assert annotations(build("innovation-studios", dataset, lang="en"), "computed") == [
         "Total 39 studios (computed: 2 studios + 7 studios + 30 studios)"
-        "<br>One person or studio may count at more than one level."
+        "<br>The levels' lists may overlap."
     ]
     assert annotations(build("aid-funds", dataset), "computed") == []  # not a chart that adds up
 
