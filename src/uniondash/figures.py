@@ -13,8 +13,8 @@ the source is an annotation inside it. Rules that hold by construction:
 - several periods of one metric (same programme, scope, level, period length) are drawn as a change
   across years (`series_with_several_periods`);
 - only city-wide totals (kind `aggregate`) are charted; stories about one person or event are not;
-- a rate whose numerator is on the chart is written on that bar ("335起 · 调解率 71.6%"), not drawn
-  as a bar of its own on a different scale.
+- a rate whose numerator is on the chart is written with it ("335起 · 调解率 71.6%" on the bar, or on the
+  label line above it where a phone leaves no room), not drawn as a bar of its own on a different scale.
 """
 
 from __future__ import annotations
@@ -215,15 +215,36 @@ def _heading(facts: pd.DataFrame, summable: bool, lang: Lang) -> str:
     return unit
 
 
-def bar_label(fact: pd.Series, facts: pd.DataFrame, lang: Lang) -> str:
-    """The figure as written, plus any rate of which it is the numerator: '335起 · 调解率 71.6%'."""
-    text = display_value(fact, lang)
+def rate_suffix(fact: pd.Series, facts: pd.DataFrame, lang: Lang) -> str:
+    """' · 调解率 71.6%' for each rate of which `fact` is the numerator; '' if none."""
+    text = ""
     rates = attached_rates(facts)
     for _, rate in rates[rates["numerator_id"] == fact["id"]].iterrows():
         name = str(rate[f"label_{lang}"])
         name = name if lang == "zh" else name.lower()
         text += " · " + TEXT[lang]["rate_on_bar"].format(label=name, value=display_value(rate, lang))
     return text
+
+
+def bar_texts(rows: pd.DataFrame, facts: pd.DataFrame, lang: Lang, top: float) -> tuple[list[str], list[str]]:
+    """Each bar's category label and value label, on an axis running to `top`.
+
+    A rate rides on its numerator's bar ('335起 · 调解率 71.6%') where that fits beside or in the bar on a
+    phone; otherwise it joins the label line above the bar, which can wrap.
+    """
+    with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
+    names, values = [], []
+    for _, fact in rows.iterrows():
+        name, value, rate = (
+            category_label(fact, with_period, lang),
+            display_value(fact, lang),
+            rate_suffix(fact, facts, lang),
+        )
+        if rate and not label_fits(float(fact["value"]) / top, value + rate):
+            name, rate = name + rate, ""
+        names.append(name)
+        values.append(value + rate)
+    return names, values
 
 
 def wrap_label(text: str, lang: Lang, width: int | None = None) -> list[str]:
@@ -244,7 +265,8 @@ def wrap_label(text: str, lang: Lang, width: int | None = None) -> list[str]:
             cut += 1
         lines.append(rest[:cut])
         rest = rest[cut:]
-    return [*lines, rest] if rest else lines
+    # A line does not start or end with the space of a " · " that fell on the cut.
+    return [line.strip() for line in ([*lines, rest] if rest else lines)]
 
 
 def category_label(fact: pd.Series, with_period: bool, lang: Lang) -> str:
@@ -272,6 +294,12 @@ def font_family(lang: Lang) -> str:
 def text_ems(text: str) -> float:
     """Rough width of a label in em: a Chinese character is one em, a Latin letter or digit about half."""
     return sum(1.0 if ord(char) > 0x2E7F else 0.55 for char in text)
+
+
+def label_fits(share: float, text: str) -> bool:
+    """Whether a value label fits in its bar or beside it, on a phone."""
+    bar, label = share * PLOT_EMS, text_ems(text) + 0.6
+    return label <= bar or label <= PLOT_EMS - bar
 
 
 def text_position(share: float, text: str) -> str:
@@ -313,16 +341,16 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         return empty_figure(chart, empty_reason(chart, dataset, filters), lang)
     totals = computed_totals(chart, panels, dataset, lang)
     legend = any(panel.change and panel.facts[f"label_{lang}"].nunique() > 1 for panel in panels)
-    heights = [_panel_height(panel, lang) for panel in panels]
-    plot_height = sum(heights) + PANEL_GAP * (len(panels) - 1)
-    bottom = BOTTOM + TICKS + 2 * CAPTION_LINE * (len(totals) + legend)
-    start, end = period_span(facts)
-    layout = _layout(chart, period_label(start, end, lang), lang, TOP + plot_height + bottom, bottom)
     # Panels of one unit share a scale, so equal bars are equal figures (5.1万 is not drawn as long as 3.4万).
     longest: dict[str, float] = {}
     for panel in panels:
         unit = str(panel.facts["unit_zh"].iloc[0])
         longest[unit] = max(longest.get(unit, 0.0), float(panel.facts["value"].max()))
+    heights = [_panel_height(panel, facts, lang, longest) for panel in panels]
+    plot_height = sum(heights) + PANEL_GAP * (len(panels) - 1)
+    bottom = BOTTOM + TICKS + 2 * CAPTION_LINE * (len(totals) + legend)
+    start, end = period_span(facts)
+    layout = _layout(chart, period_label(start, end, lang), lang, TOP + plot_height + bottom, bottom)
     traces: list[Spec] = []
     annotations: list[Spec] = []
     top = plot_height
@@ -333,8 +361,7 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         if panel.change:
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
         else:
-            longest_bar = longest[str(panel.facts["unit_zh"].iloc[0])]
-            panel_traces, x_axis, y_axis, labels = _bars(panel, facts, lang, x, y, longest_bar)
+            panel_traces, x_axis, y_axis, labels = _bars(panel, facts, lang, x, y, longest)
         traces += [{**trace, "xaxis": x, "yaxis": y} for trace in panel_traces]
         layout[f"xaxis{number if number > 1 else ''}"] = {**x_axis, "anchor": y}
         layout[f"yaxis{number if number > 1 else ''}"] = {**y_axis, "anchor": x, "domain": domain}
@@ -353,17 +380,21 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
-def _panel_height(panel: Panel, lang: Lang) -> int:
+def _panel_height(panel: Panel, facts: pd.DataFrame, lang: Lang, longest: dict[str, float]) -> int:
     if panel.change:
         return CHANGE_PANEL
-    return len(panel.facts) * _row_height(panel.facts, lang)
+    names, _ = bar_texts(panel.facts, facts, lang, _axis_top(panel.facts, lang, longest))
+    return len(panel.facts) * _row_height(names, lang)
 
 
-def _row_height(facts: pd.DataFrame, lang: Lang) -> int:
+def _axis_top(rows: pd.DataFrame, lang: Lang, longest: dict[str, float]) -> float:
+    unit = str(rows["unit_zh"].iloc[0])
+    return float(value_axis(longest[unit], unit, lang)["range"][1])
+
+
+def _row_height(names: Sequence[str], lang: Lang) -> int:
     """Label lines, bar and gap of the panel's tallest row (labels carry their period when periods differ)."""
-    with_period = len(facts[["period_start", "period_end"]].drop_duplicates()) > 1
-    lines = max(len(wrap_label(category_label(fact, with_period, lang), lang)) for _, fact in facts.iterrows())
-    return LINE_HEIGHT * lines + BAR_PX + ROW_GAP
+    return LINE_HEIGHT * max(len(wrap_label(name, lang)) for name in names) + BAR_PX + ROW_GAP
 
 
 def _caption(text: str, y: float, shift: int, anchor: str, size: int, colour: str, name: str) -> Spec:
@@ -385,23 +416,22 @@ def _caption(text: str, y: float, shift: int, anchor: str, size: int, colour: st
 
 
 def _bars(
-    panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str, longest: float
+    panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str, longest: dict[str, float]
 ) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
     """Horizontal bars in the report's order, each labelled above; colour by level; parts hatched.
 
-    `longest` is the largest figure of this unit on the whole chart: the value axis runs to it.
+    `longest` holds the largest figure of each unit on the whole chart: the value axis runs to it.
 
     Rows are keyed by fact id (labels may repeat across periods); each label is an annotation sitting
     on its bar, because tick labels beside the bars would leave a phone no room for the bars.
     """
     rows = panel.facts
-    with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
-    names = [category_label(fact, with_period, lang) for _, fact in rows.iterrows()]
-    values = [bar_label(fact, facts, lang) for _, fact in rows.iterrows()]
-    value = {**value_axis(longest, str(rows["unit_zh"].iloc[0]), lang), **GRID}
+    unit = str(rows["unit_zh"].iloc[0])
+    value = {**value_axis(longest[unit], unit, lang), **GRID}
     top = float(value["range"][1])
+    names, values = bar_texts(rows, facts, lang, top)
     # Within a row (centre 0, top -row/2, axis running down): the bar at the bottom, its label on top of it.
-    row = _row_height(rows, lang)
+    row = _row_height(names, lang)
     bar_top = row / 2 - ROW_GAP / 2 - BAR_PX
     trace = {
         "type": "bar",

@@ -30,6 +30,7 @@ from tests.fuzz.strategies import (
 )
 from uniondash.exports.xlsx import XLSX_MIMETYPE
 from uniondash.figures import CHARTS
+from uniondash.model import Dataset
 
 SECTIONS = ("aid", "models", "rights", "services", "nope", "", "%00", "..%2f..", "<b>")
 
@@ -37,11 +38,16 @@ SECTIONS = ("aid", "models", "rights", "services", "nope", "", "%00", "..%2f..",
 @FUZZ
 @given(path=st.sampled_from(["/", "/section/"]), section=st.sampled_from(SECTIONS), query=query_strings())
 @example(path="/", section="", query="years=" + "x" * 20_000)
-def test_dashboard_pages_serve_the_shell(client: FlaskClient, path: str, section: str, query: str) -> None:
-    """The Dash pages are one HTML shell whatever the URL; the page itself is drawn by the callback."""
+def test_dashboard_pages_serve_the_shell(
+    client: FlaskClient, dataset: Dataset, path: str, section: str, query: str
+) -> None:
+    """The Dash pages are one HTML shell whatever the URL, drawn by the callback; a path with no page
+    (an unknown section) is the same shell with the status 404, whatever the query."""
     url = (path + section if path == "/section/" else path) + "?" + query
     response = check(client.get(url), "GET / and /section/<id>")
-    assert response.status_code == 200 and "dash-renderer" in response.get_data(as_text=True)
+    pages = {"/", *(f"/section/{section_id}" for section_id in dataset.sections["id"])}
+    assert response.status_code == (200 if response.request.path in pages else 404)
+    assert "dash-renderer" in response.get_data(as_text=True)
 
 
 @settings(FUZZ, max_examples=40)
