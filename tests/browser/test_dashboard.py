@@ -206,3 +206,91 @@ def test_picking_single_years_writes_a_year_set(driver, dashboard_url):
     clear.click()
     wait_for_query(driver, {})
     assert len(bar_keys(driver, "labour-relations-rates")) == 2
+
+
+def test_on_a_phone_a_data_table_shows_each_row_as_a_readable_card(driver, dashboard_url):
+    """The label column used to shrink to one character a line; now each row is a card the phone's width."""
+    set_viewport(driver, 390, 844, mobile=True)
+    open_page(driver, dashboard_url + "/section/relations")
+    details = driver.find_element(By.CSS_SELECTOR, "#chart-labour-disputes .ud-chart-tools details")
+    details.find_element(By.TAG_NAME, "summary").click()
+    WebDriverWait(driver, WAIT).until(lambda d: details.find_element(By.CSS_SELECTOR, "tbody th").is_displayed())
+    layout = driver.execute_script(
+        """
+        const table = arguments[0].querySelector('table');
+        const width = table.getBoundingClientRect().width;
+        const rows = Array.from(table.querySelectorAll('tbody tr')).map(tr => {
+            const th = tr.querySelector('th');
+            const style = getComputedStyle(th);
+            return {
+                share: th.getBoundingClientRect().width / width,
+                lines: th.getBoundingClientRect().height / parseFloat(style.lineHeight || 20),
+                names: Array.from(tr.querySelectorAll('td')).map(td =>
+                    [getComputedStyle(td, '::before').content, td.dataset.label]),
+            };
+        });
+        const e = document.scrollingElement;
+        return {rows, scroll: [e.scrollWidth, e.clientWidth]};
+        """,
+        details,
+    )
+    assert layout["rows"]
+    for row in layout["rows"]:
+        assert row["share"] > 0.8, "the label spans the card"
+        assert row["lines"] < 2.5, "a label reads on a line or two, not a character a line"
+        # Every value is named by its column (the headings are out of sight on a phone).
+        assert all(content == f'"{label}"' for content, label in row["names"])
+    scroll_width, client_width = layout["scroll"]
+    assert scroll_width <= client_width
+    # A wide screen keeps the ordinary table with its column headings.
+    set_viewport(driver, 1920, 1080)
+    assert details.find_element(By.CSS_SELECTOR, "thead th").is_displayed()
+    assert driver.execute_script("return getComputedStyle(arguments[0].querySelector('tr')).display", details) == (
+        "table-row"
+    )
+
+
+def used_fonts(driver: WebDriver, selector: str) -> dict[str, int]:
+    """The fonts Chromium really drew the element's text with (family: glyph count), through DevTools."""
+    driver.execute_cdp_cmd("DOM.enable", {})
+    driver.execute_cdp_cmd("CSS.enable", {})
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = driver.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def test_english_is_set_in_a_latin_face_and_chinese_in_a_cjk_face(driver, dashboard_url):
+    """A CJK face sets English “quotes” full-width, with odd gaps; English pages put a Latin face first."""
+    open_page(driver, dashboard_url + "/?lang=en")
+    assert "“Source quote”" in driver.find_element(By.CSS_SELECTOR, ".ud-lead").text
+    english = used_fonts(driver, ".ud-lead")
+    assert english and not [family for family in english if "CJK" in family], english
+    # The report's Chinese inside an English page keeps its CJK face.
+    driver.find_element(By.CSS_SELECTOR, "#headline-winter-warmth details summary").click()
+    assert [family for family in used_fonts(driver, "#headline-winter-warmth q") if "CJK" in family]
+    open_page(driver, dashboard_url + "/")
+    chinese = used_fonts(driver, ".ud-lead")
+    assert [family for family in chinese if "CJK" in family], chinese
+
+
+def test_the_overview_says_what_the_chosen_years_hide_and_leads_back(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/?years=2023&lang=en")
+    notice = driver.find_element(By.ID, "hidden-headlines")
+    assert notice.is_displayed() and "headline figures are hidden" in notice.text and "(2019–2023)" in notice.text
+    shown = count(driver, ".ud-figure-card")
+    driver.find_element(By.ID, "show-all-years").click()
+    wait_for_query(driver, {"lang": ["en"]})
+    assert count(driver, "#hidden-headlines") == 0
+    assert count(driver, ".ud-figure-card") > shown
+    assert severe_errors(driver) == []
+
+
+def test_an_unknown_page_answered_404_still_draws_its_friendly_page(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/section/nope?lang=en")
+    assert "There is no section nope" in driver.find_element(By.ID, "not-found").text
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Page not found"  # the drawn page's; no <noscript> shown
+    assert count(driver, "#main a[href='/section/aid?lang=en']") == 1
+    # The console names the document's own 404, and nothing else goes wrong.
+    errors = severe_errors(driver)
+    assert len(errors) == 1 and "/section/nope" in errors[0] and "status of 404" in errors[0], errors

@@ -52,9 +52,9 @@ def call(client: FlaskClient, inputs: dict[str, Any], output: str, state: dict[s
 
 
 def test_pages_and_assets_are_served(client):
-    for path in ("/", "/section/aid", "/section/nope?years=abc"):
+    for path, status in (("/", 200), ("/section/aid", 200), ("/section/nope?years=abc", 404)):
         response = client.get(path)
-        assert response.status_code == 200
+        assert response.status_code == status
         assert b"_dash-renderer" in response.data or b"dash-renderer" in response.data
     index = client.get("/").get_data(as_text=True)
     assert "00-bootstrap.min.css" in index and "uniondash.css" in index  # no CDN: the bootstrap CSS is ours
@@ -156,3 +156,46 @@ def test_an_oversized_request_body_is_refused(client):
     response = client.post("/_dash-update-component", data=b"x" * (1024 * 1024 + 1), content_type="application/json")
     assert response.status_code == 413
     assert b"Traceback" not in response.data
+
+
+def test_a_path_with_no_page_answers_404_with_the_friendly_page(client, dataset):
+    """Link checkers see the dead link; readers still get the page that says so and links every section."""
+    for path in ("/section/nope", "/section/nope?lang=en", "/section/", "/section/aid/extra", "/nope", "/robots.txt"):
+        for method in (client.get, client.head):
+            response = method(path)
+            assert response.status_code == 404, f"{method.__name__} {path}"
+        body = client.get(path).get_data(as_text=True)  # the dashboard's page, which draws "not found"
+        assert "react-entry-point" in body and "dash-renderer" in body and '<html lang="zh-CN">' in body
+        # Without its script the page still says so, in both languages.
+        assert "<h1>页面不存在</h1>" in body and "<h1>Page not found</h1>" in body
+    assert "Page not found" not in client.get("/section/aid").get_data(as_text=True)
+    # The page callback still draws the friendly body for it.
+    result = call(
+        client, {"url.pathname": "/section/nope", "url.search": "?lang=en"}, "..page.children...page-meta.data.."
+    )
+    assert "There is no section nope" in str(result["page"]["children"])
+
+
+def test_every_route_the_app_serves_keeps_its_status(client, dataset):
+    known = ["/", "/?lang=en", "/section/aid/"] + [f"/section/{section_id}" for section_id in dataset.sections["id"]]
+    others = [
+        "/present",
+        "/briefing",
+        "/healthz",
+        "/embed/aid-funds",
+        "/export/summary.xlsx",
+        "/export/chart/aid-funds.csv",
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_favicon.ico",
+        "/assets/uniondash.css",
+        *[s for s in page_scripts(client) if "/_dash-component-suites/" in s][:2],
+    ]
+    for path in known + others:
+        with client.get(path) as response:
+            assert response.status_code == 200, path
+    # Routes that answer 404 of their own keep their own answer (an unknown chart is not a dashboard page).
+    with client.get("/embed/nope") as embed:
+        assert embed.status_code == 404 and b"dash-renderer" not in embed.data
+    with client.get("/assets/nope.css") as asset:
+        assert asset.status_code == 404

@@ -3,16 +3,22 @@ somewhere on its page, stories apart, notices for bad parameters, and links that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from dash.development.base_component import Component
 
 from uniondash.figures import CHARTS
+from uniondash.figures import TEXT as FIGURE_TEXT
 from uniondash.format import display_value
-from uniondash.model import Dataset, Filters, filter_facts
-from uniondash.web.pages import Page, render
+from uniondash.model import Dataset, Filters, filter_facts, headline_facts
+from uniondash.web.i18n import tn
+from uniondash.web.pages import HiddenHeadlines, Page, hidden_headlines, part_heading, render
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def walk(node: Any) -> Iterator[Component]:
@@ -110,7 +116,74 @@ def test_overview_follows_the_section_filter(dataset):
 
 def test_overview_with_no_headline_for_the_years_says_so(dataset):
     page = render(dataset, "/", "?years=2021")
-    assert "2019–2023" in text(find(page, "no-headlines"))
+    notice = text(find(page, "hidden-headlines"))
+    total = len(dataset.headlines)
+    assert f"{total} 个核心数字中有 {total} 个未显示" in notice and "2019–2023年" in notice and "2021年" in notice
+    assert not with_class(page.children, "ud-figure-card")
+
+
+def test_overview_without_headlines_in_the_chosen_sections_says_so(dataset):
+    headline_sections = set(dataset.facts.set_index("id").loc[dataset.headlines["fact_id"], "section_id"])
+    without = next(s for s in dataset.sections["id"] if s not in headline_sections)
+    page = render(dataset, "/", f"?section={without}&lang=en")
+    assert "no headline figures" in text(find(page, "no-headlines"))
+    assert not [node for node in walk(page.children) if getattr(node, "id", None) == "hidden-headlines"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Headline figures the chosen years hide.
+
+
+def test_hidden_headlines_counts_what_the_years_leave_out_and_their_periods(dataset):
+    every = headline_facts(dataset, Filters())
+    assert hidden_headlines(dataset, Filters()) == HiddenHeadlines(0, len(every), ())
+    for years in ({2023}, {2021}, {2022, 2023}, set(range(2019, 2024))):
+        chosen = Filters(years=frozenset(years))
+        left_out = hidden_headlines(dataset, chosen)
+        shown = headline_facts(dataset, chosen)
+        assert left_out.total == len(every) and left_out.hidden == len(every) - len(shown)
+        hidden = every[~every["id"].isin(shown["id"])]
+        # Each hidden figure's period is named, and each named period has a year outside the choice.
+        assert set(left_out.periods) == set(zip(hidden["period_start"], hidden["period_end"], strict=True))
+        assert all(not set(range(start, end + 1)) <= years for start, end in left_out.periods)
+        assert list(left_out.periods) == sorted(left_out.periods)
+    # The other filters narrow the total: only the section's own headline figures are counted.
+    aid = Filters(years=frozenset({2023}), sections=("aid",))
+    assert hidden_headlines(dataset, aid).total == len(headline_facts(dataset, Filters(sections=("aid",))))
+
+
+def test_hidden_headlines_name_every_period_left_out(multi_year_dataset):
+    """SYNTHETIC data with 2024–2025: choosing 2024 hides the five-year totals and the 2023 figures alike."""
+    left_out = hidden_headlines(multi_year_dataset, Filters(years=frozenset({2024})))
+    years = multi_year_dataset.facts.set_index("id").loc[multi_year_dataset.headlines["fact_id"]]
+    assert left_out.hidden == left_out.total == len(multi_year_dataset.headlines)
+    assert set(left_out.periods) == set(zip(years["period_start"], years["period_end"], strict=True))
+    assert len(left_out.periods) > 1
+
+
+def test_the_overview_says_how_many_headline_figures_the_years_hide_and_links_back(dataset):
+    every = len(headline_facts(dataset, Filters()))
+    shown = len(headline_facts(dataset, Filters(years=frozenset({2023}))))
+    assert 0 < shown < every
+    zh = render(dataset, "/", "?years=2023&programme=talent&programme=winter-warmth")
+    notice = find(zh, "hidden-headlines")
+    programmes = Filters(programmes=("talent", "winter-warmth"))
+    total = len(headline_facts(dataset, programmes))
+    hidden = total - len(headline_facts(dataset, replace(programmes, years=frozenset({2023}))))
+    assert f"{total} 个核心数字中有 {hidden} 个未显示" in text(notice)
+    assert "（2019–2023年）" in text(notice) and "（2023年）" in text(notice)
+    # Back to every year, keeping the other choices.
+    assert attr(find(zh, "show-all-years"), "href") == "/?programme=talent&programme=winter-warmth"
+    en = render(dataset, "/", "?years=2023&lang=en")
+    message = text(find(en, "hidden-headlines"))
+    assert f"{every - shown} of {every} headline figures are hidden" in message
+    assert "(2019–2023)" in message and "(2023)" in message
+    assert not CJK.search(message)
+    assert attr(find(en, "show-all-years"), "href") == "/?lang=en"
+    # Every year chosen: nothing hidden, nothing said.
+    for search in ("", "?years=2019-2023"):
+        page = render(dataset, "/", search)
+        assert not [node for node in walk(page.children) if getattr(node, "id", None) == "hidden-headlines"]
 
 
 def test_bad_parameters_give_notices_in_the_pages_language_and_the_default_view(dataset):
@@ -194,8 +267,12 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
 
 def test_section_page_shows_computed_totals_as_computed(dataset):
     page = render(dataset, "/section/models", "")
-    computed = [text(c) for c in with_class(find(page, "chart-model-workers"), "ud-computed")]
-    assert computed == ["合计 205人（计算值：7名 + 37名 + 161名）"]
+    block = find(page, "chart-model-workers")
+    computed = [text(c) for c in with_class(block, "ud-computed")]
+    assert computed == ["合计 205名（计算值：7名 + 37名 + 161名）"]
+    # The caveat after the total is a note of its own, not part of the bold total.
+    # (its wording is figures.py's: the levels' lists may overlap).
+    assert [text(c) for c in with_class(block, "ud-computed-note")] == [FIGURE_TEXT["zh"]["levels_overlap"]]
 
 
 def test_an_empty_chart_explains_itself(dataset):
@@ -244,3 +321,96 @@ def test_several_years_are_charted_as_a_change_on_the_page(multi_year_dataset):
     assert figure["data"][0]["x"] == ["2024年", "2025年"]
     winter = multi_year_dataset.facts.set_index("id").loc["aid-winter-funds-2024"]
     assert figure["data"][0]["text"][0] == display_value(winter, "zh")
+
+
+# ---------------------------------------------------------------------------------------------------
+# English pages in English: part headings, kinds, counts.
+
+
+def test_part_headings_are_the_reports_in_chinese_and_english_in_english(dataset):
+    sections = dataset.sections.set_index("id")
+    for section_id, row in sections.iterrows():
+        zh = part_heading(dataset, str(section_id), "zh")
+        assert (zh.text, zh.lang, zh.original) == (row["heading_zh"], "zh", "")
+        en = part_heading(dataset, str(section_id), "en")
+        assert en.text and not CJK.search(en.text), f"{section_id}: {en.text!r}"
+        numbered = re.match(r"镜头\s*(\d+)", str(row["heading_zh"]))
+        if numbered:
+            assert en.text == f"Report part {numbered.group(1)}" and en.original == ""
+        else:
+            # The introduction's heading is the report's title: its English from sources.csv, the Chinese kept.
+            title = dataset.sources.iloc[0]
+            assert str(title["title_zh"]).startswith(str(row["heading_zh"]))
+            assert str(title["title_en"]).startswith(en.text) and en.original == row["heading_zh"]
+
+
+@pytest.mark.parametrize("path", ["/", "/section/aid", "/section/intro", "/section/relations"])
+def test_english_headings_and_section_cards_leak_no_chinese(dataset, path):
+    page = render(dataset, path, "?lang=en")
+    for node in with_class(page.children, "ud-kicker") + with_class(page.children, "ud-section-heading"):
+        if "ud-original" in str(node.className).split():  # type: ignore[attr-defined]
+            assert attr(node, "lang") == "zh"  # the report's title as written, marked as Chinese
+            continue
+        assert not CJK.search(text(node)), f"{path}: {text(node)!r}"
+    zh = render(dataset, path, "")
+    for node in with_class(zh.children, "ud-section-heading"):
+        assert CJK.search(text(node))
+
+
+def test_story_cards_name_the_kind_of_subject_in_the_page_language(dataset):
+    """Companies (株洲时代新材料, 千金集团) are stories too: their kind must not read 'Individual'."""
+    scopes = dataset.scopes.set_index("id")
+    kinds = dataset.kinds.set_index("id")
+    stories = dataset.facts[(dataset.facts["kind"] == "individual") & (dataset.facts["section_id"] == "relations")]
+    companies = [s for s in stories["scope_id"].unique() if scopes.loc[s, "kind"] == "organisation"]
+    assert companies
+    for lang in ("zh", "en"):
+        page = render(dataset, "/section/relations", f"?lang={lang}")
+        for scope_id in companies:
+            kicker = text(with_class(find(page, f"story-{scope_id}"), "ud-kicker"))
+            assert kicker == kinds.loc["individual", f"label_{lang}"]
+    assert kinds.loc["individual", "label_en"] == "Person or organisation"
+    assert kinds.loc["individual", "label_zh"] == "个人或单位"
+
+
+def test_counts_use_singular_and_plural_in_english_only():
+    assert tn("en", "figures_count", 1) == "1 figure" and tn("en", "figures_count", 5) == "5 figures"
+    assert tn("en", "charts_count", 1) == "1 chart" and tn("en", "charts_count", 0) == "0 charts"
+    assert tn("en", "n_programmes", 1) == "1 programme" and tn("en", "n_sections", 2) == "2 sections"
+    assert tn("zh", "figures_count", 1) == "1 个数字" and tn("zh", "charts_count", 3) == "3 张图表"
+
+
+def test_section_cards_count_figures_and_charts_in_good_english(dataset):
+    page = render(dataset, "/", "?lang=en")
+    counts = [text(node) for node in with_class(page.children, "ud-section-count")]
+    assert len(counts) == len(dataset.sections)
+    for line in counts:
+        figures, charts = (int(n) for n in re.findall(r"\d+", line))
+        assert line == f"{figures} figure{'s' * (figures != 1)} · {charts} chart{'s' * (charts != 1)}"
+    assert any(line.startswith("1 figure ·") for line in counts)  # the introduction's one figure
+
+
+def test_the_page_root_carries_the_page_language(dataset):
+    for search, lang in (("", "zh-CN"), ("?lang=en", "en")):
+        page = render(dataset, "/section/aid", search)
+        roots = with_class(page.children, "ud-root")
+        assert len(roots) == 1 and attr(roots[0], "lang") == lang
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data tables: each cell names its column, so a phone can show a row as a card.
+
+
+def test_data_table_cells_name_their_column_and_mark_the_reports_chinese(dataset):
+    for lang, columns in (("zh", ["数值", "时期", "原文引述"]), ("en", ["Value", "As written (zh)", "Period"])):
+        page = render(dataset, "/section/relations", f"?lang={lang}")
+        block = find(page, "chart-labour-disputes")
+        rows = [r for r in walk(block) if r.__class__.__name__ == "Tr"]
+        heads = [text(th) for th in walk(rows[0]) if th.__class__.__name__ == "Th"]
+        for row in rows[1:]:
+            cells = [c for c in row.children if c.__class__.__name__ == "Td"]  # type: ignore[attr-defined]
+            labels = [attr(c, "data-label") for c in cells]
+            assert labels == heads[1:], "each cell is named by its column heading"
+            assert set(columns) <= set(labels)
+            quote = cells[labels.index(heads[-1])]
+            assert [attr(q, "lang") for q in walk(quote) if q.__class__.__name__ == "Span"] == ["zh"]

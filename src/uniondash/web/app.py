@@ -21,6 +21,7 @@ from uniondash.web import (
     press_routes,
     security_headers,
     serving,
+    urls,
 )
 from uniondash.web.i18n import t
 
@@ -57,6 +58,12 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     serving.register(app.server, dataset)
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
+    # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.
+    errors.register_unknown_pages(
+        app.server,
+        app.config.routes_pathname_prefix + "<path:path>",
+        lambda path: urls.route(path, dataset).page != "not_found",
+    )
     return app
 
 

@@ -26,7 +26,7 @@ from uniondash.format import as_of_label, display_value, period_label, span_labe
 from uniondash.model import Dataset, Filters, Lang, citations, period_span
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
-from uniondash.web.i18n import t
+from uniondash.web.i18n import t, tn
 
 # No toolbar: bar charts need no zoom, and the chart's share area has the PNG/SVG downloads.
 GRAPH_CONFIG: Any = {"displayModeBar": False, "displaylogo": False, "responsive": True}
@@ -250,11 +250,16 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
     """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
     lang = filters.lang
-    years = format_years(filters.years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
-    years = (years + ("年" if lang == "zh" else "")) if years else t(lang, "all_years")
-    programmes = t(lang, "n_programmes").format(len(filters.programmes)) if filters.programmes else ""
-    sections = t(lang, "n_sections").format(len(filters.sections)) if filters.sections else ""
+    years = years_label(filters.years, lang) or t(lang, "all_years")
+    programmes = tn(lang, "n_programmes", len(filters.programmes)) if filters.programmes else ""
+    sections = tn(lang, "n_sections", len(filters.sections)) if filters.sections else ""
     return " · ".join(part for part in (years, sections, programmes) if part)
+
+
+def years_label(years: frozenset[int] | None, lang: Lang) -> str:
+    """The chosen years in words: '2019–2023年', '2021、2023年' / '2021, 2023'; '' for every year."""
+    text = format_years(years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
+    return (text + ("年" if lang == "zh" else "")) if text else ""
 
 
 def _reset_href(section_id: str | None, lang: Lang) -> str:
@@ -448,7 +453,7 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                         ),
                         **attrs({"aria-hidden": "true"}),
                     ),
-                    *[html.P(text, className="ud-computed") for text in computed],
+                    *[line for text in computed for line in computed_lines(text)],
                     html.P(
                         [
                             f"{t(lang, 'source')}{t(lang, 'colon')}",
@@ -473,6 +478,15 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
     )
 
 
+def computed_lines(text: str) -> list[html.P]:
+    """A computed total ('合计 205名（计算值：…）') in bold, and any caveat after a newline as a note under it."""
+    total, *notes = text.split("\n")
+    return [html.P(total, className="ud-computed"), *(html.P(note, className="ud-computed-note") for note in notes)]
+
+
+ZH_COLUMNS = ("as_written", "source_quote")
+
+
 def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> html.Details:
     """The chart's data as a table: label, value as written, period and the report's sentence."""
     table = chart_table(facts, dataset, lang)
@@ -481,9 +495,22 @@ def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) 
         columns.append(("as_written", "col_as_written"))
     columns += [("period", "col_period"), ("source_quote", "col_quote")]
     head = html.Thead(html.Tr([html.Th(t(lang, key), scope="col") for _, key in columns]))
+    # On a phone each row is stacked as a small card (uniondash.css); `data-label` names each cell there,
+    # where the column headings are out of sight.
     body = html.Tbody(
         [
-            html.Tr([html.Th(row[name], scope="row") if name == "label" else html.Td(row[name]) for name, _ in columns])
+            html.Tr(
+                [
+                    html.Th(row[name], scope="row")
+                    if name == "label"
+                    else html.Td(
+                        # The report's own words are Chinese whatever the page language.
+                        html.Span(row[name], lang="zh") if name in ZH_COLUMNS else row[name],
+                        **attrs({"data-label": t(lang, key)}),
+                    )
+                    for name, key in columns
+                ]
+            )
             for row in table.to_dict("records")
         ]
     )

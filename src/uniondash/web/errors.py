@@ -12,11 +12,15 @@ unknown charts 404, no renderer 503). This module catches what reaches Flask any
 
 Werkzeug's own HTTP errors (404, 405, 415, a JSON body that does not parse → 400) pass through unchanged:
 their pages already say what went wrong and hold no server detail.
+
+`register_unknown_pages` gives a dashboard path with no page (`/section/nope`) the status 404 with the
+same friendly page: Dash answers every path it has no route for with its one HTML page, 200.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
@@ -34,6 +38,11 @@ CALLBACK_REFUSED = {
     "en": "This request is not one the dashboard sends, so it was not processed. Reload the page and try again.",
 }
 NO_SUCH_FILE = ("找不到该文件。", "No such file.")
+NO_SUCH_PAGE = (
+    '<noscript lang="zh-CN"><h1>页面不存在</h1><p>没有这个页面。请从<a href="/">总览</a>进入。</p></noscript>'
+    '<noscript lang="en"><h1>Page not found</h1><p>There is no such page. Start from the '
+    '<a href="/">overview</a>.</p></noscript>'
+)
 SERVER_ERROR = (
     "服务器出错，错误已记录。请稍后再试。",
     "Something went wrong on the server; it has been logged. Try again later.",
@@ -74,3 +83,24 @@ def register(server: Flask) -> None:
             return response
         logger.error("unhandled error on %s %s", request.method, request.path[:200], exc_info=error)
         return _text(500, *SERVER_ERROR)
+
+
+def register_unknown_pages(server: Flask, catch_all_rule: str, is_page: Callable[[str], bool]) -> None:
+    """Answer 404 where Dash's catch-all route (`catch_all_rule`, '/<path:path>') serves a path with no page.
+
+    The body stays Dash's page, which draws the "page not found" text and links in the reader's language;
+    only the status changes, so link checkers and search engines see the dead link. Every other route
+    (the overview '/', assets, `/_dash-*`, exports, embeds, meetings, `/healthz`) is left as it answered.
+    """
+
+    @server.after_request
+    def unknown_page_status(response: Response) -> Response:
+        rule = request.url_rule
+        at_catch_all = rule is not None and rule.rule == catch_all_rule
+        if at_catch_all and response.status_code == 200 and not is_page(request.path):
+            response.status_code = 404
+            if response.mimetype == "text/html" and not response.direct_passthrough:
+                # Said in the page itself too, for a reader or checker that runs no script.
+                body = response.get_data(as_text=True).replace("<body>", "<body>" + NO_SUCH_PAGE, 1)
+                response.set_data(body)
+        return response

@@ -36,7 +36,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         "export_excel": "导出 Excel",
         "notices": "以下参数未能识别，已改用默认值：",
         "headlines": "核心数字",
-        "no_headlines": "所选筛选条件下没有核心数字。报告的数字多为 2019–2023 年五年合计，请选择包含这些年份的范围。",
+        "no_headlines": "所选板块或项目没有核心数字；它们的数字见各板块页面。",
+        "hidden_headlines": "{total} 个核心数字中有 {hidden} 个未显示：它们涵盖的年份（{periods}）不全在所选年份（{years}）之内。",
+        "hidden_headlines_why": "跨越多年的数字（如五年合计）只在所选年份包含其每一年时显示。",
+        "show_all_years": "显示全部年份",
+        "report_part": "镜头 {}",
         "sections_index": "各板块",
         "figures_count": "{} 个数字",
         "charts_count": "{} 张图表",
@@ -90,7 +94,9 @@ TEXT: dict[Lang, dict[str, str]] = {
         "years_pick_placeholder": "Choose years…",
         "all_years": "all years",
         "n_programmes": "{} programmes",
+        "n_programmes_one": "{} programme",
         "n_sections": "{} sections",
+        "n_sections_one": "{} section",
         "sections": "Sections",
         "programmes": "Programmes",
         "programmes_here": "Programmes of this section (none ticked: all)",
@@ -99,11 +105,21 @@ TEXT: dict[Lang, dict[str, str]] = {
         "export_excel": "Export to Excel",
         "notices": "Some parameters were not understood; defaults are used instead:",
         "headlines": "Headline figures",
-        "no_headlines": "No headline figures for these filters. Most of the report's figures are totals for "
-        "2019–2023: choose years that include them.",
+        "no_headlines": "The chosen sections or programmes have no headline figures; their figures are on the "
+        "section pages.",
+        "hidden_headlines": "{hidden} of {total} headline figures are hidden: the years they cover ({periods}) "
+        "are not all among the chosen years ({years}).",
+        "hidden_headlines_one": "{hidden} of {total} headline figures is hidden: the years it covers ({periods}) "
+        "are not all among the chosen years ({years}).",
+        "hidden_headlines_why": "A figure that covers several years, such as a five-year total, is shown only "
+        "when every one of its years is chosen.",
+        "show_all_years": "Show all years",
+        "report_part": "Report part {}",
         "sections_index": "Sections",
         "figures_count": "{} figures",
+        "figures_count_one": "{} figure",
         "charts_count": "{} charts",
+        "charts_count_one": "{} chart",
         "more_figures": "More city-wide figures",
         "more_figures_note": "City-wide totals that do not make a chart.",
         "stories": "People, companies and single events",
@@ -139,3 +155,13 @@ TEXT: dict[Lang, dict[str, str]] = {
 def t(lang: Lang, key: str) -> str:
     """The UI string `key` in `lang`."""
     return TEXT[lang][key]
+
+
+def tn(lang: Lang, key: str, count: int, **fields: object) -> str:
+    """The UI string `key` for `count` things, `count` filled in: '1 chart', '2 charts'; '1 张图表'.
+
+    English has a singular form under `key_one`; Chinese nouns do not change with the number, so it has none.
+    """
+    singular = f"{key}_one"
+    text = TEXT[lang][singular] if count == 1 and singular in TEXT[lang] else TEXT[lang][key]
+    return text.format(count, **fields)

@@ -6,7 +6,8 @@ unknown paths get a "not found" page, bad parameters a notice and the default vi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -14,6 +15,7 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash.figures import CHARTS
+from uniondash.format import join_labels, period_label
 from uniondash.meeting import headline_cards
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.web import urls
@@ -26,8 +28,9 @@ from uniondash.web.components import (
     header,
     navigation,
     notices_alert,
+    years_label,
 )
-from uniondash.web.i18n import t
+from uniondash.web.i18n import t, tn
 
 
 def view_attribute(view: str) -> dict[str, Any]:
@@ -43,7 +46,12 @@ class Page:
     title: str
 
     def meta(self) -> dict[str, str]:
-        return {"lang": "zh-CN" if self.lang == "zh" else "en", "title": self.title}
+        return {"lang": html_lang(self.lang), "title": self.title}
+
+
+def html_lang(lang: Lang) -> str:
+    """The page language as an HTML `lang` value."""
+    return "zh-CN" if lang == "zh" else "en"
 
 
 def render(dataset: Dataset, pathname: str | None, search: str | None, base_url: str = "") -> Page:
@@ -78,11 +86,71 @@ def render(dataset: Dataset, pathname: str | None, search: str | None, base_url:
         ),
         footer(dataset, lang),
     ]
-    return Page(children, lang, f"{title} · {t(lang, 'site_title')}")
+    # The page's language on its own root too: the CSS picks the English font stack by it before (and
+    # whether or not) the page script has set <html lang>.
+    root = html.Div(children, lang=html_lang(lang), className="ud-root")
+    return Page([root], lang, f"{title} · {t(lang, 'site_title')}")
 
 
 # ---------------------------------------------------------------------------------------------------
 # Overview: headline cards and the sections.
+
+
+@dataclass(frozen=True)
+class HiddenHeadlines:
+    """Headline figures the chosen years leave out, of those the other filters keep."""
+
+    hidden: int
+    total: int
+    # The hidden figures' periods (start, end), earliest first: why they are left out.
+    periods: tuple[tuple[int, int], ...]
+
+
+def hidden_headlines(dataset: Dataset, filters: Filters) -> HiddenHeadlines:
+    """How many headline figures the year filter hides, and their periods.
+
+    A figure shows only when every year of its period is chosen, so `years=2023` hides the 2019–2023
+    five-year totals; the overview says so instead of quietly showing fewer cards.
+    """
+    every_year = headline_facts(dataset, replace(filters, years=None))
+    shown = set(headline_facts(dataset, filters)["id"])
+    hidden = every_year[~every_year["id"].isin(shown)]
+    spans = hidden[["period_start", "period_end"]].itertuples(index=False, name=None)
+    periods = sorted({(int(start), int(end)) for start, end in spans})
+    return HiddenHeadlines(len(hidden), len(every_year), tuple(periods))
+
+
+def hidden_headlines_alert(dataset: Dataset, filters: Filters) -> dbc.Alert | None:
+    """The overview's word on headline figures the chosen years hide, with a link back to every year."""
+    lang = filters.lang
+    left_out = hidden_headlines(dataset, filters)
+    if not left_out.hidden or filters.years is None:
+        return None
+    periods = join_labels([period_label(start, end, lang) for start, end in left_out.periods], lang)
+    years = years_label(filters.years, lang)
+    message = tn(
+        lang,
+        "hidden_headlines",
+        left_out.hidden,
+        hidden=left_out.hidden,
+        total=left_out.total,
+        periods=periods,
+        years=years,
+    )
+    return dbc.Alert(
+        [
+            html.P(message, className="mb-1"),
+            html.P(t(lang, "hidden_headlines_why"), className="mb-1"),
+            dcc.Link(
+                t(lang, "show_all_years"),
+                href=urls.href("/", replace(filters, years=None)),
+                id="show-all-years",
+                className="alert-link",
+            ),
+        ],
+        color="info",
+        id="hidden-headlines",
+    )
 
 
 def overview(dataset: Dataset, filters: Filters) -> list[Any]:
@@ -110,14 +178,18 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
         )
         for card in cards
     ]
+    hidden = hidden_headlines_alert(dataset, filters)
     return [
         html.H1(t(lang, "overview_heading"), className="ud-page-title"),
         html.P(t(lang, "overview_lead"), className="ud-lead"),
         html.Section(
             [
                 html.H2(t(lang, "headlines"), className="visually-hidden"),
+                hidden,
                 dbc.Row(grid, className="ud-headlines")
                 if grid
+                else None
+                if hidden
                 else dbc.Alert(t(lang, "no_headlines"), color="info", id="no-headlines"),
             ],
             **aria(t(lang, "headlines")),
@@ -149,9 +221,9 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
                         dbc.CardBody(
                             [
                                 html.H3(str(getattr(row, f"label_{lang}")), className="ud-card-title"),
-                                html.P(str(row.heading_zh), className="ud-section-heading", lang="zh"),
+                                *part_heading_lines(part_heading(dataset, section_id, lang), "ud-section-heading"),
                                 html.P(
-                                    f"{t(lang, 'figures_count').format(count)} · {t(lang, 'charts_count').format(charts)}",
+                                    f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}",
                                     className="ud-section-count mb-0",
                                 ),
                             ]
@@ -169,6 +241,57 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
             )
         )
     return dbc.Row(columns)
+
+
+@dataclass(frozen=True)
+class PartHeading:
+    """Where a section stands in the report, in the page's language: '镜头 2. 职工帮扶' / 'Report part 2'."""
+
+    text: str
+    lang: Lang  # the language `text` is in
+    # The Chinese beside an English translation of the report's own title (empty otherwise).
+    original: str = ""
+
+
+# The report numbers its parts "镜头 1." … "镜头 6."; the number is all an English reader needs from it.
+_REPORT_PART = re.compile(r"^镜头\s*(\d+)")
+
+
+def part_heading(dataset: Dataset, section_id: str, lang: Lang) -> PartHeading:
+    """The section's heading from sections.csv, in Chinese as written; in English the report part's number,
+    or the report's English title where the heading is the report's title (the introduction).
+
+    A heading with no English form gives an empty text: an English page shows nothing rather than Chinese.
+    """
+    heading = str(dataset.sections.set_index("id").loc[section_id, "heading_zh"])
+    if lang == "zh":
+        return PartHeading(heading, "zh")
+    part = _REPORT_PART.match(heading)
+    if part:
+        return PartHeading(t(lang, "report_part").format(part.group(1)), lang)
+    title = report_title_en(dataset, heading)
+    return PartHeading(title, lang, original=heading) if title else PartHeading("", lang)
+
+
+def report_title_en(dataset: Dataset, heading_zh: str) -> str:
+    """The English of a source's title (sources.csv) that `heading_zh` is: its main title
+    ('唱响…之歌' before '——', 'Singing the song…' before ': ') or the whole; '' if it is none."""
+    for source in dataset.sources.itertuples():
+        title_zh, title_en = str(source.title_zh), str(source.title_en)
+        if heading_zh == title_zh:
+            return title_en
+        main_zh, main_en = title_zh.split("——", 1), title_en.split(": ", 1)
+        if len(main_zh) == len(main_en) == 2 and heading_zh == main_zh[0]:
+            return main_en[0]
+    return ""
+
+
+def part_heading_lines(heading: PartHeading, class_name: str) -> list[html.P]:
+    """The heading as a line in its language, and the Chinese original under a translated title."""
+    lines = [html.P(heading.text, className=class_name, lang=heading.lang)] if heading.text else []
+    if heading.original:
+        lines.append(html.P(heading.original, className=f"{class_name} ud-original", lang="zh"))
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -216,10 +339,9 @@ def section(dataset: Dataset, section_id: str, filters: Filters, base_url: str =
         )
     if facts.empty:  # each chart also says why it is empty; this says it once for the page
         main.insert(0, dbc.Alert(t(lang, "nothing_here"), color="info", id="nothing-here"))
-    heading = dataset.sections.set_index("id").loc[section_id]
     return [
-        html.P(str(heading["heading_zh"]), className="ud-kicker", lang="zh"),
-        html.H1(str(heading[f"label_{lang}"]), className="ud-page-title"),
+        html.Div(part_heading_lines(part_heading(dataset, section_id, lang), "ud-kicker"), className="ud-kickers"),
+        html.H1(dataset.label("sections", section_id, lang), className="ud-page-title"),
         dbc.Row(
             [
                 dbc.Col(main, xs=12, lg=8 if not stories.empty else 12, className="ud-main-col"),
