@@ -5,9 +5,15 @@ Tests iterate over whatever `figures.CHARTS` holds, so they keep working as char
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 from bs4 import BeautifulSoup, Tag
 from flask import Flask
@@ -17,7 +23,19 @@ from tests.unit.test_load import set_cell
 from uniondash.figures import CHARTS
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
-from uniondash.meeting import headline_cards, parse_interval, parse_slide, plan_slides
+from uniondash.meeting import (
+    BRIEFING_FONT_SCALE,
+    SLIDE_FONT_SCALE,
+    ChartView,
+    chart_views,
+    citation_parts,
+    figure_json,
+    headline_cards,
+    labels_beside,
+    parse_interval,
+    parse_slide,
+    plan_slides,
+)
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
 from uniondash.web import meeting_routes
 from uniondash.web.app import create_app
@@ -134,6 +152,39 @@ def test_source_period_and_counter_on_every_slide(client, dataset):
             if number > 1:
                 assert text_of(slide.select_one("footer .period")) in spans
             assert text_of(slide.select_one("footer .counter")) == f"{number} / {len(slides)}"
+
+
+def test_source_line_wraps_only_between_citation_parts(client):
+    for lang, source, whole in (("zh", SOURCE_ZH, "第3版"), ("en", SOURCE_EN, "30 November 2023,")):
+        for slide in slides_of(page(client, f"/present?lang={lang}")):
+            footer = slide.select_one("footer .source")
+            parts = [text_of(part) for part in footer.select(".part")]  # type: ignore[union-attr]
+            # The parts are the whole line, and the page number or the date is one part, never split.
+            assert " ".join(parts) == text_of(footer) and source in text_of(footer)
+            assert whole in parts
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "parts"),
+    [
+        ("来源：株洲日报 2023年11月30日 第3版", "zh", ["来源：株洲日报 ", "2023年11月30日 ", "第3版"]),
+        (
+            "株洲日报 2023年11月30日 第3版；合成测试数据",
+            "zh",
+            ["株洲日报 ", "2023年11月30日 ", "第3版；", "合成测试数据"],
+        ),
+        (
+            "Source: Zhuzhou Daily, 30 November 2023, page 3; Synthetic test data",
+            "en",
+            ["Source: Zhuzhou Daily, ", "30 November 2023, ", "page 3; ", "Synthetic test data"],
+        ),
+        ("合成测试数据", "zh", ["合成测试数据"]),
+        ("", "en", []),
+    ],
+)
+def test_citation_parts(text, lang, parts):
+    assert citation_parts(text, lang) == parts
+    assert "".join(parts) == text
 
 
 def test_talent_card_states_its_own_period(client):
@@ -363,3 +414,80 @@ def test_parse_slide():
     for raw in ("0", "6", "x", "-1"):
         start, notices = parse_slide([raw], 5)
         assert start == 1 and "there are 5" in notices[0].en
+
+
+# ---------------------------------------------------------------------------------------------------
+# Charts for wide pages: labels beside the bars, larger type
+
+
+def font_sizes(spec: Any) -> Iterator[float]:
+    """Every font size set anywhere in a figure dict (layout, axes, annotations, traces)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                sizes = value["size"] if isinstance(value["size"], list) else [value["size"]]
+                yield from (float(size) for size in sizes)
+            yield from font_sizes(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from font_sizes(item)
+
+
+def one_line(label: str) -> str:
+    return html.unescape(label).replace("<br>", "").replace(" ", "")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_slide_charts_put_labels_beside_bars_in_larger_type(dataset, lang):
+    filters = Filters(lang=lang)
+    views = {view.chart_id: view for view in chart_views(dataset, filters)}
+    charts = [slide.chart for slide in plan_slides(dataset, filters) if slide.chart]
+    assert sorted(chart.chart_id for chart in charts) == sorted(views)
+    for chart in charts:
+        before, after = views[chart.chart_id], chart
+        layout = after.figure["layout"]
+        labels = [a for a in before.figure["layout"]["annotations"] if a.get("name") == "category"]
+        assert labels and not [a for a in layout["annotations"] if a.get("name") == "category"]
+        # Every bar keeps its label, now the tick beside it, and its value on the bar.
+        ticks = {
+            fact: text
+            for key, axis in layout.items()
+            if re.fullmatch(r"yaxis\d*", key) and axis.get("ticktext")
+            for fact, text in zip(axis["tickvals"], axis["ticktext"], strict=True)
+        }
+        assert {label["y"]: one_line(label["text"]) for label in labels} == {
+            fact: one_line(text) for fact, text in ticks.items()
+        }
+        assert [trace["text"] for trace in after.figure["data"]] == [trace["text"] for trace in before.figure["data"]]
+        for trace in after.figure["data"]:
+            assert set(trace["y"]) <= set(ticks) and "offset" not in trace
+        # All type is larger by the slide's factor, and the drawing grows less than its type.
+        assert min(font_sizes(after.figure)) == pytest.approx(min(font_sizes(before.figure)) * SLIDE_FONT_SCALE)
+        assert after.height < before.height * SLIDE_FONT_SCALE
+        assert after.min_width > 0
+        # Panels stay in order, top to bottom, within the plot and apart.
+        domains = [layout[key]["domain"] for key in sorted(k for k in layout if re.fullmatch(r"yaxis\d*", k))]
+        assert domains[0][1] == pytest.approx(1.0) and domains[-1][0] == pytest.approx(0.0, abs=1e-9)
+        for upper, lower in itertools.pairwise(domains):
+            assert lower[1] < upper[0]
+        headings = [a["y"] for a in layout["annotations"] if a.get("name") == "heading"]
+        assert headings == pytest.approx([domain[1] for domain in domains])
+
+
+def test_a_figure_not_in_panels_only_gets_larger_type(dataset):
+    figure, _ = figure_json(go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h", textfont={"size": 16})))
+    view = ChartView("test", "aid", "t", "p", "s", figure, dataset.facts.iloc[:1], height=300)
+    wide = labels_beside(view, 1.5, "zh")
+    assert wide.height == 300 and wide.figure["data"][0]["textfont"]["size"] == 24
+    assert wide.figure["data"][0]["y"] == ["a", "b"]
+
+
+def test_briefing_charts_are_drawn_in_larger_type(client, dataset):
+    soup = page(client, "/briefing")
+    figures = json.loads(soup.find("script", id="briefing-figures").string)  # type: ignore[union-attr]
+    views = {view.chart_id: view for view in chart_views(dataset, Filters())}
+    assert figures
+    for chart_id, figure in figures.items():
+        assert min(font_sizes(figure)) == pytest.approx(min(font_sizes(views[chart_id].figure)) * BRIEFING_FONT_SCALE)
+        holder = soup.select_one(f'.chart[data-chart="{chart_id}"]')
+        assert holder is not None and int(holder["data-height"]) < views[chart_id].height  # type: ignore[arg-type]

@@ -7,7 +7,10 @@ to PDF from the same HTML without a server.
 
 from __future__ import annotations
 
+import copy
+import html
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,7 +24,19 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from plotly.utils import PlotlyJSONEncoder
 
-from uniondash.figures import CHARTS, Chart, computed_totals, plan_panels, without_captions
+from uniondash.figures import (
+    CHARTS,
+    FONT_SIZE,
+    LINE_HEIGHT,
+    PANEL_GAP,
+    PLOT_EMS,
+    Chart,
+    computed_totals,
+    plan_panels,
+    text_ems,
+    without_captions,
+    wrapped,
+)
 from uniondash.format import LOCALES, display_value, join_labels, period_label
 from uniondash.model import Dataset, Filters, Lang, headline_facts
 from uniondash.query import Notice, format_years, shown, to_query_string
@@ -29,6 +44,19 @@ from uniondash.query import Notice, format_years, shown, to_query_string
 INTERVAL_MIN, INTERVAL_MAX = 5, 600
 # Charts per section in the briefing: with the headline tables this keeps the full data within four A4 pages.
 BRIEFING_CHARTS_PER_SECTION = 1
+# Type of slide and briefing charts, times the dashboard's: a slide is read from the back of a room (24px
+# labels, then scaled to fill the slide), and the briefing's charts are printed at 62%, so ticks of
+# 14px × 1.25 × 0.62 come out at 8pt.
+SLIDE_FONT_SCALE = 1.5
+BRIEFING_FONT_SCALE = 1.25
+# A row of bars with its label beside it, in px at the dashboard's type: thick enough for an in-bar value
+# in a CJK font (line box 1.45em plus padding) at full size, and the gap to the next bar.
+BESIDE_BAR = 30
+BESIDE_GAP = 6
+# Room (px) past the longest label for plotly's margins and the label's distance to its bar.
+BESIDE_MARGINS = 64
+# Characters per line of a label beside its bar: a wide page has room, and a second line doubles every row.
+BESIDE_WRAP = {"zh": 24, "en": 48}
 
 TEXT = {
     "zh": {
@@ -137,6 +165,8 @@ class ChartView:
     facts: pd.DataFrame = field(repr=False)
     height: int = 400
     computed: tuple[str, ...] = ()
+    # The narrowest drawing (px) that keeps the plot PLOT_EMS wide, as its bar-label placement assumes.
+    min_width: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -307,8 +337,121 @@ def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
     slides = [title]
     for plan in plans:
         slides += [Slide("card", plan.label, card.title, card.period, card.source, card=card) for card in plan.cards]
-        slides += [Slide("chart", plan.label, view.title, view.period, view.source, chart=view) for view in plan.charts]
+        for view in plan.charts:
+            wide = labels_beside(view, SLIDE_FONT_SCALE, lang)
+            slides.append(Slide("chart", plan.label, view.title, view.period, view.source, chart=wide))
     return slides
+
+
+def labels_beside(view: ChartView, font_scale: float, lang: Lang) -> ChartView:
+    """The chart laid out for a wide page: type `font_scale` times larger, each bar's label beside it.
+
+    The dashboard stacks a label above each bar so a phone keeps the width for the bars. A slide or an A4
+    column is wide and short instead: labels beside the bars halve the rows' height, so the chart can be
+    drawn with larger type and still fit. Panels keep their order and headings; a panel without bar labels
+    (a change over periods) is only enlarged.
+    """
+    figure = copy.deepcopy(view.figure)
+    layout = figure["layout"]
+    margin = layout.get("margin", {})
+    top, bottom = int(margin.get("t", 0)), int(margin.get("b", 0))
+    old_plot = max(view.height - top - bottom, 1)
+    annotations = layout.get("annotations", [])
+    axes = sorted(
+        (key for key in layout if re.fullmatch(r"yaxis\d*", key)),
+        key=lambda key: -float(layout[key].get("domain", [0, 1])[1]),
+    )
+    if not axes:  # not laid out in panels by `figures.chart_figure`: plotly places it, only the type grows
+        _scale_fonts(figure, font_scale)
+        return replace(view, figure=figure)
+    heights: dict[str, float] = {}
+    widest = 0.0
+    for key in axes:
+        axis, ref = layout[key], "y" + key[len("yaxis") :]
+        labels = [a for a in annotations if a.get("name") == "category" and a.get("yref") == ref]
+        if not labels:
+            start, end = axis.get("domain", [0, 1])
+            heights[key] = (end - start) * old_plot * font_scale
+            continue
+        texts = [rewrapped(str(label["text"]), lang) for label in labels]
+        lines = max(text.count("<br>") + 1 for text in texts)
+        row = font_scale * (max(lines * LINE_HEIGHT, BESIDE_BAR) + BESIDE_GAP)
+        heights[key] = row * len(labels)
+        widest = max(widest, *(text_ems(html.unescape(line)) for text in texts for line in text.split("<br>")))
+        label_font = labels[0].get("font", {})
+        axis.update(
+            showticklabels=True,
+            tickmode="array",
+            tickvals=[label["y"] for label in labels],
+            ticktext=texts,
+            tickfont={"size": FONT_SIZE, **label_font},
+            ticklabelstandoff=round(8 * font_scale),
+            automargin=True,
+        )
+        for trace in figure["data"]:
+            if trace.get("yaxis", "y") == ref and trace.get("orientation") == "h":
+                trace.pop("offset", None)
+                trace["width"] = BESIDE_BAR * font_scale / row
+        moved = {id(label) for label in labels}
+        annotations = [a for a in annotations if id(a) not in moved]
+    # Panels top to bottom, a heading's worth of room between them, as the dashboard stacks them.
+    gap = PANEL_GAP * font_scale
+    plot = max(sum(heights.values()) + gap * (len(axes) - 1), 1.0)
+    domains: dict[float, float] = {}
+    upper = plot
+    for key in axes:
+        old_top = float(layout[key].get("domain", [0, 1])[1])
+        layout[key]["domain"] = [max((upper - heights[key]) / plot, 0.0), upper / plot]
+        domains[old_top] = upper / plot
+        upper -= heights[key] + gap
+    for annotation in annotations:
+        if annotation.get("name") == "heading" and annotation.get("yref") == "paper" and domains:
+            old = min(domains, key=lambda old_top: abs(old_top - float(annotation.get("y", 0))))
+            annotation["y"] = domains[old]
+        if "yshift" in annotation:
+            annotation["yshift"] = round(annotation["yshift"] * font_scale)
+    layout["annotations"] = annotations
+    _scale_fonts(figure, font_scale)
+    layout["margin"] = {**margin, "t": round(top * font_scale), "b": round(bottom * font_scale)}
+    if "y" in layout.get("legend", {}):
+        # Below the plot's ticks, which grew with the type while the plot's height changed.
+        layout["legend"]["y"] = float(layout["legend"]["y"]) * old_plot * font_scale / plot
+    height = round(plot) + layout["margin"]["t"] + layout["margin"]["b"]
+    min_width = round((widest + PLOT_EMS) * FONT_SIZE * font_scale + BESIDE_MARGINS * font_scale)
+    return replace(view, figure=figure, height=height, min_width=min_width)
+
+
+def rewrapped(label: str, lang: Lang) -> str:
+    """A bar label as plotly text (escaped, lines joined by <br>), wrapped again at BESIDE_WRAP characters."""
+    lines = html.unescape(label).split("<br>")
+    # As `figures.wrap_label` cut it: English at spaces, Chinese anywhere.
+    text = " ".join(lines) if lang == "en" or "".join(lines).isascii() else "".join(lines)
+    return wrapped(text, lang, BESIDE_WRAP[lang])
+
+
+def _scale_fonts(figure: dict[str, Any], factor: float) -> None:
+    """Every font size of the figure (layout, legend, axes, annotations, traces' text) times `factor`, in place."""
+
+    def scale(font: Any) -> None:
+        if isinstance(font, dict) and "size" in font:
+            size = font["size"]
+            font["size"] = [s * factor for s in size] if isinstance(size, list) else size * factor
+
+    layout = figure["layout"]
+    scale(layout.get("font"))
+    scale(layout.get("legend", {}).get("font"))
+    scale(layout.get("hoverlabel", {}).get("font"))
+    for key, axis in layout.items():
+        if re.fullmatch(r"[xy]axis\d*", key):
+            scale(axis.get("tickfont"))
+    for annotation in layout.get("annotations", []):
+        scale(annotation.get("font"))
+    for trace in figure["data"]:
+        scale(trace.get("textfont"))
+        scale(trace.get("outsidetextfont"))
+        scale(trace.get("insidetextfont"))
+    if "minsize" in layout.get("uniformtext", {}):
+        layout["uniformtext"]["minsize"] *= factor
 
 
 def describe_filters(dataset: Dataset, filters: Filters) -> str:
@@ -360,6 +503,17 @@ def parse_slide(values: Sequence[str], count: int) -> tuple[int, list[Notice]]:
     ]
 
 
+def citation_parts(text: str, lang: Lang) -> list[str]:
+    """A source line cut where it may wrap, each part with the space after it: between a citation's parts
+    (paper, date, page), never inside one, so '第3版' or '30 November 2023' is not split over two lines.
+
+    Chinese citations separate their parts by spaces ('株洲日报 2023年11月30日 第3版'), English ones by
+    commas; sources are separated by '；' or '; '.
+    """
+    ends = r"\s+|(?<=；)" if lang == "zh" else r"(?<=[,;])\s+"
+    return [part for part in re.findall(rf".+?(?:{ends}|$)", text, flags=re.DOTALL) if part]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Rendering: the plans above into HTML (autoescaped; figure JSON through `tojson`).
 
@@ -370,6 +524,7 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_templates.filters["citation_parts"] = citation_parts
 
 
 def _url(path: str, filters: Filters, **extra: int | None) -> str:
@@ -419,9 +574,12 @@ def render_briefing(
 ) -> str:
     """The A4 briefing as one HTML page: plotly.js inlined from `plotly_js` (a self-contained file), else
     loaded from `plotly_url`."""
-    plans = plan_sections(dataset, filters, charts_per_section=BRIEFING_CHARTS_PER_SECTION)
-    facts = shown_facts(plans)
     lang = filters.lang
+    plans = [
+        replace(plan, charts=tuple(labels_beside(view, BRIEFING_FONT_SCALE, lang) for view in plan.charts))
+        for plan in plan_sections(dataset, filters, charts_per_section=BRIEFING_CHARTS_PER_SECTION)
+    ]
+    facts = shown_facts(plans)
     return _templates.get_template("briefing.html").render(
         lang=lang,
         text=TEXT[lang],

@@ -1,4 +1,5 @@
-"""`/present` in headless Chromium at 1920×1080: keys move between slides, every slide draws, nothing errs.
+"""`/present` in headless Chromium at 1920×1080: keys move between slides, every slide draws large and
+unclipped, nothing errs; and `/briefing`'s charts are legible at their printed size.
 
 Fixtures live here (tests/browser/conftest.py belongs to the dashboard tests): the app is served by a
 werkzeug thread on a free loopback port, and Debian's chromium is driven through chromedriver.
@@ -6,6 +7,7 @@ werkzeug thread on a free loopback port, and Debian's chromium is driven through
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -24,6 +26,49 @@ from uniondash.web.app import create_app
 pytestmark = pytest.mark.browser
 
 WAIT = 20  # seconds a condition may take to come true (a ceiling, not a measurement)
+
+# Every text of the chart in `root` as drawn: box, effective size in px (font size times the scale it is
+# drawn at: the slide's and any plotly shrinking of in-bar text) and the text.
+CHART_TEXTS = """
+return Array.from(arguments[0].querySelectorAll('.chart svg text')).filter(t => t.textContent.trim()).map(t => {
+  const r = t.getBoundingClientRect(), local = t.getBBox();
+  const px = parseFloat(getComputedStyle(t).fontSize) * r.height / (local.height || r.height);
+  return [r.left, r.top, r.right, r.bottom, px, t.textContent];
+});
+"""
+# Text of the visible slide cut off by the window or by a box that clips (overflow not visible).
+CLIPPED_TEXT = """
+const slide = document.querySelector('.slide:not([hidden])');
+const cut = [];
+const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (!node.textContent.trim() || node.parentElement.closest('svg')) continue;
+  const boxes = [[0, 0, innerWidth, innerHeight]];
+  for (let el = node.parentElement; el && el !== document.body; el = el.parentElement) {
+    const style = getComputedStyle(el);
+    if (style.overflowX !== 'visible' || style.overflowY !== 'visible') {
+      const b = el.getBoundingClientRect();
+      boxes.push([b.left, b.top, b.right, b.bottom]);
+    }
+  }
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  for (const r of range.getClientRects()) {
+    if (boxes.some(([l, t, rr, bb]) => r.left < l - 1 || r.top < t - 1 || r.right > rr + 1 || r.bottom > bb + 1))
+      cut.push(node.textContent.trim());
+  }
+}
+return cut;
+"""
+# The parts of the visible slide's source line (paper, date, page) as drawn: [text, lines it takes].
+CITATION_PARTS = """
+return Array.from(document.querySelectorAll('.slide:not([hidden]) footer .source .part')).map(part => {
+  const range = document.createRange();
+  range.selectNodeContents(part);
+  const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+  return [part.textContent, new Set(rects.map(r => Math.round(r.top))).size];
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +135,27 @@ def test_deep_link_by_hash(browser, present_url, dataset):
     assert parse_qs(urlparse(browser.current_url).query)["lang"] == ["en"]
 
 
-def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, dataset):
-    slides = plan_slides(dataset, Filters())
-    browser.get(present_url)
+def overlaps(texts: list[list]) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """Pairs of texts (as CHART_TEXTS gives them) whose boxes overlap by more than 2px both ways."""
+    pairs = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            if min(a[2], b[2]) - max(a[0], b[0]) > 2 and min(a[3], b[3]) - max(a[1], b[1]) > 2:
+                pairs.append((a[5], b[5]))
+    return pairs
+
+
+def assert_citation_whole(driver: WebDriver, where: str) -> None:
+    """The source line wraps between a citation's parts only: '第3版' or 'page 3' is never split."""
+    parts = driver.execute_script(CITATION_PARTS)
+    assert parts, f"{where}: no citation parts"
+    assert [text for text, lines in parts if lines != 1] == [], where
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, dataset, lang):
+    slides = plan_slides(dataset, Filters(lang=lang))
+    browser.get(f"{present_url}?lang={lang}")
     WebDriverWait(browser, WAIT).until(lambda d: counter(d) == f"1 / {len(slides)}")
     for number, slide in enumerate(slides, start=1):
         if number > 1:
@@ -114,20 +177,15 @@ def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, d
                 "return [r.width, r.height];"
             )
             assert size[0] > 1500 and size[1] > 500  # the chart fills the slide
-            # Drawn at its own height and scaled, never squeezed: no two texts overlap, labels are large.
-            texts = browser.execute_script(
-                "return Array.from(document.querySelectorAll('.slide:not([hidden]) .chart .annotation-text,"
-                " .slide:not([hidden]) .chart .bartext')).map(t => { const r = t.getBoundingClientRect();"
-                " return [r.left, r.top, r.right, r.bottom, t.textContent]; })"
-            )
-            assert texts, f"slide {number}: no labels"
-            for i, a in enumerate(texts):
-                for b in texts[i + 1 :]:
-                    overlap_x = min(a[2], b[2]) - max(a[0], b[0])
-                    overlap_y = min(a[3], b[3]) - max(a[1], b[1])
-                    assert overlap_x <= 2 or overlap_y <= 2, f"slide {number}: {a[4]!r} overlaps {b[4]!r}"
-            label_px = max(text[3] - text[1] for text in texts)
-            assert label_px >= 22, f"slide {number}: labels {label_px}px tall"
+            # Drawn at its own height and scaled, never squeezed: no two texts overlap, and every text (bar
+            # labels, in-bar values, ticks, headings) reads from the back of the room.
+            texts = browser.execute_script(CHART_TEXTS, active)
+            drawn = {text[5] for text in texts}
+            values = [html.unescape(value) for trace in slide.chart.figure["data"] for value in trace["text"]]  # type: ignore[union-attr]
+            assert values and set(values) <= drawn, f"slide {number}: values not drawn"
+            assert overlaps(texts) == [], f"slide {number}"
+            smallest = min(texts, key=lambda text: text[4])
+            assert smallest[4] >= 22, f"slide {number}: {smallest[5]!r} drawn at {smallest[4]:.1f}px"
         if slide.kind == "card":
             sizes = browser.execute_script(
                 "return Array.from(document.querySelectorAll('.slide:not([hidden]) .value-cell')).map(c => {"
@@ -146,6 +204,42 @@ def test_every_slide_renders_large_and_every_chart_draws(browser, present_url, d
             "return parseFloat(getComputedStyle(document.querySelector('.slide:not([hidden]) footer')).fontSize)"
         )
         assert heading_px >= 60 and footer_px >= 40
+        # Nothing cut off (big numbers' descenders, a wrapped heading), no citation part split over lines.
+        assert browser.execute_script(CLIPPED_TEXT) == [], f"slide {number}"
+        assert_citation_whole(browser, f"slide {number}")
+    assert severe_errors(browser) == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(800, 600), (1280, 720)])
+def test_smaller_windows_cut_nothing_and_keep_citations_whole(browser, present_url, dataset, width, height):
+    try:
+        set_viewport(browser, width, height)
+        for lang in ("zh", "en"):
+            n = len(plan_slides(dataset, Filters(lang=lang)))
+            browser.get(f"{present_url}?lang={lang}")
+            WebDriverWait(browser, WAIT).until(lambda d, first=f"1 / {n}": counter(d) == first)
+            for number in range(1, n + 1):
+                if number > 1:
+                    press(browser, Keys.ARROW_RIGHT, f"{number} / {n}")
+                assert browser.execute_script(CLIPPED_TEXT) == [], f"{lang} slide {number} at {width}×{height}"
+                assert_citation_whole(browser, f"{lang} slide {number} at {width}×{height}")
+    finally:
+        set_viewport(browser, 1920, 1080)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_briefing_charts_are_legible_in_print(browser, present_url, lang):
+    """The briefing's body is as wide as the A4 text block, so on screen its charts are drawn at their printed
+    size: their smallest text must come out at 10px (7.5pt) or more, with no two texts overlapping."""
+    browser.get(present_url.replace("/present", f"/briefing?lang={lang}"))
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.body.dataset.chartsDrawn"))
+    charts = browser.find_elements(By.CSS_SELECTOR, ".chart-figure")
+    assert charts
+    for chart in charts:
+        texts = browser.execute_script(CHART_TEXTS, chart)
+        assert texts and overlaps(texts) == []
+        smallest = min(texts, key=lambda text: text[4])
+        assert smallest[4] >= 10, f"{smallest[5]!r} prints at {smallest[4]:.1f}px"
     assert severe_errors(browser) == []
 
 
