@@ -44,7 +44,10 @@ from uniondash.query import format_years
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # English text in a Latin face first: a CJK face sets “quotes” full-width; Chinese falls through to CJK.
-FONT_FAMILY_EN = f'"Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", {FONT_FAMILY}'
+# Latin faces of Windows, Android, macOS, then Linux's usual ones (DejaVu is installed by `make test`).
+FONT_FAMILY_EN = (
+    f'"Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", "DejaVu Sans", {FONT_FAMILY}'
+)
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {

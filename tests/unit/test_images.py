@@ -37,7 +37,7 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY
+from uniondash.figures import CHARTS, FONT_FAMILY, FONT_FAMILY_EN
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters
 
@@ -135,6 +135,15 @@ def test_print_figure_is_white_with_cjk_fonts_and_the_palette() -> None:
     assert styled.layout.paper_bgcolor == styled.layout.plot_bgcolor == "white"
     assert styled.layout.font.family == FONT_FAMILY
     assert tuple(styled.layout.template.layout.colorway) == PALETTE
+
+
+def test_print_figure_keeps_an_english_charts_latin_face(dataset: Dataset) -> None:
+    """An English chart keeps its Latin-first face (a CJK face sets “quotes” full-width); CJK follows it."""
+    chart = CHARTS[charted(dataset, Filters())[0]]
+    styled = print_figure(chart.build(dataset, Filters(lang="en")))
+    family = styled.layout.font.family
+    assert family == FONT_FAMILY_EN and family.index("DejaVu Sans") < family.index("Noto Sans CJK SC")
+    assert print_figure(chart.build(dataset, Filters())).layout.font.family == FONT_FAMILY
 
 
 def test_print_figure_adds_an_escaped_caption_to_a_bare_figure() -> None:

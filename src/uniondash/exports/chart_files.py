@@ -137,6 +137,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
 <style>
 html, body {{ height: 100%; margin: 0; background: #fff; color: #1a1a1a; }}
 body {{ display: flex; flex-direction: column; font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }}
+html:lang(en) body {{ font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif; }}
 main {{ flex: 1 1 auto; min-height: 320px; }}
 footer {{ padding: 6px 24px 10px; font-size: 13px; color: #555; }}
 </style>

@@ -169,11 +169,13 @@ def print_figure(figure: go.Figure, caption: ChartCaption | None = None) -> go.F
     source line can never be cut off or overlap tick labels.
     """
     styled = go.Figure(figure)
+    # The chart's own face (Latin first for English, see figures.font_family), else the CJK stack.
+    family = styled.layout.font.family or FONT_FAMILY
     styled.update_layout(
         template=print_template(styled.layout.template),
         paper_bgcolor="white",
         plot_bgcolor="white",
-        font={"family": FONT_FAMILY},
+        font={"family": family},
     )
     if caption is None or (styled.layout.title.text and cites(styled, caption.source)):
         return styled
@@ -182,8 +184,8 @@ def print_figure(figure: go.Figure, caption: ChartCaption | None = None) -> go.F
     styled.update_layout(
         title={
             "text": f"<b>{escape(caption.title)}</b>",
-            "font": {"size": 24, "color": TEXT_COLOUR, "family": FONT_FAMILY},
-            "subtitle": {"text": subtitle, "font": {"size": 15, "color": MUTED_COLOUR, "family": FONT_FAMILY}},
+            "font": {"size": 24, "color": TEXT_COLOUR, "family": family},
+            "subtitle": {"text": subtitle, "font": {"size": 15, "color": MUTED_COLOUR, "family": family}},
             "x": 0,
             "xref": "container",
             "xanchor": "left",
