@@ -462,7 +462,8 @@ def test_slide_charts_put_labels_beside_bars_in_larger_type(dataset, lang):
         for trace in after.figure["data"]:
             assert set(trace["y"]) <= set(ticks) and "offset" not in trace
         # All type is larger by the slide's factor, and the drawing grows less than its type.
-        assert min(font_sizes(after.figure)) == pytest.approx(min(font_sizes(before.figure)) * SLIDE_FONT_SCALE)
+        # Every text at least scaled (value ticks, small for a phone, grow to the labels' size first).
+        assert min(font_sizes(after.figure)) >= min(font_sizes(before.figure)) * SLIDE_FONT_SCALE - 1e-9
         assert after.height < before.height * SLIDE_FONT_SCALE
         assert after.min_width > 0
         # Panels stay in order, top to bottom, within the plot and apart.
@@ -488,6 +489,6 @@ def test_briefing_charts_are_drawn_in_larger_type(client, dataset):
     views = {view.chart_id: view for view in chart_views(dataset, Filters())}
     assert figures
     for chart_id, figure in figures.items():
-        assert min(font_sizes(figure)) == pytest.approx(min(font_sizes(views[chart_id].figure)) * BRIEFING_FONT_SCALE)
+        assert min(font_sizes(figure)) >= min(font_sizes(views[chart_id].figure)) * BRIEFING_FONT_SCALE - 1e-9
         holder = soup.select_one(f'.chart[data-chart="{chart_id}"]')
         assert holder is not None and int(holder["data-height"]) < views[chart_id].height  # type: ignore[arg-type]

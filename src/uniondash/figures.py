@@ -72,7 +72,9 @@ TITLE_SIZE = 22
 # A bar's row: its label on lines of its own above the bar, so bars keep the full width on a phone.
 # Rows of a category axis are all as tall as the panel's longest label needs.
 LINE_HEIGHT = 21  # per line of a label
-BAR_PX = 26  # bar thickness
+# Bar thickness: a value inside the bar at full size needs a CJK line box (1.45em) plus plotly's padding
+# (3px a side); a thinner bar shrinks every in-bar value. Plotly still shrinks one too long for its bar.
+BAR_PX = 30
 ROW_GAP = 20  # between a bar and the next row's label
 PANEL_GAP = 64  # room for a panel's heading
 CHANGE_PANEL = 300
@@ -538,8 +540,6 @@ def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int) -> 
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "bargap": 0.28,
-        # A value inside its bar at the size of every other label: plotly would shrink it to the bar's height.
-        "uniformtext": {"minsize": FONT_SIZE, "mode": "show"},
         "barmode": "group",
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top", "font": {"size": FONT_SIZE - 1}},
         "hoverlabel": {"font": {"family": font_family(lang), "size": FONT_SIZE}},

@@ -411,6 +411,11 @@ def labels_beside(view: ChartView, font_scale: float, lang: Lang) -> ChartView:
         if "yshift" in annotation:
             annotation["yshift"] = round(annotation["yshift"] * font_scale)
     layout["annotations"] = annotations
+    # Value-axis ticks are set small for a phone (figures.GRID); a wide page reads them at the labels' size.
+    for key, axis in layout.items():
+        if re.fullmatch(r"xaxis\d*", key) and isinstance(axis, dict):
+            tickfont = axis.setdefault("tickfont", {})
+            tickfont["size"] = max(float(tickfont.get("size", 0)), FONT_SIZE)
     _scale_fonts(figure, font_scale)
     layout["margin"] = {**margin, "t": round(top * font_scale), "b": round(bottom * font_scale)}
     if "y" in layout.get("legend", {}):

@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import WAIT, open_page, set_viewport, severe_errors, wait_ready
-from uniondash.figures import CHARTS
+from uniondash.figures import CHARTS, FONT_SIZE
 from uniondash.model import Dataset, Filters
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,25 @@ def test_every_section_page_draws_every_chart(driver, dashboard_url, dataset: Da
             # The first panel's bars are figures of the chart (keyed by fact id).
             assert set(bar_keys(driver, chart_id)) <= set(CHARTS[chart_id].rows(dataset, Filters())["id"])
     assert severe_errors(driver) == []
+
+
+# Each bar value's drawn size in px: plotly shrinks a value that does not fit its bar with a transform.
+BAR_VALUE_SIZES = """
+return Array.from(document.querySelectorAll('.ud-chart text.bartext')).map(t => {
+  const r = t.getBoundingClientRect(), local = t.getBBox();
+  return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * r.height / (local.height || r.height)];
+});
+"""
+
+
+def test_values_in_bars_are_as_large_as_the_values_beside_them(driver, dashboard_url):
+    """Bars are thick enough for their value at full size: '2.8亿元' in its bar reads as large as
+    '2600余万元' beside a short one (a thin bar made plotly shrink it to 12px)."""
+    set_viewport(driver, 1920, 1080)
+    open_page(driver, f"{dashboard_url}/section/aid")
+    sizes = driver.execute_script(BAR_VALUE_SIZES)
+    assert len(sizes) >= 10 and "2.8亿元" in {text for text, _ in sizes}
+    assert [(text, round(px, 1)) for text, px in sizes if px < FONT_SIZE - 0.5] == []
 
 
 def test_year_and_programme_filters_update_the_charts_and_the_url(driver, dashboard_url):

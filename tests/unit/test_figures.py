@@ -227,11 +227,6 @@ def test_panels_of_one_unit_share_a_scale(dataset):
     assert honours["layout"]["xaxis"]["range"] != honours["layout"]["xaxis2"]["range"]
 
 
-def test_values_inside_bars_are_never_shrunk_below_the_label_size(dataset):
-    layout = build("aid-funds", dataset)["layout"]
-    assert layout["uniformtext"] == {"minsize": layout["font"]["size"], "mode": "show"}
-
-
 def test_honours_draw_people_and_teams_apart(dataset):
     figure = build("honours-by-level", dataset)
     assert annotations(figure, "heading") == ["单位：个 · 2019–2023年 · 五年合计", "单位：人 · 2019–2023年 · 五年合计"]
