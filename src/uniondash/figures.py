@@ -352,17 +352,23 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         unit = str(panel.facts["unit_zh"].iloc[0])
         longest[unit] = max(longest.get(unit, 0.0), float(panel.facts["value"].max()))
     heights = [_panel_height(panel, facts, lang, longest) for panel in panels]
-    plot_height = sum(heights) + PANEL_GAP * (len(panels) - 1)
+    # A heading that does not fit a phone's width takes more lines, and its panel more room above it.
+    headings = [heading_lines(panel.heading, lang) for panel in panels]
+    above = [LINE_HEIGHT * (len(lines) - 1) for lines in headings]
+    plot_height = sum(heights) + sum(PANEL_GAP + extra for extra in above[1:])
     bottom = BOTTOM + TICKS + 2 * CAPTION_LINE * (len(totals) + legend)
     start, end = period_span(facts)
-    layout = _layout(chart, period_label(start, end, lang), lang, TOP + plot_height + bottom, bottom)
+    height_px = TOP + above[0] + plot_height + bottom
+    layout = _layout(chart, period_label(start, end, lang), lang, height_px, bottom, TOP + above[0])
     traces: list[Spec] = []
     annotations: list[Spec] = []
     top = plot_height
     for number, (panel, height) in enumerate(zip(panels, heights, strict=True), start=1):
         x, y = ("x", "y") if number == 1 else (f"x{number}", f"y{number}")
+        if number > 1:
+            top -= PANEL_GAP + above[number - 1]
         domain = [(top - height) / plot_height, top / plot_height]
-        top -= height + PANEL_GAP
+        top -= height
         if panel.change:
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
         else:
@@ -371,7 +377,8 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         layout[f"xaxis{number if number > 1 else ''}"] = {**x_axis, "anchor": y}
         layout[f"yaxis{number if number > 1 else ''}"] = {**y_axis, "anchor": x, "domain": domain}
         annotations += labels
-        annotations.append(_caption(panel.heading, domain[1], 8, "bottom", FONT_SIZE - 1, MUTED_COLOUR, "heading"))
+        heading = "<br>".join(headings[number - 1])
+        annotations.append(_caption(heading, domain[1], 8, "bottom", FONT_SIZE - 1, MUTED_COLOUR, "heading"))
     # Under the plot, below the tick labels: the computed totals, then the legend; the source at the foot.
     for line, text in enumerate(totals):
         shift = -(TICKS + 2 * CAPTION_LINE * line)
@@ -383,6 +390,42 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     if legend:
         layout["legend"]["y"] = -(TICKS + 2 * CAPTION_LINE * len(totals)) / plot_height
     return go.Figure(data=traces, layout=layout)
+
+
+# A heading's width in em of the body size that fits the plot of a 390px phone (headings are 1px smaller).
+HEADING_EMS = PLOT_EMS * FONT_SIZE / (FONT_SIZE - 1)
+
+
+def heading_lines(heading: str, lang: Lang) -> list[str]:
+    """A panel heading (plotly text) cut into lines that fit a phone, at its ' · ' separators where it can.
+
+    SVG text does not wrap: a long heading ('筹集“冬送温暖”资金·逐年变化 · 2024–2025年 · 单位：元') would run
+    off a phone's screen. A part longer than a line is wrapped as a bar label is.
+    """
+    lines: list[str] = []
+    current = ""
+    for part in heading.split(" · "):
+        candidate = f"{current} · {part}" if current else part
+        if text_ems(html.unescape(candidate)) <= HEADING_EMS:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = part
+        if text_ems(html.unescape(part)) > HEADING_EMS:
+            width = int(HEADING_EMS) if lang == "zh" else int(HEADING_EMS / 0.55)
+            *full, current = [plain(line) for line in wrap_label(html.unescape(part), lang, width)]
+            lines += full
+    return [*lines, current]
+
+
+def top_heading_room(annotations: Sequence[Spec]) -> int:
+    """Extra px the figure's topmost panel heading needs above the plot for its second and later lines."""
+    headings = [a for a in annotations if a.get("name") == "heading"]
+    if not headings:
+        return 0
+    top = max(headings, key=lambda a: float(a.get("y") or 0))
+    return LINE_HEIGHT * str(top.get("text", "")).count("<br>")
 
 
 def _panel_height(panel: Panel, facts: pd.DataFrame, lang: Lang, longest: dict[str, float]) -> int:
@@ -522,7 +565,7 @@ GRID: Spec = {
 }
 
 
-def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int) -> Spec:
+def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int, top: int = TOP) -> Spec:
     """Title (what and when), subtitle, fonts and colours shared by every chart."""
     return {
         "title": {
@@ -536,7 +579,7 @@ def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int) -> 
         },
         "font": {"family": font_family(lang), "size": FONT_SIZE, "color": TEXT_COLOUR},
         "height": height,
-        "margin": {"t": TOP, "b": bottom, "l": 20, "r": 24, "autoexpand": True},
+        "margin": {"t": top, "b": bottom, "l": 20, "r": 24, "autoexpand": True},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "bargap": 0.28,
@@ -613,7 +656,8 @@ def without_captions(figure: go.Figure) -> tuple[Spec, int | None]:
     layout = dict(spec["layout"])
     layout["annotations"] = [a for a in layout.get("annotations", ()) if a.get("name") not in CAPTION_NAMES]
     legend = 2 * CAPTION_LINE if any(trace.get("showlegend") for trace in spec["data"]) else 0
-    margin = {**layout.get("margin", {}), "t": PANEL_GAP // 2 + 4, "b": TICKS + legend}
+    top = PANEL_GAP // 2 + 4 + top_heading_room(layout["annotations"])
+    margin = {**layout.get("margin", {}), "t": top, "b": TICKS + legend}
     height = layout.pop("height", None)
     if height is not None:
         old = layout.get("margin", {})

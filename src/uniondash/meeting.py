@@ -395,15 +395,30 @@ def labels_beside(view: ChartView, font_scale: float, lang: Lang) -> ChartView:
         moved = {id(label) for label in labels}
         annotations = [a for a in annotations if id(a) not in moved]
     # Panels top to bottom, a heading's worth of room between them, as the dashboard stacks them.
+    # A heading of several lines (too long for a phone's width) keeps the room above its panel it had.
+    heading_breaks = {
+        float(a.get("y", 0)): str(a.get("text", "")).count("<br>")
+        for a in annotations
+        if a.get("name") == "heading" and a.get("yref") == "paper"
+    }
+
+    def room_above(key: str) -> float:
+        old_top = float(layout[key].get("domain", [0, 1])[1])
+        nearest = min(heading_breaks, key=lambda y: abs(y - old_top)) if heading_breaks else None
+        return LINE_HEIGHT * font_scale * (heading_breaks[nearest] if nearest is not None else 0)
+
     gap = PANEL_GAP * font_scale
-    plot = max(sum(heights.values()) + gap * (len(axes) - 1), 1.0)
+    room = {key: room_above(key) for key in axes}
+    plot = max(sum(heights.values()) + sum(gap + room[key] for key in axes[1:]), 1.0)
     domains: dict[float, float] = {}
     upper = plot
-    for key in axes:
+    for index, key in enumerate(axes):
+        if index:
+            upper -= gap + room[key]
         old_top = float(layout[key].get("domain", [0, 1])[1])
         layout[key]["domain"] = [max((upper - heights[key]) / plot, 0.0), upper / plot]
         domains[old_top] = upper / plot
-        upper -= heights[key] + gap
+        upper -= heights[key]
     for annotation in annotations:
         if annotation.get("name") == "heading" and annotation.get("yref") == "paper" and domains:
             old = min(domains, key=lambda old_top: abs(old_top - float(annotation.get("y", 0))))

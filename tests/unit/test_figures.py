@@ -3,6 +3,7 @@ rules that hold by construction (one unit per axis, city totals only, computed f
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from typing import Any
@@ -13,17 +14,21 @@ import pytest
 from uniondash.figures import (
     CHARTS,
     FONT_SIZE,
+    LINE_HEIGHT,
+    PANEL_GAP,
     PLOT_EMS,
     bar_texts,
     chart_table,
     describe,
     empty_reason,
+    heading_lines,
     plan_panels,
     text_ems,
     text_position,
     without_captions,
     wrap_label,
 )
+from uniondash.figures import TOP as CHARTS_TOP
 from uniondash.format import span_label
 from uniondash.model import Dataset, Filters, citations, period_span
 
@@ -276,7 +281,8 @@ def test_several_years_of_one_metric_are_drawn_as_a_change(multi_year_dataset):
     assert trace["x"] == ["2024年", "2025年"]
     assert trace["y"] == [61_000_000, 65_000_000]
     assert trace["text"] == ["0.61亿元", "0.65亿元"]
-    assert annotations(figure, "heading") == ["筹集“冬送温暖”资金·逐年变化 · 2024–2025年 · 单位：元"]
+    # On two lines, to fit a phone.
+    assert annotations(figure, "heading") == ["筹集“冬送温暖”资金·逐年变化 · 2024–2025年<br>单位：元"]
     assert annotations(figure, "source") == ["来源：合成测试数据"]
 
 
@@ -357,11 +363,33 @@ def test_value_labels_go_inside_long_bars_and_outside_short_ones():
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_panel_headings_fit_one_line_on_a_phone(dataset, lang):
-    """A heading is one line of SVG text (it cannot wrap): it must fit the plot of a 390px phone."""
-    for chart in CHARTS.values():
-        for heading in annotations(build(chart.id, dataset, lang=lang), "heading"):
-            assert text_ems(heading) * (FONT_SIZE - 1) <= PLOT_EMS * FONT_SIZE, (chart.id, heading)
+def test_panel_headings_fit_a_phone(dataset, multi_year_dataset, lang):
+    """SVG text cannot wrap: every line of a heading fits the plot of a 390px phone. The shipped data's
+    headings take one line; a change across years ('…·逐年变化 · 2024–2025年 · 单位：元') takes more."""
+    for data in (dataset, multi_year_dataset):
+        for chart in CHARTS.values():
+            for heading in annotations(build(chart.id, data, lang=lang), "heading"):
+                for line in html.unescape(heading).split("<br>"):
+                    assert text_ems(line) * (FONT_SIZE - 1) <= PLOT_EMS * FONT_SIZE, (chart.id, line)
+                if data is dataset:
+                    assert "<br>" not in heading, (chart.id, heading)
+
+
+def test_a_long_heading_breaks_at_its_separators_and_gets_room_above(multi_year_dataset):
+    heading = "筹集“冬送温暖”资金·逐年变化 · 2024–2025年 · 单位：元"
+    lines = heading_lines(heading, "zh")
+    assert len(lines) == 2 and " · ".join(lines) == heading
+    assert heading_lines("单位：元 · 2019–2023年 · 五年合计", "zh") == ["单位：元 · 2019–2023年 · 五年合计"]
+    # Only the change across 2024–2025: its long heading is the top one.
+    filters = Filters(years=frozenset({2024, 2025}), lang="en")
+    figure = CHARTS["people-helped-times"].build(multi_year_dataset, filters).to_plotly_json()
+    (top_heading,) = annotations(figure, "heading")
+    assert "<br>" in top_heading
+    extra = LINE_HEIGHT * top_heading.count("<br>")
+    assert figure["layout"]["margin"]["t"] == CHARTS_TOP + extra
+    # The dashboard's copy (captions dropped) keeps the same room above the first panel.
+    spec, _ = without_captions(CHARTS["people-helped-times"].build(multi_year_dataset, filters))
+    assert spec["layout"]["margin"]["t"] == PANEL_GAP // 2 + 4 + extra
 
 
 def test_span_label_names_five_year_totals(dataset):

@@ -30,7 +30,7 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS
+from uniondash.figures import CHARTS, top_heading_room
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -110,7 +110,8 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, An
     styled = print_figure(figure)
     natural = int(styled.layout.height or 0)
     old_top = int(styled.layout.margin.t if styled.layout.margin.t is not None else 100)
-    top = min(old_top, EMBED_TOP)
+    room = top_heading_room([annotation.to_plotly_json() for annotation in styled.layout.annotations])
+    top = min(old_top, EMBED_TOP + room)
     styled.layout.title = None
     # The figure holds the citation as plotly text, escaped ('&' as '&amp;'): look for it in both forms.
     source = (caption.source, html.escape(caption.source, quote=False))
