@@ -29,7 +29,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from uniondash.errors import UniondashError
-from uniondash.format import axis_ticks, display_computed, display_value, join_labels, period_label, span_label
+from uniondash.format import (
+    axis_ticks,
+    display_computed,
+    display_value,
+    join_labels,
+    period_label,
+    span_label,
+    years_label,
+)
 from uniondash.model import (
     Dataset,
     Filters,
@@ -40,7 +48,6 @@ from uniondash.model import (
     period_span,
     series_with_several_periods,
 )
-from uniondash.query import format_years
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # English text in a Latin face first: a CJK face sets “quotes” full-width; Chinese falls through to CJK.
@@ -349,9 +356,17 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     # Panels of one unit share a scale, so equal bars are equal figures (5.1万 is not drawn as long as 3.4万).
     longest: dict[str, float] = {}
     for panel in panels:
-        unit = str(panel.facts["unit_zh"].iloc[0])
-        longest[unit] = max(longest.get(unit, 0.0), float(panel.facts["value"].max()))
-    heights = [_panel_height(panel, facts, lang, longest) for panel in panels]
+        longest[_unit_zh(panel)] = max(longest.get(_unit_zh(panel), 0.0), float(panel.facts["value"].max()))
+    value_axes = {unit: value_axis(largest, unit, lang) for unit, largest in longest.items()}
+    # Each bar panel's category and value labels, once: they set the rows' heights and are drawn.
+    texts = [
+        ([], []) if panel.change else bar_texts(panel.facts, facts, lang, value_axes[_unit_zh(panel)]["range"][1])
+        for panel in panels
+    ]
+    heights = [
+        CHANGE_PANEL if panel.change else len(panel.facts) * _row_height(names, lang)
+        for panel, (names, _) in zip(panels, texts, strict=True)
+    ]
     # A heading that does not fit a phone's width takes more lines, and its panel more room above it.
     headings = [heading_lines(panel.heading, lang) for panel in panels]
     above = [LINE_HEIGHT * (len(lines) - 1) for lines in headings]
@@ -372,7 +387,9 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
         if panel.change:
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
         else:
-            panel_traces, x_axis, y_axis, labels = _bars(panel, facts, lang, x, y, longest)
+            names, values = texts[number - 1]
+            value = value_axes[_unit_zh(panel)]
+            panel_traces, x_axis, y_axis, labels = _bars(panel, lang, x, y, value, names, values)
         traces += [{**trace, "xaxis": x, "yaxis": y} for trace in panel_traces]
         layout[f"xaxis{number if number > 1 else ''}"] = {**x_axis, "anchor": y}
         layout[f"yaxis{number if number > 1 else ''}"] = {**y_axis, "anchor": x, "domain": domain}
@@ -428,16 +445,9 @@ def top_heading_room(annotations: Sequence[Spec]) -> int:
     return LINE_HEIGHT * str(top.get("text", "")).count("<br>")
 
 
-def _panel_height(panel: Panel, facts: pd.DataFrame, lang: Lang, longest: dict[str, float]) -> int:
-    if panel.change:
-        return CHANGE_PANEL
-    names, _ = bar_texts(panel.facts, facts, lang, _axis_top(panel.facts, lang, longest))
-    return len(panel.facts) * _row_height(names, lang)
-
-
-def _axis_top(rows: pd.DataFrame, lang: Lang, longest: dict[str, float]) -> float:
-    unit = str(rows["unit_zh"].iloc[0])
-    return float(value_axis(longest[unit], unit, lang)["range"][1])
+def _unit_zh(panel: Panel) -> str:
+    """The panel's one unit (a panel holds figures of one unit), the key of its value axis."""
+    return str(panel.facts["unit_zh"].iloc[0])
 
 
 def _row_height(names: Sequence[str], lang: Lang) -> int:
@@ -464,20 +474,18 @@ def _caption(text: str, y: float, shift: int, anchor: str, size: int, colour: st
 
 
 def _bars(
-    panel: Panel, facts: pd.DataFrame, lang: Lang, x: str, y: str, longest: dict[str, float]
+    panel: Panel, lang: Lang, x: str, y: str, value_axis_spec: Spec, names: list[str], values: list[str]
 ) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
     """Horizontal bars in the report's order, each labelled above; colour by level; parts hatched.
 
-    `longest` holds the largest figure of each unit on the whole chart: the value axis runs to it.
+    `value_axis_spec` is shared by every panel of the unit; `names` and `values` are from `bar_texts`.
 
     Rows are keyed by fact id (labels may repeat across periods); each label is an annotation sitting
     on its bar, because tick labels beside the bars would leave a phone no room for the bars.
     """
     rows = panel.facts
-    unit = str(rows["unit_zh"].iloc[0])
-    value = {**value_axis(longest[unit], unit, lang), **GRID}
+    value = {**value_axis_spec, **GRID}
     top = float(value["range"][1])
-    names, values = bar_texts(rows, facts, lang, top)
     # Within a row (centre 0, top -row/2, axis running down): the bar at the bottom, its label on top of it.
     row = _row_height(names, lang)
     bar_top = row / 2 - ROW_GAP / 2 - BAR_PX
@@ -642,8 +650,7 @@ def empty_reason(chart: Chart, dataset: Dataset, filters: Filters) -> str:
         return text["excluded"]
     periods = any_year[["period_start", "period_end"]].drop_duplicates().sort_values(["period_start", "period_end"])
     named = join_labels((period_label(int(s), int(e), lang) for s, e in periods.itertuples(index=False)), lang)
-    years = format_years(filters.years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
-    return text["outside_years"].format(periods=named, years=years + ("年" if lang == "zh" else ""))
+    return text["outside_years"].format(periods=named, years=years_label(filters.years, lang))
 
 
 def without_captions(figure: go.Figure) -> tuple[Spec, int | None]:

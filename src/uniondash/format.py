@@ -9,6 +9,7 @@ import pandas as pd
 from babel.numbers import format_compact_decimal, format_decimal
 
 from uniondash.model import ComputedFigure, Lang
+from uniondash.query import format_years
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 # How the report's qualifiers read in English; in Chinese the figure is shown exactly as written.
@@ -99,6 +100,17 @@ def period_label(start: int, end: int, lang: Lang) -> str:
     """'2019–2023年' / '2019–2023'; one year alone as '2023年' / '2023'."""
     span = str(start) if start == end else f"{start}–{end}"
     return f"{span}年" if lang == "zh" else span
+
+
+def years_list(years: frozenset[int] | None, lang: Lang) -> str:
+    """The chosen years for a reader: '2019–2020、2023' / '2019–2020, 2023'; '' for every year."""
+    return format_years(years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
+
+
+def years_label(years: frozenset[int] | None, lang: Lang) -> str:
+    """`years_list` as a period: '2019–2023年', '2021、2023年' / '2021, 2023'; '' for every year."""
+    text = years_list(years, lang)
+    return (text + ("年" if lang == "zh" else "")) if text else ""
 
 
 def as_of_label(year: int, lang: Lang) -> str:

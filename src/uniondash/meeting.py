@@ -22,10 +22,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
 
 from uniondash.figures import (
     CHARTS,
+    FONT_FAMILY_EN,
     FONT_SIZE,
     LINE_HEIGHT,
     PANEL_GAP,
@@ -37,9 +39,9 @@ from uniondash.figures import (
     without_captions,
     wrapped,
 )
-from uniondash.format import LOCALES, display_value, join_labels, period_label
+from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, headline_facts
-from uniondash.query import Notice, format_years, shown, to_query_string
+from uniondash.query import Notice, shown, to_query_string
 
 INTERVAL_MIN, INTERVAL_MAX = 5, 600
 # Charts per section in the briefing: with the headline tables this keeps the full data within four A4 pages.
@@ -477,9 +479,8 @@ def _scale_fonts(figure: dict[str, Any], factor: float) -> None:
 def describe_filters(dataset: Dataset, filters: Filters) -> str:
     """The filters in words: '年份：2019–2020、2023；板块：职工帮扶；项目：全部'."""
     text = TEXT[filters.lang]
-    comma = "、" if filters.lang == "zh" else ", "
     colon = text["colon"]
-    years = format_years(filters.years).replace("-", "–").replace(",", comma) or text["all_years"]
+    years = years_list(filters.years, filters.lang) or text["all_years"]
     sections = join_labels((dataset.label("sections", s, filters.lang) for s in filters.sections), filters.lang)
     programmes = join_labels((dataset.label("programmes", p, filters.lang) for p in filters.programmes), filters.lang)
     parts = [
@@ -545,6 +546,8 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["citation_parts"] = citation_parts
+# The English font stack of the charts, for the page around them: a constant, as CSS (not escaped).
+_templates.globals["font_family_en"] = Markup(FONT_FAMILY_EN)
 
 
 def _url(path: str, filters: Filters, **extra: int | None) -> str:

@@ -29,7 +29,7 @@ from uniondash.exports.images import (
     chart_caption,
     print_figure,
 )
-from uniondash.figures import CHARTS, Chart
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, Chart
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
@@ -137,7 +137,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
 <style>
 html, body {{ height: 100%; margin: 0; background: #fff; color: #1a1a1a; }}
 body {{ display: flex; flex-direction: column; font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }}
-html:lang(en) body {{ font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif; }}
+html:lang(en) body {{ font-family: {FONT_FAMILY_EN}; }}
 main {{ flex: 1 1 auto; min-height: 320px; }}
 footer {{ padding: 6px 24px 10px; font-size: 13px; color: #555; }}
 </style>

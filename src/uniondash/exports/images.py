@@ -323,7 +323,8 @@ class ChartRenderer:
     Faults: a render that fails or hangs is a 503 at once (the browser is closed in the background) and the
     next request starts a new browser; so does a browser that died between requests (crashed, killed by
     the OOM killer), found dead before the next render. A start that fails is tried once more; only a
-    browser that cannot start at all makes requests fail fast for RETRY_AFTER seconds. After a fork (gunicorn workers) the child starts its own browser.
+    browser that cannot start at all makes requests fail fast for RETRY_AFTER seconds. After a fork
+    (gunicorn workers) the child starts its own browser.
     """
 
     def __init__(

@@ -42,7 +42,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.errors import UniondashError
-from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label
+from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.query import Notice, format_years, to_query_string
 
@@ -784,8 +784,7 @@ def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]
     """The filters in words, one (name, value) pair each, in the reader's language."""
     lang = filters.lang
     text = TEXT[lang]
-    comma = "、" if lang == "zh" else ", "
-    years = format_years(filters.years).replace("-", "–").replace(",", comma) or text["all_years"]
+    years = years_list(filters.years, lang) or text["all_years"]
     sections = join_labels((_label(dataset, "sections", s, lang) for s in filters.sections), lang)
     programmes = join_labels((_label(dataset, "programmes", p, lang) for p in filters.programmes), lang)
     query = to_query_string(filters)

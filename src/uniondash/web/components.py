@@ -22,7 +22,7 @@ from uniondash.figures import (
     plan_panels,
     without_captions,
 )
-from uniondash.format import as_of_label, display_value, period_label, span_label
+from uniondash.format import as_of_label, display_value, period_label, span_label, years_label
 from uniondash.model import Dataset, Filters, Lang, citations, period_span
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
@@ -254,12 +254,6 @@ def filters_summary(dataset: Dataset, filters: Filters) -> str:
     programmes = tn(lang, "n_programmes", len(filters.programmes)) if filters.programmes else ""
     sections = tn(lang, "n_sections", len(filters.sections)) if filters.sections else ""
     return " · ".join(part for part in (years, sections, programmes) if part)
-
-
-def years_label(years: frozenset[int] | None, lang: Lang) -> str:
-    """The chosen years in words: '2019–2023年', '2021、2023年' / '2021, 2023'; '' for every year."""
-    text = format_years(years).replace("-", "–").replace(",", "、" if lang == "zh" else ", ")
-    return (text + ("年" if lang == "zh" else "")) if text else ""
 
 
 def _reset_href(section_id: str | None, lang: Lang) -> str:

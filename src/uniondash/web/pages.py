@@ -15,7 +15,7 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash.figures import CHARTS
-from uniondash.format import join_labels, period_label
+from uniondash.format import join_labels, period_label, years_label
 from uniondash.meeting import headline_cards
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.web import urls
@@ -28,7 +28,6 @@ from uniondash.web.components import (
     header,
     navigation,
     notices_alert,
-    years_label,
 )
 from uniondash.web.i18n import t, tn
 

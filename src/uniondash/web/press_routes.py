@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 from flask import Flask, Response, request
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from uniondash.exports import chart_files
 from uniondash.exports.images import (
@@ -30,7 +31,7 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, top_heading_room
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, top_heading_room
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -82,6 +83,8 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# The English font stack of the charts, for the page around them: a constant, as CSS (not escaped).
+_templates.globals["font_family_en"] = Markup(FONT_FAMILY_EN)
 
 
 # ---------------------------------------------------------------------------------------------------
