@@ -95,6 +95,18 @@ LABEL_ROOM = 1.32  # the value axis runs this far past the longest bar, so its l
 # fit there; wider screens only have more room.
 PLOT_EMS = 20
 
+# Charts hold still, in every medium: a drag or a thumb swipe never zooms or pans (the page scrolls),
+# hover and tap still show values. No modebar: its texts are English-only and the share panel has the downloads.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displayModeBar": False,
+    "displaylogo": False,
+    "scrollZoom": False,
+    "doubleClick": False,
+    "showAxisDragHandles": False,
+    "showTips": False,
+    "responsive": True,
+}
+
 # Names of the annotations that carry captions; pages that show these as HTML drop them (`without_captions`).
 CAPTION_NAMES = ("source", "computed")
 
@@ -404,6 +416,7 @@ def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
     source = TEXT[lang]["source"].format(plain(TEXT[lang]["sep"].join(citations(dataset, facts, lang))))
     annotations.append(_caption(source, 0, -(bottom - 10), "bottom", 13, MUTED_COLOUR, "source"))
     layout["annotations"] = annotations
+    hold_still(layout)
     if legend:
         layout["legend"]["y"] = -(TICKS + 2 * CAPTION_LINE * len(totals)) / plot_height
     return go.Figure(data=traces, layout=layout)
@@ -597,6 +610,14 @@ def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int, top
     }
 
 
+def hold_still(layout: Spec) -> Spec:
+    """No drag mode and every axis fixed: a drag cannot zoom, pan or cut the value axis off zero."""
+    layout["dragmode"] = False
+    for key in [key for key in layout if key.startswith(("xaxis", "yaxis"))]:
+        layout[key] = {**layout[key], "fixedrange": True}
+    return layout
+
+
 def computed_totals(chart: Chart, panels: Sequence[Panel], dataset: Dataset, lang: Lang) -> list[str]:
     """'合计 205名（计算值：7名 + 37名 + 161名）' for each panel of one metric that may be added up, and on a
     second line (after a newline) the caveat that levels may overlap.
@@ -635,6 +656,7 @@ def empty_figure(chart: Chart, reason: str, lang: Lang) -> go.Figure:
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "annotations": [{**_caption(text, 0.5, 0, "middle", FONT_SIZE, TEXT_COLOUR, "empty")}],
+            "dragmode": False,
         }
     )
 

@@ -16,6 +16,7 @@ from uniondash.figures import (
     FONT_SIZE,
     LINE_HEIGHT,
     PANEL_GAP,
+    PLOTLY_CONFIG,
     PLOT_EMS,
     bar_texts,
     chart_table,
@@ -419,3 +420,20 @@ def test_markup_in_the_data_is_drawn_as_text(dataset):
     labels = [label.replace("<br>", "") for label in annotations(figure, "category")]
     assert '&lt;a href="javascript:alert(1)"&gt;冬送&lt;/a&gt;' in labels
     assert not any("<a" in label for label in labels)
+
+
+def test_every_chart_holds_still_no_drag_zoom_or_pan(dataset, multi_year_dataset):
+    """A drag or a swipe over a chart must never zoom it: no drag mode, every axis fixed (empty charts too)."""
+    for data in (dataset, multi_year_dataset):
+        for chart in CHARTS.values():
+            for filters in (Filters(), Filters(years=frozenset({2021}))):
+                layout = chart.build(data, filters).to_plotly_json()["layout"]
+                assert layout.get("dragmode") is False, chart.id
+                axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))]
+                assert all(layout[key].get("fixedrange") is True for key in axes), (chart.id, axes)
+
+
+def test_chart_config_has_no_modebar_and_no_zoom():
+    assert PLOTLY_CONFIG["displayModeBar"] is False
+    assert PLOTLY_CONFIG["scrollZoom"] is False
+    assert PLOTLY_CONFIG["doubleClick"] is False

@@ -29,7 +29,7 @@ from uniondash.exports.images import (
     chart_caption,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, Chart
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, Chart
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
@@ -117,7 +117,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
     div = figure.to_html(
         full_html=False,
         include_plotlyjs=True,
-        config={"responsive": True, "displaylogo": False},
+        config=PLOTLY_CONFIG,
         default_width="100%",
         default_height="100%",
     )

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from uniondash import share
 from uniondash.figures import (
+    PLOTLY_CONFIG,
     Chart,
     chart_table,
     computed_totals,
@@ -28,8 +29,7 @@ from uniondash.query import Notice, format_years
 from uniondash.web import urls
 from uniondash.web.i18n import t, tn
 
-# No toolbar: bar charts need no zoom, and the chart's share area has the PNG/SVG downloads.
-GRAPH_CONFIG: Any = {"displayModeBar": False, "displaylogo": False, "responsive": True}
+GRAPH_CONFIG: Any = PLOTLY_CONFIG
 # Downloads offered under each chart (format, link text); the zip bundles CSV, metadata and a README.
 SHARE_DOWNLOADS = (("png", "PNG"), ("svg", "SVG"), ("html", "HTML"), ("csv", "CSV"), ("zip", "ZIP"))
 

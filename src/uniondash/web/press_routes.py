@@ -31,7 +31,7 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, top_heading_room
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, top_heading_room
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -161,6 +161,7 @@ def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], 
         text=TEXT[lang],
         dashboard_url=dashboard_url(filters),
         plotly_url=vendor_routes.PLOTLY_JS_URL,
+        plotly_config=PLOTLY_CONFIG,
         nonce=nonce,
     )
     return page, embed_csp(nonce, allow_eval=needs_eval(figure))
