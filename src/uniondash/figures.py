@@ -646,18 +646,19 @@ def empty_figure(chart: Chart, reason: str, lang: Lang) -> go.Figure:
     """A figure that says why it is empty, so an export or embed never shows a blank frame."""
     text = wrapped(reason, lang, width=34 if lang == "zh" else 70)
     return go.Figure(
-        layout={
-            "title": {"text": f"<b>{chart.title(lang)}</b>", "x": 0, "xref": "container", "pad": {"l": 16}},
-            "font": {"family": font_family(lang), "size": FONT_SIZE, "color": TEXT_COLOUR},
-            "height": 260,
-            "margin": {"t": TOP, "b": 24, "l": 24, "r": 24},
-            "xaxis": {"visible": False},
-            "yaxis": {"visible": False},
-            "paper_bgcolor": "#ffffff",
-            "plot_bgcolor": "#ffffff",
-            "annotations": [{**_caption(text, 0.5, 0, "middle", FONT_SIZE, TEXT_COLOUR, "empty")}],
-            "dragmode": False,
-        }
+        layout=hold_still(
+            {
+                "title": {"text": f"<b>{chart.title(lang)}</b>", "x": 0, "xref": "container", "pad": {"l": 16}},
+                "font": {"family": font_family(lang), "size": FONT_SIZE, "color": TEXT_COLOUR},
+                "height": 260,
+                "margin": {"t": TOP, "b": 24, "l": 24, "r": 24},
+                "xaxis": {"visible": False},
+                "yaxis": {"visible": False},
+                "paper_bgcolor": "#ffffff",
+                "plot_bgcolor": "#ffffff",
+                "annotations": [{**_caption(text, 0.5, 0, "middle", FONT_SIZE, TEXT_COLOUR, "empty")}],
+            }
+        )
     )
 
 
