@@ -11,7 +11,7 @@ import click
 from uniondash.config import ENV_DATA_DIR, resolve_data_dir
 from uniondash.errors import UniondashError
 from uniondash.load import load_dataset
-from uniondash.model import Dataset, Filters
+from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import parse_filters
 
 
@@ -174,10 +174,21 @@ def export_pdf(
 
 @cli.command("export-xlsx")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option(
+    "--template",
+    is_flag=True,
+    help="An empty workbook for next year's figures: notes, the All figures sheet and the Sources sheet.",
+)
 @filter_options
 @data_dir_option
 def export_xlsx(
-    out: str, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str, data_dir: str | None
+    out: str,
+    template: bool,
+    years: str | None,
+    programmes: tuple[str, ...],
+    sections: tuple[str, ...],
+    lang: str,
+    data_dir: str | None,
 ) -> None:
     """Write the figures to an Excel workbook for analysts, with native charts.
 
@@ -187,11 +198,15 @@ def export_xlsx(
     Example:
 
         uniondash export-xlsx figures.xlsx --years 2019-2023 --section aid --lang en
+        uniondash export-xlsx figures-2024.xlsx --template
     """
     from uniondash.exports.xlsx import chart_count, write_workbook
     from uniondash.model import filter_facts
 
     dataset = open_dataset(data_dir)
+    if template:
+        write_template(dataset, out, "en" if lang == "en" else "zh")
+        return
     filters = filters_from_options(dataset, years, programmes, sections, lang)
     path, workbook = write_workbook(dataset, filters, out)
     figures = len(filter_facts(dataset.facts, filters))
@@ -199,6 +214,56 @@ def export_xlsx(
         f"Wrote {path} ({path.stat().st_size // 1024} KB): {figures} figures, "
         f"{len(workbook.sheetnames)} sheets ({', '.join(workbook.sheetnames)}), {chart_count(workbook)} charts"
     )
+
+
+def write_template(dataset: Dataset, out: str, lang: Lang) -> None:
+    """`export-xlsx --template`: saved beside the target, then renamed (never half a workbook)."""
+    import os
+    from pathlib import Path
+
+    from uniondash.exports.xlsx import workbook_bytes
+    from uniondash.exports.xlsx_data import DATA_SHEET, template_workbook
+
+    target = Path(out).expanduser().resolve()
+    if not target.parent.is_dir():
+        raise UniondashError(f"cannot write {target}: folder {target.parent} does not exist")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(workbook_bytes(template_workbook(dataset, lang)))
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UniondashError(f"cannot write {target}: {error.strerror or error}") from error
+    click.echo(f"Wrote {target}: an empty '{DATA_SHEET[lang]}' sheet to fill, then `uniondash import-xlsx {out}`")
+
+
+@cli.command("import-xlsx")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+@click.option(
+    "--remove-missing",
+    is_flag=True,
+    help="Remove the figures that are in the data but not in the workbook (listed first).",
+)
+@data_dir_option
+def import_xlsx(workbook: str, dry_run: bool, remove_missing: bool, data_dir: str | None) -> None:
+    """Merge the figures of a workbook (its All figures and Sources sheets) into the data, validated.
+
+    Lists what is added, changed, unchanged and missing; on any problem names each by sheet, row and
+    column and writes nothing. Otherwise replaces the CSV files all at once; a running server shows the
+    new figures within seconds. Nothing is removed without --remove-missing.
+
+    Example:
+
+        uniondash import-xlsx figures-2024.xlsx --dry-run
+    """
+    from uniondash.importer import describe, plan_import, write_plan
+
+    folder = resolve_data_dir(data_dir)
+    plan = plan_import(workbook, folder, remove_missing=remove_missing)
+    if not dry_run and plan.files:
+        write_plan(plan, folder)
+    click.echo(describe(plan, dry_run=dry_run, written=bool(plan.files) and not dry_run))
 
 
 @cli.command("export-charts")

@@ -42,6 +42,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.errors import UniondashError
+from uniondash.exports.xlsx_data import add_data_sheets
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.query import Notice, format_years, to_query_string
@@ -973,6 +974,7 @@ def build_workbook(
     sheets_described.append((charts_sheet.title, text["sheet_charts"].format(data=data_sheet.title)))
     sheets_described.append((data_sheet.title, text["sheet_chart_data"]))
 
+    add_data_sheets(workbook, dataset, facts, lang)  # 全部数据 and 来源: what import-xlsx reads back
     _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
