@@ -18,7 +18,7 @@ def test_writes_the_whole_workbook(tmp_path, dataset):
     assert result.output.startswith(f"Wrote {out} (")
     assert f": {len(dataset.facts)} figures, {len(workbook.sheetnames)} sheets (说明, 汇总, 导语" in result.output
     assert result.output.rstrip().endswith("6 charts")
-    assert workbook.sheetnames[-3:] == ["荣誉", "图表", "图表数据"]
+    assert workbook.sheetnames[-5:] == ["荣誉", "图表", "图表数据", "全部数据", "来源"]
 
 
 def test_filters_and_language(tmp_path, dataset):

@@ -96,7 +96,7 @@ def chart_title(chart: BarChart) -> str:
 def test_sheets_zh_in_order(full_zh, dataset):
     workbook, _ = full_zh
     sections = [s.label_zh for s in dataset.sections.itertuples() if (dataset.facts["section_id"] == s.id).any()]
-    assert workbook.sheetnames == ["说明", "汇总", *sections, "荣誉", "图表", "图表数据"]
+    assert workbook.sheetnames == ["说明", "汇总", *sections, "荣誉", "图表", "图表数据", "全部数据", "来源"]
 
 
 def test_every_section_sheet_holds_exactly_its_facts(full_zh, dataset):
@@ -357,7 +357,7 @@ def test_notices_are_written_into_the_notes(dataset):
 
 def test_programme_filter(dataset):
     workbook, data = built(dataset, Filters(programmes=("winter-warmth", "model-workers")))
-    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据"]
+    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据", "全部数据", "来源"]
     assert list(frame(data, "职工帮扶")["ID"]) == ["aid-winter-funds", "aid-winter-people"]
     assert set(frame(data, "汇总")["ID"]) == {
         "aid-winter-funds",
@@ -372,7 +372,7 @@ def test_programme_filter(dataset):
 
 def test_section_filter_in_english(dataset):
     workbook, data = built(dataset, Filters(sections=("relations",), lang="en"))
-    assert workbook.sheetnames == ["Notes", "Summary", "Harmonious labour relations", "Honours", "Charts", "Chart data"]
+    assert workbook.sheetnames == ["Notes", "Summary", "Harmonious labour relations", "Honours", "Charts", "Chart data", "All figures", "Sources"]
     sheet = frame(data, "Harmonious labour relations")
     facts = filter_facts(dataset.facts, Filters(sections=("relations",)))
     assert list(sheet["ID"]) == expected_section_order(facts)
@@ -387,7 +387,7 @@ def test_section_filter_in_english(dataset):
 def test_years_filter_keeps_figures_whose_whole_period_is_chosen(dataset):
     workbook, data = built(dataset, Filters(years=frozenset({2023})))
     facts = filter_facts(dataset.facts, Filters(years=frozenset({2023})))
-    rows = pd.concat([frame(data, name) for name in workbook.sheetnames[2:-3]])
+    rows = pd.concat([frame(data, name) for name in workbook.sheetnames[2:-5]])
     assert sorted(rows["ID"]) == sorted(facts["id"])
     assert set(rows["起始年"]) == {2023} and set(rows["截止年"]) == {2023}
 
@@ -396,7 +396,7 @@ def test_synthetic_year_2024(multi_year_dataset):
     filters = Filters(years=frozenset({2024}))
     workbook, data = built(multi_year_dataset, filters)
     facts = filter_facts(multi_year_dataset.facts, filters)
-    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据"]
+    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据", "全部数据", "来源"]
     aid = frame(data, "职工帮扶")
     assert list(aid["ID"]) == list(facts.loc[facts["section_id"] == "aid", "id"])
     assert aid.set_index("ID").loc["aid-winter-funds-2024", "数值"] == 61_000_000
@@ -430,7 +430,7 @@ def test_all_years_of_synthetic_data_never_put_a_year_beside_five(multi_year_dat
 
 def test_english_sheet_names_and_labels(full_en, dataset):
     workbook, data = full_en
-    assert workbook.sheetnames == ["Notes", "Summary", *dataset.sections["label_en"], "Honours", "Charts", "Chart data"]
+    assert workbook.sheetnames == ["Notes", "Summary", *dataset.sections["label_en"], "Honours", "Charts", "Chart data", "All figures", "Sources"]
     for name in workbook.sheetnames:
         assert len(name) <= 31 and not FORBIDDEN & set(name)
     assert len({name.casefold() for name in workbook.sheetnames}) == len(workbook.sheetnames)
@@ -470,7 +470,7 @@ def test_empty_selection_is_a_valid_workbook_that_says_so(dataset, tmp_path):
     assert filter_facts(dataset.facts, filters).empty
     path, _ = write_workbook(dataset, filters, tmp_path / "empty.xlsx", generated_at=GENERATED)
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["说明", "汇总", "荣誉", "图表", "图表数据"]
+    assert workbook.sheetnames == ["说明", "汇总", "荣誉", "图表", "图表数据", "全部数据", "来源"]
     text = notes_text(workbook)
     assert "注意 | 所选范围内没有数据" in text and "年份 | 2021" in text and "0 — 所选范围内没有数据" in text
     assert SOURCE_ZH in text  # the source is still named

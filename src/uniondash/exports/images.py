@@ -645,9 +645,10 @@ class ChartImage:
 
 
 def dataset_fingerprint(dataset: Dataset) -> str:
-    """A short hash of the facts and sources: a new data release never gets an old image from a cache dir."""
+    """A short hash of every table (labels too): new data never gets an old image or page from a cache."""
     digest = hashlib.sha256()
-    for frame in (dataset.facts, dataset.sources):
+    tables = ("facts", "sources", "sections", "programmes", "metrics", "measures", "levels", "kinds", "scopes")
+    for frame in (getattr(dataset, table) for table in (*tables, "headlines")):
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
 

@@ -12,7 +12,7 @@ from dash import Dash, dcc, html
 from flask import Flask, Response
 
 from uniondash.config import Settings
-from uniondash.load import load_dataset
+from uniondash.state import DataState
 from uniondash.web import (
     callbacks,
     errors,
@@ -32,7 +32,8 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     """The whole app for one data directory; `settings` default to the UNIONDASH_* environment."""
     settings = settings or Settings.from_env()
-    dataset = load_dataset(data_dir)
+    # Reloaded when the files change (uniondash import-xlsx): every route asks it for the current data.
+    state = DataState.watch(Path(data_dir))
     app = Dash(
         __name__,
         title=t("zh", "site_title"),
@@ -50,19 +51,19 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
-    callbacks.register(app, dataset)
+    callbacks.register(app, state)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
-    export_routes.register(app.server, dataset)
-    press_routes.register(app.server, dataset)
-    meeting_routes.register(app.server, dataset)
-    serving.register(app.server, dataset)
+    export_routes.register(app.server, state)
+    press_routes.register(app.server, state)
+    meeting_routes.register(app.server, state)
+    serving.register(app.server, state)
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.
     errors.register_unknown_pages(
         app.server,
         app.config.routes_pathname_prefix + "<path:path>",
-        lambda path: urls.route(path, dataset).page != "not_found",
+        lambda path: urls.route(path, state.current()).page != "not_found",
     )
     return app
 

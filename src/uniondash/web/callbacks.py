@@ -13,14 +13,16 @@ import flask
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from uniondash.model import Dataset
+from uniondash.state import DataState, as_state
 from uniondash.web import urls
 from uniondash.web.page_cache import PageCache
 from uniondash.web.serving import PAGE_CACHE_KEY
 
 
-def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -> None:
+def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None = None) -> None:
     """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment)."""
-    cache = page_cache or PageCache.from_env(dataset)
+    state = as_state(data)
+    cache = page_cache or PageCache.from_env(state.current())
     app.server.extensions[PAGE_CACHE_KEY] = cache
 
     @app.callback(
@@ -33,6 +35,7 @@ def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -
         # Drawn once per view and then served from the cache (see page_cache: the data never changes).
         # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
         base_url = flask.request.host_url if flask.request.host else ""
+        cache.follow(state.current())  # new data on disk: the pages drawn from the old data go
         return cache.page(pathname, search, base_url=base_url)
 
     @app.callback(
@@ -44,7 +47,7 @@ def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -
     )
     def years_changed(start: str | None, end: str | None, search: str | None) -> Any:
         years = [year for year in (start, end) if year]
-        return _or_no_update(urls.changed_search(search, "years", years, dataset))
+        return _or_no_update(urls.changed_search(search, "years", years, state.current()))
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
@@ -53,11 +56,11 @@ def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -
         prevent_initial_call=True,
     )
     def year_set_changed(value: list[str] | None, search: str | None) -> Any:
-        return _or_no_update(urls.changed_search(search, "year_set", value, dataset))
+        return _or_no_update(urls.changed_search(search, "year_set", value, state.current()))
 
     # Section and programme checklists: the ticked ids replace that parameter's values among those offered.
-    register_choice(app, dataset, "filter-section", "section")
-    register_choice(app, dataset, "filter-programme", "programme")
+    register_choice(app, state, "filter-section", "section")
+    register_choice(app, state, "filter-programme", "programme")
 
     # The phone's filter panel: the button toggles it, and a redrawn page opens it as it was.
     app.clientside_callback(
@@ -77,7 +80,7 @@ def register(app: Dash, dataset: Dataset, page_cache: PageCache | None = None) -
     )
 
 
-def register_choice(app: Dash, dataset: Dataset, control: str, parameter: urls.Control) -> None:
+def register_choice(app: Dash, state: DataState, control: str, parameter: urls.Control) -> None:
     @app.callback(
         Output("url", "search", allow_duplicate=True),
         Input(control, "value"),
@@ -87,7 +90,7 @@ def register_choice(app: Dash, dataset: Dataset, control: str, parameter: urls.C
     )
     def choice_changed(value: list[str] | None, options: list[dict[str, str]], search: str | None) -> Any:
         offered = [option["value"] for option in options]
-        return _or_no_update(urls.changed_search(search, parameter, value, dataset, offered))
+        return _or_no_update(urls.changed_search(search, parameter, value, state.current(), offered))
 
 
 def _or_no_update(search: str | None) -> Any:

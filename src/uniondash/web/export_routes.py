@@ -14,16 +14,19 @@ from flask import Flask, Response, request, send_file
 from uniondash.exports.xlsx import XLSX_MIMETYPE, build_workbook, export_filename, workbook_bytes
 from uniondash.model import Dataset
 from uniondash.query import parse_filters
+from uniondash.state import DataState, as_state
 
 _ENDPOINT = "export_summary_xlsx"
 
 
-def register(server: Flask, dataset: Dataset) -> None:
+def register(server: Flask, data: Dataset | DataState) -> None:
     """Add `GET /export/summary.xlsx?<the dashboard's query string>` to `server`; safe to call twice."""
     if _ENDPOINT in server.view_functions:
         return
+    state = as_state(data)
 
     def summary_xlsx() -> Response:
+        dataset = state.current()
         filters, notices = parse_filters(request.args.to_dict(flat=False), dataset)
         data = workbook_bytes(build_workbook(dataset, filters, notices))
         response = send_file(

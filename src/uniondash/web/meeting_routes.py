@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from uniondash.meeting import parse_interval, parse_slide, plan_slides, render_briefing, render_present
 from uniondash.model import Dataset
 from uniondash.query import parse_filters
+from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
 
 _ENDPOINTS = ("meeting_present", "meeting_briefing")
@@ -19,13 +20,15 @@ def _html(page: str) -> Response:
     return Response(page, mimetype="text/html")
 
 
-def register(server: Flask, dataset: Dataset) -> None:
+def register(server: Flask, data: Dataset | DataState) -> None:
     """Add `/present` and `/briefing` (and plotly.js at /vendor/) to `server`; safe to call twice."""
     vendor_routes.register(server)
     if _ENDPOINTS[0] in server.view_functions:
         return
+    state = as_state(data)
 
     def present() -> Response:
+        dataset = state.current()
         params = request.args.to_dict(flat=False)
         filters, notices = parse_filters(params, dataset)
         interval, interval_notices = parse_interval(params.get("interval", []))
@@ -37,6 +40,7 @@ def register(server: Flask, dataset: Dataset) -> None:
         )
 
     def briefing() -> Response:
+        dataset = state.current()
         filters, notices = parse_filters(request.args.to_dict(flat=False), dataset)
         return _html(render_briefing(dataset, filters, notices, plotly_url=vendor_routes.PLOTLY_JS_URL))
 

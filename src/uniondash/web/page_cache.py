@@ -239,6 +239,21 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def follow(self, dataset: Dataset) -> None:
+        """Draw from `dataset` from now on; if it is new data, forget every page drawn from the old one
+        (the shared store's keys carry the data's fingerprint, so they never match the old pages)."""
+        if dataset is self.dataset:
+            return
+        with self._lock:
+            if dataset is self.dataset:
+                return
+            self.dataset = dataset
+            self._items.clear()
+            self._keys.clear()
+            self._size = 0
+            if self.shared is not None:
+                self._version = f"{dataset_fingerprint(dataset)}-{code_fingerprint()}"
+
     @property
     def size(self) -> int:
         """Bytes of JSON held."""
@@ -299,15 +314,17 @@ class PageCache:
             drawing.set()
 
     def _draw(self, key: PageKey, pathname: str | None, search: str | None, base_url: str) -> CachedPage:
+        dataset = self.dataset
         page = self._from_shared(key)
         if page is None:
-            page = serialise(self._render(self.dataset, pathname, search, base_url))
+            page = serialise(self._render(dataset, pathname, search, base_url))
             self.misses += 1
             if self.shared is not None:
                 self.shared.put(self._shared_key(key), page.to_bytes())
         else:
             self.shared_hits += 1
-        self._store(key, page)
+        if dataset is self.dataset:  # not when the data changed while the page was drawn
+            self._store(key, page)
         return page
 
     def _from_shared(self, key: PageKey) -> CachedPage | None:

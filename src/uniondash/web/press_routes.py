@@ -36,6 +36,7 @@ from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
 from uniondash.share import dashboard_url, embed_url
+from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
 
 logger = logging.getLogger(__name__)
@@ -244,7 +245,7 @@ def _notice_header(notices: list[Notice]) -> str:
     return " | ".join(notice.en for notice in notices).encode("ascii", "backslashreplace").decode("ascii")[:500]
 
 
-def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = None) -> None:
+def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | None = None) -> None:
     """Add `/embed/<chart-id>` and `/export/chart/<chart-id>.<format>` (and /vendor/plotly.min.js); idempotent.
 
     `images` is the PNG/SVG service (default: the process's shared renderer and a cache from
@@ -253,10 +254,18 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
     vendor_routes.register(server)
     if _ENDPOINTS[0] in server.view_functions:
         return
-    service = images or ChartImages(dataset)
+    state = as_state(data)
+    service = images or ChartImages(state.current())
     server.extensions[EXTENSION_KEY] = service
 
+    def images_of(dataset: Dataset) -> ChartImages:
+        # New data, new image keys (they carry its fingerprint): same renderer and cache store.
+        if dataset is service.dataset:
+            return service
+        return state.derived("chart-images", lambda new: ChartImages(new, service.renderer, service.cache))
+
     def embed(chart_id: str) -> Response:
+        dataset = state.current()
         params = request.args.to_dict(flat=False)
         if chart_id not in CHARTS:
             filters, _ = parse_filters({"lang": params.get("lang", [])}, dataset)
@@ -278,6 +287,7 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
                 _Problem(404, f"未知的下载格式，可用：{formats}。", f"Unknown download format: use one of {formats}.")
             )
         chart_id, fmt = parsed
+        dataset = state.current()
         chart = CHARTS.get(chart_id)
         if chart is None:
             known = ", ".join(CHARTS)
@@ -296,7 +306,7 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
         try:
             if fmt in IMAGE_FORMATS:
                 size = parse_image_size(params)
-                image = service.image(chart, filters, fmt, size)
+                image = images_of(dataset).image(chart, filters, fmt, size)
                 response = Response(image.data, mimetype=image.media_type)
                 response.set_etag(image.key)
                 response.headers["X-Uniondash-Cache"] = "hit" if image.cached else "miss"

@@ -33,6 +33,7 @@ from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, jsonify, request
 
 from uniondash.model import Dataset
+from uniondash.state import DataState, as_state
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +49,20 @@ PAGE_CACHE_KEY = "uniondash_page_cache"
 _ENCODINGS = ("br", "zstd", "gzip")
 
 
-def register(server: Flask, dataset: Dataset) -> None:
+def register(server: Flask, data: Dataset | DataState) -> None:
     """Add `/healthz`, cache lifetimes, the plotly.js bundle and compressed bundles to `server`."""
-    facts = len(dataset.facts)
+    state = as_state(data)
     plotly_js = plotly_bundle()
     compressed = _CompressedBundles()
 
     @server.get("/healthz")
     def healthz() -> Response:
-        # The counts are this worker's (a load balancer may ask any worker).
-        body: dict[str, Any] = {"status": "ok", "facts": facts, "pid": os.getpid()}
+        # The counts are this worker's (a load balancer may ask any worker). Files on disk that fail
+        # validation leave the worker on the last good data: still 200, with what is wrong in the body.
+        state.current()
+        body: dict[str, Any] = {"status": "ok", "pid": os.getpid(), **state.health()}
+        if "data_problem" in body:
+            body["status"] = "serving-last-good-data"
         pages = server.extensions.get(PAGE_CACHE_KEY)
         if pages is not None:
             body["page_cache"] = {"pages": len(pages), "hits": pages.hits, "misses": pages.misses}
