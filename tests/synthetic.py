@@ -90,3 +90,62 @@ def multi_year_data_dir(target: Path) -> Path:
         )
     append_rows(target / "facts.csv", new_rows)
     return target
+
+
+# ---- SYNTHETIC next-year figures, typed into a workbook the way an analyst would (tests/unit/test_importer.py).
+# A new source with a local copy of its (invented) text, so its quotes are checked on import.
+SYNTHETIC_2024_TEXT = "SYNTHETIC 合成测试文本，非报告原文：2024年，全市人才总量达到72万人，其中高技能人才14万人。\n"
+SYNTHETIC_2024_SOURCE = {
+    **SYNTHETIC_SOURCE,
+    "id": "synthetic-report-2024",
+    "title_zh": "合成测试：2024年度数据（非报告数据）",
+    "title_en": "SYNTHETIC: 2024 figures (not from the report)",
+    "published": "2025-01-15",
+    "citation_zh": "合成测试数据 2025年1月15日",
+    "citation_en": "Synthetic test data, 15 January 2025",
+}
+
+
+def synthetic_2024_rows() -> list[dict[str, str]]:
+    """Two SYNTHETIC 2024 figures continuing the 2023 talent figures (so a change across years appears),
+    with what people type: 万 in a value cell, full-width digits, a number stored as text."""
+    common = {
+        "programme_id": "talent",
+        "metric_id": "talent",
+        "qualifier": "",
+        "period_start": "2024",
+        "period_end": "2024",
+        "scope_id": "city",
+        "level_id": "",
+        "kind": "aggregate",
+        "numerator_id": "",
+        "denominator_id": "",
+        "source_id": SYNTHETIC_2024_SOURCE["id"],
+        "note": "SYNTHETIC test row, not from the report",
+    }
+    return [
+        {
+            **common,
+            "id": "workforce-talent-total-2024",
+            "label_zh": "全市人才总量",
+            "label_en": "Talent pool, whole city",
+            "value": "72万",
+            "as_written": "72万人",
+            "number_as_written": "72",
+            "unit_as_written": "万人",
+            "part_of": "",
+            "source_quote": "全市人才总量达到72万人",
+        },
+        {
+            **common,
+            "id": "workforce-high-skilled-2024",
+            "label_zh": "高技能人才",
+            "label_en": "High-skilled talent",
+            "value": "１４００００",
+            "as_written": "14万人",
+            "number_as_written": "14",
+            "unit_as_written": "万人",
+            "part_of": "workforce-talent-total-2024",
+            "source_quote": "其中高技能人才14万人",
+        },
+    ]

@@ -382,10 +382,12 @@ def _merge_sheet(
     incoming: dict[str, dict[str, str]] = {}
     for row_number, values in sheet.rows:
         row: dict[str, str] = {}
+        unreadable: set[str] = set()
         for column in columns:
             text, problem = normalise(column, values.get(column), lang)
             if problem:
                 problems.append(_problem(sheet.name, row_number, column, *problem))
+                unreadable.add(column)
             row[column] = text
         key = row[columns[0]]
         if not key:
@@ -405,7 +407,11 @@ def _merge_sheet(
             continue
         old = existing.get(key)
         if old is not None:
-            differs = [column for column in identity if not _same(column, old[column], row[column])]
+            differs = [
+                column
+                for column in identity
+                if column not in unreadable and not _same(column, old[column], row[column])
+            ]
             if differs:
                 was = "、".join(f"{column}={old[column]}" for column in differs)
                 problems.append(
