@@ -32,7 +32,7 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
         Input("url", "search"),
     )
     def show_page(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, str]]:
-        # Drawn once per view and then served from the cache (see page_cache: the data never changes).
+        # Drawn once per view and then served from the cache (see page_cache; emptied when the data changes).
         # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
         base_url = flask.request.host_url if flask.request.host else ""
         cache.follow(state.current())  # new data on disk: the pages drawn from the old data go

@@ -1,7 +1,7 @@
 """The page callback's answers, kept by what they depend on, so a filter change seldom draws anything.
 
 Drawing a page (`pages.render`) takes 20–500 ms: every chart is planned from the facts and built as a
-figure. The data never changes while the process runs, so a page is a pure function of
+figure. Between two changes of the data (`follow` then empties the cache) a page is a pure function of
 
 - the route (overview, a section, or "not found" and what was asked for),
 - the canonical filter state (`query.to_query_string(filters)`, which includes the language),
