@@ -253,7 +253,7 @@ def test_each_kind_of_bad_cell_is_refused_with_its_row(
     before = snapshot(data_copy)
     result = import_cli(str(path), "--data-dir", str(data_copy))
     assert result.exit_code == 1
-    named = "id" if column in importer.IDENTITY else column  # a figure's identity changed: the id is named
+    named = "id" if what.startswith("an existing id") else column  # another figure's id: the id is named
     where = (
         f"工作表“{sheet}” 第 {row} 行，列 {named}：{zh}"
         if lang == "zh"
