@@ -37,7 +37,18 @@ NUMBER_COLUMNS = frozenset({"value", "period_start", "period_end", "page"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LABEL_FILL = PatternFill("solid", fgColor="EDEDED")
-_WIDTHS = {"source_quote": 50, "note": 40, "as_written": 14, "label_zh": 24, "label_en": 28, "id": 30}
+_WIDTHS = {
+    "source_quote": 50,
+    "note": 40,
+    "as_written": 14,
+    "label_zh": 24,
+    "label_en": 28,
+    "id": 30,
+    "value": 14,
+    "programme_id": 22,
+    "metric_id": 22,
+    "scope_id": 18,
+}
 
 LABEL_HEADERS = {
     "zh": ("板块（仅供阅读）", "项目（仅供阅读）", "计量（仅供阅读）", "单位（仅供阅读）", "级别（仅供阅读）"),
@@ -147,7 +158,9 @@ def _header(ws: Worksheet, columns: Iterable[str], start: int = 1, fill: Pattern
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(vertical="center")
-        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, max(12, len(column) + 2))
+        # Label headers are CJK (two columns a character) in the Chinese workbook.
+        wide = sum(2 if ord(char) > 0x2E80 else 1 for char in column)
+        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, max(12, wide + 2))
 
 
 def _cell_value(column: str, value: Any) -> Any:
