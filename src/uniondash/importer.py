@@ -199,6 +199,16 @@ def read_workbook(path: str | os.PathLike[str]) -> tuple[Lang, SheetRows, SheetR
             ],
             "zh",
         )
+    too_long = [
+        name
+        for name in (DATA_SHEET[lang], SOURCES_SHEET[lang])
+        if name in workbook.sheetnames and workbook[name].max_row > MAX_ROWS + 1
+    ]
+    if too_long:  # refused, never cut short
+        raise ImportProblems(
+            [_problem(name, None, None, f"行数超过 {MAX_ROWS}", f"more than {MAX_ROWS} rows") for name in too_long],
+            lang,
+        )
     data = _sheet_rows(workbook[DATA_SHEET[lang]])
     sources = _sheet_rows(workbook[SOURCES_SHEET[lang]]) if SOURCES_SHEET[lang] in workbook.sheetnames else None
     return lang, data, sources

@@ -322,3 +322,37 @@ def test_template_is_an_empty_workbook_that_imports_to_nothing(data_copy: Path, 
     assert "source_quote" in [cell.value for cell in workbook["Notes"]["A"]]
     plan = plan_import(out, data_copy)
     assert plan.files == {} and len(plan.diff.missing) == 88 and plan.lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "stored"),
+    [
+        ("value", "2.8亿", "280000000"),
+        ("value", "2600万", "26000000"),
+        ("value", "１，５００", "1500"),
+        ("value", " 500000 ", "500000"),
+        ("value", 4494.49, "4494.49"),
+        ("period_end", 2024.0, "2024"),
+        ("number_as_written", "2.80", "2.80"),
+        ("number_as_written", 50, "50"),
+        ("source_id", " ｚｚｒｂ-2024 ", "zzrb-2024"),
+        ("source_quote", " 全市人才总量，达到72万人 ", "全市人才总量，达到72万人"),  # text kept as typed (，stays)
+    ],
+)
+def test_what_people_type_is_normalised_as_documented(column: str, typed: Any, stored: str):
+    assert importer.normalise(column, typed, "zh") == (stored, None)
+
+
+@pytest.mark.parametrize(
+    ("column", "typed"), [("value", "2600余万"), ("value", "abc"), ("period_end", "2024.5"), ("period_start", "2万")]
+)
+def test_what_cannot_be_read_is_refused(column: str, typed: Any):
+    text, problem = importer.normalise(column, typed, "zh")
+    assert text == "" and problem is not None and repr(typed) in problem[0]
+
+
+def test_a_sheet_too_long_is_refused_not_cut(data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 50)
+    path = export(data_copy, tmp_path / "all.xlsx")
+    with pytest.raises(ImportProblems, match="行数超过 50"):
+        plan_import(path, data_copy)
