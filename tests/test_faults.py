@@ -2,9 +2,10 @@
 running app, the image cache directory is full or read-only. Each gives a clear answer and loses nothing:
 a 503 that says to try again (and the next request works), the data loaded at startup, uncached images.
 
-The app loads the data once, in `create_app`, and never reads the data directory again: editing it while
-the server runs changes nothing until a restart, and a restart on broken data fails with a DataError that
-names file, row and column (nothing half-loaded is ever served).
+The app loads the data in `create_app` and takes changed files only if they validate (state.py; see
+tests/test_live_data.py): breaking the data directory while the server runs leaves it on the last good
+data, and a restart on broken data fails with a DataError that names file, row and column (nothing
+half-loaded is ever served).
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ def test_a_browser_that_never_starts_is_a_503_after_two_tries(app_with: Any) -> 
 
 
 # ---------------------------------------------------------------------------------------------------
-# (b) The data: loaded once; a broken directory under a running app changes nothing.
+# (b) The data: a broken directory under a running app leaves it on the last good data.
 
 
 def test_breaking_the_data_under_a_running_app_changes_nothing(app_with: Any, data_copy: Path) -> None:
