@@ -32,8 +32,9 @@ def test_filters_and_language(tmp_path, dataset):
     )
     expected = filter_facts(dataset.facts, filters)
     assert sorted(sheet["ID"]) == sorted(expected["id"])
-    assert f": {len(expected)} figures, 8 sheets (Notes, Summary, Help for workers, Honours, Charts, Chart data, All figures, Sources)" in (
-        result.output
+    assert (
+        f": {len(expected)} figures, 8 sheets (Notes, Summary, Help for workers, Honours, Charts, Chart data, All figures, Sources)"
+        in (result.output)
     )
 
 

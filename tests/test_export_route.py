@@ -44,7 +44,13 @@ def section_ids(data: bytes, workbook: Workbook) -> list[str]:
 def test_default_download_is_the_whole_data_in_chinese(client, dataset):
     workbook, data, disposition = download(client, "/export/summary.xlsx")
     assert disposition == "attachment; filename=uniondash-summary-all-years-zh.xlsx"
-    assert workbook.sheetnames[:2] == ["说明", "汇总"] and workbook.sheetnames[-5:] == ["荣誉", "图表", "图表数据", "全部数据", "来源"]
+    assert workbook.sheetnames[:2] == ["说明", "汇总"] and workbook.sheetnames[-5:] == [
+        "荣誉",
+        "图表",
+        "图表数据",
+        "全部数据",
+        "来源",
+    ]
     assert sorted(section_ids(data, workbook)) == sorted(dataset.facts["id"])
     assert "参数提示" not in notes(workbook)
 
@@ -52,7 +58,16 @@ def test_default_download_is_the_whole_data_in_chinese(client, dataset):
 def test_dashboard_query_string_filters_the_workbook(client, dataset):
     workbook, data, disposition = download(client, "/export/summary.xlsx?years=2019-2023&section=aid&lang=en")
     assert disposition == "attachment; filename=uniondash-summary-aid-2019-2023-en.xlsx"
-    assert workbook.sheetnames == ["Notes", "Summary", "Help for workers", "Honours", "Charts", "Chart data", "All figures", "Sources"]
+    assert workbook.sheetnames == [
+        "Notes",
+        "Summary",
+        "Help for workers",
+        "Honours",
+        "Charts",
+        "Chart data",
+        "All figures",
+        "Sources",
+    ]
     expected = filter_facts(dataset.facts, Filters(years=frozenset(range(2019, 2024)), sections=("aid",)))
     assert sorted(section_ids(data, workbook)) == sorted(expected["id"])
     assert "aid-autumn-students-20-years" not in section_ids(data, workbook)  # 2003–2023 is not within 2019–2023

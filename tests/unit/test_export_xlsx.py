@@ -357,7 +357,17 @@ def test_notices_are_written_into_the_notes(dataset):
 
 def test_programme_filter(dataset):
     workbook, data = built(dataset, Filters(programmes=("winter-warmth", "model-workers")))
-    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据", "全部数据", "来源"]
+    assert workbook.sheetnames == [
+        "说明",
+        "汇总",
+        "职工帮扶",
+        "树模铸匠",
+        "荣誉",
+        "图表",
+        "图表数据",
+        "全部数据",
+        "来源",
+    ]
     assert list(frame(data, "职工帮扶")["ID"]) == ["aid-winter-funds", "aid-winter-people"]
     assert set(frame(data, "汇总")["ID"]) == {
         "aid-winter-funds",
@@ -372,7 +382,16 @@ def test_programme_filter(dataset):
 
 def test_section_filter_in_english(dataset):
     workbook, data = built(dataset, Filters(sections=("relations",), lang="en"))
-    assert workbook.sheetnames == ["Notes", "Summary", "Harmonious labour relations", "Honours", "Charts", "Chart data", "All figures", "Sources"]
+    assert workbook.sheetnames == [
+        "Notes",
+        "Summary",
+        "Harmonious labour relations",
+        "Honours",
+        "Charts",
+        "Chart data",
+        "All figures",
+        "Sources",
+    ]
     sheet = frame(data, "Harmonious labour relations")
     facts = filter_facts(dataset.facts, Filters(sections=("relations",)))
     assert list(sheet["ID"]) == expected_section_order(facts)
@@ -396,7 +415,17 @@ def test_synthetic_year_2024(multi_year_dataset):
     filters = Filters(years=frozenset({2024}))
     workbook, data = built(multi_year_dataset, filters)
     facts = filter_facts(multi_year_dataset.facts, filters)
-    assert workbook.sheetnames == ["说明", "汇总", "职工帮扶", "树模铸匠", "荣誉", "图表", "图表数据", "全部数据", "来源"]
+    assert workbook.sheetnames == [
+        "说明",
+        "汇总",
+        "职工帮扶",
+        "树模铸匠",
+        "荣誉",
+        "图表",
+        "图表数据",
+        "全部数据",
+        "来源",
+    ]
     aid = frame(data, "职工帮扶")
     assert list(aid["ID"]) == list(facts.loc[facts["section_id"] == "aid", "id"])
     assert aid.set_index("ID").loc["aid-winter-funds-2024", "数值"] == 61_000_000
@@ -430,7 +459,16 @@ def test_all_years_of_synthetic_data_never_put_a_year_beside_five(multi_year_dat
 
 def test_english_sheet_names_and_labels(full_en, dataset):
     workbook, data = full_en
-    assert workbook.sheetnames == ["Notes", "Summary", *dataset.sections["label_en"], "Honours", "Charts", "Chart data", "All figures", "Sources"]
+    assert workbook.sheetnames == [
+        "Notes",
+        "Summary",
+        *dataset.sections["label_en"],
+        "Honours",
+        "Charts",
+        "Chart data",
+        "All figures",
+        "Sources",
+    ]
     for name in workbook.sheetnames:
         assert len(name) <= 31 and not FORBIDDEN & set(name)
     assert len({name.casefold() for name in workbook.sheetnames}) == len(workbook.sheetnames)
