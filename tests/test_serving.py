@@ -91,7 +91,8 @@ def test_healthz_is_cheap_uncached_json(client: FlaskClient):
     assert response.status_code == 200 and response.cache_control.no_store
     body = response.get_json()
     assert body["status"] == "ok" and body["facts"] == 88 and body["pid"] == os.getpid()
-    assert set(body["page_cache"]) == {"pages", "hits", "misses"}
+    assert set(body["page_cache"]) == {"pages", "bytes", "hits", "misses"}
+    assert set(body["bundles"]) == {"files", "bytes"}
 
 
 def test_the_dashboard_gets_the_basic_plotly_bundle_revalidated_by_etag(client: FlaskClient):
@@ -147,13 +148,46 @@ def test_bundles_are_compressed_once_and_decompress_to_the_original(client: Flas
     assert brotli.decompress(plotly_js.data) == client.get(serving.PLOTLY_JS_PATH).data
 
 
+def test_made_up_fingerprints_share_one_compressed_copy_and_the_store_is_bounded(client: FlaskClient):
+    bundles = client.application.extensions[serving.BUNDLES_KEY]
+    full = serving.PLOTLY_JS_PATH.replace("plotly.min.js", "plotly.v1m{}.min.js")
+    first = client.get(full.format("1a"), headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200
+    held = (len(bundles), bundles.size)
+    # Dash serves the same file under any fingerprint: 40 made-up ones add nothing.
+    for fingerprint in range(40):
+        response = client.get(full.format(f"{fingerprint:x}ff"), headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.data == first.data
+    assert (len(bundles), bundles.size) == held
+    # The basic bundle at the plain URL is another body under the same file name: kept apart, not mixed up.
+    basic = client.get(serving.PLOTLY_JS_PATH, headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(basic.data) == client.get(serving.PLOTLY_JS_PATH).data != gzip.decompress(first.data)
+
+
+def test_the_compressed_store_is_bounded_by_count_and_bytes():
+    from flask import Flask, Response
+
+    app = Flask(__name__)
+    store = serving._CompressedBundles(max_items=3, max_bytes=2_000)
+    with app.test_request_context():
+        for index in range(10):
+            response = Response(os.urandom(600))  # incompressible: about 600 bytes each
+            store.apply(response, f"/_dash-component-suites/pkg/file{index}.js", "gzip")
+            assert len(store) <= 3 and store.size <= 2_000
+        assert len(store) == 3
+        huge = Response(os.urandom(5_000))
+        store.apply(huge, "/_dash-component-suites/pkg/huge.js", "gzip")  # served compressed, not kept
+        assert huge.headers["Content-Encoding"] == "gzip" and store.size <= 2_000
+
+
 def test_warm_up_draws_the_overview_and_compresses_the_bundles(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("UNIONDASH_REDIS_URL", raising=False)
     monkeypatch.delenv("UNIONDASH_CACHE_DIR", raising=False)
     server = create_app(SHIPPED).server
     serving.warm_up(server)
     stats = server.test_client().get("/healthz").get_json()["page_cache"]
-    assert stats == {"pages": 2, "hits": 0, "misses": 2}  # the overview in Chinese and English
+    assert stats["bytes"] > 0
+    assert stats | {"bytes": 0} == {"pages": 2, "bytes": 0, "hits": 0, "misses": 2}  # the overview, zh and en
     client = server.test_client()
     body = json.loads(json.dumps(PAGE_CALLBACK))
     body["inputs"][0]["value"], body["inputs"][1]["value"] = "/", "?lang=en"
