@@ -13,7 +13,9 @@ it is written into each answer. Two URLs that mean the same view (parameters in 
 `programme=a,b` or `programme=a&programme=b`) share one entry.
 
 Each entry is kept as the JSON that Dash sends (serialised once), in a least-recently-used store bounded
-by total size. On a hit that JSON goes out as it is, with `data-view` spliced in (with orjson; without it,
+by total size, keys included. Keys are canonical and short whatever the URL: an unknown path is cut
+(`urls.MAX_PATH`), an over-long query reads as none (`urls.MAX_SEARCH`), and a raw URL is remembered only
+when it is short (MAX_REMEMBERED_URL), so junk URLs cannot grow a worker past the budget. On a hit that JSON goes out as it is, with `data-view` spliced in (with orjson; without it,
 it is parsed back, about 1 ms for the largest page): a hit costs well under a millisecond instead of a
 render, and never hands out an object another request could change. With a shared
 store (Redis at `UNIONDASH_REDIS_URL`: every worker and host; else a directory at `UNIONDASH_CACHE_DIR`:
@@ -59,8 +61,10 @@ MAIN_ID = "main"
 VIEW_ATTRIBUTE = "data-view"
 _SENTINEL = "\u0000uniondash-view\u0000"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-# Raw URLs whose key is remembered (a URL's query is at most urls.MAX_SEARCH characters).
+# Raw URLs whose key is remembered, and the longest remembered (path + query + base URL, in characters):
+# at most 1024 × 2 KB. A longer URL is parsed on each request; its page is cached under its canonical key.
 MAX_URLS = 1024
+MAX_REMEMBERED_URL = 2048
 # Pages in a shared directory are stored compressed (about 15 KB each).
 SHARED_MAX_BYTES = 64 * 1024 * 1024
 # A request that finds its page being drawn by another thread waits for it rather than drawing it too
@@ -241,7 +245,7 @@ class PageCache:
 
     @property
     def size(self) -> int:
-        """Bytes of JSON held."""
+        """Bytes held: the pages' JSON and their keys."""
         return self._size
 
     def page(self, pathname: str | None, search: str | None, base_url: str = "") -> PageAnswer:
@@ -254,6 +258,8 @@ class PageCache:
         if not isinstance(pathname, str | None) or not isinstance(search, str | None):
             return page_key(self.dataset, pathname, search, base_url)  # a forged request: not hashable
         raw = (pathname, search, base_url)
+        if len(pathname or "") + len(search or "") + len(base_url) > MAX_REMEMBERED_URL:
+            return page_key(self.dataset, pathname, search, base_url)
         with self._lock:
             known = self._keys.get(raw)
             if known is not None:
@@ -327,13 +333,19 @@ class PageCache:
         return f"page-{digest}"
 
     def _store(self, key: PageKey, page: CachedPage) -> None:
-        if page.size > self.max_bytes:
+        size = entry_size(key, page)
+        if size > self.max_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
-            self._size -= old.size if old is not None else 0
+            self._size -= entry_size(key, old) if old is not None else 0
             self._items[key] = page
-            self._size += page.size
+            self._size += size
             while self._size > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= dropped.size
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._size -= entry_size(dropped_key, dropped)
+
+
+def entry_size(key: PageKey, page: CachedPage) -> int:
+    """What an entry counts against the budget: its page's JSON and its key (in UTF-8, as `PageKey.text`)."""
+    return page.size + len(key.text().encode())
