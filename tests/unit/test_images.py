@@ -104,6 +104,19 @@ def test_parse_image_size_rejects_out_of_range_and_malformed(params: dict[str, s
         parse_image_size(params)
 
 
+def test_an_svg_has_no_pixels_so_the_largest_size_is_allowed() -> None:
+    # Before: 4000 × 4000 at the default scale 2 was 64 million "pixels" and refused, for a vector image.
+    with pytest.raises(ImageSizeError, match="too large"):
+        parse_image_size({"width": "4000", "height": "4000"}, "png")
+    assert parse_image_size({"width": "4000", "height": "4000"}, "svg") == ImageSize(4000, 4000, 1.0)
+    assert parse_image_size({"width": "4000", "height": "4000", "scale": "4"}, "svg") == ImageSize(4000, 4000, 1.0)
+    # The sides and the scale keep their own bounds.
+    with pytest.raises(ImageSizeError, match="scale 9 is out of range"):
+        parse_image_size({"scale": "9"}, "svg")
+    with pytest.raises(ImageSizeError, match="width 4001 is out of range"):
+        parse_image_size({"width": "4001"}, "svg")
+
+
 def test_300_dpi_a4_fits_within_the_limits() -> None:
     size = image_size(1170, 827, 3)  # A4 landscape at 300 dpi: 3508 × 2480 px
     assert size.pixels == (3510, 2481)

@@ -272,8 +272,12 @@ def image_size(width: int | None = None, height: int | None = None, scale: float
     return size
 
 
-def parse_image_size(params: Mapping[str, str | Sequence[str]]) -> ImageSize:
-    """`width`, `height`, `scale` from query parameters (absent or empty = default); malformed → ImageSizeError."""
+def parse_image_size(params: Mapping[str, str | Sequence[str]], fmt: ImageFormat = "png") -> ImageSize:
+    """`width`, `height`, `scale` from query parameters (absent or empty = default); malformed → ImageSizeError.
+
+    An SVG has no pixels: its scale is checked, then set to 1, so the pixel cap is never met (4000 × 4000 is
+    16 million at scale 1) and the scale of a PNG cannot refuse a vector image.
+    """
     numbers: dict[str, float | None] = {}
     for name, pattern in (("width", _INTEGER), ("height", _INTEGER), ("scale", _DECIMAL)):
         raw = params.get(name, "")
@@ -285,8 +289,12 @@ def parse_image_size(params: Mapping[str, str | Sequence[str]]) -> ImageSize:
         else:
             kind = "a whole number of pixels" if name != "scale" else "a number such as 2 or 1.5"
             raise ImageSizeError(f"{name}={text[:20]!r} is not {kind} （参数 {name} 无效）")
-    width, height = numbers["width"], numbers["height"]
-    return image_size(None if width is None else int(width), None if height is None else int(height), numbers["scale"])
+    width = None if numbers["width"] is None else int(numbers["width"])
+    height = None if numbers["height"] is None else int(numbers["height"])
+    if fmt == "svg":
+        image_size(scale=numbers["scale"])  # the scale's own bounds still hold
+        return image_size(width, height, 1.0)
+    return image_size(width, height, numbers["scale"])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
         base_url = request.url_root if request.host else ""
         try:
             if fmt in IMAGE_FORMATS:
-                size = parse_image_size(params)
+                size = parse_image_size(params, fmt)
                 image = service.image(chart, filters, fmt, size)
                 response = Response(image.data, mimetype=image.media_type)
                 response.set_etag(image.key)
