@@ -11,6 +11,7 @@ from uniondash.meeting import parse_interval, parse_slide, plan_slides, render_b
 from uniondash.model import Dataset
 from uniondash.query import parse_filters
 from uniondash.web import vendor_routes
+from uniondash.web.page_cache import cached_response
 
 _ENDPOINTS = ("meeting_present", "meeting_briefing")
 
@@ -40,5 +41,8 @@ def register(server: Flask, dataset: Dataset) -> None:
         filters, notices = parse_filters(request.args.to_dict(flat=False), dataset)
         return _html(render_briefing(dataset, filters, notices, plotly_url=vendor_routes.PLOTLY_JS_URL))
 
-    server.add_url_rule("/present", _ENDPOINTS[0], present)
-    server.add_url_rule("/briefing", _ENDPOINTS[1], briefing)
+    # Kept once drawn (web/page_cache.py): a route that reads another query parameter must name it here.
+    server.add_url_rule(
+        "/present", _ENDPOINTS[0], cached_response(server, dataset, present, params=("interval", "slide"))
+    )
+    server.add_url_rule("/briefing", _ENDPOINTS[1], cached_response(server, dataset, briefing))

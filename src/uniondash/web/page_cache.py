@@ -26,10 +26,14 @@ of the data and of the code, so a new release never reads an old page.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import hashlib
 import importlib.metadata
 import json
 import logging
+import re
+import secrets
 import threading
 import zlib
 from collections import OrderedDict
@@ -39,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io.json as pio_json
+from flask import Flask, Response, request
 from plotly.io.json import to_json_plotly
 
 import uniondash
@@ -46,7 +51,7 @@ from uniondash.config import Settings
 from uniondash.exports.images import DirectoryCache, ImageCache, dataset_fingerprint
 from uniondash.exports.shared_cache import redis_cache
 from uniondash.model import Dataset
-from uniondash.query import Notice, to_query_string
+from uniondash.query import Notice, parse_filters, to_query_string
 from uniondash.web import pages, urls
 
 logger = logging.getLogger(__name__)
@@ -349,3 +354,142 @@ class PageCache:
 def entry_size(key: PageKey, page: CachedPage) -> int:
     """What an entry counts against the budget: its page's JSON and its key (in UTF-8, as `PageKey.text`)."""
     return page.size + len(key.text().encode())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole responses of the pages outside Dash (slides, briefing, embeds): the same idea as the page cache,
+# one level up. They too are pure functions of the data and the URL, and drawing them costs 50–700 ms.
+
+RESPONSE_CACHE_KEY = "uniondash_response_cache"
+# The filter parameters every page reads (query.parse_filters); a route names any others it reads.
+FILTER_PARAMS = ("years", "programme", "section", "lang")
+_NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{16,})'")
+# Headers that belong to one answer, not to the page.
+_PER_ANSWER = {"content-length", "date", "set-cookie"}
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    nonce: str  # the script nonce written into the body and the CSP header ('' if none)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
+
+
+class ResponseCache:
+    """Responses by key (a short string): an LRU bounded by bytes, keys included. Thread-safe."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return found
+
+    def put(self, key: str, entry: CachedResponse) -> None:
+        size = entry.size + len(key.encode())
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= old.size + len(key.encode()) if old is not None else 0
+            self._items[key] = entry
+            self._size += size
+            while self._size > self.max_bytes:
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._size -= dropped.size + len(dropped_key.encode())
+
+
+def response_key(
+    dataset: Dataset,
+    endpoint: str,
+    view_args: Mapping[str, Any],
+    args: Mapping[str, list[str]],
+    host: str,
+    params: Sequence[str] = (),
+    today: str = "",
+) -> str | None:
+    """What a page outside Dash depends on, as a short string; None if it is too long to be worth keeping.
+
+    The filters in their canonical form (`programme=a,b` and `programme=a&programme=b` share an entry), the
+    notices they produced, the values of the route's own `params`, its path arguments, the host (a page
+    may write absolute links) and the day (the briefing prints the date it was made). Any other parameter (`utm_source`, `fbclid`, …) is not read, so it shares
+    the entry: an embed in a widely read article is one entry whatever its readers' links carry.
+    """
+    filter_args = {name: args[name] for name in FILTER_PARAMS if name in args}
+    filters, notices = parse_filters(filter_args, dataset)
+    own = {name: args.get(name, []) for name in params}
+    text = json.dumps(
+        [endpoint, sorted(view_args.items()), to_query_string(filters), [n.en for n in notices], own, host, today],
+        ensure_ascii=False,
+        default=str,
+    )
+    return text if len(text) <= MAX_REMEMBERED_URL else None
+
+
+def cached_response(
+    server: Flask, dataset: Dataset, view: Callable[..., Response], *, params: Sequence[str] = ()
+) -> Callable[..., Response]:
+    """`view` (a Flask view of a page that depends only on the data and the URL) with its answers kept.
+
+    `params`: the query parameters the view reads besides the filters; a parameter the view reads and
+    does not name here would be served from the entry of another value. Only 200 answers that may be
+    stored are kept. A page with a script nonce (its CSP header names it) gets a fresh nonce on every hit.
+    """
+    cache = server.extensions.get(RESPONSE_CACHE_KEY)
+    if cache is None:
+        cache = server.extensions[RESPONSE_CACHE_KEY] = ResponseCache(Settings.from_env().page_cache_mb * 1024 * 1024)
+
+    @functools.wraps(view)
+    def cached(**view_args: Any) -> Response:
+        args = request.args.to_dict(flat=False)
+        today = datetime.date.today().isoformat()
+        key = response_key(dataset, request.endpoint or "", view_args, args, request.host, params, today)
+        entry = cache.get(key) if key is not None else None
+        if entry is not None:
+            return _replay(entry)
+        response = view(**view_args)
+        keep = response.status_code == 200 and not response.is_streamed and not response.cache_control.no_store
+        if key is not None and keep:
+            cache.put(key, _record(response))
+        return response
+
+    return cached
+
+
+def _record(response: Response) -> CachedResponse:
+    headers = tuple((name, value) for name, value in response.headers.items() if name.lower() not in _PER_ANSWER)
+    found = _NONCE.search(response.headers.get("Content-Security-Policy", ""))
+    return CachedResponse(response.status_code, response.get_data(), headers, found.group(1) if found else "")
+
+
+def _replay(entry: CachedResponse) -> Response:
+    body, headers = entry.body, list(entry.headers)
+    if entry.nonce:
+        # A nonce is only worth anything if no two answers share it.
+        fresh = secrets.token_urlsafe(16)
+        body = body.replace(entry.nonce.encode(), fresh.encode())
+        headers = [(name, value.replace(entry.nonce, fresh)) for name, value in headers]
+    return Response(body, status=entry.status, headers=headers)

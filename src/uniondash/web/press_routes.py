@@ -37,6 +37,7 @@ from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
 from uniondash.share import dashboard_url, embed_url
 from uniondash.web import vendor_routes
+from uniondash.web.page_cache import cached_response
 
 logger = logging.getLogger(__name__)
 
@@ -341,5 +342,6 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
     # <path:…> so that an id holding a slash ('../../etc/passwd.png', %2F decoded) still gets the clear 404
     # of an unknown chart here, not the dashboard's catch-all page. Ids are looked up in CHARTS, never
     # joined to a file path.
-    server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], embed)
+    # Kept once drawn (web/page_cache.py): a route that reads another query parameter must name it here.
+    server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], cached_response(server, dataset, embed))
     server.add_url_rule("/export/chart/<path:name>", _ENDPOINTS[1], export_chart)
