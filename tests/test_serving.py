@@ -148,6 +148,36 @@ def test_bundles_are_compressed_once_and_decompress_to_the_original(client: Flas
     assert brotli.decompress(plotly_js.data) == client.get(serving.PLOTLY_JS_PATH).data
 
 
+@pytest.mark.parametrize("path", ["/", "/section/aid?lang=en", "/no-such-page"])
+def test_pages_do_not_disclose_the_python_dash_and_plotly_versions(client: FlaskClient, path: str):
+    import platform
+    import re
+
+    import dash
+    import plotly
+
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert not set(serving.HIDDEN_CONFIG) & set(config)
+    config_text = re.search(r'id="_dash-config" type="application/json">(.*?)</script>', page, re.S)[1]
+    for version in (dash.__version__, plotly.__version__):
+        assert f'"{version}"' not in config_text
+    # Python's version appears nowhere. (Dash's own bundle URLs keep its version as a cache fingerprint.)
+    assert platform.python_version() not in page
+    # The rest of the config is Dash's own (the renderer needs it).
+    assert config["requests_pathname_prefix"] == "/" and "children_props" in config and "end_id" in config
+
+
+def test_without_versions_keeps_the_config_escaped():
+    page = b'<script id="_dash-config" type="application/json">{"a":"\\u003c/script>","dash_version":"4"}</script>'
+    assert (
+        serving.without_versions(page)
+        == b'<script id="_dash-config" type="application/json">{"a":"\\u003c/script\\u003e"}</script>'
+    )
+    assert serving.without_versions(b"<p>no config</p>") == b"<p>no config</p>"
+
+
 def test_made_up_fingerprints_share_one_compressed_copy_and_the_store_is_bounded(client: FlaskClient):
     bundles = client.application.extensions[serving.BUNDLES_KEY]
     full = serving.PLOTLY_JS_PATH.replace("plotly.min.js", "plotly.v1m{}.min.js")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
 import os
 import re
@@ -89,6 +90,16 @@ def register(server: Flask, dataset: Dataset) -> None:
             return response
 
     @server.after_request
+    def hide_versions(response: Response) -> Response:
+        # Dash's page shell writes the Python, Dash and plotly versions into `_dash-config` (its renderer
+        # reads them only for the dev tools): a map of known vulnerabilities for whoever reads the page.
+        if response.mimetype == "text/html" and not response.is_streamed:
+            data = response.get_data()
+            if b'id="_dash-config"' in data:
+                response.set_data(without_versions(data))
+        return response
+
+    @server.after_request
     def bundles(response: Response) -> Response:
         if not request.path.startswith(_SUITES):
             return response
@@ -122,6 +133,29 @@ def warm_up(server: Flask) -> None:
             pages.prewarm(["/"])
     except Exception:  # a warm-up is an optimisation: the worker serves normally without it
         logger.exception("warm-up of worker %s failed", os.getpid())
+
+
+# What `_dash-config` may not say (Dash 4: dash_version, python_version, plotly_version, ddk_version).
+HIDDEN_CONFIG = ("dash_version", "python_version", "plotly_version", "ddk_version")
+_DASH_CONFIG = re.compile(rb'(<script id="_dash-config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def without_versions(page: bytes) -> bytes:
+    """The page with the version keys of its `_dash-config` removed (the rest of the config unchanged)."""
+
+    def scrub(match: re.Match[bytes]) -> bytes:
+        try:
+            config = json.loads(match.group(2))
+        except ValueError:
+            return match.group(0)
+        for key in HIDDEN_CONFIG:
+            config.pop(key, None)
+        # Dash escapes '<', '>' and '&' in this JSON (to_json): so does this, so no data closes the script.
+        text = json.dumps(config, separators=(",", ":"))
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return match.group(1) + text.encode() + match.group(3)
+
+    return _DASH_CONFIG.sub(scrub, page, count=1)
 
 
 class PlotlyBundle:
