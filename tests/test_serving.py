@@ -72,6 +72,16 @@ def test_gunicorn_runs_threaded_preloaded_workers():
     assert gunicorn_options("127.0.0.1", 8123, 3, access_log=False)["accesslog"] is None
 
 
+def test_gunicorn_lets_every_url_the_app_answers_reach_the_app():
+    from uniondash.web import urls
+
+    options = gunicorn_options("127.0.0.1", 8123, 1)
+    # A query string as long as the app reads (beyond it, the app's own notice) on the longest section path.
+    longest = len(f"GET /section/new-forms?{'y' * urls.MAX_SEARCH} HTTP/1.1")
+    assert options["limit_request_line"] >= longest
+    assert options["limit_request_fields"] == 100 and options["limit_request_field_size"] == 8190
+
+
 def test_workers_share_a_private_cache_directory_unless_one_is_configured(tmp_path: Path):
     environ: dict[str, str] = {}
     path = ensure_shared_cache(environ)
