@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8050
-DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-dejavu-core poppler-utils libreoffice-calc-nogui
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-dejavu-core poppler-utils libreoffice-calc-nogui nginx-light
 
 .PHONY: setup system run test lint typecheck unit quotes screenshots
 

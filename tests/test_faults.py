@@ -16,6 +16,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.dash_requests import page_callback
 from tests.fuzz.fakes import TINY_PNG, FakeRenderer
 from tests.pngtools import png_size
 from tests.unit.test_images import CHROMIUM, require_chromium
@@ -211,6 +214,110 @@ def test_a_browser_that_never_starts_is_a_503_after_two_tries(app_with: Any) -> 
     try:
         assert_renderer_down(app_with(renderer).get(PNG))
         assert renderer.starts == 2
+    finally:
+        renderer.close()
+
+
+class GatedKaleido:
+    """A kaleido stand-in whose renders finish only when the test opens the gate."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        self.gate = gate
+
+    async def calc_fig(self, spec: dict[str, Any], opts: dict[str, Any]) -> bytes:
+        while not self.gate.is_set():
+            await asyncio.sleep(0.01)
+        return TINY_PNG
+
+    async def close(self) -> None:
+        pass
+
+
+class GatedRenderer(ChartRenderer):
+    """The real ChartRenderer (its queue), drawing with a gated stand-in for the browser."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        super().__init__(sys.executable, timeout=120)
+        self.gate = gate
+
+    async def _open(self, path: str) -> Any:
+        return GatedKaleido(self.gate)
+
+
+def test_an_image_flood_is_refused_at_once_beyond_the_queue_and_the_site_keeps_answering(app_with: Any) -> None:
+    # Before: 48 concurrent exports took every thread of both workers; /healthz and pages timed out.
+    gate = threading.Event()
+    renderer = GatedRenderer(gate)
+    client = app_with(renderer)
+    answers: dict[int, Any] = {}
+
+    def export(width: int) -> None:
+        answers[width] = client.application.test_client().get(f"/export/chart/aid-funds.png?width={width}&scale=1")
+
+    flood = [threading.Thread(target=export, args=(400 + index,)) for index in range(12)]
+    try:
+        for thread in flood:
+            thread.start()
+        # While one render is held, one waits and every other export has its answer, without waiting.
+        for thread in flood:
+            thread.join(timeout=60)
+            if len(answers) == len(flood) - 1 - images.RENDER_QUEUE:
+                break
+        refused = [answer for answer in answers.values() if answer.status_code == 503]
+        assert len(refused) == len(flood) - 1 - images.RENDER_QUEUE and not gate.is_set()
+        for answer in refused:
+            assert_renderer_down(answer)
+        # Meanwhile the rest of the site answers: the health check, a page, the page callback.
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/section/aid").status_code == 200
+        callback = client.post("/_dash-update-component", json=page_callback("/section/aid", "?lang=en"))
+        assert callback.status_code == 200 and not gate.is_set()
+    finally:
+        gate.set()
+        for thread in flood:
+            thread.join(timeout=60)
+        renderer.close()
+    drawn = [answer for answer in answers.values() if answer.status_code == 200]
+    assert len(drawn) == 1 + images.RENDER_QUEUE and all(answer.get_data() == TINY_PNG for answer in drawn)
+    # The queue is free again: the next export is drawn.
+    assert client.get("/export/chart/aid-funds.png?width=999&scale=1").status_code == 200
+
+
+def group_members(group: int) -> list[int]:
+    """The live processes of a process group (from /proc; zombies count as gone)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.browser
+def test_a_stopped_renderer_leaves_no_chromium_process_behind(app_with: Any) -> None:
+    # Before: the wrapper kaleido holds was killed, the browser tree (9 processes) was left running.
+    require_chromium()
+    renderer = ChartRenderer(CHROMIUM, timeout=5)
+    client = app_with(renderer)
+    try:
+        assert client.get(PNG).status_code == 200
+        group = os.getpgid(renderer._kaleido.subprocess.pid)
+        assert group != os.getpgrp()
+        members = group_members(group)
+        stopped = [pid for pid in members if b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(members) > 2 and stopped, members
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        assert_renderer_down(client.get(PNG + "&lang=en"))  # the render hangs: a 503 at the timeout
+        # The browser is closed in the background; wait for it (at most the close's own bounds).
+        for _ in range(300):
+            if not group_members(group):
+                break
+            time.sleep(0.1)
+        assert group_members(group) == []
     finally:
         renderer.close()
 

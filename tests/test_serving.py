@@ -72,6 +72,16 @@ def test_gunicorn_runs_threaded_preloaded_workers():
     assert gunicorn_options("127.0.0.1", 8123, 3, access_log=False)["accesslog"] is None
 
 
+def test_gunicorn_lets_every_url_the_app_answers_reach_the_app():
+    from uniondash.web import urls
+
+    options = gunicorn_options("127.0.0.1", 8123, 1)
+    # A query string as long as the app reads (beyond it, the app's own notice) on the longest section path.
+    longest = len(f"GET /section/new-forms?{'y' * urls.MAX_SEARCH} HTTP/1.1")
+    assert options["limit_request_line"] >= longest
+    assert options["limit_request_fields"] == 100 and options["limit_request_field_size"] == 8190
+
+
 def test_workers_share_a_private_cache_directory_unless_one_is_configured(tmp_path: Path):
     environ: dict[str, str] = {}
     path = ensure_shared_cache(environ)
@@ -91,7 +101,8 @@ def test_healthz_is_cheap_uncached_json(client: FlaskClient):
     assert response.status_code == 200 and response.cache_control.no_store
     body = response.get_json()
     assert body["status"] == "ok" and body["facts"] == 88 and body["pid"] == os.getpid()
-    assert set(body["page_cache"]) == {"pages", "hits", "misses"}
+    assert set(body["page_cache"]) == {"pages", "bytes", "hits", "misses"}
+    assert set(body["bundles"]) == {"files", "bytes"}
 
 
 def test_the_dashboard_gets_the_basic_plotly_bundle_revalidated_by_etag(client: FlaskClient):
@@ -147,13 +158,76 @@ def test_bundles_are_compressed_once_and_decompress_to_the_original(client: Flas
     assert brotli.decompress(plotly_js.data) == client.get(serving.PLOTLY_JS_PATH).data
 
 
+@pytest.mark.parametrize("path", ["/", "/section/aid?lang=en", "/no-such-page"])
+def test_pages_do_not_disclose_the_python_dash_and_plotly_versions(client: FlaskClient, path: str):
+    import platform
+    import re
+
+    import dash
+    import plotly
+
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert not set(serving.HIDDEN_CONFIG) & set(config)
+    config_text = re.search(r'id="_dash-config" type="application/json">(.*?)</script>', page, re.S)[1]
+    for version in (dash.__version__, plotly.__version__):
+        assert f'"{version}"' not in config_text
+    # Python's version appears nowhere. (Dash's own bundle URLs keep its version as a cache fingerprint.)
+    assert platform.python_version() not in page
+    # The rest of the config is Dash's own (the renderer needs it).
+    assert config["requests_pathname_prefix"] == "/" and "children_props" in config and "end_id" in config
+
+
+def test_without_versions_keeps_the_config_escaped():
+    page = b'<script id="_dash-config" type="application/json">{"a":"\\u003c/script>","dash_version":"4"}</script>'
+    assert (
+        serving.without_versions(page)
+        == b'<script id="_dash-config" type="application/json">{"a":"\\u003c/script\\u003e"}</script>'
+    )
+    assert serving.without_versions(b"<p>no config</p>") == b"<p>no config</p>"
+
+
+def test_made_up_fingerprints_share_one_compressed_copy_and_the_store_is_bounded(client: FlaskClient):
+    bundles = client.application.extensions[serving.BUNDLES_KEY]
+    full = serving.PLOTLY_JS_PATH.replace("plotly.min.js", "plotly.v1m{}.min.js")
+    first = client.get(full.format("1a"), headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200
+    held = (len(bundles), bundles.size)
+    # Dash serves the same file under any fingerprint: 40 made-up ones add nothing.
+    for fingerprint in range(40):
+        response = client.get(full.format(f"{fingerprint:x}ff"), headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.data == first.data
+    assert (len(bundles), bundles.size) == held
+    # The basic bundle at the plain URL is another body under the same file name: kept apart, not mixed up.
+    basic = client.get(serving.PLOTLY_JS_PATH, headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(basic.data) == client.get(serving.PLOTLY_JS_PATH).data != gzip.decompress(first.data)
+
+
+def test_the_compressed_store_is_bounded_by_count_and_bytes():
+    from flask import Flask, Response
+
+    app = Flask(__name__)
+    store = serving._CompressedBundles(max_items=3, max_bytes=2_000)
+    with app.test_request_context():
+        for index in range(10):
+            response = Response(os.urandom(600))  # incompressible: about 600 bytes each
+            store.apply(response, f"/_dash-component-suites/pkg/file{index}.js", "gzip")
+            assert len(store) <= 3 and store.size <= 2_000
+        assert len(store) == 3
+        huge = Response(os.urandom(5_000))
+        store.apply(huge, "/_dash-component-suites/pkg/huge.js", "gzip")  # served compressed, not kept
+        assert huge.headers["Content-Encoding"] == "gzip" and store.size <= 2_000
+
+
 def test_warm_up_draws_the_overview_and_compresses_the_bundles(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("UNIONDASH_REDIS_URL", raising=False)
     monkeypatch.delenv("UNIONDASH_CACHE_DIR", raising=False)
     server = create_app(SHIPPED).server
     serving.warm_up(server)
     stats = server.test_client().get("/healthz").get_json()["page_cache"]
-    assert stats == {"pages": 2, "hits": 0, "misses": 2}  # the overview in Chinese and English
+    assert stats["bytes"] > 0
+    assert stats | {"bytes": 0} == {"pages": 2, "bytes": 0, "hits": 0, "misses": 2}  # the overview, zh and en
     client = server.test_client()
     body = json.loads(json.dumps(PAGE_CALLBACK))
     body["inputs"][0]["value"], body["inputs"][1]["value"] = "/", "?lang=en"

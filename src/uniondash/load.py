@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,14 +59,18 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
             DataProblem(path.name, line, None, "not UTF-8 text (save the file as UTF-8, with or without BOM)")
         )
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote closed in the middle of a cell ('"a"b') is an error, not silently joined text.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         problems.append(DataProblem(path.name, None, None, "file is empty; it needs a header row"))
         return None
     except csv.Error as error:
-        problems.append(DataProblem(path.name, 1, None, f"not valid CSV: {error}"))
+        problems.append(DataProblem(path.name, 1, None, f"not valid CSV: {error}; {_STRAY_QUOTE.format(1)}"))
+        return None
+    if reader.line_num > 1:
+        problems.append(DataProblem(path.name, 1, None, _runs_on(1, reader.line_num)))
         return None
     header = [column.strip() for column in header]
     duplicated = sorted({column for column in header if header.count(column) > 1})
@@ -81,8 +86,16 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(DataProblem(path.name, start, None, f"not valid CSV: {error}"))
+            problems.append(
+                DataProblem(path.name, start, None, f"not valid CSV: {error}; {_STRAY_QUOTE.format(start)}")
+            )
             return None
+        if reader.line_num > start:
+            # One record, one line: a cell never holds a line break, so a record that spans lines is a quote
+            # left open (it would swallow the records after it). Refused here, at the line of the quote.
+            problems.append(DataProblem(path.name, start, None, _runs_on(start, reader.line_num)))
+            bad_rows = True
+            continue
         if not any(cell.strip() for cell in record):
             continue  # blank lines are allowed, e.g. at the end of a file edited by hand
         if len(record) != len(header):
@@ -91,12 +104,43 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
             )
             bad_rows = True
             continue
-        records.append([cell.strip() for cell in record])
+        cells = [cell.strip() for cell in record]
+        for column, cell in zip(header, cells, strict=True):
+            control = control_character(cell)
+            if control is not None:
+                problems.append(DataProblem(path.name, start, column, control))
+                bad_rows = True
+        records.append(cells)
         lines.append(start)
     if duplicated or bad_rows:
         return None
     frame = pd.DataFrame(records, columns=header, dtype="str")
     return _Table(name, frame, lines)
+
+
+_STRAY_QUOTE = 'a stray or unclosed " on line {}? Close the quote on that line or remove it'
+
+
+def _runs_on(start: int, end: int) -> str:
+    return (
+        f"a quoted cell runs on from line {start} to line {end}: {_STRAY_QUOTE.format(start)} "
+        "(a cell may not hold a line break)"
+    )
+
+
+# Line and paragraph separators break a line as a control character does.
+_SEPARATORS = {"\u2028", "\u2029"}
+
+
+def control_character(cell: str) -> str | None:
+    """The problem if `cell` holds a control character (tab, NUL, bell…; they break images and lines), else None."""
+    for position, char in enumerate(cell, start=1):
+        if unicodedata.category(char) == "Cc" or char in _SEPARATORS:
+            return (
+                f"holds the control character U+{ord(char):04X} at character {position}: "
+                "delete it (it is invisible in most editors; retype the cell)"
+            )
+    return None
 
 
 _COERCE_PROBLEMS = {"float64": "not a number", "int64": "not a whole number"}
@@ -152,6 +196,23 @@ def _ids(table: _Table | None, column: str = "id") -> list[str] | None:
     return table.frame[column].tolist()
 
 
+def _duplicate_figures(facts: pd.DataFrame, table: _Table) -> list[DataProblem]:
+    """A figure entered twice under two ids would be counted twice in every total: name both rows."""
+    problems = []
+    for row, earlier, shared in schema.duplicate_figures(facts):
+        problems.append(
+            DataProblem(
+                table.file,
+                table.line_of(row),
+                "id",
+                f"{facts['id'].iloc[row]!r} repeats the figure of line {table.line_of(earlier)} "
+                f"({facts['id'].iloc[earlier]!r}): the same metric, programme, scope, level and period, and the "
+                f"same {shared}. Delete one of the two rows, or, if they are different figures, say how in their labels",
+            )
+        )
+    return problems
+
+
 def load_dataset(data_dir: str | Path) -> Dataset:
     """Load and validate every file of `data_dir`; raise `DataError` naming every problem found."""
     data_dir = Path(data_dir)
@@ -182,6 +243,7 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     if facts_table is not None and {"facts", "metrics", "measures"} <= frames.keys():
         stage_two = lambda: schema.facts_consistency_schema(frames["metrics"], frames["measures"])  # noqa: E731
         _validate(_Table("facts", frames["facts"], facts_table.lines), stage_two, problems)
+        problems.extend(_duplicate_figures(frames["facts"], facts_table))
     if problems:
         raise DataError(problems, str(data_dir))
     return Dataset.from_frames(frames, data_dir)

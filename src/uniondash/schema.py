@@ -282,3 +282,27 @@ def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> p
         ),
     ]
     return pa.DataFrameSchema(checks=checks, name="facts")
+
+
+# What one figure is: two rows alike in all of these describe the same count, whatever their ids.
+FIGURE_DIMENSIONS = ("metric_id", "programme_id", "scope_id", "level_id", "period_start", "period_end")
+# …and alike in one of these too: the same label, or the same number from the same phrase of the report.
+_SAME_FIGURE = (("label_zh",), ("label_en",), ("as_written", "source_quote"))
+
+
+def duplicate_figures(facts: pd.DataFrame) -> list[tuple[int, int, str]]:
+    """Rows that repeat an earlier row's figure under another id: (row, earlier row, what they share).
+
+    Rows are positions in `facts`. Rows with the same dimensions but different labels are different
+    figures (county and township unions honoured; a whole and its parts) and pass.
+    """
+    found: dict[int, tuple[int, str]] = {}
+    for extra in _SAME_FIGURE:
+        columns = [*FIGURE_DIMENSIONS, *extra]
+        first: dict[tuple[object, ...], int] = {}
+        for position, key in enumerate(facts[columns].itertuples(index=False, name=None)):
+            if key in first:
+                found.setdefault(position, (first[key], " and ".join(extra)))
+            else:
+                first[key] = position
+    return [(row, earlier, shared) for row, (earlier, shared) in sorted(found.items())]

@@ -244,3 +244,121 @@ def test_a_parent_file_failing_does_not_flood_foreign_keys(data_copy):
     problems = problems_of(data_copy)
     assert not any("not in programmes.csv" in p for p in problems)
     assert any(p.startswith("programmes.csv") for p in problems)
+
+
+# ---- CSV that parses but would lose or distort data ---------------------------------------------
+
+
+def insert_quote(path: Path, row_id: str, column: str) -> int:
+    """Put a stray '"' at the start of a cell of the row `row_id`, as a slip of the keyboard would; its line."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    number = line_of(path, row_id)
+    cells = lines[number - 1].split(",")
+    cells[header.index(column)] = '"' + cells[header.index(column)]
+    lines[number - 1] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return number
+
+
+def test_a_stray_quote_that_swallows_records_is_refused_at_its_line(data_copy):
+    # Before: the quote ran on to the next '"' of the file, swallowed the records between, and the file
+    # validated as "OK: 87 figures".
+    facts = data_copy / "facts.csv"
+    number = insert_quote(facts, "aid-household-employment", "source_quote")
+    problems = problems_of(data_copy)
+    assert problems == [
+        f"facts.csv:{number}: not valid CSV: ',' expected after '\"'; a stray or unclosed \" on line {number}? "
+        "Close the quote on that line or remove it"
+    ]
+
+
+@pytest.mark.parametrize("column", ["id", "as_written", "source_quote"])
+def test_a_stray_quote_anywhere_is_refused_at_its_line(data_copy, column: str):
+    # Every row, a quote at the start of a cell: always refused, always at that file and line.
+    facts = data_copy / "facts.csv"
+    original = facts.read_text(encoding="utf-8")
+    ids = [row["id"] for row in read_rows(facts)]
+    for row_id in ids[:: max(1, len(ids) // 10)]:
+        facts.write_text(original, encoding="utf-8")
+        number = insert_quote(facts, row_id, column)
+        problems = problems_of(data_copy)
+        assert any(p.startswith(f"facts.csv:{number}:") and "stray" in p for p in problems), (row_id, problems[:3])
+
+
+def test_a_quote_closed_inside_a_cell_is_refused(data_copy):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-household-employment", "label_en", "People")
+    text = facts.read_text(encoding="utf-8").replace(",People,", ',"People"helped,', 1)
+    facts.write_text(text, encoding="utf-8")
+    number = line_of(facts, "aid-household-employment")
+    assert any(p.startswith(f"facts.csv:{number}: not valid CSV") for p in problems_of(data_copy))
+
+
+def test_a_line_break_inside_a_quoted_cell_is_refused(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "first line\nsecond line")
+    number = line_of(data_copy / "facts.csv", "aid-household-employment")
+    problems = problems_of(data_copy)
+    assert problems == [
+        f"facts.csv:{number}: a quoted cell runs on from line {number} to line {number + 1}: a stray or unclosed "
+        f'" on line {number}? Close the quote on that line or remove it (a cell may not hold a line break)'
+    ]
+
+
+def test_a_quote_in_the_header_that_runs_on_is_refused(data_copy):
+    sections = data_copy / "sections.csv"
+    sections.write_text('"' + sections.read_text(encoding="utf-8"), encoding="utf-8")
+    problems = problems_of(data_copy)
+    assert any(p.startswith("sections.csv:1: ") and 'stray or unclosed " on line 1' in p for p in problems)
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028"])
+def test_control_characters_are_refused_in_any_text_cell(data_copy, char: str):
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "label_zh", f"推动{char}就业创业")
+    set_cell(data_copy / "sections.csv", "aid", "label_en", f"A{char}id")
+    number = line_of(data_copy / "facts.csv", "aid-household-employment")
+    problems = problems_of(data_copy)
+    code = f"U+{ord(char):04X}"
+    assert f"facts.csv:{number}: column 'label_zh': holds the control character {code} at character 3" in " ".join(
+        problems
+    )
+    assert any(
+        p.startswith(f"sections.csv:{line_of(data_copy / 'sections.csv', 'aid')}: column 'label_en'") for p in problems
+    )
+
+
+def test_the_same_figure_under_a_second_id_is_refused_naming_both_rows(data_copy):
+    facts = data_copy / "facts.csv"
+
+    def copy_row(rows):  # type: ignore[no-untyped-def]
+        twin = dict(next(row for row in rows if row["id"] == "aid-household-employment"), id="aid-jobs-again")
+        return [*rows, twin]
+
+    rewrite(facts, copy_row)
+    first, second = line_of(facts, "aid-household-employment"), line_of(facts, "aid-jobs-again")
+    assert problems_of(data_copy) == [
+        f"facts.csv:{second}: column 'id': 'aid-jobs-again' repeats the figure of line {first} "
+        "('aid-household-employment'): the same metric, programme, scope, level and period, and the same label_zh. "
+        "Delete one of the two rows, or, if they are different figures, say how in their labels"
+    ]
+
+
+def test_a_second_row_from_the_same_phrase_is_refused_though_relabelled(data_copy):
+    facts = data_copy / "facts.csv"
+
+    def copy_row(rows):  # type: ignore[no-untyped-def]
+        twin = next(row for row in rows if row["id"] == "aid-household-employment")
+        return [*rows, dict(twin, id="aid-jobs-again", label_zh="就业", label_en="Jobs")]
+
+    rewrite(facts, copy_row)
+    problems = problems_of(data_copy)
+    assert len(problems) == 1 and "the same as_written and source_quote" in problems[0]
+
+
+def test_figures_alike_but_for_their_labels_are_different_figures(dataset):
+    # County, township and park unions honoured: one metric, programme, scope, level and period, three figures.
+    from uniondash.schema import duplicate_figures
+
+    assert duplicate_figures(dataset.facts) == []
+    honoured = dataset.facts[dataset.facts["metric_id"] == "unions-honoured"]
+    assert len(honoured) >= 3

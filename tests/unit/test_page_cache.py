@@ -113,7 +113,10 @@ def test_what_the_page_depends_on_is_in_the_key(dataset: Dataset):
 
 def test_the_cache_is_bounded_by_size_and_keeps_the_recent_pages(dataset: Dataset):
     sizes = {
-        search: serialise(pages.render(dataset, "/section/aid", search, BASE)).size
+        search: page_cache.entry_size(
+            page_key(dataset, "/section/aid", search, BASE),
+            serialise(pages.render(dataset, "/section/aid", search, BASE)),
+        )
         for search in ("", "?lang=en", "?years=2019-2023&programme=winter-warmth")
     }
     limit = max(sizes.values()) * 2
@@ -138,6 +141,51 @@ def test_remembered_urls_are_bounded(dataset: Dataset, monkeypatch: pytest.Monke
     for year in range(2019, 2024):
         cache.page("/section/aid", f"?years={year}&x={year}", BASE)
     assert len(cache._keys) == 3
+
+
+def test_junk_paths_and_queries_cannot_grow_the_cache_past_its_budget(dataset: Dataset):
+    import gc
+    import tracemalloc
+
+    cache = PageCache(dataset, max_bytes=2 * 1024 * 1024)
+    cache.page("/", "", BASE)  # draw once first: what drawing itself keeps (plotly, templates) is not the cache's
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        sent = 0
+        for index in range(60):
+            junk = "x" * 200_000 + str(index)
+            for pathname, search in (
+                (f"/{junk}", ""),
+                ("/section/aid", f"?lang=en&junk={junk}"),
+                (f"/{junk}", f"?{junk}"),
+            ):
+                answer = cache.page(pathname, search, BASE)
+                sent += len(pathname) + len(search)
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sent > 30_000_000
+    # The junk is not remembered: 36 MB of URLs leave less than 4 MB behind (three new pages and what
+    # drawing them keeps); before the fix every raw URL was kept, all 36 MB.
+    assert after - before < 4_000_000
+    assert len(cache._keys) == 1  # only the short URL
+    assert cache.size == sum(page_cache.entry_size(key, page) for key, page in cache._items.items())
+    assert cache.size <= cache.max_bytes
+    # The cut path and the ignored query are the canonical key: three views however long the junk.
+    assert len(cache) == 4 and all(len(key.text()) < 2_000 for key in cache._items)
+    # The page quotes the path cut, and still repeats the whole URL in data-view.
+    text = json.dumps(as_sent(*answer), ensure_ascii=False)
+    assert "/" + "x" * 199 + "…" in text and f'"data-view": "{pathname}{search}"' in text
+
+
+def test_the_budget_counts_keys(dataset: Dataset):
+    cache = PageCache(dataset)
+    cache.page("/section/aid", "", "http://" + "h" * 5000 + ".example/")
+    ((key, page),) = cache._items.items()
+    assert cache.size == page.size + len(key.text().encode()) > page.size + 5000
 
 
 def test_an_answer_is_a_copy_that_no_other_request_can_change(dataset: Dataset):
@@ -247,7 +295,7 @@ def test_the_page_callback_is_served_from_the_cache(monkeypatch: pytest.MonkeyPa
     assert answers[0].get_json() == answers[2].get_json()
     assert answers[0].get_json()["response"]["page-meta"]["data"]["lang"] == "en"
     stats = client.get("/healthz").get_json()["page_cache"]
-    assert stats == {"pages": 1, "hits": 2, "misses": 1}
+    assert stats["bytes"] > 0 and stats | {"bytes": 0} == {"pages": 1, "bytes": 0, "hits": 2, "misses": 1}
 
 
 def test_settings_size_the_cache_and_choose_the_shared_store(dataset: Dataset, tmp_path):

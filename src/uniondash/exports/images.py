@@ -24,11 +24,12 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -67,6 +68,10 @@ START_TIMEOUT = 20.0
 START_ATTEMPTS = 2
 # After Chromium failed to start, fail fast for a while rather than try a broken browser on every request.
 RETRY_AFTER = 10.0
+# Renders waiting behind the one being drawn, per process. One more is refused at once (RendererBusy, a 503
+# with Retry-After): a flood of distinct image requests holds at most 1 + RENDER_QUEUE of a worker's threads
+# (gunicorn gives each 4), so pages, callbacks and /healthz keep answering on the others.
+RENDER_QUEUE = 1
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency and in greyscale print.
 # Blue first: the trade union's reports print single-series bars in one dark colour.
@@ -272,8 +277,12 @@ def image_size(width: int | None = None, height: int | None = None, scale: float
     return size
 
 
-def parse_image_size(params: Mapping[str, str | Sequence[str]]) -> ImageSize:
-    """`width`, `height`, `scale` from query parameters (absent or empty = default); malformed → ImageSizeError."""
+def parse_image_size(params: Mapping[str, str | Sequence[str]], fmt: ImageFormat = "png") -> ImageSize:
+    """`width`, `height`, `scale` from query parameters (absent or empty = default); malformed → ImageSizeError.
+
+    An SVG has no pixels: its scale is checked, then set to 1, so the pixel cap is never met (4000 × 4000 is
+    16 million at scale 1) and the scale of a PNG cannot refuse a vector image.
+    """
     numbers: dict[str, float | None] = {}
     for name, pattern in (("width", _INTEGER), ("height", _INTEGER), ("scale", _DECIMAL)):
         raw = params.get(name, "")
@@ -285,8 +294,12 @@ def parse_image_size(params: Mapping[str, str | Sequence[str]]) -> ImageSize:
         else:
             kind = "a whole number of pixels" if name != "scale" else "a number such as 2 or 1.5"
             raise ImageSizeError(f"{name}={text[:20]!r} is not {kind} （参数 {name} 无效）")
-    width, height = numbers["width"], numbers["height"]
-    return image_size(None if width is None else int(width), None if height is None else int(height), numbers["scale"])
+    width = None if numbers["width"] is None else int(numbers["width"])
+    height = None if numbers["height"] is None else int(numbers["height"])
+    if fmt == "svg":
+        image_size(scale=numbers["scale"])  # the scale's own bounds still hold
+        return image_size(width, height, 1.0)
+    return image_size(width, height, numbers["scale"])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -295,6 +308,10 @@ def parse_image_size(params: Mapping[str, str | Sequence[str]]) -> ImageSize:
 
 class RendererUnavailable(UniondashError):
     """Chromium is missing, failed, hung or busy: images cannot be made now (HTTP 503)."""
+
+
+class RendererBusy(RendererUnavailable):
+    """The render queue is full: refused at once rather than waited for (HTTP 503 with Retry-After)."""
 
 
 def find_browser(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
@@ -334,8 +351,12 @@ class ChartRenderer:
         timeout: float = RENDER_TIMEOUT,
         start_timeout: float = START_TIMEOUT,
         retry_after: float = RETRY_AFTER,
+        queue: int = RENDER_QUEUE,
     ) -> None:
         self.browser_path = browser_path
+        self.queue = queue
+        self._admitted = 0  # renders drawing or waiting
+        self._admit_lock = threading.Lock()
         self.timeout = timeout
         self.start_timeout = start_timeout
         self.retry_after = retry_after
@@ -353,8 +374,30 @@ class ChartRenderer:
     def running(self) -> bool:
         return self._kaleido is not None and self._pid == os.getpid()
 
+    @property
+    def full(self) -> bool:
+        """True if a render asked for now would be refused (one drawing and the queue full)."""
+        return self._admitted > self.queue
+
+    @contextlib.contextmanager
+    def _admission(self) -> Iterator[None]:
+        with self._admit_lock:
+            if self._admitted > self.queue:
+                raise RendererBusy(f"the image renderer is busy ({self._admitted} renders drawing or waiting)")
+            self._admitted += 1
+        try:
+            yield
+        finally:
+            with self._admit_lock:
+                self._admitted -= 1
+
     def render(self, figure: go.Figure, fmt: ImageFormat, size: ImageSize) -> bytes:
-        """The figure as PNG or SVG bytes at `size`; RendererUnavailable if that cannot be done now."""
+        """The figure as PNG or SVG bytes at `size`; RendererUnavailable if that cannot be done now, and its
+        subclass RendererBusy at once if RENDER_QUEUE renders already wait."""
+        with self._admission():
+            return self._render(figure, fmt, size)
+
+    def _render(self, figure: go.Figure, fmt: ImageFormat, size: ImageSize) -> bytes:
         size = size.resolve(figure)
         spec = figure.to_dict()
         opts = {"format": fmt, "width": size.width, "height": size.height, "scale": size.scale}
@@ -470,20 +513,45 @@ def _close_browser(loop: asyncio.AbstractEventLoop | None, thread: threading.Thr
         if browser is not None:
             try:
                 asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)
-            except Exception as error:  # a hung browser: kill its process rather than leak it
+            except Exception as error:  # a hung browser: killed below rather than leaked
                 logger.warning("kaleido renderer: close failed (%s); killing Chromium", error)
-                process = getattr(browser, "subprocess", None)
-                if process is not None and process.poll() is None:
-                    process.kill()
         # The browser's watchdog may still be pending (it wakes when Chromium exits): cancel it, or closing
         # the loop destroys a pending task ("Task was destroyed but it is pending!").
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), loop).result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
+    if browser is not None:
+        kill_browser_group(getattr(browser, "subprocess", None))
     if thread is not None:
         thread.join(timeout=10)
     if not loop.is_running() and not loop.is_closed():
         loop.close()
+
+
+def kill_browser_group(process: Any) -> None:
+    """Kill Chromium's whole process group (SIGKILL), whatever state it is in.
+
+    kaleido's browser runs in a session of its own (choreographer starts it with start_new_session), its
+    group led by the process kaleido holds, which may be only a wrapper: killing that one process left a
+    hung browser's 8 other processes (about 225 MB) behind. A stopped process is killed by SIGKILL too.
+    Done after every close, polite or not: a renderer that hung may outlive its browser's own shutdown.
+    """
+    pid = getattr(process, "pid", None)
+    if not isinstance(pid, int) or pid <= 1 or os.name != "posix":
+        return
+    try:
+        group = os.getpgid(pid)
+    except ProcessLookupError:
+        group = pid  # the leader is gone; its session's group keeps its id while any member lives
+    if group != pid or group == os.getpgrp():
+        # Not a group of its own (never so with kaleido): kill the process only, never our own group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        process.wait(timeout=5)  # reap the leader (no zombie)
 
 
 async def _cancel_other_tasks() -> None:
@@ -690,6 +758,8 @@ class ChartImages:
         cached = self.cache.get(key)
         if cached is not None:
             return ChartImage(cached, MEDIA_TYPES[fmt], key, cached=True)
+        if getattr(self.renderer, "full", False):  # refused before the figure is built: a flood costs nothing
+            raise RendererBusy("the image renderer is busy")
         facts = chart.rows(self.dataset, filters)
         if facts.empty:
             raise NoFiguresError(f"chart {chart.id!r} has no figures for these filters （所选范围内没有该图表的数据）")

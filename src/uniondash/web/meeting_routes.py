@@ -12,6 +12,7 @@ from uniondash.model import Dataset
 from uniondash.query import parse_filters
 from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
+from uniondash.web.page_cache import cached_response
 
 _ENDPOINTS = ("meeting_present", "meeting_briefing")
 
@@ -44,5 +45,8 @@ def register(server: Flask, data: Dataset | DataState) -> None:
         filters, notices = parse_filters(request.args.to_dict(flat=False), dataset)
         return _html(render_briefing(dataset, filters, notices, plotly_url=vendor_routes.PLOTLY_JS_URL))
 
-    server.add_url_rule("/present", _ENDPOINTS[0], present)
-    server.add_url_rule("/briefing", _ENDPOINTS[1], briefing)
+    # Kept once drawn (web/page_cache.py): a route that reads another query parameter must name it here.
+    server.add_url_rule(
+        "/present", _ENDPOINTS[0], cached_response(server, state, present, params=("interval", "slide"))
+    )
+    server.add_url_rule("/briefing", _ENDPOINTS[1], cached_response(server, state, briefing))

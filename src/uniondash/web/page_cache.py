@@ -13,7 +13,9 @@ it is written into each answer. Two URLs that mean the same view (parameters in 
 `programme=a,b` or `programme=a&programme=b`) share one entry.
 
 Each entry is kept as the JSON that Dash sends (serialised once), in a least-recently-used store bounded
-by total size. On a hit that JSON goes out as it is, with `data-view` spliced in (with orjson; without it,
+by total size, keys included. Keys are canonical and short whatever the URL: an unknown path is cut
+(`urls.MAX_PATH`), an over-long query reads as none (`urls.MAX_SEARCH`), and a raw URL is remembered only
+when it is short (MAX_REMEMBERED_URL), so junk URLs cannot grow a worker past the budget. On a hit that JSON goes out as it is, with `data-view` spliced in (with orjson; without it,
 it is parsed back, about 1 ms for the largest page): a hit costs well under a millisecond instead of a
 render, and never hands out an object another request could change. With a shared
 store (Redis at `UNIONDASH_REDIS_URL`: every worker and host; else a directory at `UNIONDASH_CACHE_DIR`:
@@ -24,10 +26,14 @@ of the data and of the code, so a new release never reads an old page.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import hashlib
 import importlib.metadata
 import json
 import logging
+import re
+import secrets
 import threading
 import zlib
 from collections import OrderedDict
@@ -37,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io.json as pio_json
+from flask import Flask, Response, request
 from plotly.io.json import to_json_plotly
 
 import uniondash
@@ -44,7 +51,8 @@ from uniondash.config import Settings
 from uniondash.exports.images import DirectoryCache, ImageCache, dataset_fingerprint
 from uniondash.exports.shared_cache import redis_cache
 from uniondash.model import Dataset
-from uniondash.query import Notice, to_query_string
+from uniondash.query import Notice, parse_filters, to_query_string
+from uniondash.state import DataState, as_state
 from uniondash.web import pages, urls
 
 logger = logging.getLogger(__name__)
@@ -59,8 +67,10 @@ MAIN_ID = "main"
 VIEW_ATTRIBUTE = "data-view"
 _SENTINEL = "\u0000uniondash-view\u0000"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-# Raw URLs whose key is remembered (a URL's query is at most urls.MAX_SEARCH characters).
+# Raw URLs whose key is remembered, and the longest remembered (path + query + base URL, in characters):
+# at most 1024 × 2 KB. A longer URL is parsed on each request; its page is cached under its canonical key.
 MAX_URLS = 1024
+MAX_REMEMBERED_URL = 2048
 # Pages in a shared directory are stored compressed (about 15 KB each).
 SHARED_MAX_BYTES = 64 * 1024 * 1024
 # A request that finds its page being drawn by another thread waits for it rather than drawing it too
@@ -256,7 +266,7 @@ class PageCache:
 
     @property
     def size(self) -> int:
-        """Bytes of JSON held."""
+        """Bytes held: the pages' JSON and their keys."""
         return self._size
 
     def page(self, pathname: str | None, search: str | None, base_url: str = "") -> PageAnswer:
@@ -269,6 +279,8 @@ class PageCache:
         if not isinstance(pathname, str | None) or not isinstance(search, str | None):
             return page_key(self.dataset, pathname, search, base_url)  # a forged request: not hashable
         raw = (pathname, search, base_url)
+        if len(pathname or "") + len(search or "") + len(base_url) > MAX_REMEMBERED_URL:
+            return page_key(self.dataset, pathname, search, base_url)
         with self._lock:
             known = self._keys.get(raw)
             if known is not None:
@@ -344,13 +356,173 @@ class PageCache:
         return f"page-{digest}"
 
     def _store(self, key: PageKey, page: CachedPage) -> None:
-        if page.size > self.max_bytes:
+        size = entry_size(key, page)
+        if size > self.max_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
-            self._size -= old.size if old is not None else 0
+            self._size -= entry_size(key, old) if old is not None else 0
             self._items[key] = page
-            self._size += page.size
+            self._size += size
             while self._size > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= dropped.size
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._size -= entry_size(dropped_key, dropped)
+
+
+def entry_size(key: PageKey, page: CachedPage) -> int:
+    """What an entry counts against the budget: its page's JSON and its key (in UTF-8, as `PageKey.text`)."""
+    return page.size + len(key.text().encode())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole responses of the pages outside Dash (slides, briefing, embeds): the same idea as the page cache,
+# one level up. They too are pure functions of the data and the URL, and drawing them costs 50–700 ms.
+
+RESPONSE_CACHE_KEY = "uniondash_response_cache"
+# The filter parameters every page reads (query.parse_filters); a route names any others it reads.
+FILTER_PARAMS = ("years", "programme", "section", "lang")
+_NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{16,})'")
+# Headers that belong to one answer, not to the page.
+_PER_ANSWER = {"content-length", "date", "set-cookie"}
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    nonce: str  # the script nonce written into the body and the CSP header ('' if none)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
+
+
+class ResponseCache:
+    """Responses by key (a short string): an LRU bounded by bytes, keys included. Thread-safe."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.dataset: Dataset | None = None
+        self._items: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def follow(self, dataset: Dataset) -> None:
+        """Answers drawn from other data are never served: new data empties the cache."""
+        if dataset is self.dataset:
+            return
+        with self._lock:
+            if dataset is not self.dataset:
+                self.dataset = dataset
+                self._items.clear()
+                self._size = 0
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return found
+
+    def put(self, key: str, entry: CachedResponse) -> None:
+        size = entry.size + len(key.encode())
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= old.size + len(key.encode()) if old is not None else 0
+            self._items[key] = entry
+            self._size += size
+            while self._size > self.max_bytes:
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._size -= dropped.size + len(dropped_key.encode())
+
+
+def response_key(
+    dataset: Dataset,
+    endpoint: str,
+    view_args: Mapping[str, Any],
+    args: Mapping[str, list[str]],
+    host: str,
+    params: Sequence[str] = (),
+    today: str = "",
+) -> str | None:
+    """What a page outside Dash depends on, as a short string; None if it is too long to be worth keeping.
+
+    The filters in their canonical form (`programme=a,b` and `programme=a&programme=b` share an entry), the
+    notices they produced, the values of the route's own `params`, its path arguments, the host (a page
+    may write absolute links) and the day (the briefing prints the date it was made). Any other parameter (`utm_source`, `fbclid`, …) is not read, so it shares
+    the entry: an embed in a widely read article is one entry whatever its readers' links carry.
+    """
+    filter_args = {name: args[name] for name in FILTER_PARAMS if name in args}
+    filters, notices = parse_filters(filter_args, dataset)
+    own = {name: args.get(name, []) for name in params}
+    text = json.dumps(
+        [endpoint, sorted(view_args.items()), to_query_string(filters), [n.en for n in notices], own, host, today],
+        ensure_ascii=False,
+        default=str,
+    )
+    return text if len(text) <= MAX_REMEMBERED_URL else None
+
+
+def cached_response(
+    server: Flask, data: Dataset | DataState, view: Callable[..., Response], *, params: Sequence[str] = ()
+) -> Callable[..., Response]:
+    """`view` (a Flask view of a page that depends only on the data and the URL) with its answers kept.
+
+    `params`: the query parameters the view reads besides the filters; a parameter the view reads and
+    does not name here would be served from the entry of another value. Only 200 answers that may be
+    stored are kept. A page with a script nonce (its CSP header names it) gets a fresh nonce on every hit.
+    """
+    cache = server.extensions.get(RESPONSE_CACHE_KEY)
+    if cache is None:
+        cache = server.extensions[RESPONSE_CACHE_KEY] = ResponseCache(Settings.from_env().page_cache_mb * 1024 * 1024)
+
+    state = as_state(data)
+
+    @functools.wraps(view)
+    def cached(**view_args: Any) -> Response:
+        dataset = state.current()
+        cache.follow(dataset)
+        args = request.args.to_dict(flat=False)
+        today = datetime.date.today().isoformat()
+        key = response_key(dataset, request.endpoint or "", view_args, args, request.host, params, today)
+        entry = cache.get(key) if key is not None else None
+        if entry is not None:
+            return _replay(entry)
+        response = view(**view_args)
+        keep = response.status_code == 200 and not response.is_streamed and not response.cache_control.no_store
+        if key is not None and keep:
+            cache.put(key, _record(response))
+        return response
+
+    return cached
+
+
+def _record(response: Response) -> CachedResponse:
+    headers = tuple((name, value) for name, value in response.headers.items() if name.lower() not in _PER_ANSWER)
+    found = _NONCE.search(response.headers.get("Content-Security-Policy", ""))
+    return CachedResponse(response.status_code, response.get_data(), headers, found.group(1) if found else "")
+
+
+def _replay(entry: CachedResponse) -> Response:
+    body, headers = entry.body, list(entry.headers)
+    if entry.nonce:
+        # A nonce is only worth anything if no two answers share it.
+        fresh = secrets.token_urlsafe(16)
+        body = body.replace(entry.nonce.encode(), fresh.encode())
+        headers = [(name, value.replace(entry.nonce, fresh)) for name, value in headers]
+    return Response(body, status=entry.status, headers=headers)

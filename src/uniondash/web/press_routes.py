@@ -38,6 +38,7 @@ from uniondash.query import Notice, parse_filters, shown
 from uniondash.share import dashboard_url, embed_url
 from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
+from uniondash.web.page_cache import cached_response
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +306,7 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
         base_url = request.url_root if request.host else ""
         try:
             if fmt in IMAGE_FORMATS:
-                size = parse_image_size(params)
+                size = parse_image_size(params, fmt)
                 image = images_of(dataset).image(chart, filters, fmt, size)
                 response = Response(image.data, mimetype=image.media_type)
                 response.set_etag(image.key)
@@ -351,5 +352,6 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
     # <path:…> so that an id holding a slash ('../../etc/passwd.png', %2F decoded) still gets the clear 404
     # of an unknown chart here, not the dashboard's catch-all page. Ids are looked up in CHARTS, never
     # joined to a file path.
-    server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], embed)
+    # Kept once drawn (web/page_cache.py): a route that reads another query parameter must name it here.
+    server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], cached_response(server, state, embed))
     server.add_url_rule("/export/chart/<path:name>", _ENDPOINTS[1], export_chart)

@@ -26,6 +26,8 @@ from uniondash.web import serving
 from uniondash.web.app import create_app
 
 AppFactory = Callable[[Path], Any]
+# gunicorn's largest request line (its default is 4094, below the app's own limit on query strings).
+MAX_REQUEST_LINE = 8190
 
 
 def gunicorn_options(host: str, port: int, workers: int, *, access_log: bool = True) -> dict[str, Any]:
@@ -42,6 +44,13 @@ def gunicorn_options(host: str, port: int, workers: int, *, access_log: bool = T
         "timeout": 60,
         # Browsers and a reverse proxy reuse connections for the page's callbacks.
         "keepalive": 5,
+        # What gunicorn refuses itself, before the app (a 400/414/431 in plain text, without the app's
+        # security headers): a request line over 8190 bytes (its maximum; the app reads query strings up to
+        # urls.MAX_SEARCH = 8000 characters and answers longer ones itself), more than 100 header fields,
+        # or a header line over 8190 bytes. The shipped nginx refuses the same first (deploy/nginx.conf).
+        "limit_request_line": MAX_REQUEST_LINE,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         # Each worker, once started, compresses the script bundles and draws the overview in the background.

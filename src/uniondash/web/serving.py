@@ -13,16 +13,22 @@ and script bundles compressed once instead of on every request.
 - Compression: flask-compress compresses every response, at a fast setting, each time. The bundles under
   /_dash-component-suites/ never change while the process runs, so each is compressed once per encoding
   at a better setting than flask-compress's per-request one and kept (about 1.2 MB per encoding and worker).
+  Kept by the file and its content, not the URL: Dash serves one file under any fingerprint
+  (`plotly.v1m<any hex>.min.js`), so a URL key would let anyone add a copy per made-up fingerprint. The
+  store is an LRU bounded by count and bytes besides (MAX_BUNDLES, MAX_BUNDLE_BYTES).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
 import os
 import re
 import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -44,9 +50,14 @@ ENV_PLOTLY_BUNDLE = "UNIONDASH_PLOTLY_BUNDLE"
 YEAR = 365 * 24 * 3600
 # Set by web/callbacks.py: the worker's cache of drawn pages.
 PAGE_CACHE_KEY = "uniondash_page_cache"
+# The worker's compressed bundles (for tests and /healthz).
+BUNDLES_KEY = "uniondash_compressed_bundles"
 # Smallest first at these settings (all the bundles of a page, 5 MB: br 1.17 MB, zstd 1.18 MB, gzip
 # 1.4 MB); about 0.1 s for all of them, once per worker. Higher settings save 3 % for 5× the time.
 _ENCODINGS = ("br", "zstd", "gzip")
+# The compressed bundles kept per worker: a page uses about 10 files × 3 encodings, 3.6 MB in all.
+MAX_BUNDLES = 64
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 
 
 def register(server: Flask, data: Dataset | DataState) -> None:
@@ -54,6 +65,7 @@ def register(server: Flask, data: Dataset | DataState) -> None:
     state = as_state(data)
     plotly_js = plotly_bundle()
     compressed = _CompressedBundles()
+    server.extensions[BUNDLES_KEY] = compressed
 
     @server.get("/healthz")
     def healthz() -> Response:
@@ -65,7 +77,8 @@ def register(server: Flask, data: Dataset | DataState) -> None:
             body["status"] = "serving-last-good-data"
         pages = server.extensions.get(PAGE_CACHE_KEY)
         if pages is not None:
-            body["page_cache"] = {"pages": len(pages), "hits": pages.hits, "misses": pages.misses}
+            body["page_cache"] = {"pages": len(pages), "bytes": pages.size, "hits": pages.hits, "misses": pages.misses}
+        body["bundles"] = {"files": len(compressed), "bytes": compressed.size}
         response = jsonify(body)
         response.cache_control.no_store = True
         return response
@@ -80,6 +93,16 @@ def register(server: Flask, data: Dataset | DataState) -> None:
             response.set_etag(plotly_js.etag)
             response.make_conditional(request)  # 304 when the browser has this version
             return response
+
+    @server.after_request
+    def hide_versions(response: Response) -> Response:
+        # Dash's page shell writes the Python, Dash and plotly versions into `_dash-config` (its renderer
+        # reads them only for the dev tools): a map of known vulnerabilities for whoever reads the page.
+        if response.mimetype == "text/html" and not response.is_streamed:
+            data = response.get_data()
+            if b'id="_dash-config"' in data:
+                response.set_data(without_versions(data))
+        return response
 
     @server.after_request
     def bundles(response: Response) -> Response:
@@ -115,6 +138,29 @@ def warm_up(server: Flask) -> None:
             pages.prewarm(["/"])
     except Exception:  # a warm-up is an optimisation: the worker serves normally without it
         logger.exception("warm-up of worker %s failed", os.getpid())
+
+
+# What `_dash-config` may not say (Dash 4: dash_version, python_version, plotly_version, ddk_version).
+HIDDEN_CONFIG = ("dash_version", "python_version", "plotly_version", "ddk_version")
+_DASH_CONFIG = re.compile(rb'(<script id="_dash-config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def without_versions(page: bytes) -> bytes:
+    """The page with the version keys of its `_dash-config` removed (the rest of the config unchanged)."""
+
+    def scrub(match: re.Match[bytes]) -> bytes:
+        try:
+            config = json.loads(match.group(2))
+        except ValueError:
+            return match.group(0)
+        for key in HIDDEN_CONFIG:
+            config.pop(key, None)
+        # Dash escapes '<', '>' and '&' in this JSON (to_json): so does this, so no data closes the script.
+        text = json.dumps(config, separators=(",", ":"))
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return match.group(1) + text.encode() + match.group(3)
+
+    return _DASH_CONFIG.sub(scrub, page, count=1)
 
 
 class PlotlyBundle:
@@ -185,24 +231,57 @@ def compress(data: bytes, encoding: str) -> bytes:
     return gzip.compress(data, 6, mtime=0)
 
 
-class _CompressedBundles:
-    """Compressed bundle bodies by (path, encoding): the set of bundles is fixed, so this is bounded."""
+def bundle_file(path: str) -> str:
+    """The file a `/_dash-component-suites/` URL serves: fingerprint removed, empty segments dropped."""
+    plain, _ = check_fingerprint(path)
+    return "/".join(part for part in plain.split("/") if part)
 
-    def __init__(self) -> None:
-        self._bodies: dict[tuple[str, str], bytes] = {}
+
+class _CompressedBundles:
+    """Compressed bundle bodies by (file, content checksum, encoding), least recently used first out.
+
+    The checksum (crc32, about 2 ms for plotly.js) keeps two bodies served under one file name apart:
+    the basic plotly.js at the plain URL and Dash's full one under a fingerprinted URL.
+    """
+
+    def __init__(self, max_items: int = MAX_BUNDLES, max_bytes: int = MAX_BUNDLE_BYTES) -> None:
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[tuple[str, int, int, str], bytes] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    @property
+    def size(self) -> int:
+        """Bytes of compressed bodies held."""
+        return self._size
 
     def apply(self, response: Response, path: str, accept_encoding: str) -> None:
         encoding = choose_encoding(accept_encoding)
         if encoding is None or "Content-Encoding" in response.headers:
             return
-        key = (path, encoding)
-        body = self._bodies.get(key)
-        if body is None:
-            with self._lock:
-                body = self._bodies.get(key)
-                if body is None:
-                    body = self._bodies[key] = compress(response.get_data(), encoding)
+        data = response.get_data()
+        key = (bundle_file(path), len(data), zlib.crc32(data), encoding)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            else:
+                # Under the lock: two threads never compress the same bundle at once (a worker's first page).
+                body = compress(data, encoding)
+                self._store(key, body)
         response.set_data(body)
         response.headers["Content-Encoding"] = encoding
         response.vary.add("Accept-Encoding")
+
+    def _store(self, key: tuple[str, int, int, str], body: bytes) -> None:
+        if len(body) + len(key[0]) > self.max_bytes:
+            return
+        self._bodies[key] = body
+        self._size += len(body) + len(key[0])
+        while len(self._bodies) > self.max_items or self._size > self.max_bytes:
+            (name, *_), dropped = self._bodies.popitem(last=False)
+            self._size -= len(dropped) + len(name)

@@ -17,6 +17,9 @@ from uniondash.query import Notice, parse_filters, to_query_string
 # A query string longer than this is not read at all (parse_filters also bounds each value).
 MAX_SEARCH = 8_000
 MAX_FIELDS = 500
+# An unknown path is quoted in the "not found" page (and so in its cache key) cut to this many characters:
+# a path of a megabyte must not make a page, or a key, of a megabyte.
+MAX_PATH = 200
 SECTION_PREFIX = "/section/"
 
 
@@ -33,6 +36,8 @@ def route(pathname: object, dataset: Dataset) -> Route:
     `pathname` is whatever the callback request holds: a forged one may send any JSON (not a string = '/').
     """
     path = (pathname if isinstance(pathname, str) and pathname else "/").rstrip("/") or "/"
+    if len(path) > MAX_PATH:  # never a known page: the longest is a section's path
+        path = path[:MAX_PATH] + "…"
     if path == "/":
         return Route("overview")
     if path.startswith(SECTION_PREFIX):

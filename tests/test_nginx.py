@@ -1,0 +1,194 @@
+"""The shipped nginx configuration (deploy/nginx.conf), for real: Debian's nginx with that file in front of
+`uniondash serve`, 256 clients trickling their headers, and normal requests still answered.
+
+Gunicorn alone cannot defend against slow clients (each holds a worker thread while it trickles); nginx
+holds them itself and passes on only complete requests. Without nginx the test skips, except under
+CI=true, where it fails: CI installs it (`nginx-light` in the Makefile's DEBIAN_PACKAGES).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.dash_requests import page_callback
+from tests.test_serving import VENV_BIN, free_port, wait_healthy
+
+NGINX = "/usr/sbin/nginx"
+SHIPPED_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf"
+SLOW_CLIENTS = 256
+
+
+def require_nginx() -> str:
+    found = shutil.which(NGINX) or shutil.which("nginx")
+    if found is None:
+        message = "nginx is not installed (Debian: apt-get install nginx-light)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; CI must run this test")
+        pytest.skip(message)
+    return found
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def site_conf(app_port: int, port: int, cache: Path) -> str:
+    """The shipped file with the test's addresses: the only three lines changed."""
+    text = SHIPPED_CONF.read_text(encoding="utf-8")
+    for old, new in (
+        ("    listen 80;\n", f"    listen 127.0.0.1:{port};\n"),
+        ("    server 127.0.0.1:8050;\n", f"    server 127.0.0.1:{app_port};\n"),
+        ("/var/cache/nginx/uniondash ", f"{cache} "),
+    ):
+        assert text.count(old) == 1, f"deploy/nginx.conf no longer has {old!r}: update this test"
+        text = text.replace(old, new)
+    return text
+
+
+def main_conf(tmp: Path, site: Path) -> str:
+    """What Debian's /etc/nginx/nginx.conf provides, in a temporary directory (pid, logs, temp files)."""
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temporary directory
+    temp = "".join(
+        f"    {kind}_temp_path {tmp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"{user}daemon off;\nworker_processes 1;\npid {tmp / 'nginx.pid'};\nerror_log {tmp / 'error.log'} warn;\n"
+        "events { worker_connections 4096; }\n"
+        f"http {{\n    access_log off;\n{temp}    include {site};\n}}\n"
+    )
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[int]:
+    """`uniondash serve` (1 worker) behind nginx with deploy/nginx.conf; yields nginx's port."""
+    nginx = require_nginx()
+    app_port, port = free_port(), free_port()
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in ("UNIONDASH_CACHE_DIR", "UNIONDASH_REDIS_URL")}
+        command = [
+            str(VENV_BIN / "uniondash"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(app_port),
+            "--workers",
+            "1",
+        ]
+        app = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True
+        )
+        started.append(app)
+        wait_healthy(app_port, app)
+        site = tmp_path / "uniondash.conf"
+        site.write_text(site_conf(app_port, port, tmp_path / "cache"), encoding="utf-8")
+        conf = tmp_path / "nginx.conf"
+        conf.write_text(main_conf(tmp_path, site), encoding="utf-8")
+        checked = subprocess.run(
+            [nginx, "-t", "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+            capture_output=True,
+            text=True,
+        )
+        assert checked.returncode == 0, checked.stderr
+        proxy = subprocess.Popen(
+            [nginx, "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        started.append(proxy)
+        wait_healthy(port, proxy)
+        yield port
+    finally:
+        for process in reversed(started):
+            stop(process)
+            if process.stderr is not None:
+                process.stderr.close()
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        headers = {"Content-Type": "application/json"} if body else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+class Tricklers:
+    """Clients that open a connection and send their request headers one byte at a time, never finishing."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+        for sock in self.sockets:
+            sock.sendall(b"GET /section/aid HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+        self.alive = 0
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(0.5):
+            alive = 0
+            for sock in self.sockets:
+                try:
+                    sock.sendall(b"x")
+                    alive += 1
+                except OSError:
+                    pass
+            self.alive = alive
+
+    def __enter__(self) -> Tricklers:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_slow_clients_behind_the_shipped_nginx_leave_normal_requests_answering(proxied: int) -> None:
+    callback = json.dumps(page_callback("/section/aid", "?lang=en")).encode()
+    with Tricklers(proxied, SLOW_CLIENTS) as slow:
+        answers = []
+        for _ in range(8):
+            answers.append(request(proxied, "GET", "/healthz")[0])
+            answers.append(request(proxied, "GET", "/section/aid?lang=en")[0])
+            answers.append(request(proxied, "POST", "/_dash-update-component", callback)[0])
+            answers.append(request(proxied, "GET", "/embed/aid-funds")[0])
+        # The slow clients were there all along (nginx drops them only after client_header_timeout, 10 s).
+        held = slow.alive
+    assert answers == [200] * len(answers)
+    assert held == SLOW_CLIENTS
+
+
+def test_the_shipped_nginx_limits_one_client_and_refuses_oversized_requests(proxied: int) -> None:
+    # A request line over 8 KB is refused by nginx (414) before the app; a body over 1 MiB too (413).
+    assert request(proxied, "GET", "/?years=" + "2" * 9000)[0] == 414
+    assert request(proxied, "POST", "/_dash-update-component", b"{" * (1024 * 1024 + 10))[0] == 413
+    # Exports: 2 a second with a burst of 20; 40 at once from one client: the rest are 429 at once.
+    with ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(lambda _: request(proxied, "GET", "/export/chart/aid-funds.csv")[0], range(40)))
+    assert set(statuses) == {200, 429} and 20 <= statuses.count(200) < 30, statuses
