@@ -78,20 +78,31 @@ def test_embed_page_of_every_chart(client: FlaskClient, dataset: Dataset, lang: 
         page = response.get_data(as_text=True)
         assert f"<h1>{escape(chart.title(lang))}</h1>" in page
         assert (CITATION_ZH if lang == "zh" else CITATION_EN) in page
-        rows = chart.rows(dataset, Filters(lang=lang))
-        if not rows.empty:
-            unit = rows[f"unit_{lang}"].iloc[0]
-            assert ("单位：" if lang == "zh" else "Unit: ") + unit in page
-            start, end = int(rows["period_start"].min()), int(rows["period_end"].max())
-            assert period_label(start, end, lang) in page
-        back = "/" if lang == "zh" else "/?lang=en"
-        assert f'href="{back}" target="_blank" rel="noopener"' in page
-        assert '<script src="/vendor/plotly.min.js"></script>' in page
         figure = json.loads(
             re.search(r'<script id="embed-figure" type="application/json">(.*?)</script>', page, re.S)[1]
         )
+        rows = chart.rows(dataset, Filters(lang=lang))
+        if not rows.empty:
+            # Each unit is shown once: in the chart's panel headings, or else in the line under the title.
+            meta = re.search(r'<p class="meta">(.*?)</p>', page)[1]
+            headings = " ".join(a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "heading")
+            prefix = "单位：" if lang == "zh" else "Unit: "
+            assert (prefix in meta) != (prefix in headings), (chart_id, meta, headings)
+            if prefix in meta:
+                assert all(prefix + unit in meta for unit in rows[f"unit_{lang}"].unique())
+            start, end = int(rows["period_start"].min()), int(rows["period_end"].max())
+            assert period_label(start, end, lang) in meta
+        view = share.chart_view_url(chart_id, chart.section_id, Filters(lang=lang))
+        assert f'href="{escape(view)}" target="_blank" rel="noopener"' in page
+        assert '<script src="/vendor/plotly.min.js"></script>' in page
         assert figure["data"], chart_id
         assert "title" not in figure["layout"] and "height" not in figure["layout"], "the frame sizes the chart"
+        # Its own icon (no /favicon.ico request), oEmbed discovery, a still image without JavaScript.
+        assert '<link rel="icon" href="data:image/svg+xml,' in page
+        oembed = f"/oembed?url=%2Fembed%2F{chart_id}{'%3Flang%3Den' if lang == 'en' else ''}&amp;format=json"
+        assert f'<link rel="alternate" type="application/json+oembed" href="{oembed}"' in page
+        if not rows.empty:
+            assert re.search(rf'<noscript><img class="still" src="/export/chart/{chart_id}\.png\?[^"]*" alt="', page)
 
 
 def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: FlaskClient) -> None:
@@ -116,7 +127,8 @@ def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: Fl
 def test_embed_keeps_filters_in_the_link_back(client: FlaskClient, dataset: Dataset) -> None:
     chart_id = first_chart(dataset)
     page = client.get(f"/embed/{chart_id}?years=2019-2023&lang=en").get_data(as_text=True)
-    assert 'href="/?years=2019-2023&amp;lang=en" target="_blank"' in page
+    section = CHARTS[chart_id].section_id
+    assert f'href="/section/{section}?years=2019-2023&amp;lang=en#chart-{chart_id}" target="_blank"' in page
 
 
 def test_embed_with_bad_filters_renders_defaults_with_a_notice(client: FlaskClient, dataset: Dataset) -> None:
