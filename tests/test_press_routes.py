@@ -20,11 +20,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from tests.pngtools import ink, png_size
+from tests.pngtools import ink, png_dpi, png_size
 from tests.synthetic import SHIPPED
 from tests.unit.test_images import CHROMIUM, require_chromium
 from uniondash import share
 from uniondash.errors import UniondashError
+from uniondash.exports import chart_files
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
 from uniondash.figures import CHARTS
@@ -183,6 +184,102 @@ def test_embed_page_allows_only_its_own_scripts(client: FlaskClient, dataset: Da
     assert policy.endswith("frame-ancestors https://news.example.cn https://*.example.org")
 
 
+def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
+    for lang in ("zh", "en"):
+        response = client.get(f"/embed/honours-by-level?static=1&lang={lang}")
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        page = response.get_data(as_text=True)
+        assert len(response.data) <= 120 * 1024
+        assert "plotly" not in page.lower().replace('class="main-svg"', "")
+        svg = re.search(r"<svg\b[^>]*>", page)[0]
+        assert 'viewBox="0 0 640 ' in svg and 'width="100%"' in svg
+        assert CHARTS["honours-by-level"].title(lang) in page
+        assert page.count("<text") > 10, "the chart's text is live text"
+        assert 'href="/export/chart/honours-by-level.csv' in page
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'nonce-" in policy and "'self'" not in policy.split("frame-ancestors")[0]
+    # The same view twice: the SVG comes from the image cache.
+    assert client.get("/embed/honours-by-level?static=1").data.count(b"<svg") >= 1
+
+
+def test_static_embed_without_the_renderer_shows_the_figures_as_a_table(dataset: Dataset, tmp_path: Path) -> None:
+    app = Flask("no-browser")
+    missing = ChartImages(dataset, ChartRenderer(str(tmp_path / "no-chromium")), MemoryCache())
+    press_routes.register(app, dataset, images=missing)
+    response = app.test_client().get("/embed/aid-funds?static=1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "<svg" not in page and "2.8亿元" in page and "<figcaption>" in page
+
+
+def test_embed_js_is_small_cached_and_readable_from_any_site(client: FlaskClient) -> None:
+    response = client.get("/embed.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert len(response.data) < 4096
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "max-age=86400" in response.headers["Cache-Control"] and "public" in response.headers["Cache-Control"]
+    again = client.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    script = response.get_data(as_text=True)
+    assert "uniondash:embed-height" in script and "event.origin" in script and "event.source" in script
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/embed/aid-funds?lang=en",
+        "/embed/aid-funds?lang=en",
+        "http://localhost/section/aid?lang=en#chart-aid-funds",
+    ],
+)
+def test_oembed_answers_rich_with_the_iframe_code(client: FlaskClient, url: str) -> None:
+    response = client.get("/oembed", query_string={"url": url, "format": "json"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    answer = response.get_json()
+    assert answer["type"] == "rich" and answer["version"] == "1.0"
+    assert answer["title"] == "Aid funds and goods by programme"
+    assert answer["provider_url"] == "http://localhost/"
+    assert '<iframe src="http://localhost/embed/aid-funds?lang=en"' in answer["html"]
+    assert '<script src="http://localhost/embed.js" async></script>' in answer["html"]
+    assert answer["thumbnail_url"].startswith("http://localhost/export/chart/aid-funds.png?lang=en")
+    assert f'height="{answer["height"]}"' in answer["html"] and answer["width"] > 0
+    thumbnail = client.get(answer["thumbnail_url"])
+    assert thumbnail.status_code == 200
+    size = png_size(thumbnail.data)
+    assert (size.width, size.height) == (answer["thumbnail_width"], answer["thumbnail_height"])
+
+
+def test_oembed_of_the_static_embed_and_maxwidth(client: FlaskClient) -> None:
+    answer = client.get(
+        "/oembed", query_string={"url": "/embed/model-workers?static=1", "maxwidth": "400", "maxheight": "300"}
+    ).get_json()
+    assert 'src="http://localhost/embed/model-workers?static=1"' in answer["html"]
+    assert answer["width"] == 400 and answer["height"] == 300
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"url": "https://evil.example/embed/aid-funds"}, 404),
+        ({"url": "//evil.example/embed/aid-funds"}, 404),
+        ({"url": "javascript:alert(1)"}, 404),
+        ({"url": "http://localhost/embed/no-such-chart"}, 404),
+        ({"url": "http://localhost/section/aid"}, 404),
+        ({"url": ""}, 400),
+        ({}, 400),
+        ({"url": "embed/aid-funds"}, 400),
+        ({"url": "/embed/aid-funds", "format": "xml"}, 501),
+        ({"url": "/embed/aid-funds", "maxwidth": "abc"}, 400),
+        ({"url": "/embed/aid-funds" + "x" * 3000}, 400),
+    ],
+)
+def test_oembed_refuses_what_it_cannot_answer(client: FlaskClient, query: dict[str, str], status: int) -> None:
+    response = client.get("/oembed", query_string=query)
+    assert response.status_code == status and response.mimetype == "text/plain"
+    assert "evil.example" not in response.get_data(as_text=True), "a foreign URL is never echoed"
+
+
 # --- exports --------------------------------------------------------------------------------------
 
 
@@ -238,12 +335,33 @@ def test_html_metadata_and_zip_exports(client: FlaskClient, dataset: Dataset) ->
     assert meta.headers["Content-Disposition"] == f'attachment; filename="{chart_id}_2019-2023_en.metadata.json"'
     body = meta.get_json()
     assert body["citation"] == CITATION_EN
-    assert body["permalink"] == "http://localhost/?years=2019-2023&lang=en"
     assert body["notices"] == []
-    bundle = client.get(f"/export/chart/{chart_id}.zip")
+    assert body["licence"] == chart_files.DEFAULT_LICENCE
+    section = CHARTS[chart_id].section_id
+    assert body["permalink"] == f"http://localhost/section/{section}?years=2019-2023&lang=en#chart-{chart_id}"
+
+
+def test_zip_bundle_holds_print_png_svg_csv_metadata_and_readme(client: FlaskClient) -> None:
+    bundle = client.get("/export/chart/aid-funds.zip?lang=en")
     assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
-        assert sorted(archive.namelist()) == sorted([f"{chart_id}.csv", "metadata.json", "README.txt"])
+        names = ["aid-funds_en.png", "aid-funds_en.svg", "aid-funds_en.csv", "metadata.json", "README.txt"]
+        assert sorted(archive.namelist()) == sorted(names)
+        png = archive.read("aid-funds_en.png")
+        frame = pd.read_csv(io.BytesIO(archive.read("aid-funds_en.csv")), encoding="utf-8-sig", dtype=str)
+        readme = archive.read("README.txt").decode("utf-8-sig")
+        svg = archive.read("aid-funds_en.svg").decode()
+    assert round(png_dpi(png) or 0) == 300 and png_size(png).width == 2400
+    assert "<title>Aid funds and goods by programme</title>" in svg
+    assert tuple(frame.columns) == CSV_COLUMNS
+    assert {"part_of", "measure", "unit", "level", "kind", "period", "may_add", "licence"} <= set(frame.columns)
+    assert frame["part_of"].notna().sum() == 1 and frame.loc[frame["part_of"].notna(), "may_add"].tolist() == ["no"]
+    assert "Licence: " + chart_files.DEFAULT_LICENCE in readme
+
+
+def test_png_download_records_its_print_resolution(client: FlaskClient, dataset: Dataset) -> None:
+    response = client.get(f"/export/chart/{first_chart(dataset)}.png?width=600&height=400&scale=3")
+    assert round(png_dpi(response.data) or 0) == 300
 
 
 @pytest.mark.parametrize(

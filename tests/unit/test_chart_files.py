@@ -132,7 +132,7 @@ def test_standalone_html_works_offline_and_cites(dataset: Dataset) -> None:
     assert f"<title>{chart.title('zh')}</title>" in page
     # The source line is inside the figure's JSON: Chinese as \u escapes (json) or as is (orjson, when installed).
     assert json.dumps(CITATION_ZH)[1:-1] in page or json.dumps(CITATION_ZH, ensure_ascii=False)[1:-1] in page
-    assert 'href="https://data.example.cn/"' in page
+    assert f'href="https://data.example.cn/section/{chart.section_id}#chart-{chart.id}"' in page
 
 
 def test_standalone_html_escapes_data(dataset: Dataset) -> None:

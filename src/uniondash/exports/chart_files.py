@@ -37,7 +37,7 @@ from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, Chart
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
-from uniondash.share import chart_view_url, dashboard_url, embed_url
+from uniondash.share import chart_view_url, embed_url
 
 CSV_COLUMNS = (
     "id",
@@ -185,7 +185,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
     lang = filters.lang
     link = ""
     if base_url:
-        url = base_url.rstrip("/") + dashboard_url(filters)
+        url = base_url.rstrip("/") + chart_view_url(chart.id, chart.section_id, filters)
         label = "在数据看板中查看" if lang == "zh" else "View in the dashboard"
         link = f' · <a href="{escape(url)}">{label}</a>'
     note = "数字均按报告原文，保留限定词。" if lang == "zh" else "Figures as the report writes them, qualifiers kept."

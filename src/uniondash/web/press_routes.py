@@ -315,6 +315,7 @@ def render_missing(chart_id: str, lang: Lang) -> str:
         message=TEXT[lang]["missing_body"].format(shown(chart_id, 80)),
         charts=charts,
         dashboard_url="/" if lang == "zh" else "/?lang=en",
+        favicon=FAVICON,
     )
 
 
@@ -422,7 +423,8 @@ def oembed(dataset: Dataset, params: dict[str, list[str]], root: str, host: str)
     width = _bound(params, "maxwidth", OEMBED_WIDTH)
     height = _bound(params, "maxheight", height)
     source = root + embed_url(chart_id, filters, static=static)
-    code = iframe_tag(source, view.caption.title, height) + f'\n<script src="{root}{EMBED_SCRIPT}" async></script>'
+    script = html.escape(root + EMBED_SCRIPT)
+    code = iframe_tag(source, view.caption.title, height) + f'\n<script src="{script}" async></script>'
     thumb = image_size(STILL_WIDTH, None, 2).resolve(chart.build(dataset, filters))
     return {
         "version": "1.0",
