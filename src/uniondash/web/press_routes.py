@@ -7,11 +7,13 @@ languages. The embed page's own text is escaped by Jinja; the figure goes in as 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
 import re
 import secrets
+import struct
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -573,8 +575,9 @@ def register(server: Flask, dataset: Dataset, *, images: ChartImages | None = No
                 image = service.image(chart, filters, fmt, size)
                 data = image.data
                 if fmt == "png":
-                    # Its print resolution recorded: scale=3 is 300 dpi.
-                    data = chart_files.png_with_dpi(data, size.scale * chart_files.PNG_DPI_PER_SCALE)
+                    # Its print resolution recorded: scale=3 is 300 dpi (a PNG not understood goes as made).
+                    with contextlib.suppress(ValueError, struct.error):
+                        data = chart_files.png_with_dpi(data, size.scale * chart_files.PNG_DPI_PER_SCALE)
                 response = Response(data, mimetype=image.media_type)
                 response.set_etag(image.key)
                 response.headers["X-Uniondash-Cache"] = "hit" if image.cached else "miss"
