@@ -191,8 +191,11 @@ def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
         page = response.get_data(as_text=True)
         assert len(response.data) <= 120 * 1024
         assert "plotly" not in page.lower().replace('class="main-svg"', "")
-        svg = re.search(r"<svg\b[^>]*>", page)[0]
-        assert 'viewBox="0 0 640 ' in svg and 'width="100%"' in svg
+        # Drawn for a phone and for a column; each scales with the frame; ids kept apart.
+        narrow, wide = re.findall(r"<svg\b[^>]*>", page)
+        assert 'viewBox="0 0 360 ' in narrow and 'viewBox="0 0 640 ' in wide and 'width="100%"' in wide
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert len(ids) == len(set(ids))
         assert CHARTS["honours-by-level"].title(lang) in page
         assert page.count("<text") > 10, "the chart's text is live text"
         assert 'href="/export/chart/honours-by-level.csv' in page

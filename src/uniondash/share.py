@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 import plotly.graph_objects as go
 
+from uniondash.figures import BOTTOM as SOURCE_ROOM
 from uniondash.figures import top_heading_room
 from uniondash.model import Filters
 from uniondash.query import to_query_string
@@ -30,17 +31,22 @@ SECTION_PREFIX = "/section/"
 EMBED_SCRIPT = "/embed.js"
 
 
-def embed_layout(figure: go.Figure) -> tuple[int, int]:
-    """The chart's height (px) in the embed page, and its top margin there.
+def embed_layout(figure: go.Figure) -> tuple[int, int, int]:
+    """The chart's height (px) in the embed page, and its top and bottom margins there.
 
-    The page shows the title as HTML, so the figure's top margin (title room) shrinks to what its panel
-    headings need; the plot keeps its own height, which is the chart's height in any frame.
+    The page shows the title and the source line as HTML, so the figure's top margin (title room) shrinks
+    to what its panel headings need and its bottom margin loses the source line's room (computed totals
+    and legend stay); the plot keeps its own height, which is the chart's height in any frame.
     """
     natural = int(figure.layout.height or 0)
-    old_top = int(figure.layout.margin.t if figure.layout.margin.t is not None else 100)
+    margin = figure.layout.margin
+    old_top = int(margin.t if margin.t is not None else 100)
+    old_bottom = int(margin.b if margin.b is not None else 80)
     annotations: list[dict[str, Any]] = [annotation.to_plotly_json() for annotation in figure.layout.annotations]
     top = min(old_top, EMBED_TOP + top_heading_room(annotations))
-    return max(EMBED_MIN_HEIGHT, natural - (old_top - top)), top
+    cites = any(annotation.get("name") == "source" for annotation in annotations)
+    bottom = max(0, old_bottom - SOURCE_ROOM) if cites else old_bottom
+    return max(EMBED_MIN_HEIGHT, natural - (old_top - top) - (old_bottom - bottom)), top, bottom
 
 
 def frame_height(chart_height: int | None) -> int:

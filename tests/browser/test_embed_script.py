@@ -167,10 +167,11 @@ def test_static_embed_draws_without_script_and_is_light(browser: WebDriver, site
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         try:
             browser.get(url)
-            svg = browser.find_element(By.CSS_SELECTOR, "figure svg")
+            svg = browser.find_element(By.CSS_SELECTOR, ".svg-wide svg")
             assert svg.size["width"] > 600 and svg.size["height"] > 150
-            assert len(browser.find_elements(By.CSS_SELECTOR, "figure svg g.trace path")) > 0
-            assert len(browser.find_elements(By.CSS_SELECTOR, "figure svg text")) > 3
+            assert browser.find_element(By.CSS_SELECTOR, ".svg-narrow svg").size["width"] == 0, "one drawing shown"
+            assert len(browser.find_elements(By.CSS_SELECTOR, ".svg-wide svg g.trace path")) > 0
+            assert len(browser.find_elements(By.CSS_SELECTOR, ".svg-wide svg text")) > 3
             assert (
                 browser.find_element(By.CSS_SELECTOR, "footer a.data")
                 .get_attribute("href")

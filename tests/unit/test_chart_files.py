@@ -301,7 +301,9 @@ def test_share_links_to_the_charts_own_view_and_static_embed() -> None:
 
 def test_fallback_frame_height_is_the_embedded_chart_and_its_page(dataset: Dataset) -> None:
     figure = CHARTS["aid-funds"].build(dataset, Filters())
-    height, top = embed_layout(figure)
-    # The title moved out of the figure into the page: the chart is shorter by that room, never squeezed.
-    assert top < figure.layout.margin.t and height == figure.layout.height - (figure.layout.margin.t - top)
+    height, top, bottom = embed_layout(figure)
+    # Title and source moved out of the figure into the page: the chart is shorter by their room, never squeezed.
+    margin = figure.layout.margin
+    assert top < margin.t and bottom < margin.b
+    assert height == figure.layout.height - (margin.t - top) - (margin.b - bottom)
     assert frame_height(height) == height + EMBED_CHROME and frame_height(None) == EMBED_HEIGHT

@@ -67,9 +67,10 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 OEMBED_PATH = "/oembed"
-# The light embed's SVG is drawn at this width (CSS px) and scales with the frame; the still image of the
-# interactive embed (<noscript>, oEmbed thumbnail) at this width, twice for sharp screens.
+# The light embed's SVG is drawn at these widths (CSS px: a column, a phone) and scales with the frame;
+# the still image of the interactive embed (<noscript>, oEmbed thumbnail) at this width, twice for sharp screens.
 STATIC_WIDTH = 640
+NARROW_WIDTH = 360
 STILL_WIDTH = 640
 # The width an oEmbed answer states for the full-width iframe (a CMS may scale it; ≤ maxwidth).
 OEMBED_WIDTH = 640
@@ -145,7 +146,7 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[go.Figure, i
     not), so the figure's own title and any annotation citing the source go; everything else the chart
     draws (panel headings, computed totals, legend) stays. Its width follows the frame.
     """
-    height, top = embed_layout(figure)
+    height, top, bottom = embed_layout(figure)
     styled = print_figure(figure)
     styled.layout.title = None
     # The figure holds the citation as plotly text, escaped ('&' as '&amp;'): look for it in both forms.
@@ -155,7 +156,7 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[go.Figure, i
         for annotation in styled.layout.annotations
         if not any(form in str(annotation.text or "") for form in source)
     ]
-    styled.update_layout(width=None, height=height, autosize=True, margin={"t": top})
+    styled.update_layout(width=None, height=height, autosize=True, margin={"t": top, "b": bottom})
     return styled, height
 
 
@@ -258,33 +259,37 @@ def render_embed(
     return page, embed_csp(nonce, allow_eval=needs_eval(spec))
 
 
-def static_svg(view: EmbedView, images: ChartImages) -> str:
-    """The embed's chart drawn once by the image renderer as SVG (cached like every image), made to scale
-    with the page's width: a viewBox, width 100%, no fixed height. Text stays text (<text>, in the chart's
-    CJK font stack). RendererUnavailable if it cannot be drawn now."""
+def static_svg(view: EmbedView, images: ChartImages, width: int, prefix: str = "") -> str:
+    """The embed's chart drawn once by the image renderer as SVG `width` px wide (cached like every image),
+    made to scale with the page: a viewBox, width 100%, no fixed height. Text stays text (<text>, in the
+    chart's CJK font stack). RendererUnavailable if it cannot be drawn now."""
     chart = CHARTS[view.chart_id]
-    size = image_size(STATIC_WIDTH, view.height, 1)
+    size = image_size(width, view.height, 1)
     key = images.cache_key(chart, view.filters, "embed.svg", size)
     data = images.cache.get(key)
     if data is None:
         figure = go.Figure(view.figure)
-        figure.update_layout(width=STATIC_WIDTH, height=view.height, autosize=False)
+        figure.update_layout(width=width, height=view.height, autosize=False)
         data = images.renderer.render(figure, "svg", size)
         images.cache.put(key, data)
-    return scalable_svg(data.decode("utf-8"), STATIC_WIDTH, view.height)
+    return scalable_svg(data.decode("utf-8"), width, view.height, prefix)
 
 
-def scalable_svg(svg: str, width: int, height: int) -> str:
-    """A plotly SVG of `width`×`height` px that fills its container's width and keeps its proportions."""
+_SVG_REFERENCES = re.compile(r'(\bid="|url\(#|href="#)')
+
+
+def scalable_svg(svg: str, width: int, height: int, prefix: str = "") -> str:
+    """A plotly SVG of `width`×`height` px that fills its container's width and keeps its proportions;
+    `prefix` keeps its ids (clip paths, gradients) apart from another SVG's in the same page."""
     start = svg.find("<svg")
     if start < 0:
         raise RendererUnavailable("the renderer returned no SVG")
     svg = svg[start:]
+    if prefix:
+        svg = _SVG_REFERENCES.sub(lambda found: found.group(1) + prefix, svg)
     head_end = svg.index(">")
-    head = svg[:head_end]
-    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    head = re.sub(r'\sviewBox="[^"]*"', "", head)
-    head += f' viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" role="img"'
+    head = re.sub(r'\s(width|height|viewBox)="[^"]*"', "", svg[:head_end])
+    head += f' viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" aria-hidden="true"'
     return head + svg[head_end:]
 
 
@@ -300,8 +305,13 @@ def render_static_embed(
     data; no plotly.js. Its policy allows one inline script (the height for /embed.js), nothing else.
     Without `images` (the renderer is down) the page shows the figures as a table instead of the chart."""
     view = embed_view(dataset, chart_id, params)
-    svg = static_svg(view, images) if view.rows and images is not None else ""
-    page = _templates.get_template("embed_static.html").render(**_page_context(view, base_url, nonce), svg=Markup(svg))
+    drawn = bool(view.rows) and images is not None
+    # Drawn twice, for a phone and for a wider column, so its text keeps its size (CSS shows one).
+    narrow = static_svg(view, images, NARROW_WIDTH, "n-") if drawn and images else ""
+    wide = static_svg(view, images, STATIC_WIDTH) if drawn and images else ""
+    page = _templates.get_template("embed_static.html").render(
+        **_page_context(view, base_url, nonce), svg_narrow=Markup(narrow), svg_wide=Markup(wide)
+    )
     return page, static_csp(nonce)
 
 

@@ -35,14 +35,30 @@
     }
   });
 
-  // Frames that loaded before this script posted their height to no one: ask them again.
+  function hello(frame) {
+    var origin = originOf(frame);
+    if (origin && origin !== "null" && frame.contentWindow) {
+      frame.contentWindow.postMessage({ type: HELLO }, origin);
+    }
+  }
+
+  // A frame that loaded before this script ran posted its height to no one: ask it again. One still
+  // loading (its document not yet the embed's) is asked when it has loaded.
   function scan() {
     var frames = document.querySelectorAll("iframe[data-uniondash]");
     for (var i = 0; i < frames.length; i++) {
-      var origin = originOf(frames[i]);
-      if (origin && origin !== "null" && frames[i].contentWindow) {
-        frames[i].contentWindow.postMessage({ type: HELLO }, origin);
+      var frame = frames[i];
+      if (!frame.uniondashSeen) {
+        frame.uniondashSeen = true;
+        frame.addEventListener("load", function (event) { hello(event.target); });
       }
+      var loading;
+      try {
+        loading = frame.contentDocument !== null; // readable: still about:blank, not the embed yet
+      } catch (error) {
+        loading = false;
+      }
+      if (!loading) hello(frame);
     }
   }
 
