@@ -197,3 +197,25 @@ def test_oembed_is_discovered_and_answers(browser: WebDriver, sites: Sites) -> N
     assert f'<script src="{sites.dashboard}/embed.js" async></script>' in answer["html"]
     with urllib.request.urlopen(answer["thumbnail_url"]) as thumbnail:
         assert thumbnail.headers["Content-Type"] == "image/png"
+
+
+@pytest.mark.parametrize("width", [360, 1000])
+def test_embed_script_sizes_static_embeds_too(browser: WebDriver, sites: Sites, width: int) -> None:
+    """The light embed posts its height once, on load (nothing in it resizes): the script still gets it."""
+    open_article(browser, sites, width, "?static=1")
+
+    def fits(driver: WebDriver, frame_id: str) -> bool:
+        frame = driver.find_element(By.ID, frame_id)
+        outer = frame.size["height"]
+        driver.switch_to.frame(frame)
+        try:
+            inner = driver.execute_script(
+                "const svg = [...document.querySelectorAll('figure svg')].find(s => s.getBoundingClientRect().width);"
+                "return svg ? document.querySelector('footer').getBoundingClientRect().bottom + scrollY : null"
+            )
+        finally:
+            driver.switch_to.default_content()
+        return inner is not None and 0 <= outer - inner <= 6 + TOLERANCE
+
+    for frame_id in ("frame-0", "frame-1"):
+        WebDriverWait(browser, WAIT).until(lambda d, f=frame_id: fits(d, f), f"{frame_id} at {width}px")
