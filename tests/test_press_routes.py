@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from tests.pngtools import ink, png_dpi, png_size
@@ -494,3 +496,26 @@ def test_dash_app_gets_the_press_routes_and_headers(dataset: Dataset, renderer: 
     assert "frame-ancestors 'self'" in home.headers["Content-Security-Policy"]
     embed = client.get(f"/embed/{first_chart(dataset)}")
     assert embed.status_code == 200 and "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    url=st.one_of(
+        st.text(max_size=120),
+        st.builds(
+            lambda host, path: f"https://{host}{path}",
+            st.sampled_from(["evil.example", "localhost.evil"]),
+            st.text(max_size=40),
+        ),
+        st.sampled_from(["/embed/aid-funds?years=abc", "/section/x#chart-aid-funds", "http://localhost/embed/%2e%2e"]),
+    ),
+    maxwidth=st.one_of(st.none(), st.text(max_size=8)),
+)
+def test_oembed_never_fails_and_never_echoes_another_host(client: FlaskClient, url: str, maxwidth: str | None) -> None:
+    query = {"url": url, **({"maxwidth": maxwidth} if maxwidth is not None else {})}
+    response = client.get("/oembed", query_string=query)
+    assert response.status_code in (200, 400, 404), response.status_code
+    if "evil" in url:
+        assert response.status_code in (400, 404) and "evil" not in response.get_data(as_text=True)
+    if response.status_code == 200:
+        assert response.get_json()["html"].startswith('<iframe src="http://localhost/embed/')

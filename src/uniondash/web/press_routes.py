@@ -393,7 +393,10 @@ def chart_in_url(url: str, host: str) -> tuple[str, dict[str, list[str]], bool]:
     """
     if not url or len(url) > 2000:
         raise OEmbedError(400, "url: give the link of a chart (an /embed/ or /section/…#chart- URL)")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # '[' without its ']' (an IPv6 host cut short)
+        raise OEmbedError(400, "url: not a link") from None
     if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc.lower() != host.lower()):
         raise OEmbedError(404, "url: only charts of this site can be embedded")
     if not parts.netloc and not parts.path.startswith("/"):
