@@ -77,3 +77,38 @@ def ink(data: bytes) -> tuple[int, float]:
     colours = len(np.unique(pixels, axis=0))
     not_white = float((pixels.min(axis=1) < 245).mean())
     return colours, not_white
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Every chunk as (type, data), checking each CRC."""
+    assert data[:8] == SIGNATURE, "not a PNG"
+    chunks, position = [], 8
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        (crc,) = struct.unpack(">I", data[position + 8 + length : position + 12 + length])
+        assert crc == zlib.crc32(kind + body), f"bad CRC in {kind!r}"
+        chunks.append((kind, body))
+        position += 12 + length
+    return chunks
+
+
+def png_dpi(data: bytes) -> float | None:
+    """The print resolution the pHYs chunk records (dots per inch), None without one."""
+    for kind, body in png_chunks(data):
+        if kind == b"pHYs":
+            per_x, _per_y, unit = struct.unpack(">IIB", body)
+            return per_x * 0.0254 if unit == 1 else None
+    return None
+
+
+def tiny_png(width: int = 2, height: int = 1) -> bytes:
+    """A valid white RGB PNG of `width`×`height` (for tests that need any PNG)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    raw = b"".join(b"\x00" + b"\xff" * 3 * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

@@ -18,13 +18,16 @@ import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.pngtools import ink, png_size
+from tests.pngtools import ink, png_dpi, png_size
 from tests.synthetic import SHIPPED
 from tests.unit.test_images import CHROMIUM, require_chromium
 from uniondash import share
 from uniondash.errors import UniondashError
+from uniondash.exports import chart_files
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
 from uniondash.figures import CHARTS
@@ -78,20 +81,31 @@ def test_embed_page_of_every_chart(client: FlaskClient, dataset: Dataset, lang: 
         page = response.get_data(as_text=True)
         assert f"<h1>{escape(chart.title(lang))}</h1>" in page
         assert (CITATION_ZH if lang == "zh" else CITATION_EN) in page
-        rows = chart.rows(dataset, Filters(lang=lang))
-        if not rows.empty:
-            unit = rows[f"unit_{lang}"].iloc[0]
-            assert ("单位：" if lang == "zh" else "Unit: ") + unit in page
-            start, end = int(rows["period_start"].min()), int(rows["period_end"].max())
-            assert period_label(start, end, lang) in page
-        back = "/" if lang == "zh" else "/?lang=en"
-        assert f'href="{back}" target="_blank" rel="noopener"' in page
-        assert '<script src="/vendor/plotly.min.js"></script>' in page
         figure = json.loads(
             re.search(r'<script id="embed-figure" type="application/json">(.*?)</script>', page, re.S)[1]
         )
+        rows = chart.rows(dataset, Filters(lang=lang))
+        if not rows.empty:
+            # Each unit is shown once: in the chart's panel headings, or else in the line under the title.
+            meta = re.search(r'<p class="meta">(.*?)</p>', page)[1]
+            headings = " ".join(a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "heading")
+            prefix = "单位：" if lang == "zh" else "Unit: "
+            assert (prefix in meta) != (prefix in headings), (chart_id, meta, headings)
+            if prefix in meta:
+                assert all(prefix + unit in meta for unit in rows[f"unit_{lang}"].unique())
+            start, end = int(rows["period_start"].min()), int(rows["period_end"].max())
+            assert period_label(start, end, lang) in meta
+        view = share.chart_view_url(chart_id, chart.section_id, Filters(lang=lang))
+        assert f'href="{escape(view)}" target="_blank" rel="noopener"' in page
+        assert '<script src="/vendor/plotly.min.js"></script>' in page
         assert figure["data"], chart_id
         assert "title" not in figure["layout"] and "height" not in figure["layout"], "the frame sizes the chart"
+        # Its own icon (no /favicon.ico request), oEmbed discovery, a still image without JavaScript.
+        assert '<link rel="icon" href="data:image/svg+xml,' in page
+        oembed = f"/oembed?url=%2Fembed%2F{chart_id}{'%3Flang%3Den' if lang == 'en' else ''}&amp;format=json"
+        assert f'<link rel="alternate" type="application/json+oembed" href="{oembed}"' in page
+        if not rows.empty:
+            assert re.search(rf'<noscript><img class="still" src="/export/chart/{chart_id}\.png\?[^"]*" alt="', page)
 
 
 def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: FlaskClient) -> None:
@@ -116,7 +130,8 @@ def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: Fl
 def test_embed_keeps_filters_in_the_link_back(client: FlaskClient, dataset: Dataset) -> None:
     chart_id = first_chart(dataset)
     page = client.get(f"/embed/{chart_id}?years=2019-2023&lang=en").get_data(as_text=True)
-    assert 'href="/?years=2019-2023&amp;lang=en" target="_blank"' in page
+    section = CHARTS[chart_id].section_id
+    assert f'href="/section/{section}?years=2019-2023&amp;lang=en#chart-{chart_id}" target="_blank"' in page
 
 
 def test_embed_with_bad_filters_renders_defaults_with_a_notice(client: FlaskClient, dataset: Dataset) -> None:
@@ -169,6 +184,114 @@ def test_embed_page_allows_only_its_own_scripts(client: FlaskClient, dataset: Da
     assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
     assert "script-src 'self' 'nonce-" in policy and "unsafe-eval" not in policy
     assert policy.endswith("frame-ancestors https://news.example.cn https://*.example.org")
+
+
+def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
+    for lang in ("zh", "en"):
+        response = client.get(f"/embed/honours-by-level?static=1&lang={lang}")
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        page = response.get_data(as_text=True)
+        assert len(response.data) <= 120 * 1024
+        assert "plotly" not in page.lower().replace('class="main-svg"', "")
+        # Drawn for a phone and for a column; each scales with the frame; ids kept apart.
+        narrow, wide = re.findall(r"<svg\b[^>]*>", page)
+        assert 'viewBox="0 0 360 ' in narrow and 'viewBox="0 0 640 ' in wide and 'width="100%"' in wide
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert len(ids) == len(set(ids))
+        assert CHARTS["honours-by-level"].title(lang) in page
+        assert page.count("<text") > 10, "the chart's text is live text"
+        assert 'href="/export/chart/honours-by-level.csv' in page
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'nonce-" in policy and "'self'" not in policy.split("frame-ancestors")[0]
+    # The same view twice: the SVG comes from the image cache.
+    assert client.get("/embed/honours-by-level?static=1").data.count(b"<svg") >= 1
+
+
+def test_interactive_and_static_embeds_of_one_view_are_kept_apart(client: FlaskClient) -> None:
+    """Embed pages are cached by view: `static=1` is part of the view, never served the other's page."""
+    for _ in range(2):
+        interactive = client.get("/embed/model-workers?years=2019-2023").get_data(as_text=True)
+        static = client.get("/embed/model-workers?years=2019-2023&static=1").get_data(as_text=True)
+        assert "plotly" in interactive.lower()
+        assert "plotly" not in static.lower().replace('class="main-svg"', "")
+
+
+def test_static_embed_without_the_renderer_shows_the_figures_as_a_table(dataset: Dataset, tmp_path: Path) -> None:
+    app = Flask("no-browser")
+    missing = ChartImages(dataset, ChartRenderer(str(tmp_path / "no-chromium")), MemoryCache())
+    press_routes.register(app, dataset, images=missing)
+    response = app.test_client().get("/embed/aid-funds?static=1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "<svg" not in page and "2.8亿元" in page and "<figcaption>" in page
+
+
+def test_embed_js_is_small_cached_and_readable_from_any_site(client: FlaskClient) -> None:
+    response = client.get("/embed.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert len(response.data) < 4096
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "max-age=86400" in response.headers["Cache-Control"] and "public" in response.headers["Cache-Control"]
+    again = client.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    script = response.get_data(as_text=True)
+    assert "uniondash:embed-height" in script and "event.origin" in script and "event.source" in script
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/embed/aid-funds?lang=en",
+        "/embed/aid-funds?lang=en",
+        "http://localhost/section/aid?lang=en#chart-aid-funds",
+    ],
+)
+def test_oembed_answers_rich_with_the_iframe_code(client: FlaskClient, url: str) -> None:
+    response = client.get("/oembed", query_string={"url": url, "format": "json"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    answer = response.get_json()
+    assert answer["type"] == "rich" and answer["version"] == "1.0"
+    assert answer["title"] == "Aid funds and goods by programme"
+    assert answer["provider_url"] == "http://localhost/"
+    assert '<iframe src="http://localhost/embed/aid-funds?lang=en"' in answer["html"]
+    assert '<script src="http://localhost/embed.js" async></script>' in answer["html"]
+    assert answer["thumbnail_url"].startswith("http://localhost/export/chart/aid-funds.png?lang=en")
+    assert f'height="{answer["height"]}"' in answer["html"] and answer["width"] > 0
+    thumbnail = client.get(answer["thumbnail_url"])
+    assert thumbnail.status_code == 200
+    size = png_size(thumbnail.data)
+    assert (size.width, size.height) == (answer["thumbnail_width"], answer["thumbnail_height"])
+
+
+def test_oembed_of_the_static_embed_and_maxwidth(client: FlaskClient) -> None:
+    answer = client.get(
+        "/oembed", query_string={"url": "/embed/model-workers?static=1", "maxwidth": "400", "maxheight": "300"}
+    ).get_json()
+    assert 'src="http://localhost/embed/model-workers?static=1"' in answer["html"]
+    assert answer["width"] == 400 and answer["height"] == 300
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"url": "https://evil.example/embed/aid-funds"}, 404),
+        ({"url": "//evil.example/embed/aid-funds"}, 404),
+        ({"url": "javascript:alert(1)"}, 404),
+        ({"url": "http://localhost/embed/no-such-chart"}, 404),
+        ({"url": "http://localhost/section/aid"}, 404),
+        ({"url": ""}, 400),
+        ({}, 400),
+        ({"url": "embed/aid-funds"}, 400),
+        ({"url": "/embed/aid-funds", "format": "xml"}, 501),
+        ({"url": "/embed/aid-funds", "maxwidth": "abc"}, 400),
+        ({"url": "/embed/aid-funds" + "x" * 3000}, 400),
+    ],
+)
+def test_oembed_refuses_what_it_cannot_answer(client: FlaskClient, query: dict[str, str], status: int) -> None:
+    response = client.get("/oembed", query_string=query)
+    assert response.status_code == status and response.mimetype == "text/plain"
+    assert "evil.example" not in response.get_data(as_text=True), "a foreign URL is never echoed"
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -226,12 +349,33 @@ def test_html_metadata_and_zip_exports(client: FlaskClient, dataset: Dataset) ->
     assert meta.headers["Content-Disposition"] == f'attachment; filename="{chart_id}_2019-2023_en.metadata.json"'
     body = meta.get_json()
     assert body["citation"] == CITATION_EN
-    assert body["permalink"] == "http://localhost/?years=2019-2023&lang=en"
     assert body["notices"] == []
-    bundle = client.get(f"/export/chart/{chart_id}.zip")
+    assert body["licence"] == chart_files.DEFAULT_LICENCE
+    section = CHARTS[chart_id].section_id
+    assert body["permalink"] == f"http://localhost/section/{section}?years=2019-2023&lang=en#chart-{chart_id}"
+
+
+def test_zip_bundle_holds_print_png_svg_csv_metadata_and_readme(client: FlaskClient) -> None:
+    bundle = client.get("/export/chart/aid-funds.zip?lang=en")
     assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
-        assert sorted(archive.namelist()) == sorted([f"{chart_id}.csv", "metadata.json", "README.txt"])
+        names = ["aid-funds_en.png", "aid-funds_en.svg", "aid-funds_en.csv", "metadata.json", "README.txt"]
+        assert sorted(archive.namelist()) == sorted(names)
+        png = archive.read("aid-funds_en.png")
+        frame = pd.read_csv(io.BytesIO(archive.read("aid-funds_en.csv")), encoding="utf-8-sig", dtype=str)
+        readme = archive.read("README.txt").decode("utf-8-sig")
+        svg = archive.read("aid-funds_en.svg").decode()
+    assert round(png_dpi(png) or 0) == 300 and png_size(png).width == 2400
+    assert "<title>Aid funds and goods by programme</title>" in svg
+    assert tuple(frame.columns) == CSV_COLUMNS
+    assert {"part_of", "measure", "unit", "level", "kind", "period", "may_add", "licence"} <= set(frame.columns)
+    assert frame["part_of"].notna().sum() == 1 and frame.loc[frame["part_of"].notna(), "may_add"].tolist() == ["no"]
+    assert "Licence: " + chart_files.DEFAULT_LICENCE in readme
+
+
+def test_png_download_records_its_print_resolution(client: FlaskClient, dataset: Dataset) -> None:
+    response = client.get(f"/export/chart/{first_chart(dataset)}.png?width=600&height=400&scale=3")
+    assert round(png_dpi(response.data) or 0) == 300
 
 
 @pytest.mark.parametrize(
@@ -361,3 +505,26 @@ def test_dash_app_gets_the_press_routes_and_headers(dataset: Dataset, renderer: 
     assert "frame-ancestors 'self'" in home.headers["Content-Security-Policy"]
     embed = client.get(f"/embed/{first_chart(dataset)}")
     assert embed.status_code == 200 and "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    url=st.one_of(
+        st.text(max_size=120),
+        st.builds(
+            lambda host, path: f"https://{host}{path}",
+            st.sampled_from(["evil.example", "localhost.evil"]),
+            st.text(max_size=40),
+        ),
+        st.sampled_from(["/embed/aid-funds?years=abc", "/section/x#chart-aid-funds", "http://localhost/embed/%2e%2e"]),
+    ),
+    maxwidth=st.one_of(st.none(), st.text(max_size=8)),
+)
+def test_oembed_never_fails_and_never_echoes_another_host(client: FlaskClient, url: str, maxwidth: str | None) -> None:
+    query = {"url": url, **({"maxwidth": maxwidth} if maxwidth is not None else {})}
+    response = client.get("/oembed", query_string=query)
+    assert response.status_code in (200, 400, 404), response.status_code
+    if "evil" in url:
+        assert response.status_code in (400, 404) and "evil" not in response.get_data(as_text=True)
+    if response.status_code == 200:
+        assert response.get_json()["html"].startswith('<iframe src="http://localhost/embed/')

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
+from tests.pngtools import png_chunks, png_dpi, png_pixels, tiny_png
 from uniondash.exports import chart_files
 from uniondash.exports.chart_files import (
     CSV_COLUMNS,
@@ -25,10 +26,20 @@ from uniondash.exports.chart_files import (
     neutralise,
     standalone_html,
 )
+from uniondash.exports.images import ChartImage, ImageSize
 from uniondash.figures import CHARTS, Chart
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters
-from uniondash.share import embed_url, export_url, iframe_code
+from uniondash.share import (
+    EMBED_CHROME,
+    EMBED_HEIGHT,
+    chart_view_url,
+    embed_layout,
+    embed_url,
+    export_url,
+    frame_height,
+    iframe_code,
+)
 
 CITATION_ZH = "株洲日报 2023年11月30日 第3版"
 CITATION_EN = "Zhuzhou Daily, 30 November 2023, page 3"
@@ -121,7 +132,7 @@ def test_standalone_html_works_offline_and_cites(dataset: Dataset) -> None:
     assert f"<title>{chart.title('zh')}</title>" in page
     # The source line is inside the figure's JSON: Chinese as \u escapes (json) or as is (orjson, when installed).
     assert json.dumps(CITATION_ZH)[1:-1] in page or json.dumps(CITATION_ZH, ensure_ascii=False)[1:-1] in page
-    assert 'href="https://data.example.cn/"' in page
+    assert f'href="https://data.example.cn/section/{chart.section_id}#chart-{chart.id}"' in page
 
 
 def test_standalone_html_escapes_data(dataset: Dataset) -> None:
@@ -156,26 +167,97 @@ def test_metadata_names_title_units_periods_filters_source_quotes(dataset: Datas
         assert [figure["source_quote"] for figure in meta["figures"]] == rows["source_quote"].tolist()
         assert meta["generated_at"] == "2026-01-02T03:04:05+00:00"
         query = "years=2019-2023" + ("&lang=en" if lang == "en" else "")
-        assert meta["permalink"] == f"https://d.example/?{query}"
+        assert meta["permalink"] == f"https://d.example/section/{chart.section_id}?{query}#chart-{chart.id}"
         assert meta["embed_url"] == f"https://d.example/embed/{chart.id}?{query}"
 
 
-def test_zip_bundles_csv_metadata_and_a_bilingual_readme(dataset: Dataset) -> None:
-    chart = next(iter(CHARTS.values()))
+class FakeImages:
+    """Stands in for the renderer: a tiny PNG and a small SVG, remembering what was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ImageSize]] = []
+
+    def image(self, chart: Chart, filters: Filters, fmt: str, size: ImageSize) -> ChartImage:
+        self.asked.append((fmt, size))
+        data = tiny_png() if fmt == "png" else b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"></svg>'
+        return ChartImage(data, f"image/{fmt}", "key", cached=False)
+
+
+def test_zip_bundles_images_csv_metadata_and_a_bilingual_readme_with_the_licence(dataset: Dataset) -> None:
+    chart = CHARTS["aid-funds"]
     filters = Filters()
-    data = chart_zip(chart, dataset, filters, "https://d.example", GENERATED)
+    images = FakeImages()
+    data = chart_zip(chart, dataset, filters, "https://d.example", GENERATED, images=images, licence="Terms X")  # type: ignore[arg-type]
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
-        assert sorted(bundle.namelist()) == sorted([f"{chart.id}.csv", "metadata.json", "README.txt"])
-        assert bundle.read(f"{chart.id}.csv") == chart_csv(chart, dataset, filters)
+        assert sorted(bundle.namelist()) == sorted(
+            ["aid-funds.png", "aid-funds.svg", "aid-funds.csv", "metadata.json", "README.txt"]
+        )
+        assert bundle.read("aid-funds.csv") == chart_csv(chart, dataset, filters, "Terms X")
+        png, svg = bundle.read("aid-funds.png"), bundle.read("aid-funds.svg").decode()
         meta = json.loads(bundle.read("metadata.json"))
         readme = bundle.read("README.txt").decode("utf-8-sig")
-    assert meta["chart_id"] == chart.id
+    # The print image: 300 dpi recorded in the file, with title, source and licence.
+    assert round(png_dpi(png) or 0) == 300
+    texts = [body for kind, body in png_chunks(png) if kind == b"iTXt"]
+    assert any(b"Copyright" in body and b"Terms X" in body for body in texts)
+    assert images.asked[0][1].scale == 3
+    assert "<title>职工帮扶资金和物资（按项目）</title>" in svg and "Terms X" in svg
+    assert meta["chart_id"] == chart.id and meta["licence"] == "Terms X"
     assert f"数据来源：{CITATION_ZH}" in readme
     assert f"Source: {CITATION_EN}" in readme
     assert chart.title("zh") in readme and chart.title("en") in readme
-    assert "https://d.example/" in readme
+    assert "300 dpi" in readme and "许可 Licence: Terms X" in readme and "part_of" in readme
+    assert "https://d.example/section/aid#chart-aid-funds" in readme
     # Same inputs, same bytes (the ZIP entries carry the generated time, not the clock).
-    assert chart_zip(chart, dataset, filters, "https://d.example", GENERATED) == data
+    assert chart_zip(chart, dataset, filters, "https://d.example", GENERATED, images=images, licence="Terms X") == data  # type: ignore[arg-type]
+
+
+def test_zip_without_a_renderer_holds_the_data_files(dataset: Dataset) -> None:
+    chart = next(iter(CHARTS.values()))
+    with zipfile.ZipFile(io.BytesIO(chart_zip(chart, dataset, Filters(), generated=GENERATED))) as bundle:
+        assert sorted(bundle.namelist()) == sorted([f"{chart.id}.csv", "metadata.json", "README.txt"])
+
+
+def test_licence_comes_from_the_environment_with_a_default() -> None:
+    assert chart_files.licence_text({}) == chart_files.DEFAULT_LICENCE
+    assert chart_files.licence_text({"UNIONDASH_LICENCE": "  "}) == chart_files.DEFAULT_LICENCE
+    assert chart_files.licence_text({"UNIONDASH_LICENCE": "仅供新闻报道使用\n Press use only"}) == (
+        "仅供新闻报道使用 Press use only"
+    )
+
+
+def test_csv_and_metadata_say_what_may_be_added(dataset: Dataset) -> None:
+    """The aid funds: 258.5万 (其中本级) is part of 2163.5万; summing the value column would count it twice."""
+    chart = CHARTS["aid-funds"]
+    frame = csv_frame(chart.rows(dataset, Filters()), dataset, "zh", "T")
+    part = frame[frame["part_of"] != ""]
+    assert len(part) == 1 and part["display"].iloc[0].startswith("258.5万")
+    assert part["part_of"].iloc[0] in set(frame["id"])
+    assert part["may_add"].tolist() == ["否"] and set(frame.loc[frame["part_of"] == "", "may_add"]) == {"是"}
+    assert set(frame["measure"]) == {dataset.label("measures", "money", "zh")}
+    assert set(frame["licence"]) == {"T"}
+    adding = frame.loc[frame["may_add"] == "是", "value"].astype(float).sum()
+    assert adding == chart.rows(dataset, Filters()).query("part_of == ''")["value"].sum()
+    meta = chart_metadata(chart, dataset, Filters(lang="en"), generated=GENERATED, licence="T")
+    assert [f["may_add"] for f in meta["figures"]] == [p == "" for p in frame["part_of"]]
+    assert all(f["measure"] == "money" and f["kind"] == "aggregate" for f in meta["figures"])
+    assert "part_of" in meta["adding"]
+    # Rates never add up; levels are lists that may overlap.
+    rates = csv_frame(CHARTS["labour-relations-rates"].rows(dataset, Filters()), dataset, "en", "T")
+    assert set(rates["may_add"]) == {"no"}
+    models = chart_metadata(CHARTS["model-workers"], dataset, Filters(lang="en"), generated=GENERATED)
+    assert "overlap" in models["adding"] and len({f["level"] for f in models["figures"]}) > 1
+
+
+def test_png_with_dpi_records_the_resolution_once_and_keeps_the_pixels() -> None:
+    original = tiny_png(3, 2)
+    marked = chart_files.png_with_dpi(original, 300, {"Title": "职工帮扶"})
+    assert round(png_dpi(marked) or 0) == 300 and png_dpi(original) is None
+    again = chart_files.png_with_dpi(marked, 150)
+    assert [kind for kind, _ in png_chunks(again)].count(b"pHYs") == 1 and round(png_dpi(again) or 0) == 150
+    assert (png_pixels(again) == png_pixels(original)).all()
+    with pytest.raises(ValueError, match="not a PNG"):
+        chart_files.png_with_dpi(b"GIF89a", 300)
 
 
 def test_export_filename_names_years_and_language() -> None:
@@ -200,8 +282,28 @@ def test_share_urls_use_the_canonical_query() -> None:
         export_url("aid-funds", "gif", Filters())
 
 
-def test_iframe_code_escapes_title_and_url() -> None:
-    code = iframe_code("aid-funds", Filters(lang="en"), "https://d.example/", 'Aid "funds" <b>')
+def test_iframe_code_escapes_title_and_url_and_includes_the_sizing_script() -> None:
+    code = iframe_code("aid-funds", Filters(lang="en"), "https://d.example/", 'Aid "funds" <b>', 700)
     assert code.startswith('<iframe src="https://d.example/embed/aid-funds?lang=en"')
     assert 'title="Aid &quot;funds&quot; &lt;b&gt;"' in code
-    assert 'width="100%"' in code and 'loading="lazy"' in code
+    assert 'width="100%"' in code and 'loading="lazy"' in code and 'height="700"' in code
+    assert " data-uniondash>" in code
+    assert code.endswith('\n<script src="https://d.example/embed.js" async></script>')
+
+
+def test_share_links_to_the_charts_own_view_and_static_embed() -> None:
+    filters = Filters(years=frozenset({2021, 2022, 2023}), lang="en")
+    assert chart_view_url("aid-funds", "aid", filters) == "/section/aid?years=2021-2023&lang=en#chart-aid-funds"
+    assert chart_view_url("aid-funds", "aid", Filters()) == "/section/aid#chart-aid-funds"
+    assert embed_url("aid-funds", Filters(), static=True) == "/embed/aid-funds?static=1"
+    assert embed_url("aid-funds", filters, static=True) == "/embed/aid-funds?years=2021-2023&lang=en&static=1"
+
+
+def test_fallback_frame_height_is_the_embedded_chart_and_its_page(dataset: Dataset) -> None:
+    figure = CHARTS["aid-funds"].build(dataset, Filters())
+    height, top, bottom = embed_layout(figure)
+    # Title and source moved out of the figure into the page: the chart is shorter by their room, never squeezed.
+    margin = figure.layout.margin
+    assert top < margin.t and bottom < margin.b
+    assert height == figure.layout.height - (margin.t - top) - (margin.b - bottom)
+    assert frame_height(height) == height + EMBED_CHROME and frame_height(None) == EMBED_HEIGHT

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import struct
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from html import escape
@@ -27,13 +30,14 @@ from uniondash.exports.images import (
     ImageSize,
     RendererUnavailable,
     chart_caption,
+    image_size,
     print_figure,
 )
 from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, Chart
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
-from uniondash.share import dashboard_url, embed_url
+from uniondash.share import chart_view_url, embed_url
 
 CSV_COLUMNS = (
     "id",
@@ -42,6 +46,7 @@ CSV_COLUMNS = (
     "value_as_written",
     "display",
     "unit",
+    "measure",
     "qualifier",
     "period",
     "period_start",
@@ -49,8 +54,21 @@ CSV_COLUMNS = (
     "scope",
     "level",
     "kind",
+    "part_of",
+    "may_add",
     "source_quote",
+    "licence",
 )
+ENV_LICENCE = "UNIONDASH_LICENCE"
+# The terms every file states unless the union sets its own in $UNIONDASH_LICENCE (README, 新闻素材).
+DEFAULT_LICENCE = (
+    "署名 4.0 国际（CC BY 4.0）：可转载、改编，须注明出处。 "
+    "CC BY 4.0: you may republish and adapt with attribution. https://creativecommons.org/licenses/by/4.0/"
+)
+# The bundle's print image: 800 CSS px wide at scale 3, recorded as 300 dpi (PNG_DPI_PER_SCALE × scale):
+# 2400 px, 20.3 cm wide in print, its 15 px text about 11 pt.
+BUNDLE_IMAGE = image_size(800, None, 3)
+PNG_DPI_PER_SCALE = 100
 # A cell starting with one of these is a formula (or DDE) to Excel and LibreOffice.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,8 +88,23 @@ def export_filename(chart_id: str, filters: Filters, ext: str) -> str:
     return "_".join(parts) + "." + ext
 
 
-def csv_frame(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> pd.DataFrame:
+def licence_text(environ: Mapping[str, str] | None = None) -> str:
+    """The licence or terms of use stated in every file: $UNIONDASH_LICENCE, else DEFAULT_LICENCE."""
+    env = os.environ if environ is None else environ
+    return " ".join(env.get(ENV_LICENCE, "").split()) or DEFAULT_LICENCE
+
+
+def may_add(fact: Any, summable: Mapping[Any, bool]) -> bool:
+    """True if the figure may go into a sum with others of its unit and period: its measure is a flow
+    (money, persons, events…, not a rate or a list), and it is not a part (其中) of another figure."""
+    return bool(summable.get(str(fact["measure_id"]), False)) and not str(fact["part_of"] or "")
+
+
+def csv_frame(facts: pd.DataFrame, dataset: Dataset, lang: Lang, licence: str | None = None) -> pd.DataFrame:
     """The chart's facts as the CSV's table (CSV_COLUMNS), labels in `lang`, text cells neutralised."""
+    summable = dataset.measures.set_index("id")["summable"].astype(bool).to_dict()
+    terms = licence_text() if licence is None else licence
+    yes_no = ("是", "否") if lang == "zh" else ("yes", "no")
     rows = []
     for _, fact in facts.iterrows():
         start, end = int(fact["period_start"]), int(fact["period_end"])
@@ -84,6 +117,7 @@ def csv_frame(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> pd.DataFrame
                 "value_as_written": fact["as_written"],
                 "display": display_value(fact, lang),
                 "unit": fact[f"unit_{lang}"],
+                "measure": dataset.label("measures", str(fact["measure_id"]), lang),
                 "qualifier": fact["qualifier"],
                 "period": period_label(start, end, lang),
                 "period_start": start,
@@ -91,7 +125,10 @@ def csv_frame(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> pd.DataFrame
                 "scope": dataset.label("scopes", str(fact["scope_id"]), lang),
                 "level": dataset.label("levels", str(fact["level_id"]), lang) if fact["level_id"] else "",
                 "kind": dataset.label("kinds", str(fact["kind"]), lang),
+                "part_of": fact["part_of"],
+                "may_add": yes_no[0] if may_add(fact, summable) else yes_no[1],
                 "source_quote": fact["source_quote"],
+                "licence": terms,
             }
         )
     frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
@@ -101,9 +138,33 @@ def csv_frame(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> pd.DataFrame
     return frame
 
 
-def chart_csv(chart: Chart, dataset: Dataset, filters: Filters) -> bytes:
+def adding_note(facts: pd.DataFrame, lang: Lang) -> str:
+    """What may be added up, in words, for the CSV's readers (metadata.json and README.txt)."""
+    overlap = facts["level_id"].replace("", pd.NA).dropna().nunique() > 1
+    if lang == "zh":
+        text = (
+            "may_add 为“是”的数字，单位和时期相同时可以相加（结果请注明“计算值”）；为“否”的不可相加："
+            "比率、名单等不能相加，part_of 不为空的是其所属数字的一部分（其中），已含在该数字中；"
+            "人与人次、金额与人数不可相加。"
+        )
+        return text + (
+            "各级荣誉是分别的名单，可能重叠（获全国表彰者也可能获省级表彰），相加会把同一人算两次。" if overlap else ""
+        )
+    text = (
+        "Figures with may_add = yes may be added when unit and period are the same (label the result as "
+        "computed); may_add = no may not: rates and lists do not add up, and a figure with part_of is "
+        "part of that figure (of which), already inside it. Never add persons to person-times or money to people."
+    )
+    return text + (
+        " Levels are separate lists that may overlap (a national honouree may also be a provincial one): a sum may count one person twice."
+        if overlap
+        else ""
+    )
+
+
+def chart_csv(chart: Chart, dataset: Dataset, filters: Filters, licence: str | None = None) -> bytes:
     """The chart's figures as CSV, UTF-8 with a BOM so Excel shows the Chinese."""
-    frame = csv_frame(chart.rows(dataset, filters), dataset, filters.lang)
+    frame = csv_frame(chart.rows(dataset, filters), dataset, filters.lang, licence)
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
@@ -124,7 +185,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
     lang = filters.lang
     link = ""
     if base_url:
-        url = base_url.rstrip("/") + dashboard_url(filters)
+        url = base_url.rstrip("/") + chart_view_url(chart.id, chart.section_id, filters)
         label = "在数据看板中查看" if lang == "zh" else "View in the dashboard"
         link = f' · <a href="{escape(url)}">{label}</a>'
     note = "数字均按报告原文，保留限定词。" if lang == "zh" else "Figures as the report writes them, qualifiers kept."
@@ -151,13 +212,20 @@ footer {{ padding: 6px 24px 10px; font-size: 13px; color: #555; }}
 
 
 def chart_metadata(
-    chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "", generated: datetime | None = None
+    chart: Chart,
+    dataset: Dataset,
+    filters: Filters,
+    base_url: str = "",
+    generated: datetime | None = None,
+    licence: str | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to cite and check the chart: title, units, periods, filters, source, quotes."""
+    """Everything needed to cite and check the chart: title, units, periods, filters, source, quotes, and
+    for each figure its measure, level, kind, part_of and whether it may be added; the licence."""
     lang = filters.lang
     facts = chart.rows(dataset, filters)
     caption = chart_caption(chart, dataset, filters, facts)
     root = base_url.rstrip("/")
+    summable = dataset.measures.set_index("id")["summable"].astype(bool).to_dict()
     source_ids = list(dict.fromkeys(str(source_id) for source_id in facts["source_id"]))
     sources = dataset.sources[dataset.sources["id"].isin(source_ids)] if source_ids else dataset.sources
     periods = facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False)
@@ -179,20 +247,28 @@ def chart_metadata(
             "query": to_query_string(filters),
         },
         "citation": caption.source,
+        "licence": licence_text() if licence is None else licence,
         "sources": [
             {column: _plain(value) for column, value in source.items() if column != "local_copy"}
             for source in sources.to_dict(orient="records")
         ],
+        "adding": adding_note(facts, lang),
         "figures": [
             {
                 "id": fact["id"],
                 "label": fact[f"label_{lang}"],
                 "value": _plain(fact["value"]),
                 "unit": fact[f"unit_{lang}"],
+                "measure": fact["measure_id"],
                 "as_written": fact["as_written"],
                 "display": display_value(fact, lang),
                 "period": period_label(int(fact["period_start"]), int(fact["period_end"]), lang),
+                "period_start": int(fact["period_start"]),
+                "period_end": int(fact["period_end"]),
+                "level": fact["level_id"] or None,
                 "kind": fact["kind"],
+                "part_of": fact["part_of"] or None,
+                "may_add": may_add(fact, summable),
                 "source_id": fact["source_id"],
                 "source_quote": fact["source_quote"],
             }
@@ -203,7 +279,7 @@ def chart_metadata(
         else "Figures as the report writes them, qualifiers kept; value is in base units.",
         "generated_at": (generated or datetime.now(UTC)).isoformat(timespec="seconds"),
         "generator": f"uniondash {__version__}",
-        "permalink": root + dashboard_url(filters),
+        "permalink": root + chart_view_url(chart.id, chart.section_id, filters),
         "embed_url": root + embed_url(chart.id, filters),
     }
 
@@ -221,33 +297,57 @@ def metadata_json(metadata: dict[str, Any]) -> bytes:
     return json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def readme_text(chart: Chart, dataset: Dataset, filters: Filters, metadata: dict[str, Any]) -> str:
-    """README.txt of the bundle: what the files are and how to cite, in Chinese then English."""
+def readme_text(
+    chart: Chart, dataset: Dataset, filters: Filters, metadata: dict[str, Any], images: Sequence[str] = ()
+) -> str:
+    """README.txt of the bundle: what the files are, how to cite, what may be added, the licence (zh, en)."""
     facts = chart.rows(dataset, filters)
     zh = chart_caption(chart, dataset, replace(filters, lang="zh"), facts)
     en = chart_caption(chart, dataset, replace(filters, lang="en"), facts)
     csv_name = export_filename(chart.id, filters, "csv")
     query = metadata["filters"]["query"] or "（无 none）"
+    png = [name for name in images if name.endswith(".png")]
+    svg = [name for name in images if name.endswith(".svg")]
+    dpi = round(BUNDLE_IMAGE.scale * PNG_DPI_PER_SCALE)
+    width_cm = BUNDLE_IMAGE.pixels[0] / dpi * 2.54
+    files_zh = (
+        ([f"{png[0]}（印刷用图片，{dpi} dpi，宽 {width_cm:.1f} 厘米）"] if png else [])
+        + ([f"{svg[0]}（矢量图，可缩放，文字可编辑）"] if svg else [])
+        + [
+            f"{csv_name}（图表数据，UTF-8 编码，可用 Excel 直接打开）",
+            "metadata.json（标题、单位、时期、筛选条件、来源及原文引文）",
+        ]
+    )
+    files_en = (
+        ([f"{png[0]} (print image, {dpi} dpi, {width_cm:.1f} cm wide)"] if png else [])
+        + ([f"{svg[0]} (vector image, scales, live text)"] if svg else [])
+        + [
+            f"{csv_name} (the chart's figures, UTF-8, opens in Excel)",
+            "metadata.json (title, units, period, filters, source and the quoted sentence of each figure)",
+        ]
+    )
     lines = [
         f"{zh.title} / {en.title}",
         "",
         "【中文】",
-        f"本数据包包含：{csv_name}（图表数据，UTF-8 编码，可用 Excel 直接打开）、metadata.json（标题、单位、时期、筛选条件、来源及原文引文）。",
+        "本数据包包含：" + "；".join(files_zh) + "。",
         f"时期：{zh.period}　单位：{'、'.join(zh.units)}",
         "数字均按报告原文，保留“余”“多”“接近”等限定词；value 列为换算成基本单位的数值。",
+        "相加：" + adding_note(facts, "zh"),
         "引用方式：",
         f"  {zh.source_line}",
         f"  （图表：{zh.title}，{zh.period}；由 uniondash 整理）",
         "",
         "[English]",
-        f"This bundle holds {csv_name} (the chart's figures, UTF-8, opens in Excel) and metadata.json "
-        "(title, units, period, filters, source and the quoted sentence of each figure).",
+        "This bundle holds " + "; ".join(files_en) + ".",
         f"Period: {en.period}   Unit: {', '.join(en.units)}",
         "Figures are as the report writes them, qualifiers kept (over, nearly); the value column is in base units.",
+        "Adding up: " + adding_note(facts, "en"),
         "How to cite:",
         f"  {en.source_line}",
         f"  (chart: {en.title}, {en.period}; compiled with uniondash)",
         "",
+        f"许可 Licence: {metadata['licence']}",
         f"筛选 Filters: {query}",
         f"链接 Link: {metadata['permalink']}",
         f"生成时间 Generated: {metadata['generated_at']}",
@@ -256,22 +356,88 @@ def readme_text(chart: Chart, dataset: Dataset, filters: Filters, metadata: dict
     return "\r\n".join(lines)
 
 
+def png_with_dpi(png: bytes, dpi: float, texts: Mapping[str, str] | None = None) -> bytes:
+    """`png` recording its print resolution (a pHYs chunk, replacing any) and `texts` as iTXt chunks
+    (UTF-8: title, source, licence), both right after the header chunk."""
+    signature, header_end = png[:8], 8 + 8 + 13 + 4
+    if signature != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    per_metre = round(dpi / 0.0254)
+    extra = chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+    for key, text in (texts or {}).items():
+        extra += chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8"))
+    rest, position = b"", header_end
+    while position < len(png):
+        length = struct.unpack(">I", png[position : position + 4])[0]
+        kind = png[position + 4 : position + 8]
+        end = position + 12 + length
+        if kind != b"pHYs":
+            rest += png[position:end]
+        position = end
+    return png[:header_end] + extra + rest
+
+
+def svg_with_terms(svg: bytes, title: str, terms: str) -> bytes:
+    """`svg` with a <title> and a <desc> (source and licence) first inside its root element."""
+    text = svg.decode("utf-8")
+    start = text.find("<svg")
+    end = text.find(">", start)
+    if start < 0 or end < 0:
+        raise ValueError("not an SVG")
+    inserted = f"<title>{escape(title)}</title><desc>{escape(terms)}</desc>"
+    return (text[: end + 1] + inserted + text[end + 1 :]).encode("utf-8")
+
+
+def bundle_images(
+    chart: Chart, dataset: Dataset, filters: Filters, images: ChartImages, licence: str
+) -> list[tuple[str, bytes]]:
+    """The bundle's PNG (300 dpi, recorded) and SVG, each stating title, source and licence."""
+    caption = chart_caption(chart, dataset, filters)
+    png = images.image(chart, filters, "png", BUNDLE_IMAGE).data
+    svg = images.image(chart, filters, "svg", BUNDLE_IMAGE).data
+    texts = {"Title": caption.title, "Source": caption.source_line, "Copyright": licence}
+    dpi = BUNDLE_IMAGE.scale * PNG_DPI_PER_SCALE
+    return [
+        (export_filename(chart.id, filters, "png"), png_with_dpi(png, dpi, texts)),
+        (
+            export_filename(chart.id, filters, "svg"),
+            svg_with_terms(svg, caption.title, f"{caption.source_line} · {licence}"),
+        ),
+    ]
+
+
 def chart_zip(
-    chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "", generated: datetime | None = None
+    chart: Chart,
+    dataset: Dataset,
+    filters: Filters,
+    base_url: str = "",
+    generated: datetime | None = None,
+    images: ChartImages | None = None,
+    licence: str | None = None,
 ) -> bytes:
-    """A ZIP of the CSV, metadata.json and README.txt (zh + en), dated `generated`."""
+    """A ZIP of the PNG and SVG (with `images`, the renderer), the CSV, metadata.json and README.txt (zh + en),
+    dated `generated`. RendererUnavailable if the images cannot be drawn now."""
     moment = generated or datetime.now(UTC)
-    metadata = chart_metadata(chart, dataset, filters, base_url, moment)
+    terms = licence_text() if licence is None else licence
+    metadata = chart_metadata(chart, dataset, filters, base_url, moment, terms)
+    pictures = bundle_images(chart, dataset, filters, images, terms) if images is not None else []
+    readme = readme_text(chart, dataset, filters, metadata, [name for name, _ in pictures])
     members = [
-        (export_filename(chart.id, filters, "csv"), chart_csv(chart, dataset, filters)),
+        *pictures,
+        (export_filename(chart.id, filters, "csv"), chart_csv(chart, dataset, filters, terms)),
         ("metadata.json", metadata_json(metadata)),
-        ("README.txt", readme_text(chart, dataset, filters, metadata).encode("utf-8-sig")),
+        ("README.txt", readme.encode("utf-8-sig")),
     ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # PNG is compressed already.
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
             bundle.writestr(info, data)
     return buffer.getvalue()
 
@@ -309,7 +475,10 @@ def write_chart_files(
                 if images is None:
                     raise UniondashError(f"{fmt} needs the image renderer")
                 try:
-                    data = images.image(chart, filters, fmt, size or DEFAULT_SIZE).data
+                    drawn = size or DEFAULT_SIZE
+                    data = images.image(chart, filters, fmt, drawn).data
+                    if fmt == "png":
+                        data = png_with_dpi(data, drawn.scale * PNG_DPI_PER_SCALE)
                 except RendererUnavailable as error:
                     done = f" ({len(written)} file(s) written before it stopped)" if written else ""
                     raise RendererUnavailable(f"{error}{done}") from error

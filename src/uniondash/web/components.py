@@ -458,7 +458,7 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                     html.Div(
                         [
                             data_table(chart, facts, dataset, lang),
-                            share_links(chart, filters, base_url, built.layout.height),
+                            share_links(chart, filters, base_url, share.embed_layout(built)[0]),
                         ],
                         className="ud-chart-tools",
                     ),
@@ -524,12 +524,15 @@ def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) 
     )
 
 
-def share_links(chart: Chart, filters: Filters, base_url: str = "", figure_height: int | None = None) -> html.Details:
-    """The chart's share panel: its link and iframe code (with copy buttons) and every download."""
+def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height: int | None = None) -> html.Details:
+    """The chart's share panel: its link and iframe code (with copy buttons) and every download.
+
+    `chart_height` is the chart's height in the embed page (`share.embed_layout`): the iframe code's
+    fallback height; its /embed.js then sizes the frame exactly."""
     lang = filters.lang
     embed = share.embed_url(chart.id, filters)
-    link = base_url.rstrip("/") + urls.href(urls.section_path(chart.section_id), filters) + f"#chart-{chart.id}"
-    iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(figure_height))
+    link = base_url.rstrip("/") + share.chart_view_url(chart.id, chart.section_id, filters)
+    iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(chart_height))
     downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
             label,
@@ -565,7 +568,7 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", figure_heigh
             html.Summary(t(lang, "share")),
             html.Div(downloads, className="ud-share-links"),
             copyable("share_link", "share-link", link, 1),
-            copyable("embed_code", "embed-code", iframe, 3),
+            copyable("embed_code", "embed-code", iframe, 4),
         ],
         className="ud-details",
     )

@@ -7,12 +7,17 @@ languages. The embed page's own text is escaped by Jinja; the figure goes in as 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
+import re
 import secrets
+import struct
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import plotly.graph_objects as go
 from flask import Flask, Response, request
@@ -28,21 +33,31 @@ from uniondash.exports.images import (
     NoFiguresError,
     RendererUnavailable,
     chart_caption,
+    image_size,
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, top_heading_room
+from uniondash.exports.images import TEXT as IMAGE_TEXT
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
-from uniondash.share import dashboard_url, embed_url
+from uniondash.share import (
+    EMBED_SCRIPT,
+    chart_view_url,
+    embed_layout,
+    embed_url,
+    export_url,
+    frame_height,
+    iframe_tag,
+)
 from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
 from uniondash.web.page_cache import cached_response
 
 logger = logging.getLogger(__name__)
 
-_ENDPOINTS = ("press_embed", "press_export_chart")
+_ENDPOINTS = ("press_embed", "press_export_chart", "press_embed_js", "press_oembed")
 EXTENSION_KEY = "uniondash_chart_images"
 FILE_FORMATS = ("html", "csv", "metadata.json", "zip")
 MEDIA_TYPES = {
@@ -53,9 +68,25 @@ MEDIA_TYPES = {
     "metadata.json": "application/json",
     "zip": "application/zip",
 }
-# Room above the plot once the title has moved into the page: enough for a panel heading.
-EMBED_TOP = 40
-EMBED_MIN_HEIGHT = 220
+OEMBED_PATH = "/oembed"
+# The light embed's SVG is drawn at these widths (CSS px: a column, a phone) and scales with the frame;
+# the still image of the interactive embed (<noscript>, oEmbed thumbnail) at this width, twice for sharp screens.
+STATIC_WIDTH = 640
+NARROW_WIDTH = 360
+STILL_WIDTH = 640
+# The width an oEmbed answer states for the full-width iframe (a CMS may scale it; ≤ maxwidth).
+OEMBED_WIDTH = 640
+# /embed.js and the static embed change with a redeploy only; a day fresh, then revalidated by ETag.
+SCRIPT_MAX_AGE = 24 * 3600
+SCRIPT_STALE = 7 * 24 * 3600
+# The embeds' own icon, inline (no /favicon.ico request, works on a static host): three bars.
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Crect x='1' y='8' width='4' height='7' fill='%230072B2'/%3E"
+    "%3Crect x='6' y='4' width='4' height='11' fill='%23D55E00'/%3E"
+    "%3Crect x='11' y='1' width='4' height='14' fill='%23009E73'/%3E%3C/svg%3E"
+)
+TEXT_UNIT = {lang: IMAGE_TEXT[lang]["unit"] for lang in ("zh", "en")}
 # Images and files of one URL change only when the data or the code does (a redeploy).
 MAX_AGE = 3600
 
@@ -67,6 +98,9 @@ TEXT = {
         "missing_title": "找不到该图表",
         "missing_body": "没有编号为“{}”的图表。请检查嵌入代码中的链接。",
         "available": "可嵌入的图表：",
+        "data": "数据（CSV）",
+        "interactive": "交互版",
+        "provider": "株洲市工会五年工作成就数据看板",
     },
     "en": {
         "full_view": "Open in the dashboard",
@@ -75,6 +109,9 @@ TEXT = {
         "missing_title": "Chart not found",
         "missing_body": "There is no chart called “{}”. Check the link in the embed code.",
         "available": "Charts you can embed:",
+        "data": "Data (CSV)",
+        "interactive": "Interactive version",
+        "provider": "Zhuzhou trade unions: five years of work",
     },
 }
 
@@ -102,21 +139,17 @@ def split_export_name(name: str) -> tuple[str, str] | None:
     return None
 
 
-def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, Any], int, int]:
-    """The chart's figure for the embed page, the least height (px) it keeps however small the frame, and
-    the most it grows to in a tall frame: both its own height. A squeezed chart keeps its text size while
-    its panels shrink, so headings ran into tick labels; a frame shorter than the chart scrolls instead,
-    and a taller one would only swell the bars. The offered iframe code is as tall as the chart.
+def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[go.Figure, int]:
+    """The chart's figure for the embed page and its height (px), kept however wide or tall the frame.
 
-    The page shows the title and the source line as HTML (they wrap on a phone, SVG text does not), so
-    the figure's own title and any annotation citing the source go; everything else the chart draws
-    (panel headings, computed totals, legend) stays. Width and height follow the frame.
+    A squeezed chart keeps its text size while its panels shrink, so headings ran into tick labels; a
+    frame shorter than the chart scrolls instead (/embed.js grows it), and a taller one would only swell
+    the bars. The page shows the title and the source line as HTML (they wrap on a phone, SVG text does
+    not), so the figure's own title and any annotation citing the source go; everything else the chart
+    draws (panel headings, computed totals, legend) stays. Its width follows the frame.
     """
+    height, top, bottom = embed_layout(figure)
     styled = print_figure(figure)
-    natural = int(styled.layout.height or 0)
-    old_top = int(styled.layout.margin.t if styled.layout.margin.t is not None else 100)
-    room = top_heading_room([annotation.to_plotly_json() for annotation in styled.layout.annotations])
-    top = min(old_top, EMBED_TOP + room)
     styled.layout.title = None
     # The figure holds the citation as plotly text, escaped ('&' as '&amp;'): look for it in both forms.
     source = (caption.source, html.escape(caption.source, quote=False))
@@ -125,18 +158,51 @@ def embed_figure(figure: go.Figure, caption: ChartCaption) -> tuple[dict[str, An
         for annotation in styled.layout.annotations
         if not any(form in str(annotation.text or "") for form in source)
     ]
-    styled.update_layout(width=None, height=None, autosize=True, margin={"t": top})
-    spec: dict[str, Any] = json.loads(styled.to_json())
+    styled.update_layout(width=None, height=height, autosize=True, margin={"t": top, "b": bottom})
+    return styled, height
+
+
+def embed_spec(figure: go.Figure) -> dict[str, Any]:
+    """The embed figure as the JSON the page draws: no title, no height (the page's box sizes it)."""
+    spec: dict[str, Any] = json.loads(figure.to_json())
     spec["layout"].pop("title", None)
-    wanted = max(EMBED_MIN_HEIGHT, natural - (old_top - top))
-    return spec, wanted, wanted
+    spec["layout"].pop("height", None)
+    return spec
 
 
-def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], nonce: str) -> tuple[str, str]:
-    """The embed page of a known chart for the query `params`, and its Content-Security-Policy.
+def header_meta(caption: ChartCaption, figure: go.Figure) -> str:
+    """The line under the embed's title: the period, and the unit unless the chart's panel headings state
+    it ('单位：元 · 2019–2023年 · 五年合计'), so a unit is shown once. (A figure of another unit, a rate
+    beside case counts, carries its unit on its own label: '95%'.)"""
+    prefix = TEXT_UNIT[caption.lang]
+    if any(a.name == "heading" and prefix in str(a.text or "") for a in figure.layout.annotations):
+        return caption.period
+    return caption.period_and_unit
 
-    Bad parameters give the defaults and a notice on the page.
-    """
+
+def text_alternative(caption: ChartCaption, rows: list[dict[str, str]]) -> str:
+    """One sentence a screen reader or a still image's alt says: the title, then every figure as written."""
+    sep = "；" if caption.lang == "zh" else "; "
+    colon = "：" if caption.lang == "zh" else ": "
+    figures = sep.join(f"{row['label']}{colon}{row['value']}（{row['period']}）" for row in rows)
+    return f"{caption.title}{colon}{figures}" if figures else caption.title
+
+
+@dataclass(frozen=True)
+class EmbedView:
+    """Everything an embed page (interactive or static) shows, computed once from the query."""
+
+    chart_id: str
+    filters: Filters
+    notices: list[str]
+    caption: ChartCaption
+    figure: go.Figure
+    height: int
+    rows: list[dict[str, str]]
+
+
+def embed_view(dataset: Dataset, chart_id: str, params: dict[str, list[str]]) -> EmbedView:
+    """The embed of a known chart for the query `params`; bad parameters give the defaults and notices."""
     filters, notices = parse_filters(params, dataset)
     lang = filters.lang
     chart = CHARTS[chart_id]
@@ -150,23 +216,105 @@ def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], 
         }
         for _, fact in facts.iterrows()
     ]
-    figure, min_height, max_height = embed_figure(chart.build(dataset, filters), caption)
+    figure, height = embed_figure(chart.build(dataset, filters), caption)
+    return EmbedView(chart_id, filters, [n.text(lang) for n in notices], caption, figure, height, rows)
+
+
+def _page_context(view: EmbedView, base_url: str, nonce: str) -> dict[str, Any]:
+    """What both embed templates need. Every URL is `base_url` (default '': root-relative) + a path, so a
+    static copy of the page works from wherever the dashboard is published."""
+    chart = CHARTS[view.chart_id]
+    lang = view.filters.lang
+    embed = base_url + embed_url(view.chart_id, view.filters)
+    return {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "chart_id": view.chart_id,
+        "caption": view.caption,
+        "meta": header_meta(view.caption, view.figure),
+        "notices": view.notices,
+        "rows": view.rows,
+        "alt": text_alternative(view.caption, view.rows),
+        "text": TEXT[lang],
+        "dashboard_url": base_url + chart_view_url(chart.id, chart.section_id, view.filters),
+        "csv_url": base_url + export_url(chart.id, "csv", view.filters),
+        "oembed_url": base_url + OEMBED_PATH + "?" + urlencode({"url": embed, "format": "json"}),
+        "favicon": FAVICON,
+        "nonce": nonce,
+    }
+
+
+def render_embed(
+    dataset: Dataset, chart_id: str, params: dict[str, list[str]], nonce: str, base_url: str = ""
+) -> tuple[str, str]:
+    """The embed page of a known chart for the query `params`, and its Content-Security-Policy."""
+    view = embed_view(dataset, chart_id, params)
+    spec = embed_spec(view.figure)
     page = _templates.get_template("embed.html").render(
-        html_lang="zh-CN" if lang == "zh" else "en",
-        chart_id=chart_id,
-        caption=caption,
-        notices=[notice.text(lang) for notice in notices],
-        figure=figure,
-        min_height=min_height,
-        max_height=max_height,
-        rows=rows,
-        text=TEXT[lang],
-        dashboard_url=dashboard_url(filters),
-        plotly_url=vendor_routes.PLOTLY_JS_URL,
+        **_page_context(view, base_url, nonce),
+        figure=spec,
+        min_height=view.height,
+        max_height=view.height,
+        image_url=base_url + export_url(chart_id, "png", view.filters, width=STILL_WIDTH, scale=2),
+        plotly_url=base_url + vendor_routes.PLOTLY_JS_URL,
         plotly_config=PLOTLY_CONFIG,
-        nonce=nonce,
     )
-    return page, embed_csp(nonce, allow_eval=needs_eval(figure))
+    return page, embed_csp(nonce, allow_eval=needs_eval(spec))
+
+
+def static_svg(view: EmbedView, images: ChartImages, width: int, prefix: str = "") -> str:
+    """The embed's chart drawn once by the image renderer as SVG `width` px wide (cached like every image),
+    made to scale with the page: a viewBox, width 100%, no fixed height. Text stays text (<text>, in the
+    chart's CJK font stack). RendererUnavailable if it cannot be drawn now."""
+    chart = CHARTS[view.chart_id]
+    size = image_size(width, view.height, 1)
+    key = images.cache_key(chart, view.filters, "embed.svg", size)
+    data = images.cache.get(key)
+    if data is None:
+        figure = go.Figure(view.figure)
+        figure.update_layout(width=width, height=view.height, autosize=False)
+        data = images.renderer.render(figure, "svg", size)
+        images.cache.put(key, data)
+    return scalable_svg(data.decode("utf-8"), width, view.height, prefix)
+
+
+_SVG_REFERENCES = re.compile(r'(\bid="|url\(#|href="#)')
+
+
+def scalable_svg(svg: str, width: int, height: int, prefix: str = "") -> str:
+    """A plotly SVG of `width`×`height` px that fills its container's width and keeps its proportions;
+    `prefix` keeps its ids (clip paths, gradients) apart from another SVG's in the same page."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise RendererUnavailable("the renderer returned no SVG")
+    svg = svg[start:]
+    if prefix:
+        svg = _SVG_REFERENCES.sub(lambda found: found.group(1) + prefix, svg)
+    head_end = svg.index(">")
+    head = re.sub(r'\s(width|height|viewBox)="[^"]*"', "", svg[:head_end])
+    head += f' viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" aria-hidden="true"'
+    return head + svg[head_end:]
+
+
+def render_static_embed(
+    dataset: Dataset,
+    chart_id: str,
+    params: dict[str, list[str]],
+    images: ChartImages | None,
+    nonce: str,
+    base_url: str = "",
+) -> tuple[str, str]:
+    """The light embed: the chart as inline SVG drawn on the server, its text alternative and a link to its
+    data; no plotly.js. Its policy allows one inline script (the height for /embed.js), nothing else.
+    Without `images` (the renderer is down) the page shows the figures as a table instead of the chart."""
+    view = embed_view(dataset, chart_id, params)
+    drawn = bool(view.rows) and images is not None
+    # Drawn twice, for a phone and for a wider column, so its text keeps its size (CSS shows one).
+    narrow = static_svg(view, images, NARROW_WIDTH, "n-") if drawn and images else ""
+    wide = static_svg(view, images, STATIC_WIDTH) if drawn and images else ""
+    page = _templates.get_template("embed_static.html").render(
+        **_page_context(view, base_url, nonce), svg_narrow=Markup(narrow), svg_wide=Markup(wide)
+    )
+    return page, static_csp(nonce)
 
 
 def render_missing(chart_id: str, lang: Lang) -> str:
@@ -181,6 +329,7 @@ def render_missing(chart_id: str, lang: Lang) -> str:
         message=TEXT[lang]["missing_body"].format(shown(chart_id, 80)),
         charts=charts,
         dashboard_url="/" if lang == "zh" else "/?lang=en",
+        favicon=FAVICON,
     )
 
 
@@ -211,6 +360,103 @@ def embed_csp(nonce: str, allow_eval: bool = False) -> str:
         "base-uri 'none'; "
         "form-action 'none'"
     )
+
+
+def static_csp(nonce: str) -> str:
+    """The light embed's policy: no scripts but its one nonce'd height message, no requests at all."""
+    return (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; "
+        "style-src 'unsafe-inline'; "
+        "img-src data:; "
+        "base-uri 'none'; "
+        "form-action 'none'"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# oEmbed: a CMS pastes a link, asks /oembed what to show, gets the iframe code.
+
+
+class OEmbedError(Exception):
+    """A request /oembed cannot answer: `status` 400 (bad request), 404 (not one of our charts) or 501."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def chart_in_url(url: str, host: str) -> tuple[str, dict[str, list[str]], bool]:
+    """The chart id, query and static flag of an embed or dashboard URL of this site (`host`).
+
+    Accepts `/embed/<id>?…` (static=1 for the light one) and a chart's section view
+    `/section/<section>?…#chart-<id>`, absolute on `host` or root-relative. Any other host is refused,
+    so a foreign URL is never echoed into the answer.
+    """
+    if not url or len(url) > 2000:
+        raise OEmbedError(400, "url: give the link of a chart (an /embed/ or /section/…#chart- URL)")
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # '[' without its ']' (an IPv6 host cut short)
+        raise OEmbedError(400, "url: not a link") from None
+    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc.lower() != host.lower()):
+        raise OEmbedError(404, "url: only charts of this site can be embedded")
+    if not parts.netloc and not parts.path.startswith("/"):
+        raise OEmbedError(400, "url: give an absolute link of this site")
+    params = parse_qs(parts.query)
+    static = params.pop("static", ["0"])[-1] == "1"
+    chart_id = ""
+    if parts.path.startswith("/embed/"):
+        chart_id = parts.path[len("/embed/") :]
+    elif parts.path.startswith("/section/") and parts.fragment.startswith("chart-"):
+        chart_id = parts.fragment[len("chart-") :]
+    if chart_id not in CHARTS:
+        raise OEmbedError(404, "url: no chart at this link (use an /embed/<chart-id> or a chart's section link)")
+    return chart_id, params, static
+
+
+def _bound(params: dict[str, list[str]], name: str, default: int) -> int:
+    value = (params.get(name) or [""])[-1]
+    if not value:
+        return default
+    if not value.isdigit() or not 50 <= int(value) <= 10000:
+        raise OEmbedError(400, f"{name}: a whole number of pixels from 50 to 10000")
+    return min(default, int(value))
+
+
+def oembed(dataset: Dataset, params: dict[str, list[str]], root: str, host: str) -> dict[str, Any]:
+    """The oEmbed answer (type 'rich') for the chart at params['url']: iframe code, size, title, thumbnail.
+
+    `root` is this site's address ('https://data.example.cn'), `host` its host name as requested.
+    """
+    fmt = (params.get("format") or ["json"])[-1]
+    if fmt != "json":
+        raise OEmbedError(501, "format: only json is offered")
+    chart_id, query, static = chart_in_url((params.get("url") or [""])[-1], host)
+    view = embed_view(dataset, chart_id, query)
+    chart = CHARTS[chart_id]
+    filters = view.filters
+    height = frame_height(view.height)
+    width = _bound(params, "maxwidth", OEMBED_WIDTH)
+    height = _bound(params, "maxheight", height)
+    source = root + embed_url(chart_id, filters, static=static)
+    script = html.escape(root + EMBED_SCRIPT)
+    code = iframe_tag(source, view.caption.title, height) + f'\n<script src="{script}" async></script>'
+    thumb = image_size(STILL_WIDTH, None, 2).resolve(chart.build(dataset, filters))
+    return {
+        "version": "1.0",
+        "type": "rich",
+        "title": view.caption.title,
+        "provider_name": TEXT[filters.lang]["provider"],
+        "provider_url": root + "/",
+        "html": code,
+        "width": width,
+        "height": height,
+        "thumbnail_url": root + export_url(chart_id, "png", filters, width=STILL_WIDTH, scale=2),
+        "thumbnail_width": thumb.pixels[0],
+        "thumbnail_height": thumb.pixels[1],
+        "cache_age": MAX_AGE,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -247,7 +493,8 @@ def _notice_header(notices: list[Notice]) -> str:
 
 
 def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | None = None) -> None:
-    """Add `/embed/<chart-id>` and `/export/chart/<chart-id>.<format>` (and /vendor/plotly.min.js); idempotent.
+    """Add `/embed/<chart-id>` (`?static=1`: the light SVG page), `/export/chart/<chart-id>.<format>`,
+    `/embed.js`, `/oembed` (and /vendor/plotly.min.js); idempotent.
 
     `images` is the PNG/SVG service (default: the process's shared renderer and a cache from
     $UNIONDASH_CACHE_DIR, else in memory); tests pass their own.
@@ -274,10 +521,52 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
             response.cache_control.no_store = True
             return response
         nonce = secrets.token_urlsafe(16)
-        page, policy = render_embed(dataset, chart_id, params, nonce)
-        response = Response(page, mimetype="text/html")
+        status = 200
+        if request.args.get("static") == "1":
+            params.pop("static", None)
+            try:
+                page, policy = render_static_embed(dataset, chart_id, params, images_of(dataset), nonce)
+            except RendererUnavailable as error:
+                # The page still says everything: title, the figures as a table, source, data link.
+                logger.warning("static embed %s without its chart: %s", chart_id, error)
+                page, policy = render_static_embed(dataset, chart_id, params, None, nonce)
+                status = 503
+        else:
+            page, policy = render_embed(dataset, chart_id, params, nonce)
+        response = Response(page, status=status, mimetype="text/html")
         response.headers["Content-Security-Policy"] = policy
         response.cache_control.no_cache = True
+        if status == 503:
+            response.headers["Retry-After"] = "30"
+        return response
+
+    embed_script = files("uniondash.web").joinpath("static", "embed.js").read_bytes()
+
+    def embed_js() -> Response:
+        response = Response(embed_script, mimetype="text/javascript")
+        # Any site includes it: readable cross-origin (CORS, CORP), cached a day, then revalidated.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        response.cache_control.public = True
+        response.cache_control.max_age = SCRIPT_MAX_AGE
+        response.cache_control.stale_while_revalidate = SCRIPT_STALE
+        response.add_etag()
+        response.make_conditional(request)
+        return response
+
+    def oembed_answer() -> Response:
+        params = request.args.to_dict(flat=False)
+        root = request.url_root.rstrip("/") if request.host else ""
+        try:
+            answer = oembed(state.current(), params, root, request.host)
+        except OEmbedError as error:
+            response = Response(f"{error}\n", status=error.status, mimetype="text/plain")
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            return response
+        response = Response(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.cache_control.public = True
+        response.cache_control.max_age = MAX_AGE
         return response
 
     def export_chart(name: str) -> Response:
@@ -308,7 +597,12 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
             if fmt in IMAGE_FORMATS:
                 size = parse_image_size(params, fmt)
                 image = images_of(dataset).image(chart, filters, fmt, size)
-                response = Response(image.data, mimetype=image.media_type)
+                body = image.data
+                if fmt == "png":
+                    # Its print resolution recorded: scale=3 is 300 dpi (a PNG not understood goes as made).
+                    with contextlib.suppress(ValueError, struct.error):
+                        body = chart_files.png_with_dpi(body, size.scale * chart_files.PNG_DPI_PER_SCALE)
+                response = Response(body, mimetype=image.media_type)
                 response.set_etag(image.key)
                 response.headers["X-Uniondash-Cache"] = "hit" if image.cached else "miss"
             elif chart.rows(dataset, filters).empty:
@@ -327,9 +621,8 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
                 metadata["notices"] = [notice.text(filters.lang) for notice in notices]
                 response = Response(chart_files.metadata_json(metadata), mimetype=MEDIA_TYPES["metadata.json"])
             else:
-                response = Response(
-                    chart_files.chart_zip(chart, dataset, filters, base_url), mimetype="application/zip"
-                )
+                bundle = chart_files.chart_zip(chart, dataset, filters, base_url, images=images_of(dataset))
+                response = Response(bundle, mimetype="application/zip")
         except ImageSizeError as error:
             return _problem(_Problem(400, "图片尺寸参数无效。", "Bad image size."), str(error))
         except NoFiguresError as error:
@@ -353,5 +646,9 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
     # of an unknown chart here, not the dashboard's catch-all page. Ids are looked up in CHARTS, never
     # joined to a file path.
     # Kept once drawn (web/page_cache.py): a route that reads another query parameter must name it here.
-    server.add_url_rule("/embed/<path:chart_id>", _ENDPOINTS[0], cached_response(server, state, embed))
+    server.add_url_rule(
+        "/embed/<path:chart_id>", _ENDPOINTS[0], cached_response(server, state, embed, params=("static",))
+    )
     server.add_url_rule("/export/chart/<path:name>", _ENDPOINTS[1], export_chart)
+    server.add_url_rule(EMBED_SCRIPT, _ENDPOINTS[2], embed_js)
+    server.add_url_rule(OEMBED_PATH, _ENDPOINTS[3], oembed_answer)
