@@ -21,10 +21,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from openpyxl import Workbook
@@ -38,6 +39,7 @@ from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphPrope
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -51,10 +53,21 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({char: "_" for char in "[]:*?/\\"})
-MAX_COLUMN_WIDTH = 48
-QUOTE_COLUMN_WIDTH = 60
+MAX_COLUMN_WIDTH = 30
+QUOTE_COLUMN_WIDTH = 28
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-BOLD = Font(bold=True)
+# A face named on every cell (an unnamed one is Calibri, which LibreOffice replaces by a serif and a
+# Japanese CJK face). Microsoft YaHei ships with Windows and Office for Mac, so Excel and WPS draw it as
+# named; LibreOffice on Debian falls back to Noto Sans CJK SC (fonts-noto-cjk) for its Chinese. English:
+# Arial (Liberation Sans or DejaVu Sans on Linux); its Chinese quotes fall through to the system's CJK face.
+FONT_NAMES: dict[Lang, str] = {"zh": "Microsoft YaHei", "en": "Arial"}
+# 10 pt text, never printed below 8 pt: a sheet too wide for the page at 80 % runs onto more pages.
+FONT_SIZE_PT = 10
+MIN_PRINT_SCALE = 80
+# Printable width of A4 in column-width units (characters of the 10 pt default face) at 100 %:
+# 297 mm (landscape) or 210 mm (portrait) less 2 × 18 mm margins, about 1.9 mm a unit.
+PAGE_WIDTH_UNITS = {"landscape": 126, "portrait": 84}
+SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TOP = Alignment(vertical="top")
@@ -62,8 +75,8 @@ TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 TOP_CENTRED = Alignment(vertical="top", horizontal="center")
 # Per workbook: (style kind, cell's style indices) -> the indices after styling. See `_style`.
 _STYLE_CACHE: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], StyleArray]] = weakref.WeakKeyDictionary()
-LINE_HEIGHT_PT = 15.5
-NOTES_VALUE_WIDTH = 100
+LINE_HEIGHT_PT = 14
+NOTES_VALUE_WIDTH = 80
 ROWS_PER_CM = 1 / 0.53  # a default Excel row (15 pt) is about 0.53 cm tall
 
 TEXT: dict[Lang, dict[str, str]] = {
@@ -96,6 +109,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "all": "全部",
         "notices": "参数提示",
         "generated": "生成时间",
+        "generated_value": "{time}（北京时间，UTC+8，{zone}）",
         "row_count": "数据行数",
         "row_count_value": "{rows} 条数字，来自 {sections} 个板块、{programmes} 个项目；其中主要数字 {headlines} 条。",
         "how_to_read": "如何阅读",
@@ -184,6 +198,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "all": "all",
         "notices": "Parameter notices",
         "generated": "Generated",
+        "generated_value": "{time} (China Standard Time, UTC+8, {zone})",
         "row_count": "Rows of data",
         "row_count_value": "{rows} figures from {sections} sections and {programmes} programmes; {headlines} of them headline figures.",
         "how_to_read": "How to read",
@@ -385,7 +400,6 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
         text["id"],
         text["programme"],
         text["figure"],
-        text["metric"],
         text["value"],
         text["unit"],
         text["shown"],
@@ -409,7 +423,6 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
                 str(fact["id"]),
                 _label(dataset, "programmes", str(fact["programme_id"]), lang),
                 str(fact[f"label_{lang}"]),
-                _label(dataset, "metrics", str(fact["metric_id"]), lang),
                 number(fact["value"], str(fact["measure_id"])),
                 _unit(fact, lang),
                 display_value(fact, lang),
@@ -423,12 +436,39 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
                 str(fact["part_of"]),
                 citations.get(str(fact["source_id"]), str(fact["source_id"])),
                 str(fact["source_quote"]),
-                str(fact["note"]),
+                _note(fact, lang),
             ]
         )
-    wrap = frozenset({text["source_quote"], text["note"], text["figure"]})
-    widths = {text["source_quote"]: QUOTE_COLUMN_WIDTH, text["id"]: 36}
+    # Set widths, so the sheet prints the same whatever the selection: text wraps inside them.
+    zh = lang == "zh"
+    widths = {
+        text["id"]: 16 if zh else 14,
+        text["programme"]: 10 if zh else 11,
+        text["figure"]: 16,
+        text["value"]: 12,
+        text["unit"]: 5 if zh else 8,
+        text["shown"]: 10 if zh else 11,
+        text["as_written"]: 9,
+        text["qualifier"]: 5 if zh else 8,
+        text["period_start"]: 5,
+        text["period_end"]: 5,
+        text["scope"]: 6 if zh else 8,
+        text["level"]: 5 if zh else 7,
+        text["kind"]: 6 if zh else 8,
+        text["part_of"]: 10 if zh else 9,
+        text["source"]: 10 if zh else 9,
+        text["source_quote"]: 18 if zh else 12,
+        text["note"]: 14 if zh else 15,
+    }
+    wrap = frozenset(set(widths) - {text["value"], text["period_start"], text["period_end"]})
     return Table(headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}))
+
+
+def _note(fact: Mapping[str, Any], lang: Lang) -> str:
+    """The note in the workbook's language (facts.csv: `note` in English, `note_zh` in Chinese)."""
+    if lang == "zh":
+        return str(fact.get("note_zh") or "")
+    return str(fact.get("note") or "")
 
 
 def summary_table(dataset: Dataset, filters: Filters) -> Table:
@@ -468,7 +508,20 @@ def summary_table(dataset: Dataset, filters: Filters) -> Table:
         ]
         for fact in _records(headlines)
     ]
-    return Table(headers, rows, frozenset({text["figure"]}), {text["id"]: 36})
+    widths = {
+        text["section"]: 10 if lang == "zh" else 14,
+        text["figure"]: 22,
+        text["shown"]: 12 if lang == "zh" else 16,
+        text["as_written"]: 12,
+        text["value"]: 14,
+        text["unit"]: 6 if lang == "zh" else 10,
+        text["qualifier"]: 6 if lang == "zh" else 12,
+        text["period"]: 16,
+        text["source"]: 16,
+        text["id"]: 22,
+    }
+    wrap = frozenset(set(widths) - {text["value"]})
+    return Table(headers, rows, wrap, widths)
 
 
 def honours_pivot(dataset: Dataset, facts: Facts, lang: Lang) -> pd.DataFrame:
@@ -538,7 +591,9 @@ def honours_table(dataset: Dataset, pivot: pd.DataFrame, lang: Lang) -> Table:
         cells += [str(row["as_written"]), str(row["fact_ids"])]
         rows.append(cells)
     wrap = frozenset({text["honour"], text["shown"], text["fact_ids"]})
-    return Table(headers, rows, wrap, {text["shown"]: QUOTE_COLUMN_WIDTH, text["honour"]: 36})
+    widths = {text["honour"]: 24, text["unit"]: 8, text["period"]: 16, text["shown"]: QUOTE_COLUMN_WIDTH}
+    widths |= {_label(dataset, "levels", level, lang): 10 for level in levels}
+    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -673,15 +728,71 @@ def honours_chart_tables(dataset: Dataset, facts: Facts, pivot: pd.DataFrame, la
 # Writing sheets.
 
 
-def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | None = None) -> None:
-    """Print (and PDF) one page wide, so a wide sheet is not cut into one column per page."""
+def body_font(workbook: Workbook | None = None, lang: Lang | None = None, **style: Any) -> Font:
+    """The workbook's named face at 10 pt (or `size=`), with `bold=` etc.; the language is the workbook's own."""
+    lang = lang or (workbook_lang(workbook) if workbook is not None else "zh")
+    size = style.pop("size", FONT_SIZE_PT)
+    return Font(name=FONT_NAMES[lang], size=size, family=2, **style)
+
+
+_WORKBOOK_LANG: weakref.WeakKeyDictionary[Workbook, Lang] = weakref.WeakKeyDictionary()
+
+
+def workbook_lang(workbook: Workbook) -> Lang:
+    return _WORKBOOK_LANG.get(workbook, "zh")
+
+
+def new_workbook(lang: Lang) -> Workbook:
+    """An empty workbook whose default face (every cell without a style of its own) is the language's."""
+    workbook = Workbook()
+    _WORKBOOK_LANG[workbook] = lang
+    font = body_font(lang=lang)
+    workbook._fonts = IndexedList([font])  # font 0: the default of every cell and of the Normal style
+    workbook._named_styles["Normal"].font = font
+    return workbook
+
+
+def print_setup(
+    ws: Worksheet,
+    landscape: bool | None = None,
+    title_rows: str | None = None,
+    title_columns: str | None = None,
+) -> None:
+    """A4, never below 8 pt: one page wide when the columns fit at ≥ 80 %, else 80 % over more pages.
+
+    `landscape=None` chooses: landscape when the columns are wider than a portrait page. `title_rows`
+    ("1:1") repeat on every printed page, `title_columns` ("A:A") on pages that continue to the right.
+    The print area is the used range, so an empty selection prints its headers and message, not a blank.
+    """
+    widths = [
+        (ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, ws.max_column + 1)
+    ]
+    total = sum(widths)
+    if landscape is None:
+        landscape = total > PAGE_WIDTH_UNITS["portrait"]
+    page = PAGE_WIDTH_UNITS["landscape" if landscape else "portrait"]
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    if title_row is not None:
-        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if total * MIN_PRINT_SCALE / 100 <= page:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+        ws.page_setup.scale = MIN_PRINT_SCALE
+        if title_columns:
+            ws.print_title_cols = title_columns
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
+
+
+def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | None = None) -> None:
+    """Kept for callers of the old name: `print_setup` with a repeated header row."""
+    print_setup(ws, landscape, f"{title_row}:{title_row}" if title_row is not None else None)
 
 
 def chart_title(text: str, size_pt: int = 12) -> Title:
@@ -696,11 +807,15 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     widths: dict[int, float] = {}
     for index, header in enumerate(table.headers):
         letter = get_column_letter(index + 1)
-        shown = [display_width(header)] + [_shown_width(row[index]) for row in table.rows if index < len(row)]
-        wanted = min(max(shown) + 2, table.widths.get(header, MAX_COLUMN_WIDTH))
+        if header in table.widths:
+            # A set width holds whatever the rows: the printed layout (and an empty selection's) stays put.
+            wanted = table.widths[header]
+        else:
+            shown = [_shown_width(row[index]) for row in table.rows if index < len(row)]
+            wanted = min(max([*shown, min(display_width(header), 12)]) + 2, MAX_COLUMN_WIDTH)
         # Several tables may share a sheet (chart data): a column is as wide as its widest table wants.
         existing = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
-        widths[index] = max(existing or 0, wanted, 6)
+        widths[index] = max(existing or 0, wanted, 5)
         ws.column_dimensions[letter].width = widths[index]
     for column, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=top, column=column)
@@ -722,7 +837,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     last = top + len(table.rows)
     if freeze:
         ws.freeze_panes = ws.cell(row=top + 1, column=1)
-        fit_to_page_width(ws, title_row=top)
+        ws.print_title_rows = f"{top}:{top}"
     if autofilter and table.rows:
         ws.auto_filter.ref = f"A{top}:{get_column_letter(len(table.headers))}{last}"
     return last
@@ -743,8 +858,9 @@ def _style(cell: Cell, kind: str) -> None:
         cell._style = copy(styled)
         return
     if kind == "header":
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, HEADER_ALIGNMENT
+        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENT
     else:
+        cell.font = body_font(workbook)
         cell.alignment = {"wrapped": TOP_WRAPPED, "centred": TOP_CENTRED}.get(kind, TOP)
     cache[key] = copy(cell._style)
 
@@ -770,14 +886,30 @@ def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
     for row, (key, value, heading) in enumerate(lines, start=1):
         key_cell = ws.cell(row=row, column=1)
         put(key_cell, key or None)
-        key_cell.font = Font(bold=True, size=13 if row == 1 else 12) if heading else BOLD
+        key_cell.font = body_font(ws.parent, bold=True, size=13 if row == 1 else 12 if heading else FONT_SIZE_PT)
         key_cell.alignment = TOP if heading else TOP_WRAPPED
         value_cell = ws.cell(row=row, column=2)
         put(value_cell, value or None)
         value_cell.alignment = TOP_WRAPPED
+        value_cell.font = body_font(ws.parent)
         if value and _lines(value, NOTES_VALUE_WIDTH) > 1:
             ws.row_dimensions[row].height = LINE_HEIGHT_PT * _lines(value, NOTES_VALUE_WIDTH)
-    fit_to_page_width(ws)
+
+
+def shanghai() -> tzinfo:
+    """Asia/Shanghai from the system's zone data; UTC+8 (China has no daylight saving) without it."""
+    try:
+        return ZoneInfo(SHANGHAI_NAME)
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=8), SHANGHAI_NAME)
+
+
+def generated_label(generated_at: datetime, lang: Lang) -> str:
+    """'2023-11-30 09:15（北京时间，UTC+8，Asia/Shanghai）': the time in Shanghai, zone stated, whatever the server's."""
+    if generated_at.tzinfo is None:
+        generated_at = generated_at.astimezone()  # a naive time is the machine's local time
+    local = generated_at.astimezone(shanghai())
+    return TEXT[lang]["generated_value"].format(time=local.strftime("%Y-%m-%d %H:%M"), zone=SHANGHAI_NAME)
 
 
 def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:
@@ -840,7 +972,7 @@ def notes_lines(
     )
     lines += [
         ("", "", False),
-        (text["generated"], generated_at.isoformat(sep=" ", timespec="minutes"), False),
+        (text["generated"], generated_label(generated_at, lang), False),
         (text["row_count"], count if not facts.empty else f"0 — {text['empty']}", False),
         ("", "", False),
         (text["how_to_read"], "", True),
