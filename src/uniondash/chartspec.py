@@ -420,13 +420,8 @@ def _card(fact: pd.Series, facts: pd.DataFrame, summable: bool, lang: Lang) -> N
 def _panel(panel: PanelFacts, facts: pd.DataFrame, scale: dict[str, float], summable: bool, lang: Lang) -> Panel:
     rows = panel.facts
     unit_zh = str(rows["unit_zh"].iloc[0])
-    common = {
-        "heading": panel.heading,
-        "unit": panel_unit(rows, lang),
-        "unit_zh": unit_zh,
-        "value_kind": str(rows["measure_id"].iloc[0]),
-        "scale_max": scale.get(unit_zh, float(rows["value"].max())),
-    }
+    heading, unit, kind = panel.heading, panel_unit(rows, lang), str(rows["measure_id"].iloc[0])
+    top = scale.get(unit_zh, float(rows["value"].max()))
     if panel.change:
         series = []
         for number, (label, group) in enumerate(rows.groupby(f"label_{lang}", sort=False)):
@@ -442,7 +437,9 @@ def _panel(panel: PanelFacts, facts: pd.DataFrame, scale: dict[str, float], summ
             )
             series.append(Series(str(label), number, points))
         start, end = period_span(rows)
-        return Panel(kind="change", period=period_label(start, end, lang), series=tuple(series), **common)
+        return Panel(
+            "change", heading, unit, unit_zh, kind, period_label(start, end, lang), series=tuple(series), scale_max=top
+        )
     with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
     bars = tuple(
         Bar(
@@ -458,7 +455,7 @@ def _panel(panel: PanelFacts, facts: pd.DataFrame, scale: dict[str, float], summ
         )
         for _, fact in rows.iterrows()
     )
-    return Panel(kind="bars", period=facts_period(rows, summable, lang), bars=bars, **common)
+    return Panel("bars", heading, unit, unit_zh, kind, facts_period(rows, summable, lang), bars=bars, scale_max=top)
 
 
 def computed_totals_of(
