@@ -30,12 +30,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import AxDataSource, StrRef
-from openpyxl.chart.label import DataLabelList
-from openpyxl.chart.text import RichText, Text
-from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -43,6 +37,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from uniondash.chartspec import chart_specs
 from uniondash.errors import UniondashError
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
@@ -65,8 +60,8 @@ FONT_NAMES: dict[Lang, str] = {"zh": "Microsoft YaHei", "en": "Arial"}
 FONT_SIZE_PT = 10
 MIN_PRINT_SCALE = 80
 # Printable width of A4 in column-width units (characters of the 10 pt default face) at 100 %:
-# 297 mm (landscape) or 210 mm (portrait) less 2 × 18 mm margins, about 1.9 mm a unit.
-PAGE_WIDTH_UNITS = {"landscape": 126, "portrait": 84}
+# 297 mm (landscape) or 210 mm (portrait) less 2 × 12.7 mm margins, about 1.8 mm a unit (measured in Calc).
+PAGE_WIDTH_UNITS = {"landscape": 150, "portrait": 100}
 SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
@@ -280,18 +275,6 @@ class Table:
     wrap: frozenset[str] = frozenset()
     widths: dict[str, int] = field(default_factory=dict)
     centred: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class ChartTable:
-    """A chart's source table and how to draw it: categories in the first column, one series per value column."""
-
-    title: str
-    axis_title: str
-    table: Table
-    series: int  # how many value columns follow the category column
-    data_labels: bool
-    source: str
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -596,132 +579,11 @@ def honours_table(dataset: Dataset, pivot: pd.DataFrame, lang: Lang) -> Table:
     return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24})
 
 
-# ---------------------------------------------------------------------------------------------------
-# Charts: which facts, grouped so that one chart holds one measure and one period.
-
-# (title key, measure): aid charts by programme. People and person-times are two charts, never one.
-AID_CHARTS = (("aid_funds", "money"), ("aid_people", "persons"), ("aid_person_times", "person_times"))
-
-
-def aid_chart_facts(facts: Facts, measure_id: str) -> list[list[dict[str, Any]]]:
-    """City-wide aid facts of one measure, one list per period (a five-year total never beside one year).
-
-    Parts ("of which …") are left out: the whole they belong to is already a bar.
-    """
-    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    for fact in _records(facts):
-        if (fact["section_id"], fact["measure_id"], fact["kind"], fact["part_of"]) == (
-            "aid",
-            measure_id,
-            "aggregate",
-            "",
-        ):
-            groups.setdefault((int(fact["period_start"]), int(fact["period_end"])), []).append(fact)
-    # By last year; on a tie the shorter period first (the five years before the 2003–2023 running total).
-    return [groups[key] for key in sorted(groups, key=lambda period: (period[1], -period[0]))]
-
-
-def _chart_title(lang: Lang, what: str, unit: str, start: int, end: int) -> str:
-    text = TEXT[lang]
-    return text["title_sep"].join([what, text["unit_label"].format(unit=unit), period_label(start, end, lang)])
-
-
 def _source_of(dataset: Dataset, source_ids: Iterable[str], lang: Lang) -> str:
     """The citations of the sources named, in order of first use."""
     citations = _citations(dataset, lang)
     ids = dict.fromkeys(str(source_id) for source_id in source_ids)
     return TEXT[lang]["sep"].join(citations.get(source_id, source_id) for source_id in ids)
-
-
-def chart_tables(dataset: Dataset, facts: Facts, lang: Lang, pivot: pd.DataFrame | None = None) -> list[ChartTable]:
-    """Every chart the workbook draws for these (filtered) facts, with its source table.
-
-    `pivot` is `honours_pivot(dataset, facts, lang)` when the caller has it already.
-    """
-    text = TEXT[lang]
-    facts = _records(facts)
-    charts: list[ChartTable] = []
-    for title_key, measure in AID_CHARTS:
-        for group in aid_chart_facts(facts, measure):
-            first = group[0]
-            start, end = int(first["period_start"]), int(first["period_end"])
-            unit = _unit(first, lang)
-            # The category text carries the report's wording, qualifier and all: the bar alone is a bare number.
-            rows: list[list[CellValue]] = [
-                [
-                    f"{fact[f'label_{lang}']}{text['colon']}{display_value(fact, lang)}",
-                    number(fact["value"], measure),
-                    _unit(fact, lang),
-                    _label(dataset, "programmes", str(fact["programme_id"]), lang),
-                    display_value(fact, lang),
-                    period_label(start, end, lang),
-                    str(fact["id"]),
-                ]
-                for fact in group
-            ]
-            headers = [
-                text["chart_label"],
-                text["value"],
-                text["unit"],
-                text["programme"],
-                text["shown"],
-                text["period"],
-                text["id"],
-            ]
-            charts.append(
-                ChartTable(
-                    title=_chart_title(lang, text[title_key], unit, start, end),
-                    axis_title=unit,
-                    table=Table(headers, rows),
-                    series=1,
-                    data_labels=False,
-                    source=_source_of(dataset, (fact["source_id"] for fact in group), lang),
-                )
-            )
-    charts += honours_chart_tables(
-        dataset, facts, honours_pivot(dataset, facts, lang) if pivot is None else pivot, lang
-    )
-    return charts
-
-
-def honours_chart_tables(dataset: Dataset, facts: Facts, pivot: pd.DataFrame, lang: Lang) -> list[ChartTable]:
-    """Honours by level: one chart per measure (people, organisations) and period; series are the levels."""
-    text = TEXT[lang]
-    by_id = {str(fact["id"]): fact for fact in _records(facts)}
-    groups: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
-    for row in _records(pivot):
-        groups.setdefault((str(row["measure_id"]), int(row["period_start"]), int(row["period_end"])), []).append(row)
-    charts = []
-    for (measure, start, end), group in groups.items():
-        levels = [level for level in dataset.levels["id"] if any(not pd.isna(row[level]) for row in group)]
-        units = list(dict.fromkeys(str(row["unit"]) for row in group))
-        unit = units[0] if len(units) == 1 else text["mixed_units"]
-        what = f"{text['honours_by_level']}{text['title_sep']}{_label(dataset, 'measures', measure, lang)}"
-        rows: list[list[CellValue]] = []
-        for row in group:
-            cells: list[CellValue] = [str(row["label"])]
-            cells += [None if pd.isna(row[level]) else number(row[level], measure) for level in levels]
-            cells += [str(row["unit"]), str(row["as_written"])]
-            rows.append(cells)
-        headers = [
-            text["honour"],
-            *(_label(dataset, "levels", level, lang) for level in levels),
-            text["unit"],
-            text["shown"],
-        ]
-        group_facts = [by_id[fact_id] for row in group for fact_id in str(row["fact_ids"]).split(", ")]
-        charts.append(
-            ChartTable(
-                title=_chart_title(lang, what, unit, start, end),
-                axis_title=unit,
-                table=Table(headers, rows),
-                series=len(levels),
-                # Bare numbers only where the report's figures are exact (no 余/多 to lose).
-                data_labels=all(fact["qualifier"] == "" for fact in group_facts),
-                source=_source_of(dataset, (fact["source_id"] for fact in group_facts), lang),
-            )
-        )
-    return charts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -764,9 +626,7 @@ def print_setup(
     ("1:1") repeat on every printed page, `title_columns` ("A:A") on pages that continue to the right.
     The print area is the used range, so an empty selection prints its headers and message, not a blank.
     """
-    widths = [
-        (ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, ws.max_column + 1)
-    ]
+    widths = [(ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, ws.max_column + 1)]
     total = sum(widths)
     if landscape is None:
         landscape = total > PAGE_WIDTH_UNITS["portrait"]
@@ -795,13 +655,6 @@ def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | No
     print_setup(ws, landscape, f"{title_row}:{title_row}" if title_row is not None else None)
 
 
-def chart_title(text: str, size_pt: int = 12) -> Title:
-    """A chart title at a readable size (Excel's default is 18 pt, too big for a long Chinese title)."""
-    font = CharacterProperties(sz=size_pt * 100, b=True)
-    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
-    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
-
-
 def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, autofilter: bool = True) -> int:
     """Header row at `top`, rows below; returns the last row written. Sets widths, wrapping, freeze, filter."""
     widths: dict[int, float] = {}
@@ -821,6 +674,9 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
         cell = ws.cell(row=top, column=column)
         put(cell, header)
         _style(cell, "header")
+    header_lines = max((_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
+    if header_lines > 1:
+        ws.row_dimensions[top].height = LINE_HEIGHT_PT * header_lines
     wrapped = {index for index, header in enumerate(table.headers) if header in table.wrap}
     centred = {index for index, header in enumerate(table.headers) if header in table.centred}
     for offset, values in enumerate(table.rows, start=1):
@@ -983,58 +839,6 @@ def notes_lines(
     return lines
 
 
-def _add_chart(
-    ws_charts: Worksheet, ws_data: Worksheet, chart: ChartTable, data_top: int, anchor_row: int, lang: Lang
-) -> int:
-    """Write `chart`'s table at `data_top` on the data sheet and draw it at `anchor_row`; returns rows used."""
-    title_cell = ws_data.cell(row=data_top, column=1)
-    put(title_cell, chart.title)
-    title_cell.font = BOLD
-    header_row = data_top + 1
-    last = write_table(ws_data, chart.table, top=header_row, freeze=False, autofilter=False)
-    count = len(chart.table.rows)
-
-    bar = BarChart()
-    bar.type = "bar"  # horizontal: long Chinese labels stay readable
-    bar.grouping = "clustered"
-    bar.title = chart_title(chart.title)
-    bar.style = 10
-    values = Reference(ws_data, min_col=2, max_col=1 + chart.series, min_row=header_row, max_row=last)
-    bar.add_data(values, titles_from_data=True)
-    categories = Reference(ws_data, min_col=1, min_row=header_row + 1, max_row=last)
-    for series in bar.series:
-        # Text categories as a string reference (openpyxl's set_categories writes a numeric one).
-        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
-    bar.y_axis.title = chart.axis_title
-    bar.y_axis.number_format = "#,##0"
-    bar.y_axis.scaling.min = 0
-    # openpyxl 3.1 leaves `delete` unset and Excel then hides the axes.
-    bar.x_axis.delete = False
-    bar.y_axis.delete = False
-    # First row of the table at the top, as in the table; the value axis stays at the bottom.
-    bar.x_axis.scaling.orientation = "maxMin"
-    bar.y_axis.crosses = "max"
-    if chart.series == 1:
-        bar.legend = None
-    else:
-        bar.legend.position = "b"
-    if chart.data_labels:
-        bar.dataLabels = DataLabelList(
-            showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
-        )
-    bar.gapWidth = 60
-    bar.width = 20
-    bar.height = max(7.0, 3.5 + 0.9 * count * (1 + 0.5 * (chart.series - 1)))
-
-    caption = ws_charts.cell(row=anchor_row, column=1)
-    put(caption, chart.title)
-    caption.font = BOLD
-    source = ws_charts.cell(row=anchor_row + 1, column=1)
-    put(source, f"{TEXT[lang]['source']}{TEXT[lang]['colon']}{chart.source}")
-    ws_charts.add_chart(bar, f"A{anchor_row + 2}")
-    return int(bar.height * ROWS_PER_CM) + 5
-
-
 def build_workbook(
     dataset: Dataset,
     filters: Filters,
@@ -1044,10 +848,10 @@ def build_workbook(
     """The analysts' workbook for `filters`: 说明, 汇总, one sheet per section, 荣誉, 图表, 图表数据."""
     lang = filters.lang
     text = TEXT[lang]
-    generated_at = generated_at or datetime.now().astimezone()
+    generated_at = generated_at or datetime.now(shanghai())
     facts = filter_facts(dataset.facts, filters)
 
-    workbook = Workbook()
+    workbook = new_workbook(lang)
     notes = workbook.active
     assert notes is not None
     taken: list[str] = []
@@ -1090,18 +894,18 @@ def build_workbook(
     data_sheet = new_sheet(text["chart_data"])
     heading = charts_sheet.cell(row=1, column=1)
     put(heading, text["charts_heading"].format(data=data_sheet.title))
-    heading.font = Font(bold=True, size=12)
-    tables = chart_tables(dataset, records, lang, pivot)
-    if not tables:
-        put(charts_sheet.cell(row=3, column=1), text["no_charts"])
-        put(data_sheet.cell(row=1, column=1), text["no_charts"])
-    data_top, anchor_row = 1, 3
-    for chart in tables:
-        anchor_row += _add_chart(charts_sheet, data_sheet, chart, data_top, anchor_row, lang)
-        data_top += len(chart.table.rows) + 3
-    charts_sheet.column_dimensions["A"].width = 12
-    fit_to_page_width(charts_sheet, landscape=False)
-    fit_to_page_width(data_sheet)
+    heading.font = body_font(workbook, bold=True, size=12)
+    from uniondash.exports.xlsx_charts import add_charts  # it builds on this module's cell writers
+
+    specs = chart_specs(dataset, filters)
+    if not specs:
+        put(charts_sheet.cell(row=3, column=1), text["no_charts"] if not facts.empty else text["empty"])
+        put(data_sheet.cell(row=1, column=1), text["no_charts"] if not facts.empty else text["empty"])
+        data_sheet.column_dimensions["A"].width = NOTES_VALUE_WIDTH
+        charts_sheet.column_dimensions["A"].width = NOTES_VALUE_WIDTH
+        for cell in (charts_sheet["A3"], data_sheet["A1"]):
+            cell.font, cell.alignment = body_font(workbook), TOP_WRAPPED
+    add_charts(charts_sheet, data_sheet, specs)
     sheets_described.append((charts_sheet.title, text["sheet_charts"].format(data=data_sheet.title)))
     sheets_described.append((data_sheet.title, text["sheet_chart_data"]))
 
@@ -1109,6 +913,10 @@ def build_workbook(
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
     workbook.properties.description = _source_of(dataset, facts["source_id"], lang)
+    for ws in workbook.worksheets:
+        # Wide sheets landscape, the charts sheet portrait (its charts are sized for it); the first
+        # column (ID, label) repeats on pages that continue to the right.
+        print_setup(ws, landscape=False if ws is charts_sheet else None, title_columns="A:A")
     return workbook
 
 
@@ -1153,4 +961,5 @@ def write_workbook(
 
 
 def chart_count(workbook: Workbook) -> int:
+    """Native charts in the workbook."""
     return sum(len(ws._charts) for ws in workbook.worksheets)
