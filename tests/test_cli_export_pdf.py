@@ -162,5 +162,5 @@ def test_output_folder_must_exist(dataset, tmp_path):
 
 def test_bad_filter_is_an_error_not_an_empty_pdf(tmp_path):
     result = CliRunner().invoke(cli, ["export-pdf", str(tmp_path / "x.pdf"), "--programme", "nope"])
-    assert result.exit_code == 1 and "Unknown programme 'nope'" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--programme': unknown programme 'nope'" in result.output
     assert not (tmp_path / "x.pdf").exists()

@@ -54,14 +54,43 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def filters_from_options(
     dataset: Dataset, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str
 ) -> Filters:
-    """The same parsing as the dashboard's URL, but strict: on the command line a bad value is an error."""
+    """The same parsing as the dashboard's URL, but strict: on the command line a bad value is a usage
+    error (exit 2) naming its option, where the dashboard falls back to the default with a notice."""
+    if years:
+        check_years(dataset, years)
+    for option, values, table in (("--programme", programmes, "programmes"), ("--section", sections, "sections")):
+        known = list(getattr(dataset, table)["id"])
+        unknown = [value for value in dict.fromkeys(values) if value not in known]
+        if unknown:
+            listed = f"ids: {', '.join(known)}" if len(known) <= 10 else "`uniondash validate` lists the ids"
+            raise click.BadParameter(
+                f"unknown {table[:-1]} {', '.join(map(repr, unknown))} ({listed}).", param_hint=f"'{option}'"
+            )
     params: dict[str, list[str]] = {"programme": list(programmes), "section": list(sections), "lang": [lang]}
     if years:
         params["years"] = [years]
     filters, notices = parse_filters(params, dataset)
-    if notices:
-        raise UniondashError("; ".join(notice.en for notice in notices))
+    if notices:  # what the checks above cannot see (a value too long)
+        raise click.UsageError("; ".join(notice.en for notice in notices))
     return filters
+
+
+def check_years(dataset: Dataset, years: str) -> None:
+    """`--years` must parse and name only years the data has figures for."""
+    from uniondash.query import parse_years
+
+    available = dataset.available_years()
+    has = f"the data has {available[0]}–{available[-1]}" if available else "the data has no figures"
+    try:
+        asked = parse_years(years)
+    except ValueError:
+        raise click.BadParameter(
+            f"{years[:40]!r} is not a year range or list: use 2019-2023 or 2021,2023.", param_hint="'--years'"
+        ) from None
+    missing = sorted(asked - set(available))
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (" …" if len(missing) > 5 else "")
+        raise click.BadParameter(f"no figures for {shown} ({has}).", param_hint="'--years'")
 
 
 @click.group()

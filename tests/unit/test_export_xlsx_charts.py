@@ -208,9 +208,7 @@ def test_every_sheet_prints_on_a4_at_8pt_or_more(dataset, filters):
     workbook = saved(dataset, filters)
     for ws in workbook.worksheets:
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-        widths = sum(
-            ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1)
-        )
+        widths = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1))
         page = PAGE_WIDTH_UNITS[ws.page_setup.orientation]
         if ws.sheet_properties.pageSetUpPr.fitToPage:
             assert ws.page_setup.fitToWidth == 1 and widths * MIN_PRINT_SCALE / 100 <= page, ws.title
