@@ -37,7 +37,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from uniondash.chartspec import chart_specs
+from uniondash.chartspec import ChartSpec, chart_specs
 from uniondash.errors import UniondashError
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
@@ -842,6 +842,13 @@ def notes_lines(
     return lines
 
 
+@functools.lru_cache(maxsize=32)
+def workbook_chart_specs(dataset: Dataset, filters: Filters) -> tuple[ChartSpec, ...]:
+    """`chart_specs` kept per dataset and filters: specs are pure frozen data, and their planning (pandas)
+    is most of a workbook's build, so a selection downloaded again is drawn from them at once."""
+    return tuple(chart_specs(dataset, filters))
+
+
 def build_workbook(
     dataset: Dataset,
     filters: Filters,
@@ -900,7 +907,7 @@ def build_workbook(
     heading.font = body_font(workbook, bold=True, size=12)
     from uniondash.exports.xlsx_charts import add_charts  # it builds on this module's cell writers
 
-    specs = chart_specs(dataset, filters)
+    specs = workbook_chart_specs(dataset, filters)
     if not specs:
         put(charts_sheet.cell(row=3, column=1), text["no_charts"] if not facts.empty else text["empty"])
         put(data_sheet.cell(row=1, column=1), text["no_charts"] if not facts.empty else text["empty"])
