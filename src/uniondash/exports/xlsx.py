@@ -294,6 +294,7 @@ def number(value: Any, measure_id: str) -> Number:
     return Number(float(value), number_format(float(value), measure_id))
 
 
+@functools.lru_cache(maxsize=8192)
 def display_width(text: str) -> int:
     """Columns a text takes on screen: CJK (wide) characters count two."""
     if text.isascii():
@@ -366,6 +367,7 @@ def _label(dataset: Dataset, table: str, item_id: str, lang: Lang) -> str:
     return _labels(dataset, lang)[table].get(item_id, item_id)
 
 
+@functools.lru_cache(maxsize=16)
 def _citations(dataset: Dataset, lang: Lang) -> dict[str, str]:
     return {str(k): str(v) for k, v in dataset.sources.set_index("id")[f"citation_{lang}"].items()}
 

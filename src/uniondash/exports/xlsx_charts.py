@@ -18,6 +18,7 @@ is; what is Excel's own is decided here:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,7 +129,9 @@ def scale_for(panel: Panel, lang: Lang) -> Scale:
     return Scale(divisor, f"{word} {unit}", top / divisor, step / divisor)
 
 
+@functools.lru_cache(maxsize=8)
 def _text_properties(font_name: str, size_pt: int = TEXT_PT, bold: bool = False) -> RichText:
+    """Axis and legend text (one object shared by every chart: openpyxl only reads it when saving)."""
     props = CharacterProperties(sz=size_pt * 100, b=bold, latin=Font(typeface=font_name), ea=Font(typeface=font_name))
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
 
@@ -287,6 +290,7 @@ def bar_chart(
     return chart
 
 
+@functools.lru_cache(maxsize=64)
 def _axis_title(unit: str, font_name: str) -> Title:
     props = CharacterProperties(sz=TEXT_PT * 100, latin=Font(typeface=font_name), ea=Font(typeface=font_name))
     paragraph = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=unit)])
@@ -367,9 +371,10 @@ def add_charts(charts_sheet: Worksheet, data_sheet: Worksheet, specs: Sequence[C
 def split_line(text: str, width: int) -> list[str]:
     """`text` cut into pieces at most `width` columns wide (CJK characters count two), at spaces where it can."""
     pieces: list[str] = []
-    current = ""
+    current, used = "", 0
     for char in text:
-        if display_width(current + char) > width:
+        size = display_width(char)
+        if used + size > width:
             cut = current.rfind(" ")
             if cut > width // 2:
                 pieces.append(current[:cut])
@@ -377,5 +382,7 @@ def split_line(text: str, width: int) -> list[str]:
             else:
                 pieces.append(current)
                 current = ""
+            used = display_width(current)
         current += char
+        used += size
     return [*pieces, current] if current or not pieces else pieces
