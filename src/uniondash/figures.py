@@ -306,9 +306,7 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
     above = [round(scale * LINE_HEIGHT * (len(lines) - 1)) for lines in headings]
     gap = round(scale * PANEL_GAP)
     cards = [_card_lines(card, lang, beside) for card in spec.cards]
-    card_heights = [
-        round(scale * (CARD_VALUE_SIZE * 1.35 * len(v) + LINE_HEIGHT * len(t) + CARD_GAP)) for v, t in cards
-    ]
+    card_heights = [round(scale * (_card_px(v, t, beside) + CARD_GAP)) for v, t in cards]
     cards_height = sum(card_heights) + (gap + above[0] if cards and spec.panels else 0)
     plot_height = cards_height + sum(heights) + sum(gap + extra for extra in above[1:])
     captions = len(spec.computed) + legend
@@ -321,7 +319,7 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
     shapes: list[Spec] = []
     top = float(plot_height)
     for (values, lines), height in zip(cards, card_heights, strict=True):
-        annotations += _card_annotations(values, lines, top / plot_height, scale)
+        annotations += _card_annotations(values, lines, top / plot_height, scale, beside)
         top -= height
     if cards and spec.panels:
         top -= gap + above[0]
@@ -436,15 +434,26 @@ def _card_lines(card: NumberCard, lang: Lang, beside: bool) -> tuple[list[str], 
     return values, [*lines, card.period] if card.period else lines
 
 
-def _card_annotations(values: list[str], lines: list[str], y: float, scale: float) -> list[Spec]:
+def _card_px(values: list[str], lines: list[str], beside: bool) -> float:
+    """A card's height at the body size: value above its label (narrow), or beside it (wide pages)."""
+    value = CARD_VALUE_SIZE * 1.35 * len(values)
+    label = LINE_HEIGHT * len(lines)
+    return max(value, label) if beside else value + label
+
+
+def _card_annotations(values: list[str], lines: list[str], y: float, scale: float, beside: bool) -> list[Spec]:
+    """The card's value in large type and its label with period: below it, or beside it on a wide page."""
     value = _caption(
         "<br>".join(f"<b>{plain(v)}</b>" for v in values), y, 0, "top", CARD_VALUE_SIZE, TEXT_COLOUR, "card"
     )
-    label_shift = -round(scale * CARD_VALUE_SIZE * 1.35 * len(values))
-    label = _caption(
-        "<br>".join(plain(line) for line in lines), y, label_shift, "top", FONT_SIZE, MUTED_COLOUR, "card-label"
-    )
-    return [value, label]
+    text = "<br>".join(plain(line) for line in lines)
+    if beside:
+        label = _caption(text, y, 0, "top", FONT_SIZE, MUTED_COLOUR, "card-label")
+        # Past the widest value line (bold digits run a little wider than `text_ems` reckons).
+        label["xshift"] = round(scale * (max(text_ems(v) for v in values) * CARD_VALUE_SIZE * 1.1 + 20))
+        return [value, label]
+    shift = -round(scale * CARD_VALUE_SIZE * 1.35 * len(values))
+    return [value, _caption(text, y, shift, "top", FONT_SIZE, MUTED_COLOUR, "card-label")]
 
 
 # A heading's width in em of the body size that fits the plot of a 390px phone (headings are 1px smaller).
