@@ -352,7 +352,7 @@ def test_data_text_and_parameters_are_escaped(hostile_dataset):
         assert "<script>alert" not in html and "<img src=x" not in html and "<script>x" not in html
         if url.startswith("/briefing"):  # the slides draw 冬送温暖's figures in charts, not on a titled card
             assert "&lt;script&gt;alert(&#34;p&#34;)&lt;/script&gt;冬送温暖" in html
-        assert "&lt;img src=x onerror=alert(1)&gt;资金" in html
+            assert "&lt;img src=x onerror=alert(1)&gt;资金" in html
         assert "&lt;script&gt;x&lt;/script&gt;" in html  # the echoed parameter in the notice
 
 
