@@ -120,7 +120,9 @@ def test_chart_html_file(client: FlaskClient, lang: str) -> None:
     page = client.get(f"/export/chart/{CHART}.html?lang={lang}").get_data(as_text=True)
     for markup in (SCRIPT, IMG, BREAKOUT):
         assert markup not in page, markup
-    figure = json.loads(found(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{[^{}]*\"responsive", page))
+    figure = json.loads(
+        found(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{[^{}]*\"responsive", page)
+    )
     assert assert_plotly_strings_escaped({"data": figure}), "the tampered label is in the figure, escaped"
 
 
