@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from uniondash import figures
+from uniondash.chartspec import chart_spec
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
 from uniondash.exports.pdf import write_briefing_pdf
@@ -76,8 +77,9 @@ def test_full_briefing_text_holds_the_headline_figures_as_written(full_pdf, data
     assert "图表未能绘制" not in text
     key_charts: dict[str, Chart] = {}
     for chart in figures.CHARTS.values():
-        if not chart.rows(dataset, Filters()).empty:
-            key_charts.setdefault(chart.section_id, chart)  # the first of each section, in registry order
+        # The first of each section with a comparison to draw, in registry order (lone figures are numbers).
+        if chart_spec(chart, dataset, Filters()).has_comparison:
+            key_charts.setdefault(chart.section_id, chart)
     assert key_charts
     for chart in key_charts.values():
         assert chart.title("zh") in text

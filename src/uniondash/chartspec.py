@@ -85,6 +85,7 @@ TEXT = {
         ),
         "summary": "{title}，{period}。{items}。来源：{source}。",
         "scales": "各部分单位不同，刻度各自独立，长短不可相互比较。",
+        "own_scale": "另一单位和刻度",
     },
     "en": {
         "source": "Source: {}",
@@ -105,6 +106,7 @@ TEXT = {
         ),
         "summary": "{title}, {period}. {items}. Source: {source}.",
         "scales": "The parts are in different units, each on its own scale: their lengths do not compare.",
+        "own_scale": "own scale",
     },
 }
 
