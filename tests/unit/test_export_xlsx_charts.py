@@ -14,6 +14,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart.bar_chart import BarChart
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from uniondash.chartspec import ChartSpec, comparisons_and_cards
@@ -23,6 +24,8 @@ from uniondash.exports.xlsx import (
     PAGE_WIDTH_UNITS,
     build_workbook,
     generated_label,
+    name_every_font,
+    new_workbook,
     workbook_bytes,
 )
 from uniondash.exports.xlsx_charts import ROW_CM, ROWS_PER_PAGE, split_line
@@ -255,6 +258,20 @@ def test_empty_selection_keeps_the_layout(dataset):
     assert "所选范围内没有数据" in str(empty["图表"]["A3"].value)
     assert empty["图表"].column_dimensions["A"].width >= 60
     assert charts(empty) == []
+
+
+def test_fonts_without_a_name_get_the_workbooks_face():
+    """A sheet another module styles with a bare Font(bold=True) still names the face."""
+    workbook = new_workbook("en")
+    ws = workbook.active
+    ws["A1"] = "bold"
+    ws["A1"].font = Font(bold=True)
+    ws["A2"] = "plain"
+    name_every_font(workbook)
+    saved_book = load_workbook(BytesIO(workbook_bytes(workbook)))
+    first = saved_book.active
+    assert (first["A1"].font.name, first["A1"].font.b, first["A1"].font.sz) == ("Arial", True, 10)
+    assert first["A2"].font.name == "Arial"
 
 
 def test_split_line_cuts_at_spaces_and_counts_cjk_twice():

@@ -619,6 +619,24 @@ def new_workbook(lang: Lang) -> Workbook:
     return workbook
 
 
+def name_every_font(workbook: Workbook) -> None:
+    """Give every font of the workbook a face and a size: a sheet styled with a bare `Font(bold=True)`
+    (no name: Calibri, which Calc replaces by a serif and a Japanese CJK face) gets the workbook's own.
+
+    Cells refer to fonts by their index in the workbook's font table, so each unnamed entry is replaced
+    in place by a named copy; nothing else moves.
+    """
+    face = FONT_NAMES[workbook_lang(workbook)]
+    fonts = workbook._fonts
+    for index, font in enumerate(list(fonts)):
+        if not font.name or font.sz is None:
+            named = copy(font)
+            named.name = font.name or face
+            named.sz = font.sz or FONT_SIZE_PT
+            list.__setitem__(fonts, index, named)
+            fonts.clean = False  # its look-up dict is rebuilt on the next use
+
+
 def print_setup(
     ws: Worksheet,
     landscape: bool | None = None,
@@ -921,10 +939,13 @@ def build_workbook(
     sheets_described.append((charts_sheet.title, text["sheet_charts"].format(data=data_sheet.title)))
     sheets_described.append((data_sheet.title, text["sheet_chart_data"]))
 
+    # Sheets added here by other modules (全部数据/All figures, 来源/Sources: `xlsx_data.add_data_sheets`)
+    # get the print setup and named fonts below like every sheet.
     _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
     workbook.properties.description = _source_of(dataset, facts["source_id"], lang)
+    name_every_font(workbook)
     for ws in workbook.worksheets:
         # Wide sheets landscape, the charts sheet portrait (its charts are sized for it); the first
         # column (ID, label) repeats on pages that continue to the right.
