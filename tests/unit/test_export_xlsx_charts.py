@@ -168,6 +168,9 @@ def test_change_across_years_legend_in_reading_order(multi_year_dataset):
         assert chart.type == "col" and chart.legend.position == "b"
         names = [series.tx.strRef.strCache.pt[0].v for series in chart.series]
         assert names == [series.label for series in panel.series]
+        if len(panel.series) == 1:  # each period's label carries the figure as written
+            labels = [point.v for point in chart.series[0].cat.strRef.strCache.pt]
+            assert labels == [f"{point.period}：{point.value_text}" for point in panel.series[0].points]
 
 
 def test_no_chart_straddles_a_printed_page(full):

@@ -208,8 +208,12 @@ def _panel_table(
         series = [(scaled_header, plotted)]
     else:
         periods = list(dict.fromkeys(point.period for s in panel.series for point in s.points))
-        categories = periods
         by_series = [{point.period: point for point in s.points} for s in panel.series]
+        categories = periods
+        if len(panel.series) == 1:
+            # One series: each period's label carries its figure as written, qualifier and all.
+            points = by_series[0]
+            categories = [f"{period}{text['colon']}{points[period].value_text}" for period in periods]
         series = [
             (s.label, [(points[p].value / scale.divisor) if p in points else None for p in periods])
             for s, points in zip(panel.series, by_series, strict=True)
@@ -222,7 +226,7 @@ def _panel_table(
                 for s, points in zip(panel.series, by_series, strict=True)
                 if period in points
             )
-            rows.append([spec.chart_id, period, *(values[number] for _, values in series), shown])
+            rows.append([spec.chart_id, categories[number], *(values[number] for _, values in series), shown])
     cells = [[Number(float(value), "General") if isinstance(value, float) else value for value in row] for row in rows]
     widths = {headers[0]: 18, headers[1]: 36}
     write_table(
