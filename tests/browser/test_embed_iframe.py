@@ -110,7 +110,10 @@ def test_every_chart_draws_inside_the_iframe_and_fits_its_width(
     for chart_id, chart in CHARTS.items():
         open_article(browser, sites, f"{sites.dashboard}/embed/{chart_id}", width, height)
         WebDriverWait(browser, WAIT).until(
-            lambda d: d.execute_script("return document.querySelectorAll('#chart .main-svg g.trace').length > 0")
+            # Bars, or for a chart of lone figures (competitions) its numbers.
+            lambda d: d.execute_script(
+                "return document.querySelectorAll('#chart .main-svg g.trace, #chart .main-svg g.annotation').length > 0"
+            )
         )
         assert browser.execute_script("return window.innerWidth") == width
         # The page's width, less a vertical scrollbar if the chart is taller than the frame.
