@@ -31,6 +31,7 @@ from uniondash.meeting import (
     parse_interval,
     parse_slide,
     plan_slides,
+    value_words,
 )
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
 from uniondash.web import meeting_routes
@@ -535,3 +536,17 @@ def test_briefing_charts_are_drawn_in_larger_type(client, dataset):
         assert min(font_sizes(figure)) >= min(font_sizes(views[chart_id].figure)) * PRINT.font_scale - 1e-9
         holder = soup.select_one(f'.chart[data-chart="{chart_id}"]')
         assert holder is not None and int(holder["data-height"]) < views[chart_id].height  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("over 520 thousand person-times", ["over", "520 thousand", "person-times"]),
+        ("280 million yuan", ["280 million", "yuan"]),
+        ("nearly 700 thousand people", ["nearly", "700 thousand", "people"]),
+        ("52万余人次", ["52万余人次"]),
+        ("4,399 people", ["4,399", "people"]),
+    ],
+)
+def test_a_big_number_breaks_between_words_never_inside_the_number(value, words):
+    assert value_words(value) == words
