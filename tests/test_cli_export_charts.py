@@ -77,7 +77,7 @@ def test_missing_chromium_is_a_clean_error_and_csv_needs_none(tmp_path: Path) ->
 
 def test_bad_filter_is_a_clean_error(tmp_path: Path) -> None:
     code, output = run(str(tmp_path), "--format", "csv", "--years", "20x9")
-    assert code == 1 and "not understood" in output
+    assert code == 2 and "Invalid value for '--years': '20x9' is not a year range or list" in output
 
 
 def test_help_has_an_example() -> None:

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from uniondash import figures
+from uniondash.chartspec import chart_spec
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
 from uniondash.exports.pdf import write_briefing_pdf
@@ -76,8 +77,9 @@ def test_full_briefing_text_holds_the_headline_figures_as_written(full_pdf, data
     assert "图表未能绘制" not in text
     key_charts: dict[str, Chart] = {}
     for chart in figures.CHARTS.values():
-        if not chart.rows(dataset, Filters()).empty:
-            key_charts.setdefault(chart.section_id, chart)  # the first of each section, in registry order
+        # The first of each section with a comparison to draw, in registry order (lone figures are numbers).
+        if chart_spec(chart, dataset, Filters()).has_comparison:
+            key_charts.setdefault(chart.section_id, chart)
     assert key_charts
     for chart in key_charts.values():
         assert chart.title("zh") in text
@@ -162,5 +164,5 @@ def test_output_folder_must_exist(dataset, tmp_path):
 
 def test_bad_filter_is_an_error_not_an_empty_pdf(tmp_path):
     result = CliRunner().invoke(cli, ["export-pdf", str(tmp_path / "x.pdf"), "--programme", "nope"])
-    assert result.exit_code == 1 and "Unknown programme 'nope'" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--programme': unknown programme 'nope'" in result.output
     assert not (tmp_path / "x.pdf").exists()

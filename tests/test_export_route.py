@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.synthetic import SHIPPED
+from uniondash.chartspec import comparisons_and_cards
 from uniondash.exports.xlsx import XLSX_MIMETYPE
 from uniondash.model import Filters, filter_facts
 from uniondash.web.app import create_app
@@ -126,3 +127,25 @@ def test_head_has_the_same_headers(client):
     response = client.head("/export/summary.xlsx?lang=en")
     assert response.status_code == 200 and response.mimetype == XLSX_MIMETYPE
     assert response.headers["Content-Disposition"] == "attachment; filename=uniondash-summary-all-years-en.xlsx"
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("years=2023", Filters(years=frozenset({2023}))),
+        ("section=models&lang=en", Filters(sections=("models",), lang="en")),
+        ("years=abc", Filters()),  # the documented fallback: every year, and a notice
+    ],
+)
+def test_the_workbooks_charts_are_the_dashboards(client, dataset, query, filters):
+    """The same query string draws, in Excel, the charts the dashboard draws: same ids, same titles, in order."""
+    workbook, _, _ = download(client, f"/export/summary.xlsx?{query}")
+    drawn = []
+    for chart in workbook.worksheets[-2]._charts:
+        sheet, _, cells = chart.series[0].cat.strRef.f.rpartition("!")
+        first_row = int(cells.split(":")[0].rsplit("$", 1)[1])
+        title = "".join(run.t for run in chart.title.tx.rich.p[0].r)
+        drawn.append((workbook[sheet.strip("'")].cell(row=first_row, column=1).value, title))
+    specs = comparisons_and_cards(dataset, filters)[0]
+    assert drawn == [(spec.chart_id, spec.title) for spec in specs for _ in spec.panels]
+    assert drawn

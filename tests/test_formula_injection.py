@@ -36,6 +36,7 @@ TAMPERED = (
     ("facts.csv", "aid-winter-funds", "label_zh", HYPERLINK),
     ("facts.csv", "aid-winter-funds", "label_en", DDE),
     ("facts.csv", "aid-winter-funds", "note", "-2+3"),
+    ("facts.csv", "aid-winter-funds", "note_zh", "-2+3"),  # the Chinese workbook's 备注
     # The quote must still contain the figure as written (a schema check), so the formula goes in front.
     ("facts.csv", "aid-winter-funds", "source_quote", "@SUM(1+1) 筹集“冬送温暖”资金2.8亿元"),
     ("programmes.csv", "winter-warmth", "label_zh", "\t=1+1 冬送温暖"),

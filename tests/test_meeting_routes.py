@@ -13,28 +13,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup, Tag
 from flask import Flask
 
 from tests.synthetic import SHIPPED
 from tests.unit.test_load import set_cell
-from uniondash.figures import CHARTS
+from uniondash.chartspec import chart_spec
+from uniondash.figures import CHARTS, PRINT, WIDE
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
 from uniondash.meeting import (
-    BRIEFING_FONT_SCALE,
-    SLIDE_FONT_SCALE,
-    ChartView,
     chart_views,
     citation_parts,
-    figure_json,
     headline_cards,
-    labels_beside,
     parse_interval,
     parse_slide,
     plan_slides,
+    value_words,
 )
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
 from uniondash.web import meeting_routes
@@ -71,22 +68,40 @@ def charts_with_rows(dataset: Dataset, filters: Filters) -> list[str]:
     return [chart.id for chart in CHARTS.values() if not chart.rows(dataset, filters).empty]
 
 
+def charts_to_draw(dataset: Dataset, filters: Filters) -> list[str]:
+    """Charts with a comparison (two bars or more on one scale): lone figures are numbers, not charts."""
+    return [
+        chart_id
+        for chart_id in charts_with_rows(dataset, filters)
+        if chart_spec(CHARTS[chart_id], dataset, filters).panels
+    ]
+
+
 def expected_deck(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:
-    """(kind, heading) of every slide, worked out from the CSVs: sections in order, cards then charts."""
+    """(kind, heading) of every slide: sections in order; headline cards holding a figure no chart of the
+    section draws, then the figures of charts with nothing to compare; then the charts."""
     headlines = headline_facts(dataset, filters)
     deck = [("title", "株洲市总工会五年工作成就")]
     for section in dataset.sections.sort_values("order").itertuples():
-        in_section = headlines[headlines["section_id"] == section.id]
+        charts = [
+            chart_id for chart_id in charts_to_draw(dataset, filters) if CHARTS[chart_id].section_id == section.id
+        ]
+        drawn = set().union(*(set(CHARTS[chart_id].rows(dataset, filters)["id"]) for chart_id in charts))
+        lone = [
+            chart.rows(dataset, filters)
+            for chart in CHARTS.values()
+            if chart.section_id == section.id and chart.id not in charts and not chart.rows(dataset, filters).empty
+        ]
+        in_section = pd.concat([headlines[headlines["section_id"] == section.id], *lone])
         previous = None
-        for programme in in_section["programme_id"]:
+        for fact_id, programme in zip(in_section["id"], in_section["programme_id"], strict=True):
+            if fact_id in drawn:
+                continue
+            drawn.add(fact_id)
             if programme != previous:
                 deck.append(("card", dataset.label("programmes", programme, "zh")))
             previous = programme
-        deck += [
-            ("chart", CHARTS[chart_id].title("zh"))
-            for chart_id in charts_with_rows(dataset, filters)
-            if CHARTS[chart_id].section_id == section.id
-        ]
+        deck += [("chart", CHARTS[chart_id].title("zh")) for chart_id in charts]
     return deck
 
 
@@ -98,9 +113,10 @@ def test_slides_follow_the_report_sections_title_then_cards_then_charts(client, 
     slides = slides_of(page(client, "/present"))
     deck = [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides]
     assert deck == expected_deck(dataset, Filters())
-    # 12 headline cards in the shipped data (consecutive headline facts of one programme form one card).
-    assert sum(kind == "card" for kind, _ in deck) == 12
-    assert len(slides) == 1 + 12 + len(charts_with_rows(dataset, Filters()))
+    # One slide per idea: the headline figures a chart draws are not repeated on a card before it
+    # (28 slides before; 2 cards now: the workforce and the competitions, which no chart compares).
+    assert [heading for kind, heading in deck if kind == "card"] == ["产业工人队伍", "劳动和技能竞赛"]
+    assert len(slides) == 1 + 2 + len(charts_to_draw(dataset, Filters()))
     # The section label above each slide follows sections.csv `order` (models before workforce).
     order = {row.label_zh: row.order for row in dataset.sections.itertuples()}
     kickers = [order[text_of(slide.select_one(".kicker"))] for slide in slides[1:]]
@@ -117,22 +133,38 @@ def test_cards_hold_headline_values_as_written(client):
         ]
         for heading, card in cards.items()
     }
-    assert values["产业工人队伍"] == [("50多万名", "产业工人")]
-    assert values["冬送温暖"] == [("2.8亿元", "筹集“冬送温暖”资金"), ("48.3万人次", "帮扶救助困难职工（农民工）")]
-    assert values["夏送清凉"] == [("2600余万元", "筹集“夏送清凉”物资"), ("52万余人次", "慰问高温作业职工")]
-    assert values["劳动和技能竞赛"] == [("10000余场", "各级各类劳动和技能竞赛"), ("110万人次", "参赛职工")]
-    assert values["人才队伍"] == [("接近70万人", "全市人才总量"), ("13万人", "高技能人才")]
-    assert [value for value, _ in values["劳动模范"]] == ["7名", "37名", "161名"]
+    assert values == {
+        "产业工人队伍": [("50多万名", "产业工人")],
+        "劳动和技能竞赛": [("10000余场", "各级各类劳动和技能竞赛"), ("110万人次", "参赛职工")],
+    }
 
 
-def test_every_headline_fact_is_on_a_card_in_both_languages(client, dataset):
+def test_every_headline_fact_is_on_exactly_one_slide_in_both_languages(client, dataset):
+    """On a card, or drawn in a chart (its value on a bar): never both, never missing."""
     for lang in ("zh", "en"):
         soup = page(client, f"/present?lang={lang}")
         shown = {cell["data-fact"]: text_of(cell.select_one(".value")) for cell in soup.select(".value-cell")}
+        figures = json.loads(soup.find("script", id="deck-figures").string)  # type: ignore[union-attr]
+        # Drawn: a bar's fact, or a rate written on its numerator's bar (调解率 on 335起).
+        drawn = {
+            fact for slide in plan_slides(dataset, Filters(lang=lang)) if slide.chart for fact in slide.chart.fact_ids
+        }
+        assert {fact for figure in figures.values() for trace in figure["data"] for fact in trace["y"]} <= drawn
         headlines = headline_facts(dataset, Filters(lang=lang))
-        assert shown == {row["id"]: display_value(row, lang) for _, row in headlines.iterrows()}
-    assert shown["aid-summer-goods"] == "over 26 million yuan"
-    assert shown["workforce-talent-total"] == "nearly 700 thousand people"
+        for _, row in headlines.iterrows():
+            assert (row["id"] in shown) != (row["id"] in drawn), row["id"]
+            if row["id"] in shown:
+                assert shown[row["id"]] == display_value(row, lang)
+        on_charts = [
+            (fact, html.unescape(text))
+            for figure in figures.values()
+            for trace in figure["data"]
+            for fact, text in zip(trace.get("y", []), trace.get("text", []), strict=False)
+        ]
+        assert ("aid-summer-goods", display_value(headlines.set_index("id").loc["aid-summer-goods"], lang)) in [
+            (fact, text) for fact, text in on_charts
+        ]
+    assert shown["workforce-competitions"] == "over 10 thousand events"
 
 
 def test_source_period_and_counter_on_every_slide(client, dataset):
@@ -189,26 +221,29 @@ def test_citation_parts(text, lang, parts):
 
 def test_talent_card_states_its_own_period(client):
     slides = slides_of(page(client, "/present"))
-    talent = next(slide for slide in slides if text_of(slide.find("h1")) == "人才队伍")
+    talent = next(slide for slide in slides if text_of(slide.find("h1")) == "全市人才总量与高技能人才")
     # The talent figures are for 2023 alone, not the five years.
     assert text_of(talent.select_one("footer .period")) == "时期：2023年"
 
 
 def test_filters_choose_the_slides(client, dataset):
     aid = slides_of(page(client, "/present?section=aid"))
-    assert [text_of(slide.find("h1")) for slide in aid if slide["data-kind"] == "card"] == [
-        "冬送温暖",
-        "夏送清凉",
-        "金秋助学",
-        "医疗互助",
-    ]
+    # Every headline figure of 职工帮扶 is drawn in its charts: no card repeats them.
+    assert [(slide["data-kind"], text_of(slide.find("h1"))) for slide in aid] == expected_deck(
+        dataset, Filters(sections=("aid",))
+    )
+    assert [slide["data-kind"] for slide in aid[1:]] == ["chart"] * 3
     assert {text_of(slide.select_one(".kicker")) for slide in aid[1:]} == {"职工帮扶"}
     assert "筛选：" in text_of(aid[0]) and "板块：职工帮扶" in text_of(aid[0])
 
     only_2023 = Filters(years=frozenset({2023}))
     slides = slides_of(page(client, "/present?years=2023"))
     assert [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides] == expected_deck(dataset, only_2023)
-    assert [text_of(slide.find("h1")) for slide in slides if slide["data-kind"] == "card"] == ["人才队伍"]
+    # 2023 alone: the talent figures compare (a chart); the bargaining rate stands alone (a number).
+    assert [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides[1:]] == [
+        ("chart", "全市人才总量与高技能人才"),
+        ("card", "工资集体协商"),
+    ]
 
 
 def test_empty_selection_is_one_slide_saying_so(client, dataset):
@@ -266,7 +301,7 @@ def test_chart_slides_carry_their_figures(client, dataset):
     figures = json.loads(soup.find("script", id="deck-figures").string)  # type: ignore[union-attr]
     on_slides = [holder["data-chart"] for holder in soup.select(".slide .chart")]
     # Slides follow the report's sections; every chart with rows is on one, with its figure.
-    assert sorted(on_slides) == sorted(charts_with_rows(dataset, Filters())) == sorted(figures)
+    assert sorted(on_slides) == sorted(charts_to_draw(dataset, Filters())) == sorted(figures)
     assert len(set(on_slides)) == len(on_slides)
     for chart_id in on_slides:
         # The slide heading names the chart, so the figure's own title is dropped; its traces stay.
@@ -281,8 +316,12 @@ def test_english_deck(client):
     assert soup.html["lang"] == "en"  # type: ignore[index]
     slides = slides_of(soup)
     assert text_of(slides[0].find("h1")) == "Zhuzhou trade unions: five years of work"
-    winter = next(slide for slide in slides if text_of(slide.find("h1")) == "Winter warmth")
-    assert text_of(winter.select_one(".kicker")) == "Help for workers"
+    aid = next(slide for slide in slides if text_of(slide.find("h1")) == "Aid funds and goods by programme")
+    assert text_of(aid.select_one(".kicker")) == "Help for workers"
+    # A big English number breaks between words, never inside the number: '10 thousand' is one piece.
+    competitions = next(slide for slide in slides if text_of(slide.find("h1")) == "Labour and skills competitions")
+    words = [text_of(word) for word in competitions.select(".value .word")]
+    assert words == ["over", "10 thousand", "events", "1.1 million", "person-times"]
 
 
 def test_slides_cite_the_source_of_their_own_facts(multi_year_dataset):
@@ -312,8 +351,9 @@ def test_data_text_and_parameters_are_escaped(hostile_dataset):
     for url in ("/present?years=<script>x</script>", "/briefing?years=<script>x</script>"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html and "<script>x" not in html
-        assert "&lt;script&gt;alert(&#34;p&#34;)&lt;/script&gt;冬送温暖" in html
-        assert "&lt;img src=x onerror=alert(1)&gt;资金" in html
+        if url.startswith("/briefing"):  # the slides draw 冬送温暖's figures in charts, not on a titled card
+            assert "&lt;script&gt;alert(&#34;p&#34;)&lt;/script&gt;冬送温暖" in html
+            assert "&lt;img src=x onerror=alert(1)&gt;资金" in html
         assert "&lt;script&gt;x&lt;/script&gt;" in html  # the echoed parameter in the notice
 
 
@@ -347,7 +387,7 @@ def test_briefing_keeps_one_key_chart_per_section_drawn_static(client, dataset):
     holders = soup.select(".chart[data-chart]")
     sections = [CHARTS[holder["data-chart"]].section_id for holder in holders]  # type: ignore[index]
     assert len(sections) == len(set(sections))
-    assert set(sections) == {CHARTS[chart_id].section_id for chart_id in charts_with_rows(dataset, Filters())}
+    assert set(sections) == {CHARTS[chart_id].section_id for chart_id in charts_to_draw(dataset, Filters())}
     assert "staticPlot: true" in soup.find_all("script")[-1].string  # type: ignore[union-attr, operator]
     assert all(holder.select_one(".chart-missing") for holder in holders)  # shown only if plotly cannot draw
 
@@ -463,24 +503,28 @@ def test_slide_charts_put_labels_beside_bars_in_larger_type(dataset, lang):
             assert set(trace["y"]) <= set(ticks) and "offset" not in trace
         # All type is larger by the slide's factor, and the drawing grows less than its type.
         # Every text at least scaled (value ticks, small for a phone, grow to the labels' size first).
-        assert min(font_sizes(after.figure)) >= min(font_sizes(before.figure)) * SLIDE_FONT_SCALE - 1e-9
-        assert after.height < before.height * SLIDE_FONT_SCALE
+        assert min(font_sizes(after.figure)) >= min(font_sizes(before.figure)) * WIDE.font_scale - 1e-9
+        assert after.height < before.height * WIDE.font_scale
         assert after.min_width > 0
         # Panels stay in order, top to bottom, within the plot and apart.
         domains = [layout[key]["domain"] for key in sorted(k for k in layout if re.fullmatch(r"yaxis\d*", k))]
-        assert domains[0][1] == pytest.approx(1.0) and domains[-1][0] == pytest.approx(0.0, abs=1e-9)
+        cards = [a for a in layout["annotations"] if a.get("name") == "card"]  # lone figures sit above the panels
+        assert domains[0][1] == pytest.approx(1.0) or cards
+        assert domains[-1][0] == pytest.approx(0.0, abs=1e-9)
         for upper, lower in itertools.pairwise(domains):
             assert lower[1] < upper[0]
         headings = [a["y"] for a in layout["annotations"] if a.get("name") == "heading"]
         assert headings == pytest.approx([domain[1] for domain in domains])
 
 
-def test_a_figure_not_in_panels_only_gets_larger_type(dataset):
-    figure, _ = figure_json(go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h", textfont={"size": 16})))
-    view = ChartView("test", "aid", "t", "p", "s", figure, dataset.facts.iloc[:1], height=300)
-    wide = labels_beside(view, 1.5, "zh")
-    assert wide.height == 300 and wide.figure["data"][0]["textfont"]["size"] == 24
-    assert wide.figure["data"][0]["y"] == ["a", "b"]
+def test_slides_draw_lone_figures_as_numbers_in_larger_type(dataset):
+    """A chart's lone figure (产业学院 7所) is a number above its panels, in the slide's larger type too."""
+    (view,) = chart_views(dataset, Filters(), [CHARTS["industry-education"]], style=WIDE)
+    (narrow,) = chart_views(dataset, Filters(), [CHARTS["industry-education"]])
+    for figure, scale in ((narrow.figure, 1.0), (view.figure, WIDE.font_scale)):
+        (card,) = [a for a in figure["layout"]["annotations"] if a.get("name") == "card"]
+        assert card["text"] == "<b>7所</b>" and card["font"]["size"] == pytest.approx(26 * scale)
+        assert all("workforce-industry-colleges" not in trace["y"] for trace in figure["data"])
 
 
 def test_briefing_charts_are_drawn_in_larger_type(client, dataset):
@@ -489,6 +533,20 @@ def test_briefing_charts_are_drawn_in_larger_type(client, dataset):
     views = {view.chart_id: view for view in chart_views(dataset, Filters())}
     assert figures
     for chart_id, figure in figures.items():
-        assert min(font_sizes(figure)) >= min(font_sizes(views[chart_id].figure)) * BRIEFING_FONT_SCALE - 1e-9
+        assert min(font_sizes(figure)) >= min(font_sizes(views[chart_id].figure)) * PRINT.font_scale - 1e-9
         holder = soup.select_one(f'.chart[data-chart="{chart_id}"]')
         assert holder is not None and int(holder["data-height"]) < views[chart_id].height  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("over 520 thousand person-times", ["over", "520 thousand", "person-times"]),
+        ("280 million yuan", ["280 million", "yuan"]),
+        ("nearly 700 thousand people", ["nearly", "700 thousand", "people"]),
+        ("52万余人次", ["52万余人次"]),
+        ("4,399 people", ["4,399", "people"]),
+    ],
+)
+def test_a_big_number_breaks_between_words_never_inside_the_number(value, words):
+    assert value_words(value) == words

@@ -1,3 +1,3 @@
-from uniondash.cli import cli
+from uniondash.cli import main
 
-cli()
+main()

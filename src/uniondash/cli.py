@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from uniondash.config import ENV_DATA_DIR, resolve_data_dir
 from uniondash.errors import UniondashError
-from uniondash.load import load_dataset
-from uniondash.model import Dataset, Filters, Lang
-from uniondash.query import parse_filters
+
+# Each command imports what it needs (pandas, pandera, openpyxl, plotly, Flask) when it runs: `--help` and
+# the export commands start without what they do not use.
+if TYPE_CHECKING:
+    from uniondash.model import Dataset, Filters, Lang
 
 
 def data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,6 +38,8 @@ def data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_dataset(data_dir: str | None) -> Dataset:
+    from uniondash.load import load_dataset
+
     return load_dataset(resolve_data_dir(data_dir))
 
 
@@ -54,20 +59,62 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def filters_from_options(
     dataset: Dataset, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str
 ) -> Filters:
-    """The same parsing as the dashboard's URL, but strict: on the command line a bad value is an error."""
+    """The same parsing as the dashboard's URL, but strict: on the command line a bad value is a usage
+    error (exit 2) naming its option, where the dashboard falls back to the default with a notice."""
+    if years:
+        check_years(dataset, years)
+    for option, values, table in (("--programme", programmes, "programmes"), ("--section", sections, "sections")):
+        known = list(getattr(dataset, table)["id"])
+        unknown = [value for value in dict.fromkeys(values) if value not in known]
+        if unknown:
+            listed = f"ids: {', '.join(known)}" if len(known) <= 10 else "`uniondash validate` lists the ids"
+            raise click.BadParameter(
+                f"unknown {table[:-1]} {', '.join(map(repr, unknown))} ({listed}).", param_hint=f"'{option}'"
+            )
     params: dict[str, list[str]] = {"programme": list(programmes), "section": list(sections), "lang": [lang]}
     if years:
         params["years"] = [years]
+    from uniondash.query import parse_filters
+
     filters, notices = parse_filters(params, dataset)
-    if notices:
-        raise UniondashError("; ".join(notice.en for notice in notices))
+    if notices:  # what the checks above cannot see (a value too long)
+        raise click.UsageError("; ".join(notice.en for notice in notices))
     return filters
+
+
+def check_years(dataset: Dataset, years: str) -> None:
+    """`--years` must parse and name only years the data has figures for."""
+    from uniondash.query import parse_years
+
+    available = dataset.available_years()
+    has = f"the data has {available[0]}–{available[-1]}" if available else "the data has no figures"
+    try:
+        asked = parse_years(years)
+    except ValueError:
+        raise click.BadParameter(
+            f"{years[:40]!r} is not a year range or list: use 2019-2023 or 2021,2023.", param_hint="'--years'"
+        ) from None
+    missing = sorted(asked - set(available))
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (" …" if len(missing) > 5 else "")
+        raise click.BadParameter(f"no figures for {shown} ({has}).", param_hint="'--years'")
 
 
 @click.group()
 @click.version_option(package_name="uniondash")
 def cli() -> None:
     """uniondash: the Zhuzhou city trade union's five-year figures (2019–2023) as data and a dashboard."""
+
+
+def main() -> None:
+    """The `uniondash` console script (and `python -m uniondash`): `cli`, without loading hypothesis.
+
+    pandera imports hypothesis, and with it pytest and trio, whenever it is installed (a development
+    install), for generating test data, which no command does: about a third of a command's start-up.
+    Tests call `cli` through CliRunner, so hypothesis stays available to them.
+    """
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]  # None: "not installed"
+    cli()
 
 
 @cli.command()
@@ -135,7 +182,7 @@ def serve(host: str | None, port: int | None, workers: int | None, debug: bool, 
     settings = Settings.from_env()
     host, port = host or settings.host, port or settings.port
     data_path = resolve_data_dir(data_dir)
-    load_dataset(data_path)  # fail here, with the data's own message, before any worker starts
+    open_dataset(str(data_path))  # fail here, with the data's own message, before any worker starts
     if debug or settings.debug:
         create_app(data_path).run(host=host, port=port, debug=True)
         return

@@ -1,8 +1,10 @@
-"""One function per chart: Dataset + Filters in, plotly Figure out. No Dash here.
+"""The chart registry and the plotly renderer. No Dash here.
 
 Every chart is listed in `CHARTS` under a stable id (used in URLs: /embed/<id>, /export/chart/<id>.png).
-`Chart.build` draws it for the filters (language in `filters.lang`); `Chart.rows` returns the facts
-behind it, the same rows a data table or CSV download shows.
+What a chart says for a Dataset and Filters is a `chartspec.ChartSpec` (plain data, shared by every
+medium); `render_plotly(spec, style)` draws it: `NARROW` (dashboard, embeds, images: labels above the
+bars), `WIDE` (slides) and `PRINT` (briefing): labels beside the bars, larger type. `Chart.build` is the
+spec drawn `NARROW`; `Chart.rows` returns the facts behind it, the same rows a data table or CSV shows.
 
 A figure stands alone (it is exported as PNG and embedded): its title says what and when, each panel
 names its unit and period, bar labels are the figures as the report writes them (qualifiers kept), and
@@ -14,40 +16,43 @@ the source is an annotation inside it. Rules that hold by construction:
   across years (`series_with_several_periods`);
 - only city-wide totals (kind `aggregate`) are charted; stories about one person or event are not;
 - a rate whose numerator is on the chart is written with it ("335起 · 调解率 71.6%" on the bar, or on the
-  label line above it where a phone leaves no room), not drawn as a bar of its own on a different scale.
+  label line above it where a phone leaves no room), not drawn as a bar of its own on a different scale;
+- a lone figure is a number card (large type above the panels), never a one-bar chart; a panel whose unit
+  differs from the one above is ruled off and says its scale is its own.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from uniondash.errors import UniondashError
-from uniondash.format import (
-    axis_ticks,
-    display_computed,
-    display_value,
-    join_labels,
-    period_label,
-    span_label,
-    years_label,
+# Planning moved to `chartspec`; these names stay importable from here for existing callers.
+from uniondash.chartspec import DISJOINT_TOTALS as DISJOINT_TOTALS
+from uniondash.chartspec import TEXT as TEXT
+from uniondash.chartspec import (
+    ChartSpec,
+    NumberCard,
+    PanelFacts,
+    category_label,
+    chart_spec,
+    computed_totals_of,
+    describe_facts,
+    rate_suffix,
 )
-from uniondash.model import (
-    Dataset,
-    Filters,
-    Lang,
-    citations,
-    computed_total,
-    filter_facts,
-    period_span,
-    series_with_several_periods,
-)
+from uniondash.chartspec import Panel as SpecPanel
+from uniondash.chartspec import attached_rates as attached_rates
+from uniondash.chartspec import chart_facts as chart_facts
+from uniondash.chartspec import empty_reason as empty_reason
+from uniondash.chartspec import plan_panels as plan_panels
+from uniondash.format import axis_ticks, display_value, period_label
+from uniondash.model import Dataset, Filters, Lang
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # English text in a Latin face first: a CJK face sets “quotes” full-width; Chinese falls through to CJK.
@@ -110,46 +115,6 @@ PLOTLY_CONFIG: dict[str, Any] = {
 # Names of the annotations that carry captions; pages that show these as HTML drop them (`without_captions`).
 CAPTION_NAMES = ("source", "computed")
 
-TEXT = {
-    "zh": {
-        "source": "来源：{}",
-        "unit": "单位：{}",
-        "change": "逐年变化",
-        "count": "个",
-        "total": "合计 {}",
-        "levels_overlap": "各级名单之间可能有重复。",
-        "rate_on_bar": "{label} {value}",
-        "sep": "；",
-        "colon": "：",
-        "no_data": "没有可绘制的数字。",
-        "excluded": "所选项目或板块不包含本图的数字。请在筛选中加入相应项目，或清除项目筛选。",
-        "outside_years": (
-            "本图数字的统计时期为{periods}，所选年份（{years}）没有完整覆盖其中任何一个时期，因此不显示。"
-            "报告没有按单个年份分列这些数字；请选择包含{periods}的年份。"
-        ),
-        "summary": "{title}，{period}。{items}。来源：{source}。",
-    },
-    "en": {
-        "source": "Source: {}",
-        "unit": "Unit: {}",
-        "change": "change across years",
-        "count": "count",
-        "total": "Total {}",
-        "levels_overlap": "The levels' lists may overlap.",
-        "rate_on_bar": "{label} {value}",
-        "sep": "; ",
-        "colon": ": ",
-        "no_data": "There are no figures to draw.",
-        "excluded": "The chosen programmes or sections hold none of this chart's figures. "
-        "Add its programmes to the filter, or clear the programme filter.",
-        "outside_years": (
-            "This chart's figures cover {periods}; the chosen years ({years}) include none of these periods whole, "
-            "so nothing is shown. The report does not break these figures down by year: choose years covering {periods}."
-        ),
-        "summary": "{title}, {period}. {items}. Source: {source}.",
-    },
-}
-
 
 @dataclass(frozen=True)
 class Chart:
@@ -171,87 +136,13 @@ class Chart:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Pure planning: which facts go into which panel, and how each bar is labelled.
+# Planning lives in `chartspec` (what a chart says); these names stay importable from here.
 
-
-@dataclass(frozen=True, eq=False)
-class Panel:
-    """One subplot: facts of one unit (and one period length if they add up), drawn on one axis."""
-
-    facts: pd.DataFrame
-    change: bool  # several periods of the same metric: bars by period, one colour per series
-    heading: str
-
-
-def chart_facts(facts: pd.DataFrame, filters: Filters, select: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """The city-wide totals the filters keep and `select` picks, in the report's order."""
-    kept = filter_facts(facts, filters)
-    return kept[select(kept) & (kept["kind"] == "aggregate")]
-
-
-def attached_rates(facts: pd.DataFrame) -> pd.DataFrame:
-    """Rates whose numerator is also among `facts`: written on the numerator's bar, not drawn themselves."""
-    is_rate = (facts["measure_id"] == "rate") & facts["numerator_id"].isin(facts["id"])
-    return facts[is_rate]
-
-
-def plan_panels(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> list[Panel]:
-    """Split a chart's facts into panels: one per unit (and per period length for sums), then the changes."""
-    drawn = facts[~facts["id"].isin(attached_rates(facts)["id"])]
-    if drawn.empty:
-        return []
-    summable = dataset.measures.set_index("id")["summable"]
-    series = series_with_several_periods(drawn)
-    totals = drawn[~drawn["id"].isin(series["id"])]
-    panels: list[Panel] = []
-    spans = totals["period_end"] - totals["period_start"] + 1
-    is_summable = totals["measure_id"].map(summable).astype(bool)
-    # Rates and other figures that cannot be added share a panel whatever their periods.
-    keys = list(zip(totals["unit_zh"], spans.where(is_summable, 0), strict=True))
-    for key in dict.fromkeys(keys):
-        group = totals[[k == key for k in keys]]
-        panels.append(Panel(group, False, _heading(group, bool(key[1]), lang)))
-    if not series.empty:
-        for _, group in series.groupby(["unit_zh", "span_years"], sort=False):
-            group = group.drop(columns=["span_years"])
-            start, end = period_span(group)
-            labels = list(dict.fromkeys(group[f"label_{lang}"]))
-            what = plain(join_labels(labels, lang)) + (" · " if lang == "en" else "·") + TEXT[lang]["change"]
-            heading = f"{what} · {period_label(start, end, lang)} · {TEXT[lang]['unit'].format(_unit(group, lang))}"
-            panels.append(Panel(group, True, heading))
-    return panels
-
-
-def _unit(facts: pd.DataFrame, lang: Lang) -> str:
-    """The panel's unit. In English one 个 may be sites, homes or unions: the heading then says 'count'
-    (each bar's value names its own: '21 homes'), so it stays one line on a phone."""
-    units = list(dict.fromkeys(str(unit) for unit in facts[f"unit_{lang}"]))
-    return plain(units[0] if len(units) == 1 else TEXT[lang]["count"])
-
-
-def _heading(facts: pd.DataFrame, summable: bool, lang: Lang) -> str:
-    """'单位：元 · 2019–2023年 · 五年合计'; periods listed when they differ (rates of different years)."""
-    unit = TEXT[lang]["unit"].format(_unit(facts, lang))
-    periods = set(zip(facts["period_start"], facts["period_end"], strict=True))
-    if len(periods) == 1:
-        start, end = periods.pop()
-        return f"{unit} · {span_label(int(start), int(end), summable, lang)}"
-    return unit
-
-
-def rate_suffix(fact: pd.Series, facts: pd.DataFrame, lang: Lang) -> str:
-    """' · 调解率 71.6%' for each rate of which `fact` is the numerator; '' if none."""
-    text = ""
-    rates = attached_rates(facts)
-    for _, rate in rates[rates["numerator_id"] == fact["id"]].iterrows():
-        name = str(rate[f"label_{lang}"])
-        name = name if lang == "zh" else name.lower()
-        text += " · " + TEXT[lang]["rate_on_bar"].format(label=name, value=display_value(rate, lang))
-    return text
+Panel = PanelFacts
 
 
 def bar_texts(rows: pd.DataFrame, facts: pd.DataFrame, lang: Lang, top: float) -> tuple[list[str], list[str]]:
-    """Each bar's category label and value label, on an axis running to `top`.
+    """Each bar's category label and value label for `rows` (one panel's facts), on an axis running to `top`.
 
     A rate rides on its numerator's bar ('335起 · 调解率 71.6%') where that fits beside or in the bar on a
     phone; otherwise it joins the label line above the bar, which can wrap.
@@ -291,14 +182,6 @@ def wrap_label(text: str, lang: Lang, width: int | None = None) -> list[str]:
         rest = rest[cut:]
     # A line does not start or end with the space of a " · " that fell on the cut.
     return [line.strip() for line in ([*lines, rest] if rest else lines)]
-
-
-def category_label(fact: pd.Series, with_period: bool, lang: Lang) -> str:
-    label = str(fact[f"label_{lang}"])
-    if with_period:
-        period = period_label(int(fact["period_start"]), int(fact["period_end"]), lang)
-        label = f"{label}（{period}）" if lang == "zh" else f"{label} ({period})"
-    return label
 
 
 def plain(text: str) -> str:
@@ -350,117 +233,265 @@ def value_axis(max_value: float, unit_zh: str, lang: Lang) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Drawing. Traces and layout are built as plain dicts and validated once by `go.Figure` (plotly's
-# per-call `update_*` validation would cost a third of a second per chart).
+# Drawing: the plotly renderer of a `ChartSpec`. Traces and layout are built as plain dicts and validated
+# once by `go.Figure` (plotly's per-call `update_*` validation would cost a third of a second per chart).
 
 Spec = dict[str, Any]
 
 
-def chart_figure(chart: Chart, dataset: Dataset, filters: Filters) -> go.Figure:
-    """The chart for the filters: panels of bars, or a figure that says why there is nothing to show."""
-    lang = filters.lang
-    facts = chart.rows(dataset, filters)
-    panels = plan_panels(facts, dataset, lang)
-    if not panels:
-        return empty_figure(chart, empty_reason(chart, dataset, filters), lang)
-    totals = computed_totals(chart, panels, dataset, lang)
-    legend = any(panel.change and panel.facts[f"label_{lang}"].nunique() > 1 for panel in panels)
-    # Panels of one unit share a scale, so equal bars are equal figures (5.1万 is not drawn as long as 3.4万).
-    longest: dict[str, float] = {}
-    for panel in panels:
-        longest[_unit_zh(panel)] = max(longest.get(_unit_zh(panel), 0.0), float(panel.facts["value"].max()))
-    value_axes = {unit: value_axis(largest, unit, lang) for unit, largest in longest.items()}
-    # Each bar panel's category and value labels, once: they set the rows' heights and are drawn.
+@dataclass(frozen=True)
+class ChartStyle:
+    """How the plotly renderer draws a spec for one medium.
+
+    `labels="above"` puts each bar's label on its own line above the bar, so a 390px phone keeps the bars
+    full width (dashboard, embeds, images). `labels="beside"` puts it beside the bar, which halves the rows
+    on a wide, short page, so the type can grow by `font_scale` and still fit (slides, printed briefing).
+    """
+
+    name: str
+    font_scale: float = 1.0
+    labels: Literal["above", "beside"] = "above"
+
+
+NARROW = ChartStyle("narrow")
+# A slide is read from the back of a room: 24px labels, then scaled to fill the slide.
+WIDE = ChartStyle("wide", 1.5, "beside")
+# The briefing's charts are printed at 62%: ticks of 16px × 1.25 × 0.62 come out at 8pt or more.
+PRINT = ChartStyle("print", 1.25, "beside")
+STYLES = {style.name: style for style in (NARROW, WIDE, PRINT)}
+
+# Labels beside their bars: a row thick enough for an in-bar value in a CJK font (line box 1.45em plus
+# padding) at full size, the gap to the next bar, plotly's margins past the longest label, and the
+# characters per line (a wide page has room, and a second line doubles every row).
+BESIDE_BAR = 30
+BESIDE_GAP = 6
+BESIDE_MARGINS = 64
+BESIDE_WRAP = {"zh": 24, "en": 48}
+# A number card: the figure large, its label and period in body type below it.
+CARD_VALUE_SIZE = 26
+CARD_GAP = 14
+
+
+def chart_figure(chart: Chart, dataset: Dataset, filters: Filters, style: ChartStyle = NARROW) -> go.Figure:
+    """The chart for the filters, drawn in `style`: its spec through the plotly renderer."""
+    return render_plotly(chart_spec(chart, dataset, filters), style)
+
+
+def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
+    """A `ChartSpec` as a plotly figure: number cards on top, then the panels of bars, captions under them.
+
+    The figure stands alone (exported as PNG, embedded): title with period, description, panel headings
+    with unit and period, the source at the foot. It holds still (`hold_still`).
+    """
+    lang, scale = spec.lang, style.font_scale
+    if spec.is_empty:
+        return empty_figure(spec.title, spec.empty_reason, lang, scale)
+    beside = style.labels == "beside"
+    legend = any(panel.kind == "change" and len(panel.series) > 1 for panel in spec.panels)
+    value_axes = {panel.unit_zh: value_axis(panel.scale_max, panel.unit_zh, lang) for panel in spec.panels}
     texts = [
-        ([], []) if panel.change else bar_texts(panel.facts, facts, lang, value_axes[_unit_zh(panel)]["range"][1])
-        for panel in panels
+        bar_texts_of(panel, float(value_axes[panel.unit_zh]["range"][1])) if panel.kind == "bars" else ([], [])
+        for panel in spec.panels
     ]
+    wrap = BESIDE_WRAP[lang] if beside else None
+    label_lines = [[wrap_label(name, lang, wrap) for name in names] for names, _ in texts]
     heights = [
-        CHANGE_PANEL if panel.change else len(panel.facts) * _row_height(names, lang)
-        for panel, (names, _) in zip(panels, texts, strict=True)
+        round(scale * CHANGE_PANEL) if panel.kind == "change" else len(panel.bars) * _row(lines, beside, scale)
+        for panel, lines in zip(spec.panels, label_lines, strict=True)
     ]
-    # A heading that does not fit a phone's width takes more lines, and its panel more room above it.
-    headings = [heading_lines(panel.heading, lang) for panel in panels]
-    above = [LINE_HEIGHT * (len(lines) - 1) for lines in headings]
-    plot_height = sum(heights) + sum(PANEL_GAP + extra for extra in above[1:])
-    bottom = BOTTOM + TICKS + 2 * CAPTION_LINE * (len(totals) + legend)
-    start, end = period_span(facts)
-    height_px = TOP + above[0] + plot_height + bottom
-    layout = _layout(chart, period_label(start, end, lang), lang, height_px, bottom, TOP + above[0])
+    headings = [
+        heading_lines(plain(_panel_heading(spec, number)), lang, HEADING_EMS * (2.4 if beside else 1))
+        for number in range(len(spec.panels))
+    ]
+    above = [round(scale * LINE_HEIGHT * (len(lines) - 1)) for lines in headings]
+    gap = round(scale * PANEL_GAP)
+    cards = [_card_lines(card, lang, beside) for card in spec.cards]
+    card_heights = [round(scale * (_card_px(v, t, beside) + CARD_GAP)) for v, t in cards]
+    cards_height = sum(card_heights) + (gap + above[0] if cards and spec.panels else 0)
+    plot_height = cards_height + sum(heights) + sum(gap + extra for extra in above[1:])
+    captions = len(spec.computed) + legend
+    ticks = round(scale * TICKS) if spec.panels else 0
+    bottom = round(scale * (BOTTOM + 2 * CAPTION_LINE * captions)) + ticks
+    top_margin = round(scale * TOP) + (above[0] if spec.panels and not cards else 0)
+    layout = _layout(spec, lang, top_margin + plot_height + bottom, bottom, top_margin)
     traces: list[Spec] = []
     annotations: list[Spec] = []
-    top = plot_height
-    for number, (panel, height) in enumerate(zip(panels, heights, strict=True), start=1):
-        x, y = ("x", "y") if number == 1 else (f"x{number}", f"y{number}")
-        if number > 1:
-            top -= PANEL_GAP + above[number - 1]
-        domain = [(top - height) / plot_height, top / plot_height]
+    shapes: list[Spec] = []
+    top = float(plot_height)
+    for (values, lines), height in zip(cards, card_heights, strict=True):
+        annotations += _card_annotations(values, lines, top / plot_height, scale, beside)
         top -= height
-        if panel.change:
+    if cards and spec.panels:
+        top -= gap + above[0]
+    widest = 0.0
+    for index, (panel, height) in enumerate(zip(spec.panels, heights, strict=True)):
+        number = index + 1
+        x, y = ("x", "y") if number == 1 else (f"x{number}", f"y{number}")
+        if index:
+            top -= gap + above[index]
+            if panel.unit_zh != spec.panels[index - 1].unit_zh:
+                # A rule between scales of different units: what lies below is measured anew.
+                shapes.append(_rule(min((top + gap + above[index] - 28 * scale) / plot_height, 1.0)))
+        domain = [max((top - height) / plot_height, 0.0), top / plot_height]
+        top -= height
+        if panel.kind == "change":
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
         else:
-            names, values = texts[number - 1]
-            value = value_axes[_unit_zh(panel)]
-            panel_traces, x_axis, y_axis, labels = _bars(panel, lang, x, y, value, names, values)
+            names, values = texts[index]
+            value = value_axes[panel.unit_zh]
+            if beside:
+                panel_traces, x_axis, y_axis = _bars_beside(panel, value, label_lines[index], values, scale)
+                labels = []
+                widest = max(widest, *(text_ems(line) for lines in label_lines[index] for line in lines))
+            else:
+                panel_traces, x_axis, y_axis, labels = _bars(panel, lang, x, y, value, names, values)
         traces += [{**trace, "xaxis": x, "yaxis": y} for trace in panel_traces]
         layout[f"xaxis{number if number > 1 else ''}"] = {**x_axis, "anchor": y}
         layout[f"yaxis{number if number > 1 else ''}"] = {**y_axis, "anchor": x, "domain": domain}
         annotations += labels
-        heading = "<br>".join(headings[number - 1])
+        heading = "<br>".join(headings[index])
         annotations.append(_caption(heading, domain[1], 8, "bottom", FONT_SIZE - 1, MUTED_COLOUR, "heading"))
+    if not spec.panels:
+        layout["xaxis"] = {"visible": False}
+        layout["yaxis"] = {"visible": False}
     # Under the plot, below the tick labels: the computed totals, then the legend; the source at the foot.
-    for line, text in enumerate(totals):
-        shift = -(TICKS + 2 * CAPTION_LINE * line)
-        lines = "<br>".join(plain(line) for line in text.split("\n"))
-        annotations.append(_caption(lines, 0, shift, "top", FONT_SIZE - 1, TEXT_COLOUR, "computed"))
-    source = TEXT[lang]["source"].format(plain(TEXT[lang]["sep"].join(citations(dataset, facts, lang))))
-    annotations.append(_caption(source, 0, -(bottom - 10), "bottom", 13, MUTED_COLOUR, "source"))
+    for line, total in enumerate(spec.computed):
+        shift = -(ticks + round(scale * 2 * CAPTION_LINE * line))
+        text = "<br>".join(plain(part) for part in (total.text, total.how) if part)
+        annotations.append(_caption(text, 0, shift, "top", FONT_SIZE - 1, TEXT_COLOUR, "computed"))
+    source = TEXT[lang]["source"].format(plain(spec.source))
+    annotations.append(_caption(source, 0, -(bottom - round(10 * scale)), "bottom", 13, MUTED_COLOUR, "source"))
     layout["annotations"] = annotations
-    hold_still(layout)
+    if shapes:
+        layout["shapes"] = shapes
+    if beside:
+        for key, axis in layout.items():
+            if re.fullmatch(r"xaxis\d*", key) and isinstance(axis, dict) and axis.get("visible", True):
+                axis["tickfont"] = {**axis.get("tickfont", {}), "size": FONT_SIZE}
+        layout["meta"] = {"min_width": round((widest + PLOT_EMS) * FONT_SIZE * scale + BESIDE_MARGINS * scale)}
     if legend:
-        layout["legend"]["y"] = -(TICKS + 2 * CAPTION_LINE * len(totals)) / plot_height
-    return go.Figure(data=traces, layout=layout)
+        layout["legend"]["y"] = -(ticks + round(scale * 2 * CAPTION_LINE * len(spec.computed))) / plot_height
+    hold_still(layout)
+    figure: Spec = {"data": traces, "layout": layout}
+    scale_fonts(figure, scale)
+    return go.Figure(data=figure["data"], layout=figure["layout"])
+
+
+def _panel_heading(spec: ChartSpec, index: int) -> str:
+    """The panel's heading; one whose unit differs from the panel above says its scale is its own."""
+    panel = spec.panels[index]
+    if index and panel.unit_zh != spec.panels[index - 1].unit_zh:
+        return f"{panel.heading} · {TEXT[spec.lang]['own_scale']}"
+    return panel.heading
+
+
+def _row(lines: Sequence[Sequence[str]], beside: bool, scale: float) -> int:
+    """A bar's row in px: label lines above the bar (narrow), or the taller of label and bar (beside)."""
+    count = max(len(label) for label in lines)
+    if beside:
+        return round(scale * (max(count * LINE_HEIGHT, BESIDE_BAR) + BESIDE_GAP))
+    return LINE_HEIGHT * count + BAR_PX + ROW_GAP
+
+
+def _rule(y: float) -> Spec:
+    return {
+        "type": "line",
+        "xref": "paper",
+        "yref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": "#bbbbbb", "width": 1},
+        "name": "scale-rule",
+    }
+
+
+def bar_texts_of(panel: SpecPanel, top: float) -> tuple[list[str], list[str]]:
+    """Each bar's category label and value label (plain text), on an axis running to `top`.
+
+    A rate rides on its numerator's bar ('335起 · 调解率 71.6%') where that fits beside or in the bar on a
+    phone; otherwise it joins the label line above the bar, which can wrap.
+    """
+    names, values = [], []
+    for bar in panel.bars:
+        name, value, rate = bar.label, bar.value_text, bar.rate_text
+        if rate and not label_fits(bar.value / top, value + rate):
+            name, rate = name + rate, ""
+        names.append(name)
+        values.append(value + rate)
+    return names, values
+
+
+def _card_lines(card: NumberCard, lang: Lang, beside: bool) -> tuple[list[str], list[str]]:
+    """A card's value (large, cut between words only: never inside a number) and its label lines."""
+    value = card.value_text + card.rate_text
+    # How many characters of the large type fit the plot of a phone (or, beside, a wide page).
+    room = PLOT_EMS * FONT_SIZE / CARD_VALUE_SIZE * (2.4 if beside else 1)
+    values = [value] if text_ems(value) <= room or lang == "zh" else textwrap.wrap(value, int(room / 0.55)) or [value]
+    # The period on a line of its own, so '2019–2023年' is never cut.
+    lines = wrap_label(card.label, lang, BESIDE_WRAP[lang] if beside else None)
+    return values, [*lines, card.period] if card.period else lines
+
+
+def _card_px(values: list[str], lines: list[str], beside: bool) -> float:
+    """A card's height at the body size: value above its label (narrow), or beside it (wide pages)."""
+    value = CARD_VALUE_SIZE * 1.35 * len(values)
+    label = LINE_HEIGHT * len(lines)
+    return max(value, label) if beside else value + label
+
+
+def _card_annotations(values: list[str], lines: list[str], y: float, scale: float, beside: bool) -> list[Spec]:
+    """The card's value in large type and its label with period: below it, or beside it on a wide page."""
+    value = _caption(
+        "<br>".join(f"<b>{plain(v)}</b>" for v in values), y, 0, "top", CARD_VALUE_SIZE, TEXT_COLOUR, "card"
+    )
+    text = "<br>".join(plain(line) for line in lines)
+    if beside:
+        label = _caption(text, y, 0, "top", FONT_SIZE, MUTED_COLOUR, "card-label")
+        # Past the widest value line (bold digits run a little wider than `text_ems` reckons).
+        label["xshift"] = round(scale * (max(text_ems(v) for v in values) * CARD_VALUE_SIZE * 1.1 + 20))
+        return [value, label]
+    shift = -round(scale * CARD_VALUE_SIZE * 1.35 * len(values))
+    return [value, _caption(text, y, shift, "top", FONT_SIZE, MUTED_COLOUR, "card-label")]
 
 
 # A heading's width in em of the body size that fits the plot of a 390px phone (headings are 1px smaller).
 HEADING_EMS = PLOT_EMS * FONT_SIZE / (FONT_SIZE - 1)
 
 
-def heading_lines(heading: str, lang: Lang) -> list[str]:
+def heading_lines(heading: str, lang: Lang, ems: float = HEADING_EMS) -> list[str]:
     """A panel heading (plotly text) cut into lines that fit a phone, at its ' · ' separators where it can.
 
     SVG text does not wrap: a long heading ('筹集“冬送温暖”资金·逐年变化 · 2024–2025年 · 单位：元') would run
-    off a phone's screen. A part longer than a line is wrapped as a bar label is.
+    off a phone's screen. A part longer than a line is wrapped as a bar label is. `ems` is the width.
     """
     lines: list[str] = []
     current = ""
     for part in heading.split(" · "):
         candidate = f"{current} · {part}" if current else part
-        if text_ems(html.unescape(candidate)) <= HEADING_EMS:
+        if text_ems(html.unescape(candidate)) <= ems:
             current = candidate
             continue
         if current:
             lines.append(current)
         current = part
-        if text_ems(html.unescape(part)) > HEADING_EMS:
-            width = int(HEADING_EMS) if lang == "zh" else int(HEADING_EMS / 0.55)
+        if text_ems(html.unescape(part)) > ems:
+            width = int(ems) if lang == "zh" else int(ems / 0.55)
             *full, current = [plain(line) for line in wrap_label(html.unescape(part), lang, width)]
             lines += full
     return [*lines, current]
 
 
-def top_heading_room(annotations: Sequence[Spec]) -> int:
+def top_heading_room(annotations: Sequence[Spec], scale: float = 1.0) -> int:
     """Extra px the figure's topmost panel heading needs above the plot for its second and later lines."""
     headings = [a for a in annotations if a.get("name") == "heading"]
     if not headings:
         return 0
     top = max(headings, key=lambda a: float(a.get("y") or 0))
-    return LINE_HEIGHT * str(top.get("text", "")).count("<br>")
-
-
-def _unit_zh(panel: Panel) -> str:
-    """The panel's one unit (a panel holds figures of one unit), the key of its value axis."""
-    return str(panel.facts["unit_zh"].iloc[0])
+    if any(a.get("name") == "card" for a in annotations):
+        return 0  # cards sit above the first heading, inside the plot
+    return round(scale * LINE_HEIGHT * str(top.get("text", "")).count("<br>"))
 
 
 def _row_height(names: Sequence[str], lang: Lang) -> int:
@@ -486,48 +517,45 @@ def _caption(text: str, y: float, shift: int, anchor: str, size: int, colour: st
     }
 
 
-def _bars(
-    panel: Panel, lang: Lang, x: str, y: str, value_axis_spec: Spec, names: list[str], values: list[str]
-) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
-    """Horizontal bars in the report's order, each labelled above; colour by level; parts hatched.
-
-    `value_axis_spec` is shared by every panel of the unit; `names` and `values` are from `bar_texts`.
-
-    Rows are keyed by fact id (labels may repeat across periods); each label is an annotation sitting
-    on its bar, because tick labels beside the bars would leave a phone no room for the bars.
-    """
-    rows = panel.facts
-    value = {**value_axis_spec, **GRID}
-    top = float(value["range"][1])
-    # Within a row (centre 0, top -row/2, axis running down): the bar at the bottom, its label on top of it.
-    row = _row_height(names, lang)
-    bar_top = row / 2 - ROW_GAP / 2 - BAR_PX
-    trace = {
+def _bar_trace(panel: SpecPanel, values: list[str], names: list[str], top: float) -> Spec:
+    """The panel's bars in the report's order; colour by level; parts hatched; rows keyed by fact id."""
+    return {
         "type": "bar",
         "orientation": "h",
-        "x": rows["value"].tolist(),
-        "y": rows["id"].tolist(),
-        "width": BAR_PX / row,
-        "offset": bar_top / row,
+        "x": [bar.value for bar in panel.bars],
+        "y": [bar.fact_id for bar in panel.bars],
         "marker": {
-            "color": [LEVEL_COLOURS.get(str(level), BAR_COLOUR) for level in rows["level_id"]],
+            "color": [LEVEL_COLOURS.get(bar.colour_key, BAR_COLOUR) for bar in panel.bars],
             "pattern": {
-                "shape": ["/" if part else "" for part in rows["part_of"]],
+                "shape": ["/" if bar.part_of else "" for bar in panel.bars],
                 "fgcolor": "#ffffff",
                 "solidity": 0.15,
                 "size": 12,
             },
         },
         "text": [plain(text) for text in values],
-        "textposition": [text_position(value / top, text) for value, text in zip(rows["value"], values, strict=True)],
+        "textposition": [text_position(bar.value / top, text) for bar, text in zip(panel.bars, values, strict=True)],
         "insidetextanchor": "end",
         "textfont": {"size": FONT_SIZE},
         "cliponaxis": False,
         "customdata": [[plain(name), plain(text)] for name, text in zip(names, values, strict=True)],
         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         "showlegend": False,
-        "name": panel.heading,
+        "name": plain(panel.heading),
     }
+
+
+def _bars(
+    panel: SpecPanel, lang: Lang, x: str, y: str, value_axis_spec: Spec, names: list[str], values: list[str]
+) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
+    """Horizontal bars, each labelled above: the label is an annotation sitting on its bar, because tick
+    labels beside the bars would leave a phone no room for the bars."""
+    value = {**value_axis_spec, **GRID}
+    top = float(value["range"][1])
+    # Within a row (centre 0, top -row/2, axis running down): the bar at the bottom, its label on top of it.
+    row = _row_height(names, lang)
+    bar_top = row / 2 - ROW_GAP / 2 - BAR_PX
+    trace = {**_bar_trace(panel, values, names, top), "width": BAR_PX / row, "offset": bar_top / row}
     labels = [
         {
             "name": "category",
@@ -535,7 +563,7 @@ def _bars(
             "xref": f"{x} domain",
             "yref": y,
             "x": 0,
-            "y": fact_id,
+            "y": bar.fact_id,
             "xanchor": "left",
             "yanchor": "bottom",
             "yshift": round(3 - bar_top),  # from the row's centre up to just above the bar
@@ -543,37 +571,60 @@ def _bars(
             "showarrow": False,
             "font": {"size": FONT_SIZE, "color": TEXT_COLOUR},
         }
-        for name, fact_id in zip(names, rows["id"], strict=True)
+        for name, bar in zip(names, panel.bars, strict=True)
     ]
     category = {"autorange": "reversed", "showticklabels": False, "ticks": "", "showgrid": False, "type": "category"}
     return [trace], value, category, labels
 
 
-def _change_bars(panel: Panel, lang: Lang) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
+def _bars_beside(
+    panel: SpecPanel, value_axis_spec: Spec, label_lines: list[list[str]], values: list[str], scale: float
+) -> tuple[list[Spec], Spec, Spec]:
+    """Horizontal bars with each label beside its bar, as tick labels of the category axis (wide pages)."""
+    value = {**value_axis_spec, **GRID}
+    top = float(value["range"][1])
+    names = [" ".join(lines) for lines in label_lines]
+    row = _row(label_lines, True, scale)
+    trace = {**_bar_trace(panel, values, names, top), "width": BESIDE_BAR * scale / row}
+    category = {
+        "autorange": "reversed",
+        "type": "category",
+        "showgrid": False,
+        "ticks": "",
+        "showticklabels": True,
+        "tickmode": "array",
+        "tickvals": [bar.fact_id for bar in panel.bars],
+        "ticktext": ["<br>".join(plain(line) for line in lines) for lines in label_lines],
+        "tickfont": {"size": FONT_SIZE, "color": TEXT_COLOUR},
+        "ticklabelstandoff": round(8 * scale),
+        "automargin": True,
+    }
+    return [trace], value, category
+
+
+def _change_bars(panel: SpecPanel, lang: Lang) -> tuple[list[Spec], Spec, Spec, list[Spec]]:
     """A metric over several periods: periods along the axis, one colour per series."""
-    many = panel.facts[f"label_{lang}"].nunique() > 1
+    many = len(panel.series) > 1
     traces = []
-    for number, (label, series) in enumerate(panel.facts.groupby(f"label_{lang}", sort=False)):
-        series = series.sort_values("period_end")
-        labels = [plain(display_value(fact, lang)) for _, fact in series.iterrows()]
-        periods = zip(series["period_start"], series["period_end"], strict=True)
+    for series in panel.series:
+        labels = [plain(point.value_text) for point in series.points]
         traces.append(
             {
                 "type": "bar",
-                "x": [period_label(int(start), int(end), lang) for start, end in periods],
-                "y": series["value"].tolist(),
-                "marker": {"color": OKABE_ITO[SERIES_COLOURS[number % len(SERIES_COLOURS)]]},
+                "x": [point.period for point in series.points],
+                "y": [point.value for point in series.points],
+                "marker": {"color": OKABE_ITO[SERIES_COLOURS[series.colour_key % len(SERIES_COLOURS)]]},
                 "text": labels,
                 "textposition": "outside",
                 "textfont": {"size": FONT_SIZE},
                 "cliponaxis": False,
                 "customdata": labels,
                 "hovertemplate": "%{x}<br>%{customdata}<extra>%{fullData.name}</extra>",
-                "name": plain(str(label)),
+                "name": plain(series.label),
                 "showlegend": many,
             }
         )
-    value = {**value_axis(float(panel.facts["value"].max()), str(panel.facts["unit_zh"].iloc[0]), lang), **GRID}
+    value = {**value_axis(panel.scale_max, panel.unit_zh, lang), **GRID}
     return traces, {"type": "category", "tickfont": {"size": FONT_SIZE - 1}}, value, []
 
 
@@ -586,12 +637,12 @@ GRID: Spec = {
 }
 
 
-def _layout(chart: Chart, period: str, lang: Lang, height: int, bottom: int, top: int = TOP) -> Spec:
+def _layout(spec: ChartSpec, lang: Lang, height: int, bottom: int, top: int = TOP) -> Spec:
     """Title (what and when), subtitle, fonts and colours shared by every chart."""
     return {
         "title": {
-            "text": f"<b>{chart.title(lang)}</b> · {period}",
-            "subtitle": {"text": chart.description(lang), "font": {"size": FONT_SIZE - 1, "color": MUTED_COLOUR}},
+            "text": f"<b>{plain(spec.title)}</b> · {spec.period}",
+            "subtitle": {"text": plain(spec.description), "font": {"size": FONT_SIZE - 1, "color": MUTED_COLOUR}},
             "x": 0,
             "xref": "container",
             "xanchor": "left",
@@ -618,83 +669,84 @@ def hold_still(layout: Spec) -> Spec:
     return layout
 
 
-def computed_totals(chart: Chart, panels: Sequence[Panel], dataset: Dataset, lang: Lang) -> list[str]:
-    """'合计 205名（计算值：7名 + 37名 + 161名）' for each panel of one metric that may be added up, and on a
-    second line (after a newline) the caveat that levels may overlap.
+def scale_fonts(figure: Spec, factor: float) -> None:
+    """Every font size of the figure (layout, legend, axes, annotations, traces' text) times `factor`, in place."""
+    if factor == 1:
+        return
 
-    Only for charts that ask for it (`TOTALS`), only for whole figures (not their parts), and only where
-    `computed_total` accepts the sum (one measure, unit and period; no rates).
-    """
-    if chart.id not in TOTALS:
-        return []
-    texts = []
-    for panel in panels:
-        wholes = panel.facts[panel.facts["part_of"] == ""]
-        if panel.change or len(wholes) < 2:
-            continue
-        try:
-            total = computed_total(wholes, dataset.measures)
-        except UniondashError:
-            continue
-        # Levels are separate lists: a national model worker may also be a provincial one.
-        overlap = "\n" + TEXT[lang]["levels_overlap"] if wholes["level_id"].nunique() > 1 else ""
-        texts.append(TEXT[lang]["total"].format(display_computed(total, lang)) + overlap)
-    return texts
+    def scale(font: Any) -> None:
+        if isinstance(font, dict) and "size" in font:
+            size = font["size"]
+            font["size"] = [s * factor for s in size] if isinstance(size, list) else size * factor
+
+    layout = figure["layout"]
+    scale(layout.get("font"))
+    scale(layout.get("legend", {}).get("font"))
+    scale(layout.get("hoverlabel", {}).get("font"))
+    scale(layout.get("title", {}).get("font"))
+    scale(layout.get("title", {}).get("subtitle", {}).get("font"))
+    for key, axis in layout.items():
+        if re.fullmatch(r"[xy]axis\d*", key):
+            scale(axis.get("tickfont"))
+    for annotation in layout.get("annotations", []):
+        scale(annotation.get("font"))
+    for trace in figure["data"]:
+        scale(trace.get("textfont"))
 
 
-def empty_figure(chart: Chart, reason: str, lang: Lang) -> go.Figure:
+def computed_totals(chart: Chart, panels: Sequence[PanelFacts], dataset: Dataset, lang: Lang) -> list[str]:
+    """The computed totals' texts ('合计 …（计算值：…）', a caveat after a newline), for pages that show
+    them as HTML. Only charts whose parts are disjoint (`chartspec.DISJOINT_TOTALS`) have any."""
+    return [
+        "\n".join(part for part in (total.text, total.how) if part)
+        for total in computed_totals_of(chart.id, panels, dataset, lang)
+    ]
+
+
+def empty_figure(title: str, reason: str, lang: Lang, scale: float = 1.0) -> go.Figure:
     """A figure that says why it is empty, so an export or embed never shows a blank frame."""
     text = wrapped(reason, lang, width=34 if lang == "zh" else 70)
-    return go.Figure(
-        layout=hold_still(
+    figure: Spec = {
+        "data": [],
+        "layout": hold_still(
             {
-                "title": {"text": f"<b>{chart.title(lang)}</b>", "x": 0, "xref": "container", "pad": {"l": 16}},
+                "title": {"text": f"<b>{plain(title)}</b>", "x": 0, "xref": "container", "pad": {"l": 16}},
                 "font": {"family": font_family(lang), "size": FONT_SIZE, "color": TEXT_COLOUR},
-                "height": 260,
-                "margin": {"t": TOP, "b": 24, "l": 24, "r": 24},
+                "height": round(260 * scale),
+                "margin": {"t": round(TOP * scale), "b": 24, "l": 24, "r": 24},
                 "xaxis": {"visible": False},
                 "yaxis": {"visible": False},
                 "paper_bgcolor": "#ffffff",
                 "plot_bgcolor": "#ffffff",
                 "annotations": [{**_caption(text, 0.5, 0, "middle", FONT_SIZE, TEXT_COLOUR, "empty")}],
             }
-        )
-    )
+        ),
+    }
+    scale_fonts(figure, scale)
+    return go.Figure(data=figure["data"], layout=figure["layout"])
 
 
-def empty_reason(chart: Chart, dataset: Dataset, filters: Filters) -> str:
-    """Why the chart has nothing for these filters: the years miss its periods, or the programmes exclude it."""
-    lang = filters.lang
-    text = TEXT[lang]
-    if chart.rows(dataset, Filters(lang=lang)).empty:
-        return text["no_data"]
-    any_year = chart.rows(dataset, replace(filters, years=None))
-    if any_year.empty:
-        return text["excluded"]
-    periods = any_year[["period_start", "period_end"]].drop_duplicates().sort_values(["period_start", "period_end"])
-    named = join_labels((period_label(int(s), int(e), lang) for s, e in periods.itertuples(index=False)), lang)
-    return text["outside_years"].format(periods=named, years=years_label(filters.years, lang))
-
-
-def without_captions(figure: go.Figure) -> tuple[Spec, int | None]:
+def without_captions(figure: go.Figure, scale: float = 1.0) -> tuple[Spec, int | None]:
     """The figure for a page that shows its title, source and computed totals as HTML around it.
 
     Returns the figure as a dict without those and without a fixed height (so it follows its
     container), and the height in px the rest needs: panels, their headings, tick labels and legend.
+    `scale` is the style's type scale (`ChartStyle.font_scale`) the figure was drawn at.
     """
     spec: Spec = figure.to_plotly_json()
     layout = dict(spec["layout"])
     layout["annotations"] = [a for a in layout.get("annotations", ()) if a.get("name") not in CAPTION_NAMES]
     legend = 2 * CAPTION_LINE if any(trace.get("showlegend") for trace in spec["data"]) else 0
-    top = PANEL_GAP // 2 + 4 + top_heading_room(layout["annotations"])
-    margin = {**layout.get("margin", {}), "t": top, "b": TICKS + legend}
+    top = round(scale * (PANEL_GAP // 2 + 4)) + top_heading_room(layout["annotations"], scale)
+    has_axes = any(trace for trace in spec["data"])
+    margin = {**layout.get("margin", {}), "t": top, "b": round(scale * ((TICKS if has_axes else 8) + legend))}
     height = layout.pop("height", None)
     if height is not None:
         old = layout.get("margin", {})
         plot = int(height) - int(old.get("t", 0)) - int(old.get("b", 0))
         height = plot + margin["t"] + margin["b"]
         if legend:
-            layout["legend"] = {**layout.get("legend", {}), "y": -TICKS / plot}
+            layout["legend"] = {**layout.get("legend", {}), "y": -round(scale * TICKS) / plot}
     layout.pop("title", None)
     layout["margin"] = margin
     return {"data": spec["data"], "layout": layout}, height
@@ -725,23 +777,10 @@ def chart_table(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> pd.DataFra
 
 def describe(chart: Chart, dataset: Dataset, filters: Filters) -> str:
     """A text alternative for screen readers: title, period, every value as written, and the source."""
-    lang = filters.lang
     facts = chart.rows(dataset, filters)
     if facts.empty:
-        return f"{chart.title(lang)}: {empty_reason(chart, dataset, filters)}"
-    start, end = period_span(facts)
-    text = TEXT[lang]
-    with_period = len(facts[["period_start", "period_end"]].drop_duplicates()) > 1
-    items = text["sep"].join(
-        f"{category_label(fact, with_period, lang)}{text['colon']}{display_value(fact, lang)}"
-        for _, fact in facts.iterrows()
-    )
-    return text["summary"].format(
-        title=chart.title(lang),
-        period=period_label(start, end, lang),
-        items=items,
-        source=text["sep"].join(citations(dataset, facts, lang)),
-    )
+        return f"{chart.title(filters.lang)}: {empty_reason(chart, dataset, filters)}"
+    return describe_facts(chart.title(filters.lang), facts, dataset, filters.lang)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -788,8 +827,8 @@ def _where(
     return select
 
 
-# Charts that also show their computed sum (figures of one metric, levels that add up).
-TOTALS = frozenset({"model-workers", "innovation-studios"})
+# Charts that also show their computed sum: none, since honours at several levels may overlap (chartspec).
+TOTALS = DISJOINT_TOTALS
 
 # Registry order is the page order; the first chart of each section is its key chart (briefing, slides).
 CHARTS: dict[str, Chart] = {

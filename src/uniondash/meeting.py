@@ -7,8 +7,6 @@ to PDF from the same HTML without a server.
 
 from __future__ import annotations
 
-import copy
-import html
 import json
 import re
 from collections import Counter
@@ -25,40 +23,30 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
 
+from uniondash.chartspec import ChartSpec, chart_spec, chart_specs
 from uniondash.figures import (
     CHARTS,
     FONT_FAMILY_EN,
-    FONT_SIZE,
-    LINE_HEIGHT,
-    PANEL_GAP,
-    PLOT_EMS,
+    NARROW,
+    PRINT,
+    WIDE,
     Chart,
-    computed_totals,
-    plan_panels,
-    text_ems,
+    ChartStyle,
+    render_plotly,
     without_captions,
-    wrapped,
 )
 from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, headline_facts
 from uniondash.query import Notice, shown, to_query_string
+from uniondash.share import dashboard_url
 
 INTERVAL_MIN, INTERVAL_MAX = 5, 600
 # Charts per section in the briefing: with the headline tables this keeps the full data within four A4 pages.
 BRIEFING_CHARTS_PER_SECTION = 1
-# Type of slide and briefing charts, times the dashboard's: a slide is read from the back of a room (24px
-# labels, then scaled to fill the slide), and the briefing's charts are printed at 62%, so ticks of
-# 14px × 1.25 × 0.62 come out at 8pt.
-SLIDE_FONT_SCALE = 1.5
-BRIEFING_FONT_SCALE = 1.25
-# A row of bars with its label beside it, in px at the dashboard's type: thick enough for an in-bar value
-# in a CJK font (line box 1.45em plus padding) at full size, and the gap to the next bar.
-BESIDE_BAR = 30
-BESIDE_GAP = 6
-# Room (px) past the longest label for plotly's margins and the label's distance to its bar.
-BESIDE_MARGINS = 64
-# Characters per line of a label beside its bar: a wide page has room, and a second line doubles every row.
-BESIDE_WRAP = {"zh": 24, "en": 48}
+# Slides draw charts in the figures' WIDE style (type ×1.5, labels beside the bars: read from the back of a
+# room), the briefing in PRINT (×1.25: printed at 62%, ticks come out at 8pt or more).
+SLIDE_STYLE = WIDE
+BRIEFING_STYLE = PRINT
 
 TEXT = {
     "zh": {
@@ -85,6 +73,8 @@ TEXT = {
         "headlines": "主要数字",
         "qualifiers": "数字均按报告原文，保留“余”“多”“接近”等限定词。",
         "chart_missing": "图表未能绘制（需要 JavaScript 和 plotly.js）。",
+        "dashboard": "在仪表盘中查看",
+        "dashboard_short": "仪表盘",
         "close": "关闭",
         "prev": "上一页",
         "next": "下一页",
@@ -115,6 +105,8 @@ TEXT = {
         "headlines": "Headline figures",
         "qualifiers": "Figures as the report writes them, qualifiers (over, nearly) kept.",
         "chart_missing": "The chart could not be drawn (it needs JavaScript and plotly.js).",
+        "dashboard": "Open in the dashboard",
+        "dashboard_short": "Dashboard",
         "close": "Close",
         "prev": "Previous",
         "next": "Next",
@@ -169,6 +161,8 @@ class ChartView:
     computed: tuple[str, ...] = ()
     # The narrowest drawing (px) that keeps the plot PLOT_EMS wide, as its bar-label placement assumes.
     min_width: int = 0
+    # Every fact the chart shows (bars, cards, rates on bars): what a slide need not repeat.
+    fact_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,51 +252,64 @@ def source_title(dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> str:
     return str(sources.get(first, ""))
 
 
-def chart_views(dataset: Dataset, filters: Filters, charts: Sequence[Chart] | None = None) -> list[ChartView]:
-    """The registry's charts that have rows for the filters, each built once, in registry order."""
+def chart_views(
+    dataset: Dataset, filters: Filters, charts: Sequence[Chart] | None = None, style: ChartStyle = NARROW
+) -> list[ChartView]:
+    """The registry's charts that have a comparison to draw for the filters, each drawn once in `style`.
+
+    A chart whose figures are all lone (number cards only) is left out: a page shows those as numbers.
+    """
     views = []
     for chart in CHARTS.values() if charts is None else charts:
         if filters.sections and chart.section_id not in filters.sections:
             continue
-        facts = chart.rows(dataset, filters)
-        if facts.empty:
-            continue
-        figure, height = figure_json(chart.build(dataset, filters))
-        views.append(
-            ChartView(
-                chart_id=chart.id,
-                section_id=chart.section_id,
-                title=chart.title(filters.lang),
-                period=period_of(facts, filters.lang),
-                source=source_line(dataset, facts, filters.lang),
-                figure=figure,
-                facts=facts,
-                height=height or 400,
-                computed=tuple(
-                    computed_totals(chart, plan_panels(facts, dataset, filters.lang), dataset, filters.lang)
-                ),
-            )
-        )
+        spec = chart_spec(chart, dataset, filters)
+        if spec.has_comparison:
+            views.append(chart_view(chart, spec, dataset, filters, style))
     return views
 
 
-def figure_json(figure: go.Figure) -> tuple[dict[str, Any], int | None]:
+def chart_view(chart: Chart, spec: ChartSpec, dataset: Dataset, filters: Filters, style: ChartStyle) -> ChartView:
+    """One chart's spec drawn in `style`, as a page around it needs it (captions shown as text)."""
+    facts = chart.rows(dataset, filters)
+    built = render_plotly(spec, style)
+    figure, height = figure_json(built, style)
+    meta = figure["layout"].get("meta") or {}
+    return ChartView(
+        chart_id=chart.id,
+        section_id=chart.section_id,
+        title=spec.title,
+        period=spec.period,
+        source=source_line(dataset, facts, filters.lang),
+        figure=figure,
+        facts=facts,
+        height=height or 400,
+        computed=tuple("\n".join(part for part in (total.text, total.how) if part) for total in spec.computed),
+        min_width=int(meta.get("min_width", 0)) if isinstance(meta, dict) else 0,
+        fact_ids=frozenset(spec.fact_ids),
+    )
+
+
+def figure_json(figure: go.Figure, style: ChartStyle = NARROW) -> tuple[dict[str, Any], int | None]:
     """The figure as plain JSON for a page that shows its title, source and computed totals as text, and
     the height in px it is laid out for.
 
     Its bar labels sit at fixed pixel offsets, so the page draws it at that height and scales the drawing
     to fit (slides) or to the column (briefing), rather than squeezing it into another height.
     """
-    spec, height = without_captions(figure)
+    spec, height = without_captions(figure, style.font_scale)
     plain: dict[str, Any] = json.loads(json.dumps(spec, cls=PlotlyJSONEncoder))
     return plain, height
 
 
-def plan_sections(dataset: Dataset, filters: Filters, charts_per_section: int | None = None) -> list[SectionPlan]:
-    """Per report section (sections.csv order): its headline cards, then its charts; empty sections left out."""
+def plan_sections(
+    dataset: Dataset, filters: Filters, charts_per_section: int | None = None, style: ChartStyle = NARROW
+) -> list[SectionPlan]:
+    """Per report section (sections.csv order): its headline cards, then its charts with a comparison to
+    draw (in `style`); empty sections left out."""
     lang = filters.lang
     cards = headline_cards(headline_facts(dataset, filters), dataset, lang)
-    views = chart_views(dataset, filters)
+    views = chart_views(dataset, filters, style=style)
     plans = []
     for section in dataset.sections.itertuples():
         section_cards = tuple(card for card in cards if card.section_id == section.id)
@@ -321,13 +328,47 @@ def shown_facts(plans: Sequence[SectionPlan]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def lone_figure_cards(dataset: Dataset, filters: Filters) -> list[HeadlineCard]:
+    """The figures of charts with no comparison to draw (number cards only), as cards, in registry order."""
+    cards = []
+    for spec in chart_specs(dataset, filters):
+        if spec.has_comparison:
+            continue
+        facts = CHARTS[spec.chart_id].rows(dataset, filters)
+        cards += headline_cards(facts[facts["id"].isin({card.fact_id for card in spec.cards})], dataset, filters.lang)
+    return cards
+
+
 def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
-    """A title slide, then per section its headline cards and its charts; or one slide saying it is empty."""
+    """A title slide, then per section one slide per idea: its headline numbers the charts do not show, the
+    lone figures of charts with nothing to compare, then its charts (type for a room, labels beside the
+    bars); or one slide saying it is empty.
+
+    A number is never shown twice: a headline value that a chart of its section draws is left to the chart,
+    and a card left with no values is no slide.
+    """
     lang = filters.lang
-    plans = plan_sections(dataset, filters)
-    if not plans:
+    plans = {plan.section_id: plan for plan in plan_sections(dataset, filters, style=SLIDE_STYLE)}
+    lone = lone_figure_cards(dataset, filters)
+    slides: list[Slide] = []
+    shown: list[pd.DataFrame] = []
+    for section in dataset.sections.itertuples():
+        plan = plans.get(str(section.id))
+        label = dataset.label("sections", str(section.id), lang)
+        charts = plan.charts if plan else ()
+        done = {fact_id for view in charts for fact_id in view.fact_ids}
+        cards = [*(plan.cards if plan else ()), *(card for card in lone if card.section_id == section.id)]
+        for card in cards:
+            rest = card.facts[~card.facts["id"].isin(done)]
+            done |= set(rest["id"])
+            for kept in headline_cards(rest, dataset, lang):
+                slides.append(Slide("card", label, kept.title, kept.period, kept.source, card=kept))
+                shown.append(kept.facts)
+        slides += [Slide("chart", label, view.title, view.period, view.source, chart=view) for view in charts]
+        shown += [view.facts for view in charts]
+    if not slides:
         return [Slide("empty", "", TEXT[lang]["empty"], "", source_line(dataset, dataset.facts, lang))]
-    facts = shown_facts(plans)
+    facts = pd.concat(shown, ignore_index=True)
     title = Slide(
         "title",
         "",
@@ -336,144 +377,7 @@ def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
         source_line(dataset, facts, lang),
         subtitle=source_title(dataset, facts, lang),
     )
-    slides = [title]
-    for plan in plans:
-        slides += [Slide("card", plan.label, card.title, card.period, card.source, card=card) for card in plan.cards]
-        for view in plan.charts:
-            wide = labels_beside(view, SLIDE_FONT_SCALE, lang)
-            slides.append(Slide("chart", plan.label, view.title, view.period, view.source, chart=wide))
-    return slides
-
-
-def labels_beside(view: ChartView, font_scale: float, lang: Lang) -> ChartView:
-    """The chart laid out for a wide page: type `font_scale` times larger, each bar's label beside it.
-
-    The dashboard stacks a label above each bar so a phone keeps the width for the bars. A slide or an A4
-    column is wide and short instead: labels beside the bars halve the rows' height, so the chart can be
-    drawn with larger type and still fit. Panels keep their order and headings; a panel without bar labels
-    (a change over periods) is only enlarged.
-    """
-    figure = copy.deepcopy(view.figure)
-    layout = figure["layout"]
-    margin = layout.get("margin", {})
-    top, bottom = int(margin.get("t", 0)), int(margin.get("b", 0))
-    old_plot = max(view.height - top - bottom, 1)
-    annotations = layout.get("annotations", [])
-    axes = sorted(
-        (key for key in layout if re.fullmatch(r"yaxis\d*", key)),
-        key=lambda key: -float(layout[key].get("domain", [0, 1])[1]),
-    )
-    if not axes:  # not laid out in panels by `figures.chart_figure`: plotly places it, only the type grows
-        _scale_fonts(figure, font_scale)
-        return replace(view, figure=figure)
-    heights: dict[str, float] = {}
-    widest = 0.0
-    for key in axes:
-        axis, ref = layout[key], "y" + key[len("yaxis") :]
-        labels = [a for a in annotations if a.get("name") == "category" and a.get("yref") == ref]
-        if not labels:
-            start, end = axis.get("domain", [0, 1])
-            heights[key] = (end - start) * old_plot * font_scale
-            continue
-        texts = [rewrapped(str(label["text"]), lang) for label in labels]
-        lines = max(text.count("<br>") + 1 for text in texts)
-        row = font_scale * (max(lines * LINE_HEIGHT, BESIDE_BAR) + BESIDE_GAP)
-        heights[key] = row * len(labels)
-        widest = max(widest, *(text_ems(html.unescape(line)) for text in texts for line in text.split("<br>")))
-        label_font = labels[0].get("font", {})
-        axis.update(
-            showticklabels=True,
-            tickmode="array",
-            tickvals=[label["y"] for label in labels],
-            ticktext=texts,
-            tickfont={"size": FONT_SIZE, **label_font},
-            ticklabelstandoff=round(8 * font_scale),
-            automargin=True,
-        )
-        for trace in figure["data"]:
-            if trace.get("yaxis", "y") == ref and trace.get("orientation") == "h":
-                trace.pop("offset", None)
-                trace["width"] = BESIDE_BAR * font_scale / row
-        moved = {id(label) for label in labels}
-        annotations = [a for a in annotations if id(a) not in moved]
-    # Panels top to bottom, a heading's worth of room between them, as the dashboard stacks them.
-    # A heading of several lines (too long for a phone's width) keeps the room above its panel it had.
-    heading_breaks = {
-        float(a.get("y", 0)): str(a.get("text", "")).count("<br>")
-        for a in annotations
-        if a.get("name") == "heading" and a.get("yref") == "paper"
-    }
-
-    def room_above(key: str) -> float:
-        old_top = float(layout[key].get("domain", [0, 1])[1])
-        nearest = min(heading_breaks, key=lambda y: abs(y - old_top)) if heading_breaks else None
-        return LINE_HEIGHT * font_scale * (heading_breaks[nearest] if nearest is not None else 0)
-
-    gap = PANEL_GAP * font_scale
-    room = {key: room_above(key) for key in axes}
-    plot = max(sum(heights.values()) + sum(gap + room[key] for key in axes[1:]), 1.0)
-    domains: dict[float, float] = {}
-    upper = plot
-    for index, key in enumerate(axes):
-        if index:
-            upper -= gap + room[key]
-        old_top = float(layout[key].get("domain", [0, 1])[1])
-        layout[key]["domain"] = [max((upper - heights[key]) / plot, 0.0), upper / plot]
-        domains[old_top] = upper / plot
-        upper -= heights[key]
-    for annotation in annotations:
-        if annotation.get("name") == "heading" and annotation.get("yref") == "paper" and domains:
-            old = min(domains, key=lambda old_top: abs(old_top - float(annotation.get("y", 0))))
-            annotation["y"] = domains[old]
-        if "yshift" in annotation:
-            annotation["yshift"] = round(annotation["yshift"] * font_scale)
-    layout["annotations"] = annotations
-    # Value-axis ticks are set small for a phone (figures.GRID); a wide page reads them at the labels' size.
-    for key, axis in layout.items():
-        if re.fullmatch(r"xaxis\d*", key) and isinstance(axis, dict):
-            tickfont = axis.setdefault("tickfont", {})
-            tickfont["size"] = max(float(tickfont.get("size", 0)), FONT_SIZE)
-    _scale_fonts(figure, font_scale)
-    layout["margin"] = {**margin, "t": round(top * font_scale), "b": round(bottom * font_scale)}
-    if "y" in layout.get("legend", {}):
-        # Below the plot's ticks, which grew with the type while the plot's height changed.
-        layout["legend"]["y"] = float(layout["legend"]["y"]) * old_plot * font_scale / plot
-    height = round(plot) + layout["margin"]["t"] + layout["margin"]["b"]
-    min_width = round((widest + PLOT_EMS) * FONT_SIZE * font_scale + BESIDE_MARGINS * font_scale)
-    return replace(view, figure=figure, height=height, min_width=min_width)
-
-
-def rewrapped(label: str, lang: Lang) -> str:
-    """A bar label as plotly text (escaped, lines joined by <br>), wrapped again at BESIDE_WRAP characters."""
-    lines = html.unescape(label).split("<br>")
-    # As `figures.wrap_label` cut it: English at spaces, Chinese anywhere.
-    text = " ".join(lines) if lang == "en" or "".join(lines).isascii() else "".join(lines)
-    return wrapped(text, lang, BESIDE_WRAP[lang])
-
-
-def _scale_fonts(figure: dict[str, Any], factor: float) -> None:
-    """Every font size of the figure (layout, legend, axes, annotations, traces' text) times `factor`, in place."""
-
-    def scale(font: Any) -> None:
-        if isinstance(font, dict) and "size" in font:
-            size = font["size"]
-            font["size"] = [s * factor for s in size] if isinstance(size, list) else size * factor
-
-    layout = figure["layout"]
-    scale(layout.get("font"))
-    scale(layout.get("legend", {}).get("font"))
-    scale(layout.get("hoverlabel", {}).get("font"))
-    for key, axis in layout.items():
-        if re.fullmatch(r"[xy]axis\d*", key):
-            scale(axis.get("tickfont"))
-    for annotation in layout.get("annotations", []):
-        scale(annotation.get("font"))
-    for trace in figure["data"]:
-        scale(trace.get("textfont"))
-        scale(trace.get("outsidetextfont"))
-        scale(trace.get("insidetextfont"))
-    if "minsize" in layout.get("uniformtext", {}):
-        layout["uniformtext"]["minsize"] *= factor
+    return [title, *slides]
 
 
 def describe_filters(dataset: Dataset, filters: Filters) -> str:
@@ -524,6 +428,22 @@ def parse_slide(values: Sequence[str], count: int) -> tuple[int, list[Notice]]:
     ]
 
 
+# Words that belong to the number before them: '520 thousand' is one number, never cut over two lines.
+SCALE_WORDS = frozenset({"thousand", "million", "billion", "trillion", "%"})
+
+
+def value_words(value: str) -> list[str]:
+    """A big number's parts that may go on separate lines: 'over 520 thousand person-times' ->
+    ['over', '520 thousand', 'person-times']. A Chinese value ('52万余人次') is one part."""
+    parts: list[str] = []
+    for word in value.split(" "):
+        if parts and word in SCALE_WORDS and parts[-1][-1:].isdigit():
+            parts[-1] += " " + word
+        else:
+            parts.append(word)
+    return parts
+
+
 def citation_parts(text: str, lang: Lang) -> list[str]:
     """A source line cut where it may wrap, each part with the space after it: between a citation's parts
     (paper, date, page), never inside one, so '第3版' or '30 November 2023' is not split over two lines.
@@ -546,6 +466,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["citation_parts"] = citation_parts
+_templates.filters["value_words"] = value_words
 # The English font stack of the charts, for the page around them: a constant, as CSS (not escaped).
 _templates.globals["font_family_en"] = Markup(FONT_FAMILY_EN)
 
@@ -583,6 +504,7 @@ def render_present(
         plotly_url=plotly_url,
         other_lang_url=_url("/present", _other_lang(filters), interval=interval),
         show_all_url=_url("/present", Filters(lang=filters.lang)),
+        dashboard_url=dashboard_url(filters),
     )
 
 
@@ -598,10 +520,7 @@ def render_briefing(
     """The A4 briefing as one HTML page: plotly.js inlined from `plotly_js` (a self-contained file), else
     loaded from `plotly_url`."""
     lang = filters.lang
-    plans = [
-        replace(plan, charts=tuple(labels_beside(view, BRIEFING_FONT_SCALE, lang) for view in plan.charts))
-        for plan in plan_sections(dataset, filters, charts_per_section=BRIEFING_CHARTS_PER_SECTION)
-    ]
+    plans = plan_sections(dataset, filters, charts_per_section=BRIEFING_CHARTS_PER_SECTION, style=BRIEFING_STYLE)
     facts = shown_facts(plans)
     return _templates.get_template("briefing.html").render(
         lang=lang,
@@ -619,4 +538,5 @@ def render_briefing(
         plotly_url=plotly_url,
         other_lang_url=_url("/briefing", _other_lang(filters)),
         present_url=_url("/present", filters),
+        dashboard_url=dashboard_url(filters),
     )

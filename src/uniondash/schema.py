@@ -160,6 +160,7 @@ def facts_schema(ids: dict[str, list[str] | None], fact_ids: Iterable[str] | Non
         "source_id": _key("sources.csv", ids["sources"]),
         "source_quote": _text(),
         "note": _text(False),
+        "note_zh": _text(False),
     }
     return pa.DataFrameSchema(columns, strict=True, name="facts")
 

@@ -110,7 +110,10 @@ def test_every_chart_draws_inside_the_iframe_and_fits_its_width(
     for chart_id, chart in CHARTS.items():
         open_article(browser, sites, f"{sites.dashboard}/embed/{chart_id}", width, height)
         WebDriverWait(browser, WAIT).until(
-            lambda d: d.execute_script("return document.querySelectorAll('#chart .main-svg g.trace').length > 0")
+            # Bars, or for a chart of lone figures (competitions) its numbers.
+            lambda d: d.execute_script(
+                "return document.querySelectorAll('#chart .main-svg g.trace, #chart .main-svg g.annotation').length > 0"
+            )
         )
         assert browser.execute_script("return window.innerWidth") == width
         # The page's width, less a vertical scrollbar if the chart is taller than the frame.
@@ -131,7 +134,7 @@ def test_every_chart_draws_inside_the_iframe_and_fits_its_width(
 def test_chart_keeps_its_own_height_in_any_frame(browser: WebDriver, sites: Sites) -> None:
     """A short frame scrolls rather than squeeze the chart (its headings would run into tick labels);
     a tall one never swells it."""
-    chart_id = "people-helped"  # two panels: the one a squeeze broke
+    chart_id = "honours-by-level"  # two panels: a squeeze broke the second
     heights = []
     for frame_height in (360, 1400, 2000):
         open_article(browser, sites, f"{sites.dashboard}/embed/{chart_id}", 600, frame_height)

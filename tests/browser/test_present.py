@@ -263,3 +263,30 @@ def test_f_toggles_full_screen(browser, present_url):
     WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.fullscreenElement !== null"))
     browser.find_element(By.TAG_NAME, "body").send_keys("f")
     WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
+
+
+# The visible slide's counter and arrows as drawn: the distinct line tops they sit on, and the dashboard link.
+NAV_LINES = """
+const nav = document.querySelector('.slide:not([hidden]) footer .nav');
+const tops = Array.from(nav.children, el => Math.round(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2));
+const link = document.querySelector('.slide:not([hidden]) footer a.dashboard');
+return [new Set(tops).size, nav.textContent, link ? link.getAttribute('href') : null];
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_counter_stays_on_one_line_and_links_back_to_the_dashboard_view(browser, present_url, dataset, lang):
+    try:
+        set_viewport(browser, 800, 600)
+        n = len(plan_slides(dataset, Filters(lang=lang, sections=("aid",))))
+        browser.get(f"{present_url}?lang={lang}&section=aid")
+        WebDriverWait(browser, WAIT).until(lambda d: counter(d) == f"1 / {n}")
+        for number in range(1, n + 1):
+            if number > 1:
+                press(browser, Keys.ARROW_RIGHT, f"{number} / {n}")
+            lines, text, href = browser.execute_script(NAV_LINES)
+            assert lines == 1, f"slide {number}: {text!r} drawn over {lines} lines"
+            expected = "/?section=aid" + ("&lang=en" if lang == "en" else "")
+            assert href == expected
+    finally:
+        set_viewport(browser, 1920, 1080)

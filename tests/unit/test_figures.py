@@ -29,6 +29,7 @@ from uniondash.figures import (
     without_captions,
     wrap_label,
 )
+from uniondash.figures import TEXT as FIGURE_TEXT
 from uniondash.figures import TOP as CHARTS_TOP
 from uniondash.format import span_label
 from uniondash.model import Dataset, Filters, citations, period_span
@@ -163,14 +164,16 @@ def test_hover_shows_the_value_as_written_not_plotly_numbers(dataset):
 # Rules shown on other charts.
 
 
-def test_people_helped_keeps_the_twenty_year_total_in_its_own_panel(dataset):
+def test_people_helped_shows_the_lone_twenty_year_total_as_a_number_not_a_bar(dataset):
     figure = build("people-helped", dataset)
-    assert annotations(figure, "heading") == ["单位：人 · 2019–2023年 · 五年合计", "单位：人 · 2003–2023年 · 累计"]
-    five_years, twenty_years = bars(figure)
+    assert annotations(figure, "heading") == ["单位：人 · 2019–2023年 · 五年合计"]
+    (five_years,) = bars(figure)
     assert five_years["text"] == ["5.1万余人", "4399人", "1.2万人"]
-    assert twenty_years["text"] == ["3.4万余名"]
-    assert five_years["yaxis"] == "y" and twenty_years["yaxis"] == "y2"
-    assert figure["layout"]["title"]["text"].endswith("2003–2023年")
+    # The 20-year total has nothing alike beside it: a number card, with its own period.
+    assert annotations(figure, "card") == ["<b>3.4万余名</b>"]
+    assert annotations(figure, "card-label") == ["金秋助学20年累计帮助学子<br>2003–2023年 · 累计"]
+    # The chart's period covers exactly the bars it draws.
+    assert figure["layout"]["title"]["text"].endswith("2019–2023年")
 
 
 def test_person_times_are_a_chart_of_their_own(dataset):
@@ -209,20 +212,19 @@ def test_levels_are_coloured_the_same_way_everywhere(dataset):
     assert colours["craftsmen"] == ["#0072B2", "#0072B2", "#E69F00", "#E69F00", "#009E73", "#009E73"]
 
 
-def test_a_computed_total_is_labelled_as_computed(dataset):
-    # Levels are separate lists, so the total says it may count someone twice (on a line of its own).
-    assert annotations(build("model-workers", dataset), "computed") == [
-        "合计 205名（计算值：7名 + 37名 + 161名）<br>各级名单之间可能有重复。"
-    ]
-    assert annotations(build("innovation-studios", dataset, lang="en"), "computed") == [
-        "Total 39 studios (computed: 2 studios + 7 studios + 30 studios)<br>The levels' lists may overlap."
-    ]
-    assert annotations(build("aid-funds", dataset), "computed") == []  # not a chart that adds up
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_chart_adds_up_lists_that_may_overlap(dataset, lang):
+    """Honours at several levels may name one person twice: no computed total, in any chart or language."""
+    for chart in CHARTS.values():
+        figure = build(chart.id, dataset, lang=lang)
+        assert annotations(figure, "computed") == [], chart.id
+        texts = " ".join(str(a.get("text", "")) for a in figure["layout"].get("annotations", []))
+        assert "计算值" not in texts and "computed" not in texts and "205" not in texts, chart.id
 
 
 def test_panels_of_one_unit_share_a_scale(dataset):
-    """People helped: the five-year panel and the 20-year panel are both in 人, so one scale for both."""
-    figure = build("people-helped", dataset)
+    """Organisations: those created in five years and those standing built are both in 个, so one scale."""
+    figure = build("organisations", dataset)
     panels = bars(figure)
     assert len(panels) == 2
     ranges = [figure["layout"][f"xaxis{'' if n == 1 else n}"]["range"] for n in (1, 2)]
@@ -235,7 +237,12 @@ def test_panels_of_one_unit_share_a_scale(dataset):
 
 def test_honours_draw_people_and_teams_apart(dataset):
     figure = build("honours-by-level", dataset)
-    assert annotations(figure, "heading") == ["单位：个 · 2019–2023年 · 五年合计", "单位：人 · 2019–2023年 · 五年合计"]
+    # The second panel's unit differs: ruled off, and its heading says the scale is its own.
+    assert annotations(figure, "heading") == [
+        "单位：个 · 2019–2023年 · 五年合计",
+        "单位：人 · 2019–2023年 · 五年合计<br>另一单位和刻度",
+    ]
+    assert [shape["name"] for shape in figure["layout"]["shapes"]] == ["scale-rule"]
     teams, people = bars(figure)
     assert teams["text"] == ["2个", "9个", "5个", "21个", "107个"]
     assert people["text"] == ["12人", "21人", "667人"]
@@ -266,14 +273,18 @@ def test_empty_reasons_name_the_cause_in_the_readers_language(dataset):
 
 def test_the_2023_view_keeps_only_figures_of_2023(dataset):
     figure = build("labour-relations-rates", dataset, years=frozenset({2023}))
-    (trace,) = bars(figure)
-    assert trace["text"] == ["93%以上"]
+    assert bars(figure) == []  # one figure left: a number, not a one-bar chart
+    assert annotations(figure, "card") == ["<b>93%以上</b>"]
     assert figure["layout"]["title"]["text"].endswith("· 2023年")
 
 
 def test_a_programme_filter_keeps_its_bars(dataset):
-    (trace,) = bars(build("aid-funds", dataset, programmes=("winter-warmth",)))
-    assert trace["text"] == ["2.8亿元"]
+    figure = build("aid-funds", dataset, programmes=("winter-warmth",))
+    assert bars(figure) == [] and annotations(figure, "card") == ["<b>2.8亿元</b>"]
+    assert build("aid-funds", dataset, programmes=("winter-warmth", "summer-cool"))["data"][0]["text"] == [
+        "2600余万元",
+        "2.8亿元",
+    ]
 
 
 def test_several_years_of_one_metric_are_drawn_as_a_change(multi_year_dataset):
@@ -373,7 +384,8 @@ def test_panel_headings_fit_a_phone(dataset, multi_year_dataset, lang):
                 for line in html.unescape(heading).split("<br>"):
                     assert text_ems(line) * (FONT_SIZE - 1) <= PLOT_EMS * FONT_SIZE, (chart.id, line)
                 if data is dataset:
-                    assert "<br>" not in heading, (chart.id, heading)
+                    # One line, and a line of its own for a scale note ('另一单位和刻度').
+                    assert heading.count("<br>") <= ("<br>" + FIGURE_TEXT[lang]["own_scale"] in heading), heading
 
 
 def test_a_long_heading_breaks_at_its_separators_and_gets_room_above(multi_year_dataset):

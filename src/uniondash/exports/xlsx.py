@@ -21,26 +21,23 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import AxDataSource, StrRef
-from openpyxl.chart.label import DataLabelList
-from openpyxl.chart.text import RichText, Text
-from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from uniondash.chartspec import ChartSpec, chart_specs
 from uniondash.errors import UniondashError
 from uniondash.exports.xlsx_data import add_data_sheets
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
@@ -52,10 +49,21 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({char: "_" for char in "[]:*?/\\"})
-MAX_COLUMN_WIDTH = 48
-QUOTE_COLUMN_WIDTH = 60
+MAX_COLUMN_WIDTH = 30
+QUOTE_COLUMN_WIDTH = 28
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-BOLD = Font(bold=True)
+# A face named on every cell (an unnamed one is Calibri, which LibreOffice replaces by a serif and a
+# Japanese CJK face). Microsoft YaHei ships with Windows and Office for Mac, so Excel and WPS draw it as
+# named; LibreOffice on Debian falls back to Noto Sans CJK SC (fonts-noto-cjk) for its Chinese. English:
+# Arial (Liberation Sans or DejaVu Sans on Linux); its Chinese quotes fall through to the system's CJK face.
+FONT_NAMES: dict[Lang, str] = {"zh": "Microsoft YaHei", "en": "Arial"}
+# 10 pt text, never printed below 8 pt: a sheet too wide for the page at 80 % runs onto more pages.
+FONT_SIZE_PT = 10
+MIN_PRINT_SCALE = 80
+# Printable width of A4 in column-width units (characters of the 10 pt default face) at 100 %:
+# 297 mm (landscape) or 210 mm (portrait) less 2 × 12.7 mm margins, about 1.8 mm a unit (measured in Calc).
+PAGE_WIDTH_UNITS = {"landscape": 150, "portrait": 100}
+SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TOP = Alignment(vertical="top")
@@ -63,8 +71,8 @@ TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 TOP_CENTRED = Alignment(vertical="top", horizontal="center")
 # Per workbook: (style kind, cell's style indices) -> the indices after styling. See `_style`.
 _STYLE_CACHE: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], StyleArray]] = weakref.WeakKeyDictionary()
-LINE_HEIGHT_PT = 15.5
-NOTES_VALUE_WIDTH = 100
+LINE_HEIGHT_PT = 14
+NOTES_VALUE_WIDTH = 80
 ROWS_PER_CM = 1 / 0.53  # a default Excel row (15 pt) is about 0.53 cm tall
 
 TEXT: dict[Lang, dict[str, str]] = {
@@ -97,6 +105,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "all": "全部",
         "notices": "参数提示",
         "generated": "生成时间",
+        "generated_value": "{time}（北京时间，UTC+8，{zone}）",
         "row_count": "数据行数",
         "row_count_value": "{rows} 条数字，来自 {sections} 个板块、{programmes} 个项目；其中主要数字 {headlines} 条。",
         "how_to_read": "如何阅读",
@@ -185,6 +194,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "all": "all",
         "notices": "Parameter notices",
         "generated": "Generated",
+        "generated_value": "{time} (China Standard Time, UTC+8, {zone})",
         "row_count": "Rows of data",
         "row_count_value": "{rows} figures from {sections} sections and {programmes} programmes; {headlines} of them headline figures.",
         "how_to_read": "How to read",
@@ -268,18 +278,6 @@ class Table:
     centred: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class ChartTable:
-    """A chart's source table and how to draw it: categories in the first column, one series per value column."""
-
-    title: str
-    axis_title: str
-    table: Table
-    series: int  # how many value columns follow the category column
-    data_labels: bool
-    source: str
-
-
 # ---------------------------------------------------------------------------------------------------
 # Plain values: numbers, text, sheet names.
 
@@ -297,6 +295,7 @@ def number(value: Any, measure_id: str) -> Number:
     return Number(float(value), number_format(float(value), measure_id))
 
 
+@functools.lru_cache(maxsize=8192)
 def display_width(text: str) -> int:
     """Columns a text takes on screen: CJK (wide) characters count two."""
     if text.isascii():
@@ -369,6 +368,7 @@ def _label(dataset: Dataset, table: str, item_id: str, lang: Lang) -> str:
     return _labels(dataset, lang)[table].get(item_id, item_id)
 
 
+@functools.lru_cache(maxsize=16)
 def _citations(dataset: Dataset, lang: Lang) -> dict[str, str]:
     return {str(k): str(v) for k, v in dataset.sources.set_index("id")[f"citation_{lang}"].items()}
 
@@ -424,12 +424,40 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
                 str(fact["part_of"]),
                 citations.get(str(fact["source_id"]), str(fact["source_id"])),
                 str(fact["source_quote"]),
-                str(fact["note"]),
+                _note(fact, lang),
             ]
         )
-    wrap = frozenset({text["source_quote"], text["note"], text["figure"]})
-    widths = {text["source_quote"]: QUOTE_COLUMN_WIDTH, text["id"]: 36}
+    # Set widths, so the sheet prints the same whatever the selection: text wraps inside them.
+    zh = lang == "zh"
+    widths = {
+        text["id"]: 16 if zh else 14,
+        text["programme"]: 10 if zh else 11,
+        text["figure"]: 16,
+        text["metric"]: 10,
+        text["value"]: 12,
+        text["unit"]: 5 if zh else 8,
+        text["shown"]: 10 if zh else 11,
+        text["as_written"]: 9,
+        text["qualifier"]: 5 if zh else 8,
+        text["period_start"]: 5,
+        text["period_end"]: 5,
+        text["scope"]: 6 if zh else 8,
+        text["level"]: 5 if zh else 7,
+        text["kind"]: 6 if zh else 8,
+        text["part_of"]: 10 if zh else 9,
+        text["source"]: 10 if zh else 9,
+        text["source_quote"]: 18 if zh else 12,
+        text["note"]: 14 if zh else 15,
+    }
+    wrap = frozenset(set(widths) - {text["value"], text["period_start"], text["period_end"]})
     return Table(headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}))
+
+
+def _note(fact: Mapping[str, Any], lang: Lang) -> str:
+    """The note in the workbook's language (facts.csv: `note` in English, `note_zh` in Chinese)."""
+    if lang == "zh":
+        return str(fact.get("note_zh") or "")
+    return str(fact.get("note") or "")
 
 
 def summary_table(dataset: Dataset, filters: Filters) -> Table:
@@ -469,7 +497,20 @@ def summary_table(dataset: Dataset, filters: Filters) -> Table:
         ]
         for fact in _records(headlines)
     ]
-    return Table(headers, rows, frozenset({text["figure"]}), {text["id"]: 36})
+    widths = {
+        text["section"]: 10 if lang == "zh" else 14,
+        text["figure"]: 22,
+        text["shown"]: 12 if lang == "zh" else 16,
+        text["as_written"]: 12,
+        text["value"]: 14,
+        text["unit"]: 6 if lang == "zh" else 10,
+        text["qualifier"]: 6 if lang == "zh" else 12,
+        text["period"]: 16,
+        text["source"]: 16,
+        text["id"]: 22,
+    }
+    wrap = frozenset(set(widths) - {text["value"]})
+    return Table(headers, rows, wrap, widths)
 
 
 def honours_pivot(dataset: Dataset, facts: Facts, lang: Lang) -> pd.DataFrame:
@@ -539,37 +580,9 @@ def honours_table(dataset: Dataset, pivot: pd.DataFrame, lang: Lang) -> Table:
         cells += [str(row["as_written"]), str(row["fact_ids"])]
         rows.append(cells)
     wrap = frozenset({text["honour"], text["shown"], text["fact_ids"]})
-    return Table(headers, rows, wrap, {text["shown"]: QUOTE_COLUMN_WIDTH, text["honour"]: 36})
-
-
-# ---------------------------------------------------------------------------------------------------
-# Charts: which facts, grouped so that one chart holds one measure and one period.
-
-# (title key, measure): aid charts by programme. People and person-times are two charts, never one.
-AID_CHARTS = (("aid_funds", "money"), ("aid_people", "persons"), ("aid_person_times", "person_times"))
-
-
-def aid_chart_facts(facts: Facts, measure_id: str) -> list[list[dict[str, Any]]]:
-    """City-wide aid facts of one measure, one list per period (a five-year total never beside one year).
-
-    Parts ("of which …") are left out: the whole they belong to is already a bar.
-    """
-    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    for fact in _records(facts):
-        if (fact["section_id"], fact["measure_id"], fact["kind"], fact["part_of"]) == (
-            "aid",
-            measure_id,
-            "aggregate",
-            "",
-        ):
-            groups.setdefault((int(fact["period_start"]), int(fact["period_end"])), []).append(fact)
-    # By last year; on a tie the shorter period first (the five years before the 2003–2023 running total).
-    return [groups[key] for key in sorted(groups, key=lambda period: (period[1], -period[0]))]
-
-
-def _chart_title(lang: Lang, what: str, unit: str, start: int, end: int) -> str:
-    text = TEXT[lang]
-    return text["title_sep"].join([what, text["unit_label"].format(unit=unit), period_label(start, end, lang)])
+    widths = {text["honour"]: 24, text["unit"]: 8, text["period"]: 16, text["shown"]: QUOTE_COLUMN_WIDTH}
+    widths |= {_label(dataset, "levels", level, lang): 10 for level in levels}
+    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24})
 
 
 def _source_of(dataset: Dataset, source_ids: Iterable[str], lang: Lang) -> str:
@@ -579,117 +592,91 @@ def _source_of(dataset: Dataset, source_ids: Iterable[str], lang: Lang) -> str:
     return TEXT[lang]["sep"].join(citations.get(source_id, source_id) for source_id in ids)
 
 
-def chart_tables(dataset: Dataset, facts: Facts, lang: Lang, pivot: pd.DataFrame | None = None) -> list[ChartTable]:
-    """Every chart the workbook draws for these (filtered) facts, with its source table.
-
-    `pivot` is `honours_pivot(dataset, facts, lang)` when the caller has it already.
-    """
-    text = TEXT[lang]
-    facts = _records(facts)
-    charts: list[ChartTable] = []
-    for title_key, measure in AID_CHARTS:
-        for group in aid_chart_facts(facts, measure):
-            first = group[0]
-            start, end = int(first["period_start"]), int(first["period_end"])
-            unit = _unit(first, lang)
-            # The category text carries the report's wording, qualifier and all: the bar alone is a bare number.
-            rows: list[list[CellValue]] = [
-                [
-                    f"{fact[f'label_{lang}']}{text['colon']}{display_value(fact, lang)}",
-                    number(fact["value"], measure),
-                    _unit(fact, lang),
-                    _label(dataset, "programmes", str(fact["programme_id"]), lang),
-                    display_value(fact, lang),
-                    period_label(start, end, lang),
-                    str(fact["id"]),
-                ]
-                for fact in group
-            ]
-            headers = [
-                text["chart_label"],
-                text["value"],
-                text["unit"],
-                text["programme"],
-                text["shown"],
-                text["period"],
-                text["id"],
-            ]
-            charts.append(
-                ChartTable(
-                    title=_chart_title(lang, text[title_key], unit, start, end),
-                    axis_title=unit,
-                    table=Table(headers, rows),
-                    series=1,
-                    data_labels=False,
-                    source=_source_of(dataset, (fact["source_id"] for fact in group), lang),
-                )
-            )
-    charts += honours_chart_tables(
-        dataset, facts, honours_pivot(dataset, facts, lang) if pivot is None else pivot, lang
-    )
-    return charts
-
-
-def honours_chart_tables(dataset: Dataset, facts: Facts, pivot: pd.DataFrame, lang: Lang) -> list[ChartTable]:
-    """Honours by level: one chart per measure (people, organisations) and period; series are the levels."""
-    text = TEXT[lang]
-    by_id = {str(fact["id"]): fact for fact in _records(facts)}
-    groups: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
-    for row in _records(pivot):
-        groups.setdefault((str(row["measure_id"]), int(row["period_start"]), int(row["period_end"])), []).append(row)
-    charts = []
-    for (measure, start, end), group in groups.items():
-        levels = [level for level in dataset.levels["id"] if any(not pd.isna(row[level]) for row in group)]
-        units = list(dict.fromkeys(str(row["unit"]) for row in group))
-        unit = units[0] if len(units) == 1 else text["mixed_units"]
-        what = f"{text['honours_by_level']}{text['title_sep']}{_label(dataset, 'measures', measure, lang)}"
-        rows: list[list[CellValue]] = []
-        for row in group:
-            cells: list[CellValue] = [str(row["label"])]
-            cells += [None if pd.isna(row[level]) else number(row[level], measure) for level in levels]
-            cells += [str(row["unit"]), str(row["as_written"])]
-            rows.append(cells)
-        headers = [
-            text["honour"],
-            *(_label(dataset, "levels", level, lang) for level in levels),
-            text["unit"],
-            text["shown"],
-        ]
-        group_facts = [by_id[fact_id] for row in group for fact_id in str(row["fact_ids"]).split(", ")]
-        charts.append(
-            ChartTable(
-                title=_chart_title(lang, what, unit, start, end),
-                axis_title=unit,
-                table=Table(headers, rows),
-                series=len(levels),
-                # Bare numbers only where the report's figures are exact (no 余/多 to lose).
-                data_labels=all(fact["qualifier"] == "" for fact in group_facts),
-                source=_source_of(dataset, (fact["source_id"] for fact in group_facts), lang),
-            )
-        )
-    return charts
-
-
 # ---------------------------------------------------------------------------------------------------
 # Writing sheets.
 
 
-def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | None = None) -> None:
-    """Print (and PDF) one page wide, so a wide sheet is not cut into one column per page."""
+def body_font(workbook: Workbook | None = None, lang: Lang | None = None, **style: Any) -> Font:
+    """The workbook's named face at 10 pt (or `size=`), with `bold=` etc.; the language is the workbook's own."""
+    lang = lang or (workbook_lang(workbook) if workbook is not None else "zh")
+    size = style.pop("size", FONT_SIZE_PT)
+    return Font(name=FONT_NAMES[lang], size=size, family=2, **style)
+
+
+_WORKBOOK_LANG: weakref.WeakKeyDictionary[Workbook, Lang] = weakref.WeakKeyDictionary()
+
+
+def workbook_lang(workbook: Workbook) -> Lang:
+    return _WORKBOOK_LANG.get(workbook, "zh")
+
+
+def new_workbook(lang: Lang) -> Workbook:
+    """An empty workbook whose default face (every cell without a style of its own) is the language's."""
+    workbook = Workbook()
+    _WORKBOOK_LANG[workbook] = lang
+    font = body_font(lang=lang)
+    workbook._fonts = IndexedList([font])  # font 0: the default of every cell and of the Normal style
+    workbook._named_styles["Normal"].font = font
+    return workbook
+
+
+def name_every_font(workbook: Workbook) -> None:
+    """Give every font of the workbook a face and a size: a sheet styled with a bare `Font(bold=True)`
+    (no name: Calibri, which Calc replaces by a serif and a Japanese CJK face) gets the workbook's own.
+
+    Cells refer to fonts by their index in the workbook's font table, so each unnamed entry is replaced
+    in place by a named copy; nothing else moves.
+    """
+    face = FONT_NAMES[workbook_lang(workbook)]
+    fonts = workbook._fonts
+    for index, font in enumerate(list(fonts)):
+        if not font.name or font.sz is None:
+            named = copy(font)
+            named.name = font.name or face
+            named.sz = font.sz or FONT_SIZE_PT
+            list.__setitem__(fonts, index, named)
+            fonts.clean = False  # its look-up dict is rebuilt on the next use
+
+
+def print_setup(
+    ws: Worksheet,
+    landscape: bool | None = None,
+    title_rows: str | None = None,
+    title_columns: str | None = None,
+) -> None:
+    """A4, never below 8 pt: one page wide when the columns fit at ≥ 80 %, else 80 % over more pages.
+
+    `landscape=None` chooses: landscape when the columns are wider than a portrait page. `title_rows`
+    ("1:1") repeat on every printed page, `title_columns` ("A:A") on pages that continue to the right.
+    The print area is the used range, so an empty selection prints its headers and message, not a blank.
+    """
+    widths = [(ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, ws.max_column + 1)]
+    total = sum(widths)
+    if landscape is None:
+        landscape = total > PAGE_WIDTH_UNITS["portrait"]
+    page = PAGE_WIDTH_UNITS["landscape" if landscape else "portrait"]
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    if title_row is not None:
-        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if total * MIN_PRINT_SCALE / 100 <= page:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+        ws.page_setup.scale = MIN_PRINT_SCALE
+        if title_columns:
+            ws.print_title_cols = title_columns
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
 
 
-def chart_title(text: str, size_pt: int = 12) -> Title:
-    """A chart title at a readable size (Excel's default is 18 pt, too big for a long Chinese title)."""
-    font = CharacterProperties(sz=size_pt * 100, b=True)
-    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
-    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | None = None) -> None:
+    """Kept for callers of the old name: `print_setup` with a repeated header row."""
+    print_setup(ws, landscape, f"{title_row}:{title_row}" if title_row is not None else None)
 
 
 def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, autofilter: bool = True) -> int:
@@ -697,16 +684,23 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     widths: dict[int, float] = {}
     for index, header in enumerate(table.headers):
         letter = get_column_letter(index + 1)
-        shown = [display_width(header)] + [_shown_width(row[index]) for row in table.rows if index < len(row)]
-        wanted = min(max(shown) + 2, table.widths.get(header, MAX_COLUMN_WIDTH))
+        if header in table.widths:
+            # A set width holds whatever the rows: the printed layout (and an empty selection's) stays put.
+            wanted = table.widths[header]
+        else:
+            shown = [_shown_width(row[index]) for row in table.rows if index < len(row)]
+            wanted = min(max([*shown, min(display_width(header), 12)]) + 2, MAX_COLUMN_WIDTH)
         # Several tables may share a sheet (chart data): a column is as wide as its widest table wants.
         existing = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
-        widths[index] = max(existing or 0, wanted, 6)
+        widths[index] = max(existing or 0, wanted, 5)
         ws.column_dimensions[letter].width = widths[index]
     for column, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=top, column=column)
         put(cell, header)
         _style(cell, "header")
+    header_lines = max((_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
+    if header_lines > 1:
+        ws.row_dimensions[top].height = LINE_HEIGHT_PT * header_lines
     wrapped = {index for index, header in enumerate(table.headers) if header in table.wrap}
     centred = {index for index, header in enumerate(table.headers) if header in table.centred}
     for offset, values in enumerate(table.rows, start=1):
@@ -723,7 +717,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     last = top + len(table.rows)
     if freeze:
         ws.freeze_panes = ws.cell(row=top + 1, column=1)
-        fit_to_page_width(ws, title_row=top)
+        ws.print_title_rows = f"{top}:{top}"
     if autofilter and table.rows:
         ws.auto_filter.ref = f"A{top}:{get_column_letter(len(table.headers))}{last}"
     return last
@@ -744,8 +738,9 @@ def _style(cell: Cell, kind: str) -> None:
         cell._style = copy(styled)
         return
     if kind == "header":
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, HEADER_ALIGNMENT
+        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENT
     else:
+        cell.font = body_font(workbook)
         cell.alignment = {"wrapped": TOP_WRAPPED, "centred": TOP_CENTRED}.get(kind, TOP)
     cache[key] = copy(cell._style)
 
@@ -771,14 +766,30 @@ def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
     for row, (key, value, heading) in enumerate(lines, start=1):
         key_cell = ws.cell(row=row, column=1)
         put(key_cell, key or None)
-        key_cell.font = Font(bold=True, size=13 if row == 1 else 12) if heading else BOLD
+        key_cell.font = body_font(ws.parent, bold=True, size=13 if row == 1 else 12 if heading else FONT_SIZE_PT)
         key_cell.alignment = TOP if heading else TOP_WRAPPED
         value_cell = ws.cell(row=row, column=2)
         put(value_cell, value or None)
         value_cell.alignment = TOP_WRAPPED
+        value_cell.font = body_font(ws.parent)
         if value and _lines(value, NOTES_VALUE_WIDTH) > 1:
             ws.row_dimensions[row].height = LINE_HEIGHT_PT * _lines(value, NOTES_VALUE_WIDTH)
-    fit_to_page_width(ws)
+
+
+def shanghai() -> tzinfo:
+    """Asia/Shanghai from the system's zone data; UTC+8 (China has no daylight saving) without it."""
+    try:
+        return ZoneInfo(SHANGHAI_NAME)
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=8), SHANGHAI_NAME)
+
+
+def generated_label(generated_at: datetime, lang: Lang) -> str:
+    """'2023-11-30 09:15（北京时间，UTC+8，Asia/Shanghai）': the time in Shanghai, zone stated, whatever the server's."""
+    if generated_at.tzinfo is None:
+        generated_at = generated_at.astimezone()  # a naive time is the machine's local time
+    local = generated_at.astimezone(shanghai())
+    return TEXT[lang]["generated_value"].format(time=local.strftime("%Y-%m-%d %H:%M"), zone=SHANGHAI_NAME)
 
 
 def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:
@@ -841,7 +852,7 @@ def notes_lines(
     )
     lines += [
         ("", "", False),
-        (text["generated"], generated_at.isoformat(sep=" ", timespec="minutes"), False),
+        (text["generated"], generated_label(generated_at, lang), False),
         (text["row_count"], count if not facts.empty else f"0 — {text['empty']}", False),
         ("", "", False),
         (text["how_to_read"], "", True),
@@ -852,56 +863,11 @@ def notes_lines(
     return lines
 
 
-def _add_chart(
-    ws_charts: Worksheet, ws_data: Worksheet, chart: ChartTable, data_top: int, anchor_row: int, lang: Lang
-) -> int:
-    """Write `chart`'s table at `data_top` on the data sheet and draw it at `anchor_row`; returns rows used."""
-    title_cell = ws_data.cell(row=data_top, column=1)
-    put(title_cell, chart.title)
-    title_cell.font = BOLD
-    header_row = data_top + 1
-    last = write_table(ws_data, chart.table, top=header_row, freeze=False, autofilter=False)
-    count = len(chart.table.rows)
-
-    bar = BarChart()
-    bar.type = "bar"  # horizontal: long Chinese labels stay readable
-    bar.grouping = "clustered"
-    bar.title = chart_title(chart.title)
-    bar.style = 10
-    values = Reference(ws_data, min_col=2, max_col=1 + chart.series, min_row=header_row, max_row=last)
-    bar.add_data(values, titles_from_data=True)
-    categories = Reference(ws_data, min_col=1, min_row=header_row + 1, max_row=last)
-    for series in bar.series:
-        # Text categories as a string reference (openpyxl's set_categories writes a numeric one).
-        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
-    bar.y_axis.title = chart.axis_title
-    bar.y_axis.number_format = "#,##0"
-    bar.y_axis.scaling.min = 0
-    # openpyxl 3.1 leaves `delete` unset and Excel then hides the axes.
-    bar.x_axis.delete = False
-    bar.y_axis.delete = False
-    # First row of the table at the top, as in the table; the value axis stays at the bottom.
-    bar.x_axis.scaling.orientation = "maxMin"
-    bar.y_axis.crosses = "max"
-    if chart.series == 1:
-        bar.legend = None
-    else:
-        bar.legend.position = "b"
-    if chart.data_labels:
-        bar.dataLabels = DataLabelList(
-            showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
-        )
-    bar.gapWidth = 60
-    bar.width = 20
-    bar.height = max(7.0, 3.5 + 0.9 * count * (1 + 0.5 * (chart.series - 1)))
-
-    caption = ws_charts.cell(row=anchor_row, column=1)
-    put(caption, chart.title)
-    caption.font = BOLD
-    source = ws_charts.cell(row=anchor_row + 1, column=1)
-    put(source, f"{TEXT[lang]['source']}{TEXT[lang]['colon']}{chart.source}")
-    ws_charts.add_chart(bar, f"A{anchor_row + 2}")
-    return int(bar.height * ROWS_PER_CM) + 5
+@functools.lru_cache(maxsize=32)
+def workbook_chart_specs(dataset: Dataset, filters: Filters) -> tuple[ChartSpec, ...]:
+    """`chart_specs` kept per dataset and filters: specs are pure frozen data, and their planning (pandas)
+    is most of a workbook's build, so a selection downloaded again is drawn from them at once."""
+    return tuple(chart_specs(dataset, filters))
 
 
 def build_workbook(
@@ -913,10 +879,10 @@ def build_workbook(
     """The analysts' workbook for `filters`: 说明, 汇总, one sheet per section, 荣誉, 图表, 图表数据."""
     lang = filters.lang
     text = TEXT[lang]
-    generated_at = generated_at or datetime.now().astimezone()
+    generated_at = generated_at or datetime.now(shanghai())
     facts = filter_facts(dataset.facts, filters)
 
-    workbook = Workbook()
+    workbook = new_workbook(lang)
     notes = workbook.active
     assert notes is not None
     taken: list[str] = []
@@ -959,26 +925,33 @@ def build_workbook(
     data_sheet = new_sheet(text["chart_data"])
     heading = charts_sheet.cell(row=1, column=1)
     put(heading, text["charts_heading"].format(data=data_sheet.title))
-    heading.font = Font(bold=True, size=12)
-    tables = chart_tables(dataset, records, lang, pivot)
-    if not tables:
-        put(charts_sheet.cell(row=3, column=1), text["no_charts"])
-        put(data_sheet.cell(row=1, column=1), text["no_charts"])
-    data_top, anchor_row = 1, 3
-    for chart in tables:
-        anchor_row += _add_chart(charts_sheet, data_sheet, chart, data_top, anchor_row, lang)
-        data_top += len(chart.table.rows) + 3
-    charts_sheet.column_dimensions["A"].width = 12
-    fit_to_page_width(charts_sheet, landscape=False)
-    fit_to_page_width(data_sheet)
+    heading.font = body_font(workbook, bold=True, size=12)
+    from uniondash.exports.xlsx_charts import add_charts  # it builds on this module's cell writers
+
+    specs = workbook_chart_specs(dataset, filters)
+    if not specs:
+        put(charts_sheet.cell(row=3, column=1), text["no_charts"] if not facts.empty else text["empty"])
+        put(data_sheet.cell(row=1, column=1), text["no_charts"] if not facts.empty else text["empty"])
+        data_sheet.column_dimensions["A"].width = NOTES_VALUE_WIDTH
+        charts_sheet.column_dimensions["A"].width = NOTES_VALUE_WIDTH
+        for cell in (charts_sheet["A3"], data_sheet["A1"]):
+            cell.font, cell.alignment = body_font(workbook), TOP_WRAPPED
+    add_charts(charts_sheet, data_sheet, specs)
     sheets_described.append((charts_sheet.title, text["sheet_charts"].format(data=data_sheet.title)))
     sheets_described.append((data_sheet.title, text["sheet_chart_data"]))
 
+    # Sheets added here by other modules (全部数据/All figures, 来源/Sources: `xlsx_data.add_data_sheets`)
+    # get the print setup and named fonts below like every sheet.
     add_data_sheets(workbook, dataset, facts, lang)  # 全部数据 and 来源: what import-xlsx reads back
     _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
     workbook.properties.description = _source_of(dataset, facts["source_id"], lang)
+    name_every_font(workbook)
+    for ws in workbook.worksheets:
+        # Wide sheets landscape, the charts sheet portrait (its charts are sized for it); the first
+        # column (ID, label) repeats on pages that continue to the right.
+        print_setup(ws, landscape=False if ws is charts_sheet else None, title_columns="A:A")
     return workbook
 
 
@@ -1023,4 +996,5 @@ def write_workbook(
 
 
 def chart_count(workbook: Workbook) -> int:
+    """Native charts in the workbook."""
     return sum(len(ws._charts) for ws in workbook.worksheets)

@@ -1,0 +1,128 @@
+"""The workbook printed by LibreOffice Calc (headless) to PDF: text of at least 8 pt, and every chart whole on
+one page.
+
+LibreOffice is what `make test` installs (libreoffice-calc-nogui) and what an analyst on Linux prints with;
+its PDF is read with poppler's `pdftotext -bbox` (each word with its box: a word's height is its printed
+size in pt). Under CI=true a missing LibreOffice fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from uniondash.chartspec import comparisons_and_cards
+from uniondash.exports.xlsx import write_workbook
+from uniondash.model import Dataset, Filters
+
+SOFFICE = shutil.which("soffice")
+PDFTOTEXT = shutil.which("pdftotext")
+SELECTIONS = {
+    "full-zh": Filters(),
+    "full-en": Filters(lang="en"),
+    "2023-zh": Filters(years=frozenset({2023})),
+    "empty-zh": Filters(years=frozenset({2021})),
+}
+# A word box is a little taller than the type (ascent + descent): 10 pt text measures about 10.2.
+MIN_TEXT_PT = 8.0
+WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+
+
+@dataclass(frozen=True)
+class Printed:
+    pages: list[list[tuple[float, str]]]  # per page: (height in pt, word)
+
+    def text(self, page: int) -> str:
+        return "".join(word for _, word in self.pages[page])
+
+
+def needs_tools() -> None:
+    if SOFFICE and PDFTOTEXT:
+        return
+    message = "LibreOffice (soffice) or poppler-utils (pdftotext) not installed"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def read_pdf(path: Path) -> Printed:
+    assert PDFTOTEXT
+    xml = subprocess.run([PDFTOTEXT, "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        # The words are XML-escaped (&apos; &amp;).
+        pages.append([(float(y2) - float(y1), html.unescape(word)) for y1, y2, word in WORD.findall(page)])
+    return Printed(pages)
+
+
+@pytest.fixture(scope="module")
+def printed(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, Printed]]]:
+    needs_tools()
+    assert SOFFICE
+    folder = tmp_path_factory.mktemp("print")
+    books = []
+    for name, filters in SELECTIONS.items():
+        path, _ = write_workbook(dataset, filters, folder / f"{name}.xlsx")
+        books.append(path)
+    # A profile of its own: a LibreOffice already running with the default profile would swallow the job.
+    profile = (folder / "profile").as_uri()
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(folder)]
+        + [str(book) for book in books],
+        capture_output=True,
+        timeout=600,
+        check=True,
+    )
+    yield {name: (folder / f"{name}.xlsx", read_pdf(folder / f"{name}.pdf")) for name in SELECTIONS}
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_printed_text_is_8pt_or_more(printed, name):
+    _, pdf = printed[name]
+    heights = [height for page in pdf.pages for height, word in page if word.strip()]
+    assert heights
+    assert min(heights) >= MIN_TEXT_PT, sorted(heights)[:5]
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("name", ["full-zh", "full-en", "2023-zh"])
+def test_every_chart_prints_whole_on_one_page(printed, dataset, name):
+    """Each chart's title, heading and last bar label are on one page, in the order of the charts."""
+    path, pdf = printed[name]
+    workbook = load_workbook(path)
+    charts = workbook.worksheets[-2]._charts
+    specs = comparisons_and_cards(dataset, SELECTIONS[name])[0]
+    panels = [(spec, panel) for spec in specs for panel in spec.panels]
+    assert len(charts) == len(panels) > 0
+    page = next(i for i in range(len(pdf.pages)) if squeeze(workbook.worksheets[-2]["A1"].value) in pdf.text(i))
+    for spec, panel in panels:
+        last = (
+            f"{panel.bars[-1].label}{'：' if spec.lang == 'zh' else ': '}{panel.bars[-1].value_text}"
+            if panel.kind == "bars"
+            else panel.series[-1].label
+        )
+        # The chart is on the first page from here that shows its title and heading; its last label is there too.
+        title, heading = squeeze(spec.title), squeeze(panel.heading)
+        while not (title in pdf.text(page) and heading in pdf.text(page)):
+            page += 1
+            assert page < len(pdf.pages), (spec.chart_id, panel.heading)
+        assert squeeze(last)[:12] in pdf.text(page), (spec.chart_id, panel.heading, page)
+
+
+def test_empty_selection_prints_readable_pages(printed):
+    _, pdf = printed["empty-zh"]
+    assert 1 <= len(pdf.pages) <= 6
+    text = "".join(pdf.text(page) for page in range(len(pdf.pages)))
+    assert "所选范围内没有数据" in text
