@@ -39,8 +39,9 @@ TAMPERED = (
     ("facts.csv", "aid-winter-funds", "note_zh", "-2+3"),  # the Chinese workbook's 备注
     # The quote must still contain the figure as written (a schema check), so the formula goes in front.
     ("facts.csv", "aid-winter-funds", "source_quote", "@SUM(1+1) 筹集“冬送温暖”资金2.8亿元"),
-    ("programmes.csv", "winter-warmth", "label_zh", "\t=1+1 冬送温暖"),
-    ("programmes.csv", "winter-warmth", "label_en", "\r=1+1 Winter warmth"),
+    # A tab or carriage return before a formula never reaches an export: validation refuses control characters.
+    ("programmes.csv", "winter-warmth", "label_zh", "-1+1 冬送温暖"),
+    ("programmes.csv", "winter-warmth", "label_en", "+1+1 Winter warmth"),
     ("sections.csv", "aid", "label_zh", "=cmd|'/C calc'!A0"),
     ("sections.csv", "aid", "label_en", "-Help for workers"),
     ("scopes.csv", "city", "label_zh", "@全市"),

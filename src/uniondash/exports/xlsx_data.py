@@ -40,6 +40,7 @@ _LABEL_FILL = PatternFill("solid", fgColor="EDEDED")
 _WIDTHS = {
     "source_quote": 50,
     "note": 40,
+    "note_zh": 40,
     "as_written": 14,
     "label_zh": 24,
     "label_en": 28,
@@ -83,7 +84,8 @@ COLUMN_NOTES: dict[Lang, dict[str, str]] = {
         "denominator_id": "比率的分母数字编号，否则留空",
         "source_id": "出处编号（见“来源”工作表）；新的出处先加在“来源”工作表中",
         "source_quote": "出处原文中含该数字的原句，一字不差",
-        "note": "说明（取值的理解方式等），可留空",
+        "note": "说明（英文，取值的理解方式等），可留空",
+        "note_zh": "说明的中文（中文工作簿的“备注”列），可留空",
     },
     "en": {
         "id": "the figure's unique id (lower-case letters, digits and '-'), e.g. aid-winter-funds-2024; an existing id changes that figure, a new id adds one",
@@ -107,6 +109,7 @@ COLUMN_NOTES: dict[Lang, dict[str, str]] = {
         "source_id": "the source's id (see the Sources sheet); add a new source there first",
         "source_quote": "the exact sentence of the source holding the figure",
         "note": "the reading taken, where one was needed; may be empty",
+        "note_zh": "the same note in Chinese (the Chinese workbook's 备注 column); may be empty",
     },
 }
 
