@@ -5,7 +5,7 @@ Nothing here reads files or knows about Dash: every function takes frames and re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -197,3 +197,93 @@ def period_span(facts: pd.DataFrame) -> tuple[int, int]:
     if facts.empty:
         raise UniondashError("no figures, so no period")
     return int(facts["period_start"].min()), int(facts["period_end"].max())
+
+
+# ---------------------------------------------------------------------------------------------------
+# The year filter's choices and the programme filter's counts (as datasette's facets: each choice says
+# how many figures it shows, so no choice leads to an empty page).
+
+
+@dataclass(frozen=True)
+class YearChoice:
+    """One choice of the year filter: the years (None: the report's view, every figure) and its count."""
+
+    years: frozenset[int] | None
+    count: int
+
+
+def report_period(facts: pd.DataFrame) -> tuple[int, int]:
+    """The period most city-wide figures share (the report's own, 2019–2023): what the year filter starts at."""
+    aggregate = facts[facts["kind"] == "aggregate"] if (facts["kind"] == "aggregate").any() else facts
+    if aggregate.empty:
+        raise UniondashError("no figures, so no period")
+    periods = aggregate.groupby(["period_start", "period_end"], sort=True).size()
+    # Ties go to the latest period (the newest report wins once an analyst appends another).
+    best = periods[periods == periods.max()].index[-1]
+    return int(best[0]), int(best[1])
+
+
+def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
+    """What the year filter offers, given the other filters: the report's view first (every figure), then
+    each period some figure has (a range) and each year with figures of its own, narrower than the whole,
+    with how many figures each shows. A choice that would show nothing is left out, unless it is the
+    current one (a URL may ask for it); the current choice is always offered so the control can show it.
+    """
+    others = replace(filters, years=None)
+    facts = filter_facts(dataset.facts, replace(others, lang="zh"))
+    every = set(dataset.available_years())
+    candidates: list[frozenset[int]] = []
+    spans = dataset.facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False, name=None)
+    for start, end in sorted({(int(start), int(end)) for start, end in spans}):
+        candidates.append(frozenset(range(start, end + 1)))
+    if dataset.facts.size:
+        start, end = report_period(dataset.facts)
+        report = frozenset(range(start, end + 1))
+    else:
+        report = frozenset()
+    choices = [YearChoice(None, len(facts))]
+    seen: set[frozenset[int]] = set()
+    for years in candidates:
+        # The whole span is the report's view; the report's own period alone would differ from it only by
+        # the few figures of longer spans (careers since 2003), which the filter's note names instead.
+        if years in seen or years == every or years == report:
+            continue
+        seen.add(years)
+        count = int(period_within(facts, years).sum())
+        if count or years == filters.years:
+            choices.append(YearChoice(years, count))
+    if filters.years is not None and filters.years not in seen:
+        choices.append(YearChoice(filters.years, int(period_within(facts, filters.years).sum())))
+    return choices
+
+
+def other_spans(facts: pd.DataFrame, report: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """The periods other than the report's own among `facts`, as (start, end, count), longer spans first:
+    which figures (careers since 2003, single years) the default view shows beside the report's period."""
+    periods = facts.groupby(["period_start", "period_end"], sort=True).size()
+    spans = [(int(start), int(end), int(count)) for (start, end), count in periods.items() if (start, end) != report]
+    return sorted(spans, key=lambda span: (-(span[1] - span[0]), span[0]))
+
+
+def programme_counts(dataset: Dataset, filters: Filters) -> dict[str, int]:
+    """How many figures each programme shows under the chosen years (and sections), every programme listed."""
+    facts = filter_facts(dataset.facts, replace(filters, programmes=()))
+    counts = facts.groupby("programme_id").size()
+    return {str(programme): int(counts.get(programme, 0)) for programme in dataset.programmes["id"]}
+
+
+# Words with which the report states a standing count (a stock) rather than what was done in the period.
+STOCK_WORDS = ("已建成", "现有", "总量", "拥有")
+
+
+def is_stock(facts: pd.DataFrame) -> pd.Series:
+    """True for figures that are stocks: a headcount or a count the report says stands (已建成 586个), which is
+    read 'as of' its last year, never as a total over its period. A programme's figures of one period that
+    share a sentence with 已建成 are stocks together ('已建成…10个、…84个、…586个')."""
+    headcount = facts["measure_id"] == "headcount"
+    quotes = facts["source_quote"].astype(str)
+    said = quotes.map(lambda quote: any(word in quote for word in STOCK_WORDS))
+    keys = facts["programme_id"].astype(str) + "|" + facts["period_start"].astype(str) + "|"
+    keys = keys + facts["period_end"].astype(str)
+    stated = set(keys[said])
+    return (headcount | keys.isin(stated)).astype(bool)

@@ -23,8 +23,21 @@ from uniondash.figures import (
     plan_panels,
     without_captions,
 )
-from uniondash.format import as_of_label, display_value, period_label, span_label, years_label
-from uniondash.model import Dataset, Filters, Lang, citations, period_span
+from uniondash.format import as_of_label, display_value, join_labels, period_label, span_label, years_label
+from uniondash.model import (
+    Dataset,
+    Filters,
+    Lang,
+    YearChoice,
+    citations,
+    filter_facts,
+    is_stock,
+    other_spans,
+    period_span,
+    programme_counts,
+    report_period,
+    year_choices,
+)
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
 from uniondash.web.i18n import t, tn
@@ -146,57 +159,24 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     `filters` is what the URL says; `page_filters` what this page shows (a section page narrows it).
     """
     lang = filters.lang
-    years = [str(year) for year in dataset.available_years()]
-    chosen = sorted(filters.years) if filters.years else [int(years[0]), int(years[-1])]
-    year_options = [{"label": year, "value": year} for year in years]
-    is_set = bool(filters.years) and len(chosen) != chosen[-1] - chosen[0] + 1
-    single_years = dataset.single_years()
-    set_note = (
-        html.Small(
-            t(lang, "years_set").format(format_years(filters.years).replace(",", "、" if lang == "zh" else ", ")),
-            className="ud-years-set",
-        )
-        if is_set
-        else None
-    )
-    year_block = html.Fieldset(
+    report = report_period(dataset.facts)
+    year_block = html.Div(
         [
-            html.Legend(t(lang, "years"), className="ud-filter-label"),
-            html.Div(
-                [
-                    html.Label(t(lang, "from"), htmlFor="filter-year-start", className="ud-inline-label"),
-                    dbc.Select(id="filter-year-start", options=year_options, value=str(chosen[0]), size="sm"),
-                    html.Label(t(lang, "to"), htmlFor="filter-year-end", className="ud-inline-label"),
-                    dbc.Select(id="filter-year-end", options=year_options, value=str(chosen[-1]), size="sm"),
+            html.Label(t(lang, "years"), htmlFor="filter-years", className="ud-filter-label"),
+            # One control for a range or a set of years: the choices the data has, each with its count.
+            dbc.Select(
+                id="filter-years",
+                options=[
+                    {"label": year_choice_label(choice, report, lang), "value": year_choice_value(choice.years)}
+                    for choice in year_choices(dataset, filters)
                 ],
-                className="ud-years",
+                value=year_choice_value(filters.years),
+                size="sm",
+                className="ud-year-select",
             ),
-            # A set of years (2023 and 2025, not 2024): the URL's `years=2023,2025` as a control, offering the
-            # years that have figures of their own.
-            html.Div(
-                [
-                    html.Label(t(lang, "years_pick"), htmlFor="filter-year-set", className="ud-inline-label"),
-                    dcc.Dropdown(
-                        id="filter-year-set",
-                        options=[{"label": str(year), "value": str(year)} for year in single_years],
-                        # Shown only when every chosen year is one it offers: a value it cannot show in full
-                        # would be sent back as a change when the page is drawn.
-                        value=[str(year) for year in chosen]
-                        if filters.years and set(chosen) <= set(single_years)
-                        else [],
-                        multi=True,
-                        searchable=False,
-                        placeholder=t(lang, "years_pick_placeholder"),
-                        labels=DROPDOWN_LABELS[lang],
-                        className="ud-year-set",
-                    ),
-                ],
-                className="ud-years-pick",
-                hidden=len(single_years) < 2,
-            ),
-            set_note,
+            years_note(dataset, filters),
         ],
-        className="ud-filter",
+        className="ud-filter ud-filter-years",
     )
     section_block = html.Fieldset(
         [
@@ -247,6 +227,35 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     )
 
 
+ALL_YEARS = "all"
+
+
+def year_choice_value(years: frozenset[int] | None) -> str:
+    """The year select's value for a choice: 'all' (the report's view) or the URL's form ('2022-2023')."""
+    return format_years(years) if years else ALL_YEARS
+
+
+def year_choice_label(choice: YearChoice, report: tuple[int, int], lang: Lang) -> str:
+    """'2019–2023年 · 报告期（88）', '2023年（19）' / '2019–2023 · report period (88)', '2023 (19)'."""
+    if choice.years is None:
+        return t(lang, "years_report").format(period=period_label(*report, lang), count=choice.count)
+    return t(lang, "years_choice").format(years=years_label(choice.years, lang), count=choice.count)
+
+
+def years_note(dataset: Dataset, filters: Filters) -> html.Small | None:
+    """Under the report's view, which figures of other spans it shows beside the report's own period:
+    '另含：2003–2023年的 2 个数字、2023年的 19 个数字' (careers since 2003, single years)."""
+    lang = filters.lang
+    facts = filter_facts(dataset.facts, filters)
+    if filters.years is not None or facts.empty:
+        return None
+    spans = other_spans(facts, report_period(dataset.facts))
+    if not spans:
+        return None
+    parts = [tn(lang, "years_span_count", count, period=period_label(start, end, lang)) for start, end, count in spans]
+    return html.Small(t(lang, "years_note").format(join_labels(parts, lang)), className="ud-years-note", id="years-note")
+
+
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
     """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
     lang = filters.lang
@@ -261,15 +270,31 @@ def _reset_href(section_id: str | None, lang: Lang) -> str:
     return urls.href(path, Filters(lang=lang))
 
 
+def programme_option(label: str, programme_id: str, count: int, chosen: bool, lang: Lang) -> dict[str, Any]:
+    """A programme choice with how many figures it shows for the chosen years: '冬送温暖（2）'. One that would
+    show nothing is offered disabled (and says 0), unless it is chosen: then it can still be unticked."""
+    return {
+        "label": t(lang, "choice_count").format(label=label, count=count),
+        "value": programme_id,
+        "disabled": count == 0 and not chosen,
+    }
+
+
 def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) -> html.Fieldset:
-    """On a section page: a box per programme of the section; on the overview: a searchable list of all."""
+    """On a section page: a box per programme of the section; on the overview: a searchable list of all.
+    Each choice carries its count of figures under the chosen years."""
     lang = filters.lang
     programmes = dataset.programmes
+    counts = programme_counts(dataset, filters)
+    chosen = set(filters.programmes)
     if section_id is not None:
         own = programmes[programmes["section_id"] == section_id]
         control: Any = dbc.Checklist(
             id="filter-programme",
-            options=[{"label": str(row[f"label_{lang}"]), "value": str(row["id"])} for _, row in own.iterrows()],
+            options=[
+                programme_option(str(row[f"label_{lang}"]), str(row["id"]), counts[row["id"]], row["id"] in chosen, lang)
+                for _, row in own.iterrows()
+            ],
             value=[p for p in filters.programmes if p in set(own["id"])],
             inline=True,
             className="ud-checks",
@@ -280,7 +305,13 @@ def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) 
         control = dcc.Dropdown(
             id="filter-programme",
             options=[
-                {"label": f"{row[f'label_{lang}']}（{sections[row['section_id']]}）", "value": str(row["id"])}
+                programme_option(
+                    f"{row[f'label_{lang}']}{t(lang, 'in_section').format(sections[row['section_id']])}",
+                    str(row["id"]),
+                    counts[row["id"]],
+                    row["id"] in chosen,
+                    lang,
+                )
                 for _, row in programmes.iterrows()
             ],
             value=list(filters.programmes),
@@ -387,13 +418,17 @@ def figure_card(
 
 
 def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
-    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计'.
+    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计';
+    a card of stocks (headcounts, 已建成) is dated '截至2023年'.
 
     A person's or company's figures dated by the report's year are what they had reached by then ('截至2023年'):
     许贤杰's 800人次 is a career total, not 2023's.
     """
     start, end = period_span(facts)
     if start == end and (facts["kind"] == "individual").all():
+        return as_of_label(end, lang)
+    # A headcount or a standing count (已建成 586个) is what there was by the period's end, not a total over it.
+    if is_stock(facts).all():
         return as_of_label(end, lang)
     summable = bool(facts["measure_id"].map(dataset.measures.set_index("id")["summable"]).all())
     return span_label(start, end, summable, lang)
