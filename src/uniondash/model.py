@@ -5,6 +5,7 @@ Nothing here reads files or knows about Dash: every function takes frames and re
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -229,24 +230,17 @@ def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
     with how many figures each shows. A choice that would show nothing is left out, unless it is the
     current one (a URL may ask for it); the current choice is always offered so the control can show it.
     """
-    others = replace(filters, years=None)
-    facts = filter_facts(dataset.facts, replace(others, lang="zh"))
-    every = set(dataset.available_years())
-    candidates: list[frozenset[int]] = []
+    facts = filter_facts(dataset.facts, replace(filters, years=None))
+    every = frozenset(dataset.available_years())
+    report = frozenset(range(report_period(dataset.facts)[0], report_period(dataset.facts)[1] + 1))
     spans = dataset.facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False, name=None)
-    for start, end in sorted({(int(start), int(end)) for start, end in spans}):
-        candidates.append(frozenset(range(start, end + 1)))
-    if dataset.facts.size:
-        start, end = report_period(dataset.facts)
-        report = frozenset(range(start, end + 1))
-    else:
-        report = frozenset()
+    candidates = [frozenset(range(int(first), int(last) + 1)) for first, last in sorted(set(spans))]
     choices = [YearChoice(None, len(facts))]
     seen: set[frozenset[int]] = set()
     for years in candidates:
         # The whole span is the report's view; the report's own period alone would differ from it only by
         # the few figures of longer spans (careers since 2003), which the filter's note names instead.
-        if years in seen or years == every or years == report:
+        if years in seen or years in (every, report):
             continue
         seen.add(years)
         count = int(period_within(facts, years).sum())
@@ -260,8 +254,8 @@ def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
 def other_spans(facts: pd.DataFrame, report: tuple[int, int]) -> list[tuple[int, int, int]]:
     """The periods other than the report's own among `facts`, as (start, end, count), longer spans first:
     which figures (careers since 2003, single years) the default view shows beside the report's period."""
-    periods = facts.groupby(["period_start", "period_end"], sort=True).size()
-    spans = [(int(start), int(end), int(count)) for (start, end), count in periods.items() if (start, end) != report]
+    counts = Counter(zip(facts["period_start"].astype(int), facts["period_end"].astype(int), strict=True))
+    spans = [(start, end, count) for (start, end), count in sorted(counts.items()) if (start, end) != report]
     return sorted(spans, key=lambda span: (-(span[1] - span[0]), span[0]))
 
 

@@ -174,7 +174,6 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
                 size="sm",
                 className="ud-year-select",
             ),
-            years_note(dataset, filters),
         ],
         className="ud-filter ud-filter-years",
     )
@@ -217,7 +216,13 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
         **attrs({"aria-controls": "filters-body"}),
     )
     body = html.Div(
-        [year_block, section_block, programme_block(dataset, filters, section_id), actions],
+        [
+            year_block,
+            section_block,
+            programme_block(dataset, filters, section_id),
+            actions,
+            years_note(dataset, filters),
+        ],
         className="card-body ud-filters",
     )
     return html.Section(
@@ -253,7 +258,9 @@ def years_note(dataset: Dataset, filters: Filters) -> html.Small | None:
     if not spans:
         return None
     parts = [tn(lang, "years_span_count", count, period=period_label(start, end, lang)) for start, end, count in spans]
-    return html.Small(t(lang, "years_note").format(join_labels(parts, lang)), className="ud-years-note", id="years-note")
+    return html.Small(
+        t(lang, "years_note").format(join_labels(parts, lang)), className="ud-years-note", id="years-note"
+    )
 
 
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
@@ -292,7 +299,9 @@ def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) 
         control: Any = dbc.Checklist(
             id="filter-programme",
             options=[
-                programme_option(str(row[f"label_{lang}"]), str(row["id"]), counts[row["id"]], row["id"] in chosen, lang)
+                programme_option(
+                    str(row[f"label_{lang}"]), str(row["id"]), counts[row["id"]], row["id"] in chosen, lang
+                )
                 for _, row in own.iterrows()
             ],
             value=[p for p in filters.programmes if p in set(own["id"])],

@@ -219,7 +219,11 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
         charts = (
             0
             if other_programmes
-            else sum(1 for chart in CHARTS.values() if chart.section_id == section_id and not chart.rows(dataset, shown).empty)
+            else sum(
+                1
+                for chart in CHARTS.values()
+                if chart.section_id == section_id and not chart.rows(dataset, shown).empty
+            )
         )
         counts = f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}"
         if other_programmes:
