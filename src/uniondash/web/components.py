@@ -23,7 +23,15 @@ from uniondash.figures import (
     plan_panels,
     without_captions,
 )
-from uniondash.format import as_of_label, display_value, join_labels, period_label, span_label, years_label
+from uniondash.format import (
+    as_of_label,
+    display_value,
+    english_unit,
+    join_labels,
+    period_label,
+    span_label,
+    years_label,
+)
 from uniondash.model import (
     Dataset,
     Filters,
@@ -168,7 +176,8 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
                 id="filter-years",
                 options=[
                     {"label": year_choice_label(choice, report, lang), "value": year_choice_value(choice.years)}
-                    for choice in year_choices(dataset, filters)
+                    # Counted on what this page shows (a section page: its own figures).
+                    for choice in year_choices(dataset, page_filters)
                 ],
                 value=year_choice_value(filters.years),
                 size="sm",
@@ -266,7 +275,8 @@ def years_note(dataset: Dataset, filters: Filters) -> html.Small | None:
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
     """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
     lang = filters.lang
-    years = years_label(filters.years, lang) or t(lang, "all_years")
+    report = period_label(*report_period(dataset.facts), lang) if not dataset.facts.empty else ""
+    years = years_label(filters.years, lang) or t(lang, "years_report_short").format(period=report)
     programmes = tn(lang, "n_programmes", len(filters.programmes)) if filters.programmes else ""
     sections = tn(lang, "n_sections", len(filters.sections)) if filters.sections else ""
     return " · ".join(part for part in (years, sections, programmes) if part)
@@ -380,12 +390,25 @@ def quote_details(facts: pd.DataFrame, dataset: Dataset, lang: Lang, with_labels
     )
 
 
+def value_parts(fact: pd.Series, lang: Lang) -> Any:
+    """The figure as `display_value` writes it; in English the number (with its qualifier) and the unit as two
+    unbreakable pieces, the unit smaller: 'over 520,000' above 'person-times', never 'person-' | 'times'."""
+    shown = display_value(fact, lang)
+    if lang == "zh":
+        return shown
+    unit = english_unit(float(str(fact["value"])), str(fact["unit_en"]))
+    if not unit or not shown.endswith(f" {unit}"):
+        return html.Span(shown, className="ud-nobreak")
+    number = shown[: -len(unit) - 1]
+    return [html.Span(number, className="ud-nobreak"), " ", html.Span(unit, className="ud-nobreak ud-value-unit")]
+
+
 def value_block(fact: pd.Series, lang: Lang, show_period: bool) -> html.Div:
     """One figure, large, as written; its label; its period when the card's figures differ in period."""
     period = period_label(int(fact["period_start"]), int(fact["period_end"]), lang)
     return html.Div(
         [
-            html.Div(display_value(fact, lang), className="ud-value"),
+            html.Div(value_parts(fact, lang), className="ud-value"),
             html.Div(str(fact[f"label_{lang}"]), className="ud-value-label"),
             html.Div(period, className="ud-value-period") if show_period else None,
         ],
