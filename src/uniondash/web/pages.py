@@ -299,11 +299,9 @@ def report_title_en(dataset: Dataset, heading_zh: str) -> str:
 
 
 def part_heading_lines(heading: PartHeading, class_name: str) -> list[html.P]:
-    """The heading as a line in its language, and the Chinese original under a translated title."""
-    lines = [html.P(heading.text, className=class_name, lang=heading.lang)] if heading.text else []
-    if heading.original:
-        lines.append(html.P(heading.original, className=f"{class_name} ud-original", lang="zh"))
-    return lines
+    """The heading as a line in its language. (The Chinese original of a translated title is not shown: an
+    English page carries no Chinese but the report's own quotes, which a press office cites.)"""
+    return [html.P(heading.text, className=class_name, lang=heading.lang)] if heading.text else []
 
 
 # ---------------------------------------------------------------------------------------------------
