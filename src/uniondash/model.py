@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,19 +103,34 @@ def period_within(facts: pd.DataFrame, years: frozenset[int] | None) -> pd.Serie
     """True where the figure's whole reporting period lies within the chosen years."""
     if years is None:
         return pd.Series(True, index=facts.index)
-    return facts.apply(
-        lambda row: all(year in years for year in range(row["period_start"], row["period_end"] + 1)), axis=1
-    ).astype(bool)
+    # Per distinct period, not per row (a row-wise DataFrame.apply was the slowest step of drawing a page).
+    periods = list(zip(facts["period_start"].astype(int), facts["period_end"].astype(int), strict=True))
+    within = {period: all(year in years for year in range(period[0], period[1] + 1)) for period in set(periods)}
+    return pd.Series([within[period] for period in periods], index=facts.index, dtype=bool)
+
+
+# filter_facts results for the dataset's own frames, by (frame, filters): a page asks the same question of
+# the same frame many times (each chart, each count). Frames are immutable in use (pandas copy-on-write).
+_FILTERED: dict[tuple[int, Filters], tuple[pd.DataFrame, pd.DataFrame]] = {}
+_FILTERED_MAX = 2048
 
 
 def filter_facts(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The facts the filters keep, in their original order."""
+    key = (id(facts), replace(filters, lang="zh"))  # the language does not change which facts are kept
+    hit = _FILTERED.get(key)
+    if hit is not None and hit[0] is facts:
+        return hit[1].copy(deep=False)
     keep = period_within(facts, filters.years)
     if filters.programmes:
         keep &= facts["programme_id"].isin(filters.programmes)
     if filters.sections:
         keep &= facts["section_id"].isin(filters.sections)
-    return facts[keep]
+    kept = facts[keep]
+    if len(_FILTERED) >= _FILTERED_MAX:
+        _FILTERED.pop(next(iter(_FILTERED)))  # the oldest entry
+    _FILTERED[key] = (facts, kept)
+    return kept.copy(deep=False)
 
 
 def headline_facts(dataset: Dataset, filters: Filters) -> pd.DataFrame:
@@ -213,8 +229,22 @@ class YearChoice:
     count: int
 
 
+_REPORT_PERIODS: dict[int, tuple[pd.DataFrame, tuple[int, int]]] = {}
+
+
 def report_period(facts: pd.DataFrame) -> tuple[int, int]:
     """The period most city-wide figures share (the report's own, 2019–2023): what the year filter starts at."""
+    hit = _REPORT_PERIODS.get(id(facts))
+    if hit is not None and hit[0] is facts:  # asked on every page of the same frame: computed once
+        return hit[1]
+    if len(_REPORT_PERIODS) > 64:
+        _REPORT_PERIODS.clear()
+    period = _report_period(facts)
+    _REPORT_PERIODS[id(facts)] = (facts, period)
+    return period
+
+
+def _report_period(facts: pd.DataFrame) -> tuple[int, int]:
     aggregate = facts[facts["kind"] == "aggregate"] if (facts["kind"] == "aggregate").any() else facts
     if aggregate.empty:
         raise UniondashError("no figures, so no period")
@@ -225,6 +255,12 @@ def report_period(facts: pd.DataFrame) -> tuple[int, int]:
 
 
 def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
+    """See `_year_choices`; the same for every language, so computed once per filter choice."""
+    return list(_year_choices(dataset, replace(filters, lang="zh")))
+
+
+@lru_cache(maxsize=1024)
+def _year_choices(dataset: Dataset, filters: Filters) -> tuple[YearChoice, ...]:
     """What the year filter offers, given the other filters: the report's view first (every figure), then
     each period some figure has (a range) and each year with figures of its own, narrower than the whole,
     with how many figures each shows. A choice that would show nothing is left out, unless it is the
@@ -232,9 +268,10 @@ def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
     """
     facts = filter_facts(dataset.facts, replace(filters, years=None))
     every = frozenset(dataset.available_years())
-    report = frozenset(range(report_period(dataset.facts)[0], report_period(dataset.facts)[1] + 1))
+    first, last = report_period(dataset.facts)
+    report = frozenset(range(first, last + 1))
     spans = dataset.facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False, name=None)
-    candidates = [frozenset(range(int(first), int(last) + 1)) for first, last in sorted(set(spans))]
+    candidates = [frozenset(range(int(start), int(end) + 1)) for start, end in sorted(set(spans))]
     choices = [YearChoice(None, len(facts))]
     seen: set[frozenset[int]] = set()
     for years in candidates:
@@ -248,7 +285,7 @@ def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
             choices.append(YearChoice(years, count))
     if filters.years is not None and filters.years not in seen:
         choices.append(YearChoice(filters.years, int(period_within(facts, filters.years).sum())))
-    return choices
+    return tuple(choices)
 
 
 def other_spans(facts: pd.DataFrame, report: tuple[int, int]) -> list[tuple[int, int, int]]:
@@ -261,9 +298,14 @@ def other_spans(facts: pd.DataFrame, report: tuple[int, int]) -> list[tuple[int,
 
 def programme_counts(dataset: Dataset, filters: Filters) -> dict[str, int]:
     """How many figures each programme shows under the chosen years (and sections), every programme listed."""
+    return dict(_programme_counts(dataset, replace(filters, lang="zh", programmes=())))
+
+
+@lru_cache(maxsize=1024)
+def _programme_counts(dataset: Dataset, filters: Filters) -> tuple[tuple[str, int], ...]:
     facts = filter_facts(dataset.facts, replace(filters, programmes=()))
     counts = facts.groupby("programme_id").size()
-    return {str(programme): int(counts.get(programme, 0)) for programme in dataset.programmes["id"]}
+    return tuple((str(programme), int(counts.get(programme, 0))) for programme in dataset.programmes["id"])
 
 
 # Words with which the report states a standing count (a stock) rather than what was done in the period.

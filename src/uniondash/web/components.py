@@ -6,6 +6,7 @@ Each function takes plain values (facts, filters, strings) and returns Dash comp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -470,10 +471,45 @@ def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
 # Charts.
 
 
+@dataclass(frozen=True)
+class ChartParts:
+    """What a chart block shows that depends only on the chart's rows and language (the costly part)."""
+
+    subheading: html.P
+    body: list[Any]  # text alternative, plot, computed totals, source
+    table: html.Details
+    figure_height: int | None
+
+
+# Chart parts by (chart, dataset, the rows it draws, language). Many URLs draw the same rows (a year choice
+# or another section's programme changes nothing in this chart), so a view never drawn before mostly
+# reuses charts already built; building a figure is most of the cost of drawing a page. Bounded, oldest
+# out first; the components in it are never changed once made.
+_CHART_PARTS: dict[tuple[str, int, tuple[str, ...], Lang], tuple[Dataset, ChartParts]] = {}
+_CHART_PARTS_MAX = 1024
+
+
+_CHART_ROWS: dict[tuple[str, int, Filters], tuple[Dataset, pd.DataFrame]] = {}
+
+
+def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """`chart.rows`, remembered per (chart, dataset, filters but language): pages ask it of every chart,
+    for the chart and for the section cards' counts. The frames are never changed (pandas copy-on-write)."""
+    key = (chart.id, id(dataset), replace(filters, lang="zh"))
+    hit = _CHART_ROWS.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    rows = chart.rows(dataset, filters)
+    if len(_CHART_ROWS) >= _CHART_PARTS_MAX:
+        _CHART_ROWS.pop(next(iter(_CHART_ROWS)))
+    _CHART_ROWS[key] = (dataset, rows)
+    return rows
+
+
 def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "") -> html.Section:
     """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links."""
     lang = filters.lang
-    facts = chart.rows(dataset, filters)
+    facts = chart_rows(chart, dataset, filters)
     heading: list[Any] = [html.H3(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
     if facts.empty:
         return html.Section(
@@ -488,45 +524,15 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
             id=f"chart-{chart.id}",
             **attrs({"data-chart": chart.id}),
         )
-    start, end = period_span(facts)
-    built = chart.build(dataset, filters)
-    figure, height = without_captions(built)
-    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
-    heading.append(
-        html.P(
-            [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
-            className="ud-chart-sub",
-        )
-    )
+    parts = chart_parts(chart, dataset, filters, facts)
     return html.Section(
         [
-            html.Div(heading, className="card-header"),
+            html.Div([*heading, parts.subheading], className="card-header"),
             html.Div(
                 [
-                    html.P(describe(chart, dataset, filters), className="visually-hidden"),
+                    *parts.body,
                     html.Div(
-                        dcc.Graph(
-                            id=f"graph-{chart.id}",
-                            figure=figure,
-                            config=GRAPH_CONFIG,
-                            style={"height": f"{height or 400}px"},
-                            responsive=True,
-                        ),
-                        **attrs({"aria-hidden": "true"}),
-                    ),
-                    *[line for text in computed for line in computed_lines(text)],
-                    html.P(
-                        [
-                            f"{t(lang, 'source')}{t(lang, 'colon')}",
-                            html.Cite(t(lang, "sep").join(citations(dataset, facts, lang))),
-                        ],
-                        className="ud-source",
-                    ),
-                    html.Div(
-                        [
-                            data_table(chart, facts, dataset, lang),
-                            share_links(chart, filters, base_url, built.layout.height),
-                        ],
+                        [parts.table, share_links(chart, filters, base_url, parts.figure_height)],
                         className="ud-chart-tools",
                     ),
                 ],
@@ -537,6 +543,50 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
         id=f"chart-{chart.id}",
         **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{chart.id}"}),
     )
+
+
+def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
+    """The chart's figure and texts for `facts` (its rows under `filters`, not empty), built once per rows."""
+    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang)
+    hit = _CHART_PARTS.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    parts = _build_chart_parts(chart, dataset, filters, facts)
+    if len(_CHART_PARTS) >= _CHART_PARTS_MAX:
+        _CHART_PARTS.pop(next(iter(_CHART_PARTS)))
+    _CHART_PARTS[key] = (dataset, parts)
+    return parts
+
+
+def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
+    lang = filters.lang
+    start, end = period_span(facts)
+    built = chart.build(dataset, filters)
+    figure, height = without_captions(built)
+    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
+    subheading = html.P(
+        [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
+        className="ud-chart-sub",
+    )
+    body = [
+        html.P(describe(chart, dataset, filters), className="visually-hidden"),
+        html.Div(
+            dcc.Graph(
+                id=f"graph-{chart.id}",
+                figure=figure,
+                config=GRAPH_CONFIG,
+                style={"height": f"{height or 400}px"},
+                responsive=True,
+            ),
+            **attrs({"aria-hidden": "true"}),
+        ),
+        *[line for text in computed for line in computed_lines(text)],
+        html.P(
+            [f"{t(lang, 'source')}{t(lang, 'colon')}", html.Cite(t(lang, "sep").join(citations(dataset, facts, lang)))],
+            className="ud-source",
+        ),
+    ]
+    return ChartParts(subheading, body, data_table(chart, facts, dataset, lang), built.layout.height)
 
 
 def computed_lines(text: str) -> list[html.P]:

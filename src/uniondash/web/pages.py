@@ -22,6 +22,7 @@ from uniondash.web import urls
 from uniondash.web.components import (
     aria,
     chart_block,
+    chart_rows,
     figure_card,
     filter_bar,
     footer,
@@ -222,7 +223,7 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
             else sum(
                 1
                 for chart in CHARTS.values()
-                if chart.section_id == section_id and not chart.rows(dataset, shown).empty
+                if chart.section_id == section_id and not chart_rows(chart, dataset, shown).empty
             )
         )
         counts = f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}"
@@ -313,7 +314,7 @@ def section(dataset: Dataset, section_id: str, filters: Filters, base_url: str =
     shown = urls.section_filters(filters, section_id, dataset)
     facts = filter_facts(dataset.facts, shown)
     charts = [chart for chart in CHARTS.values() if chart.section_id == section_id]
-    charted = {fact_id for chart in charts for fact_id in chart.rows(dataset, shown)["id"]}
+    charted = {fact_id for chart in charts for fact_id in chart_rows(chart, dataset, shown)["id"]}
     totals = facts[(facts["kind"] == "aggregate") & ~facts["id"].isin(charted)]
     stories = facts[facts["kind"] != "aggregate"]
     # Beside the stories the charts stack; without stories a wide screen shows them two abreast.
