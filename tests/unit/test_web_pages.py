@@ -332,6 +332,9 @@ def test_the_report_period_says_which_figures_of_other_spans_it_shows(dataset):
     assert english.startswith("Also shown: 2 figures for 2003–2023, ") and "1 figure for 2022," in english
     assert not CJK.search(english)
     assert not [n for n in walk(render(dataset, "/", "?years=2023").children) if getattr(n, "id", None) == "years-note"]
+    # A section page names its own figures of other spans (金秋助学's 20 years, 2022–2023 stories).
+    aid = text(find(render(dataset, "/section/aid", ""), "years-note"))
+    assert aid == "另含2003–2023年的 2 个数字、2022–2023年的 2 个数字、2023年的 1 个数字。"
 
 
 def test_programme_choices_carry_counts_and_empty_ones_are_disabled(dataset):

@@ -231,7 +231,7 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
             section_block,
             programme_block(dataset, filters, section_id),
             actions,
-            years_note(dataset, filters),
+            years_note(dataset, page_filters),
         ],
         className="card-body ud-filters",
     )
