@@ -98,9 +98,9 @@ def test_slides_follow_the_report_sections_title_then_cards_then_charts(client, 
     slides = slides_of(page(client, "/present"))
     deck = [(slide["data-kind"], text_of(slide.find("h1"))) for slide in slides]
     assert deck == expected_deck(dataset, Filters())
-    # 12 headline cards in the shipped data (consecutive headline facts of one programme form one card).
-    assert sum(kind == "card" for kind, _ in deck) == 12
-    assert len(slides) == 1 + 12 + len(charts_with_rows(dataset, Filters()))
+    # 13 headline cards (every section has one) in the shipped data (consecutive headline facts of one programme form one card).
+    assert sum(kind == "card" for kind, _ in deck) == 13
+    assert len(slides) == 1 + 13 + len(charts_with_rows(dataset, Filters()))
     # The section label above each slide follows sections.csv `order` (models before workforce).
     order = {row.label_zh: row.order for row in dataset.sections.itertuples()}
     kickers = [order[text_of(slide.select_one(".kicker"))] for slide in slides[1:]]
@@ -132,7 +132,7 @@ def test_every_headline_fact_is_on_a_card_in_both_languages(client, dataset):
         headlines = headline_facts(dataset, Filters(lang=lang))
         assert shown == {row["id"]: display_value(row, lang) for _, row in headlines.iterrows()}
     assert shown["aid-summer-goods"] == "over 26 million yuan"
-    assert shown["workforce-talent-total"] == "nearly 700 thousand people"
+    assert shown["workforce-talent-total"] == "nearly 700,000 people"
 
 
 def test_source_period_and_counter_on_every_slide(client, dataset):
@@ -369,8 +369,8 @@ def test_briefing_filters_notices_and_language(client):
 def test_headline_cards_group_consecutive_facts_of_one_programme(dataset):
     headlines = headline_facts(dataset, Filters())
     cards = headline_cards(headlines, dataset, "zh")
-    assert [len(card.values) for card in cards] == [1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 2]
-    assert cards[1].title == "冬送温暖" and cards[1].source == SOURCE_ZH and cards[1].period == "2019–2023年"
+    assert [len(card.values) for card in cards] == [1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 2]
+    assert cards[2].title == "冬送温暖" and cards[2].source == SOURCE_ZH and cards[2].period == "2019–2023年"
     # Not consecutive: winter, summer, winter is three cards.
     ids = ["aid-winter-funds", "aid-summer-goods", "aid-winter-people"]
     shuffled = headlines.set_index("id").loc[ids].reset_index()

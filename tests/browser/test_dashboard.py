@@ -41,7 +41,7 @@ def bar_keys(driver: WebDriver, chart_id: str) -> list[str]:
 
 def test_overview_loads_without_console_errors(driver, dashboard_url):
     open_page(driver, dashboard_url + "/")
-    assert count(driver, ".ud-figure-card") == 12
+    assert count(driver, ".ud-figure-card") == 13
     values = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#headline-winter-warmth .ud-value")]
     assert values == ["2.8亿元", "48.3万人次"]
     assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
@@ -167,7 +167,7 @@ def test_sections_on_the_overview_and_bad_parameters(driver, dashboard_url):
     open_page(driver, dashboard_url + "/?years=abc&programme=nope")
     notices = driver.find_element(By.ID, "notices").text
     assert "年份参数“abc”无效" in notices and "未知项目“nope”" in notices
-    assert count(driver, ".ud-figure-card") == 12
+    assert count(driver, ".ud-figure-card") == 13
     driver.find_element(By.CSS_SELECTOR, "#filter-section input[value='aid']").click()
     wait_for_query(driver, {"section": ["aid"]})  # the bad parameters are gone once the reader chooses
     assert count(driver, ".ud-figure-card") == 4
