@@ -6,6 +6,7 @@ Nothing here reads files or knows about Dash: every function takes frames and re
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -115,6 +116,15 @@ _FILTERED: dict[tuple[int, Filters], tuple[pd.DataFrame, pd.DataFrame]] = {}
 _FILTERED_MAX = 2048
 
 
+def remember(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Put `value` in a bounded memo, the oldest entry out first. Safe under threads: another thread's
+    change during the eviction only costs an entry."""
+    if len(cache) >= limit:
+        with suppress(RuntimeError, StopIteration):
+            cache.pop(next(iter(cache)), None)
+    cache[key] = value
+
+
 def filter_facts(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The facts the filters keep, in their original order."""
     key = (id(facts), replace(filters, lang="zh"))  # the language does not change which facts are kept
@@ -127,9 +137,7 @@ def filter_facts(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     if filters.sections:
         keep &= facts["section_id"].isin(filters.sections)
     kept = facts[keep]
-    if len(_FILTERED) >= _FILTERED_MAX:
-        _FILTERED.pop(next(iter(_FILTERED)))  # the oldest entry
-    _FILTERED[key] = (facts, kept)
+    remember(_FILTERED, key, (facts, kept), _FILTERED_MAX)
     return kept.copy(deep=False)
 
 
@@ -237,10 +245,8 @@ def report_period(facts: pd.DataFrame) -> tuple[int, int]:
     hit = _REPORT_PERIODS.get(id(facts))
     if hit is not None and hit[0] is facts:  # asked on every page of the same frame: computed once
         return hit[1]
-    if len(_REPORT_PERIODS) > 64:
-        _REPORT_PERIODS.clear()
     period = _report_period(facts)
-    _REPORT_PERIODS[id(facts)] = (facts, period)
+    remember(_REPORT_PERIODS, id(facts), (facts, period), 64)
     return period
 
 

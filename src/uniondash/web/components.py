@@ -44,6 +44,7 @@ from uniondash.model import (
     other_spans,
     period_span,
     programme_counts,
+    remember,
     report_period,
     year_choices,
 )
@@ -500,9 +501,7 @@ def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame
     if hit is not None and hit[0] is dataset:
         return hit[1]
     rows = chart.rows(dataset, filters)
-    if len(_CHART_ROWS) >= _CHART_PARTS_MAX:
-        _CHART_ROWS.pop(next(iter(_CHART_ROWS)))
-    _CHART_ROWS[key] = (dataset, rows)
+    remember(_CHART_ROWS, key, (dataset, rows), _CHART_PARTS_MAX)
     return rows
 
 
@@ -552,9 +551,7 @@ def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.Data
     if hit is not None and hit[0] is dataset:
         return hit[1]
     parts = _build_chart_parts(chart, dataset, filters, facts)
-    if len(_CHART_PARTS) >= _CHART_PARTS_MAX:
-        _CHART_PARTS.pop(next(iter(_CHART_PARTS)))
-    _CHART_PARTS[key] = (dataset, parts)
+    remember(_CHART_PARTS, key, (dataset, parts), _CHART_PARTS_MAX)
     return parts
 
 
