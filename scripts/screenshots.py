@@ -39,7 +39,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 FLAGS = (*CHROMIUM_FLAGS, "--hide-scrollbars")
 VIEWPORTS = {"desktop": (1920, 1080, False), "phone": (390, 844, True)}
-PAGES = {"overview": "/", "section-aid": "/section/aid"}
+PAGES = {"overview": "/", "overview-en": "/?lang=en", "section-aid": "/section/aid"}
 # The page is drawn, and so is every chart on it (a plotly SVG in each chart block that has data).
 DRAWN = (
     "const blocks = Array.from(document.querySelectorAll('.ud-chart:not(.ud-chart-empty)'));"

@@ -41,6 +41,21 @@ def compact_number(value: float, lang: Lang, fraction_digits: int = 4, short: bo
     return format_compact_decimal(value, format_type=style, locale=LOCALES[lang], fraction_digits=fraction_digits)
 
 
+def exact_number_en(value: float) -> str:
+    """A figure as an English press release prints it, exact: '280 million', '1.1 million', '483,000',
+    '44,944,900' (4494.49万 — '44.9449 million' is unreadable and '44.94 million' not what the report says).
+
+    Millions and billions are used only when they stay short and exact (at most one decimal: 2.8亿 = 280
+    million, 110万 = 1.1 million); anything else is written in full with thousands separators.
+    """
+    for size, word in ((1_000_000_000, "billion"), (1_000_000, "million")):
+        if abs(value) >= size:
+            scaled = value / size
+            if round(scaled, 1) == round(scaled, 9):
+                return f"{format_decimal(round(scaled, 1), locale='en')} {word}"
+    return format_decimal(round(value, 4), locale="en")
+
+
 def english_unit(value: float, unit_en: str) -> str:
     """The English unit for `value`: '1 person', '1 case', but '2 people', '0 cases'."""
     if value != 1:
@@ -59,7 +74,8 @@ def with_unit(number: str, unit_zh: str, unit_en: str, lang: Lang) -> str:
 def display_value(fact: Mapping[str, Any] | pd.Series, lang: Lang) -> str:
     """A fact's value for a reader: '2600余万元' in Chinese exactly as the report writes it.
 
-    In English the number comes from Babel and the qualifier is kept in words ('over 26 million yuan').
+    In English the number is exact (`exact_number_en`) and the qualifier is kept in words ('over 26 million
+    yuan', 'over 520,000 person-times').
     """
     as_written = str(fact["as_written"])
     unit_zh, unit_en = str(fact["unit_zh"]), str(fact["unit_en"])
@@ -67,7 +83,7 @@ def display_value(fact: Mapping[str, Any] | pd.Series, lang: Lang) -> str:
         bare = str(fact["unit_as_written"]) in _BARE_UNITS and unit_zh not in as_written
         return f"{as_written}{unit_zh}" if bare and unit_zh != "%" else as_written
     value = float(str(fact["value"]))
-    number = with_unit(compact_number(value, "en"), "", english_unit(value, unit_en), "en").strip()
+    number = with_unit(exact_number_en(value), "", english_unit(value, unit_en), "en").strip()
     template = QUALIFIERS_EN.get(str(fact["qualifier"]), "{}")
     return template.format(number)
 
@@ -88,7 +104,8 @@ def display_computed(figure: ComputedFigure, lang: Lang) -> str:
     unit_zh = figure.unit_zh
     if len(written) == 1 and (only := written.pop()) not in _BARE_UNITS and not only.startswith(("万", "亿")):
         unit_zh = only
-    number = with_unit(compact_number(figure.value, lang), unit_zh, english_unit(figure.value, figure.unit_en), lang)
+    shown = compact_number(figure.value, lang) if lang == "zh" else exact_number_en(figure.value)
+    number = with_unit(shown, unit_zh, english_unit(figure.value, figure.unit_en), lang)
     if lang == "zh":
         bound = {"": "", "lower_bound": "以上", "approximate": "（约）"}[figure.qualifier]
         return f"{number}{bound}（{computed_method(figure, lang)}）"

@@ -80,7 +80,7 @@ def test_page_callback_draws_any_url(
 
 @settings(FUZZ, max_examples=60)
 @given(
-    which=st.sampled_from(["url", "filter-year-start", "filter-section", "filter-programme", "filters-toggle"]),
+    which=st.sampled_from(["url", "filter-years", "filter-section", "filter-programme", "filters-toggle"]),
     data=st.data(),
 )
 def test_control_callbacks_with_string_values(
@@ -93,8 +93,8 @@ def test_control_callbacks_with_string_values(
     options = st.lists(st.fixed_dictionaries({"label": values, "value": values}), max_size=6)
     if which == "url":
         inputs, state = [data.draw(text), data.draw(text)], []
-    elif which == "filter-year-start":
-        inputs, state = [data.draw(text), data.draw(text)], [data.draw(text)]
+    elif which == "filter-years":
+        inputs, state = [data.draw(text)], [data.draw(text)]
     elif which == "filters-toggle":  # clientside: the server has no function to run
         inputs, state = [data.draw(st.integers())], [data.draw(st.booleans())]
     else:
@@ -113,7 +113,7 @@ def test_control_callbacks_with_string_values(
 
 @settings(FUZZ, max_examples=60)
 @given(
-    which=st.sampled_from(["url", "filter-year-start", "filter-section", "filter-programme", "page-meta"]),
+    which=st.sampled_from(["url", "filter-years", "filter-section", "filter-programme", "page-meta"]),
     data=st.data(),
 )
 def test_callbacks_with_values_of_any_type(
@@ -131,7 +131,7 @@ ENVELOPE_KEYS = ("output", "outputs", "inputs", "changedPropIds", "state")
 
 @settings(FUZZ, max_examples=80)
 @given(
-    which=st.sampled_from(["url", "filter-year-start", "filter-programme"]),
+    which=st.sampled_from(["url", "filter-years", "filter-programme"]),
     drop=st.sets(st.sampled_from(ENVELOPE_KEYS)),
     replace=st.dictionaries(st.sampled_from(ENVELOPE_KEYS), json_values, max_size=2),
 )

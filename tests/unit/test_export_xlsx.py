@@ -142,7 +142,7 @@ def test_summary_holds_the_headline_figures_by_section(full_zh, dataset):
     _, data = full_zh
     summary = frame(data, "汇总")
     headlines = dataset.headlines.merge(dataset.facts, left_on="fact_id", right_on="id")
-    assert set(summary["ID"]) == set(headlines["id"]) and len(summary) == len(headlines) == 28
+    assert set(summary["ID"]) == set(headlines["id"]) and len(summary) == len(headlines) == 29
     order = list(dataset.sections["label_zh"])
     positions = [order.index(label) for label in summary["板块"]]
     assert positions == sorted(positions), "grouped by section, in the report's section order"
@@ -280,7 +280,7 @@ def test_notes_name_source_filters_time_and_reading_guide(full_zh, dataset):
         "年份 | 全部年份",
         "板块 | 全部",
         "生成时间 | 2024-03-01 09:30（北京时间，UTC+8，Asia/Shanghai）",
-        "88 条数字，来自 7 个板块、34 个项目；其中主要数字 28 条。",
+        "88 条数字，来自 7 个板块、34 个项目；其中主要数字 29 条。",
         "“五年来”指 2019–2023 年",
         "余、多、以上、超过、逾：实际数字高于所写数字",
         "“数值”列为基本单位（元、人、人次",

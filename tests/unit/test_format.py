@@ -24,10 +24,10 @@ def fact(dataset, fact_id):
     [
         ("aid-summer-goods", "2600余万元", "over 26 million yuan"),
         ("aid-winter-funds", "2.8亿元", "280 million yuan"),
-        ("aid-winter-people", "48.3万人次", "483 thousand person-times"),
-        ("aid-medical-subsidies", "4494.49万元", "44.9449 million yuan"),
-        ("aid-spring-people-employed", "5.1万余人", "over 51 thousand people"),
-        ("workforce-talent-total", "接近70万人", "nearly 700 thousand people"),
+        ("aid-winter-people", "48.3万人次", "483,000 person-times"),
+        ("aid-medical-subsidies", "4494.49万元", "44,944,900 yuan"),
+        ("aid-spring-people-employed", "5.1万余人", "over 51,000 people"),
+        ("workforce-talent-total", "接近70万人", "nearly 700,000 people"),
         ("relations-bargaining-rate", "93%以上", "93% or more"),
         ("relations-mediation-rate", "71.6%", "71.6%"),
         ("models-model-workers-national", "7名", "7 people"),
@@ -85,3 +85,22 @@ def test_english_units_agree_with_their_number(dataset):
 def test_period_label():
     assert period_label(2019, 2023, "zh") == "2019–2023年"
     assert period_label(2023, 2023, "en") == "2023"
+
+
+@pytest.mark.parametrize(
+    ("value", "english"),
+    [
+        (280_000_000, "280 million"),  # 2.8亿: short and exact
+        (1_100_000, "1.1 million"),  # 110万
+        (44_944_900, "44,944,900"),  # 4494.49万: '44.9449 million' is unreadable, '44.94 million' inexact
+        (21_635_000, "21,635,000"),  # 2163.5万
+        (483_000, "483,000"),  # 48.3万: below a million, written in full
+        (2_500_000_000, "2.5 billion"),
+        (4399, "4,399"),
+        (71.6, "71.6"),
+    ],
+)
+def test_english_numbers_are_exact_and_readable(value, english):
+    from uniondash.format import exact_number_en
+
+    assert exact_number_en(value) == english

@@ -97,3 +97,50 @@ def test_single_years_are_the_years_with_figures_of_their_own(dataset, multi_yea
         own = {int(row.period_end) for row in data.facts.itertuples() if row.period_start == row.period_end}
         assert data.single_years() == sorted(own)
     assert set(multi_year_dataset.single_years()) > set(dataset.single_years())  # the SYNTHETIC years join
+
+
+# ---------------------------------------------------------------------------------------------------
+# The year filter's choices, programme counts and stocks.
+
+
+def test_the_report_period_is_the_period_most_city_wide_figures_share(dataset):
+    from uniondash.model import report_period
+
+    assert report_period(dataset.facts) == (2019, 2023)
+
+
+def test_year_choices_offer_only_what_shows_something_with_counts(dataset):
+    from uniondash.model import YearChoice, year_choices
+
+    choices = year_choices(dataset, Filters())
+    assert choices[0] == YearChoice(None, len(dataset.facts))
+    # Each count is what the page shows for that choice (filter_facts), and none is empty.
+    for choice in choices[1:]:
+        assert choice.count == len(filter_facts(dataset.facts, Filters(years=choice.years))) > 0
+    offered = [choice.years for choice in choices[1:]]
+    assert frozenset({2023}) in offered and frozenset({2022, 2023}) in offered
+    assert frozenset(range(2003, 2024)) not in offered  # the whole span is the report's view itself
+    # A choice the URL asks for is offered even when it shows nothing, with its count (0), never hidden.
+    asked = year_choices(dataset, Filters(years=frozenset({2020, 2021})))
+    assert asked[-1] == YearChoice(frozenset({2020, 2021}), 0)
+
+
+def test_programme_counts_follow_the_years(dataset):
+    from uniondash.model import programme_counts
+
+    every = programme_counts(dataset, Filters())
+    assert set(every) == set(dataset.programmes["id"]) and sum(every.values()) == len(dataset.facts)
+    only_2023 = programme_counts(dataset, Filters(years=frozenset({2023}), programmes=("winter-warmth",)))
+    assert only_2023["winter-warmth"] == 0 and only_2023["talent"] == 2  # the programme filter itself is ignored
+
+
+def test_stocks_are_headcounts_and_counts_the_report_says_stand(dataset):
+    from uniondash.model import is_stock
+
+    facts = dataset.facts.set_index("id", drop=False)
+    stocks = set(facts[is_stock(facts).to_numpy()]["id"])
+    # 已建成…10个、…84个、…586个 (one sentence), headcounts (50多万名产业工人, 接近70万人)
+    assert {"new-forms-county-federations", "new-forms-grassroots-unions", "new-forms-worker-homes"} <= stocks
+    assert {"intro-industrial-workers", "workforce-talent-total"} <= stocks
+    # Flows stay flows: money raised, people helped, awards given.
+    assert not stocks & {"aid-winter-funds", "aid-autumn-students", "models-model-workers-national"}

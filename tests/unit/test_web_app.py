@@ -83,19 +83,11 @@ def test_the_page_callback_draws_the_url_and_reports_bad_parameters(client):
 
 
 def test_the_year_callback_writes_the_url(client):
-    output = next(d["output"] for d in dependencies(client) if d["inputs"][0]["id"] == "filter-year-start")
-    result = call(
-        client,
-        {"filter-year-start.value": "2023", "filter-year-end.value": "2023"},
-        output,
-        {"url.search": "?lang=en"},
-    )
+    output = next(d["output"] for d in dependencies(client) if d["inputs"][0]["id"] == "filter-years")
+    result = call(client, {"filter-years.value": "2023"}, output, {"url.search": "?lang=en"})
     assert result["url"]["search"] == "?years=2023&lang=en"
-    # Drawn to show the URL, the selects change nothing.
-    assert (
-        call(client, {"filter-year-start.value": "2003", "filter-year-end.value": "2023"}, output, {"url.search": ""})
-        is None
-    )
+    # Drawn to show the URL, the select changes nothing.
+    assert call(client, {"filter-years.value": "all"}, output, {"url.search": ""}) is None
 
 
 def test_the_programme_callback_keeps_other_sections_choices(client):

@@ -40,23 +40,12 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
-        Input("filter-year-start", "value"),
-        Input("filter-year-end", "value"),
+        Input("filter-years", "value"),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def years_changed(start: str | None, end: str | None, search: str | None) -> Any:
-        years = [year for year in (start, end) if year]
-        return _or_no_update(urls.changed_search(search, "years", years, state.current()))
-
-    @app.callback(
-        Output("url", "search", allow_duplicate=True),
-        Input("filter-year-set", "value"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )
-    def year_set_changed(value: list[str] | None, search: str | None) -> Any:
-        return _or_no_update(urls.changed_search(search, "year_set", value, state.current()))
+    def years_changed(value: str | None, search: str | None) -> Any:
+        return _or_no_update(urls.changed_search(search, "years", value, state.current()))
 
     # Section and programme checklists: the ticked ids replace that parameter's values among those offered.
     register_choice(app, state, "filter-section", "section")

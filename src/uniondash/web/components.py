@@ -6,6 +6,7 @@ Each function takes plain values (facts, filters, strings) and returns Dash comp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -23,8 +24,30 @@ from uniondash.figures import (
     plan_panels,
     without_captions,
 )
-from uniondash.format import as_of_label, display_value, period_label, span_label, years_label
-from uniondash.model import Dataset, Filters, Lang, citations, period_span
+from uniondash.format import (
+    as_of_label,
+    display_value,
+    english_unit,
+    join_labels,
+    period_label,
+    span_label,
+    years_label,
+)
+from uniondash.model import (
+    Dataset,
+    Filters,
+    Lang,
+    YearChoice,
+    citations,
+    filter_facts,
+    is_stock,
+    other_spans,
+    period_span,
+    programme_counts,
+    remember,
+    report_period,
+    year_choices,
+)
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
 from uniondash.web.i18n import t, tn
@@ -146,57 +169,24 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     `filters` is what the URL says; `page_filters` what this page shows (a section page narrows it).
     """
     lang = filters.lang
-    years = [str(year) for year in dataset.available_years()]
-    chosen = sorted(filters.years) if filters.years else [int(years[0]), int(years[-1])]
-    year_options = [{"label": year, "value": year} for year in years]
-    is_set = bool(filters.years) and len(chosen) != chosen[-1] - chosen[0] + 1
-    single_years = dataset.single_years()
-    set_note = (
-        html.Small(
-            t(lang, "years_set").format(format_years(filters.years).replace(",", "、" if lang == "zh" else ", ")),
-            className="ud-years-set",
-        )
-        if is_set
-        else None
-    )
-    year_block = html.Fieldset(
+    report = report_period(dataset.facts)
+    year_block = html.Div(
         [
-            html.Legend(t(lang, "years"), className="ud-filter-label"),
-            html.Div(
-                [
-                    html.Label(t(lang, "from"), htmlFor="filter-year-start", className="ud-inline-label"),
-                    dbc.Select(id="filter-year-start", options=year_options, value=str(chosen[0]), size="sm"),
-                    html.Label(t(lang, "to"), htmlFor="filter-year-end", className="ud-inline-label"),
-                    dbc.Select(id="filter-year-end", options=year_options, value=str(chosen[-1]), size="sm"),
+            html.Label(t(lang, "years"), htmlFor="filter-years", className="ud-filter-label"),
+            # One control for a range or a set of years: the choices the data has, each with its count.
+            dbc.Select(
+                id="filter-years",
+                options=[
+                    {"label": year_choice_label(choice, report, lang), "value": year_choice_value(choice.years)}
+                    # Counted on what this page shows (a section page: its own figures).
+                    for choice in year_choices(dataset, page_filters)
                 ],
-                className="ud-years",
+                value=year_choice_value(filters.years),
+                size="sm",
+                className="ud-year-select",
             ),
-            # A set of years (2023 and 2025, not 2024): the URL's `years=2023,2025` as a control, offering the
-            # years that have figures of their own.
-            html.Div(
-                [
-                    html.Label(t(lang, "years_pick"), htmlFor="filter-year-set", className="ud-inline-label"),
-                    dcc.Dropdown(
-                        id="filter-year-set",
-                        options=[{"label": str(year), "value": str(year)} for year in single_years],
-                        # Shown only when every chosen year is one it offers: a value it cannot show in full
-                        # would be sent back as a change when the page is drawn.
-                        value=[str(year) for year in chosen]
-                        if filters.years and set(chosen) <= set(single_years)
-                        else [],
-                        multi=True,
-                        searchable=False,
-                        placeholder=t(lang, "years_pick_placeholder"),
-                        labels=DROPDOWN_LABELS[lang],
-                        className="ud-year-set",
-                    ),
-                ],
-                className="ud-years-pick",
-                hidden=len(single_years) < 2,
-            ),
-            set_note,
         ],
-        className="ud-filter",
+        className="ud-filter ud-filter-years",
     )
     section_block = html.Fieldset(
         [
@@ -237,7 +227,13 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
         **attrs({"aria-controls": "filters-body"}),
     )
     body = html.Div(
-        [year_block, section_block, programme_block(dataset, filters, section_id), actions],
+        [
+            year_block,
+            section_block,
+            programme_block(dataset, filters, section_id),
+            actions,
+            years_note(dataset, page_filters),
+        ],
         className="card-body ud-filters",
     )
     return html.Section(
@@ -247,10 +243,42 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     )
 
 
+ALL_YEARS = "all"
+
+
+def year_choice_value(years: frozenset[int] | None) -> str:
+    """The year select's value for a choice: 'all' (the report's view) or the URL's form ('2022-2023')."""
+    return format_years(years) if years else ALL_YEARS
+
+
+def year_choice_label(choice: YearChoice, report: tuple[int, int], lang: Lang) -> str:
+    """'2019–2023年 · 报告期（88）', '2023年（19）' / '2019–2023 · report period (88)', '2023 (19)'."""
+    if choice.years is None:
+        return t(lang, "years_report").format(period=period_label(*report, lang), count=choice.count)
+    return t(lang, "years_choice").format(years=years_label(choice.years, lang), count=choice.count)
+
+
+def years_note(dataset: Dataset, filters: Filters) -> html.Small | None:
+    """Under the report's view, which figures of other spans it shows beside the report's own period:
+    '另含：2003–2023年的 2 个数字、2023年的 19 个数字' (careers since 2003, single years)."""
+    lang = filters.lang
+    facts = filter_facts(dataset.facts, filters)
+    if filters.years is not None or facts.empty:
+        return None
+    spans = other_spans(facts, report_period(dataset.facts))
+    if not spans:
+        return None
+    parts = [tn(lang, "years_span_count", count, period=period_label(start, end, lang)) for start, end, count in spans]
+    return html.Small(
+        t(lang, "years_note").format(join_labels(parts, lang)), className="ud-years-note", id="years-note"
+    )
+
+
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
     """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
     lang = filters.lang
-    years = years_label(filters.years, lang) or t(lang, "all_years")
+    report = period_label(*report_period(dataset.facts), lang) if not dataset.facts.empty else ""
+    years = years_label(filters.years, lang) or t(lang, "years_report_short").format(period=report)
     programmes = tn(lang, "n_programmes", len(filters.programmes)) if filters.programmes else ""
     sections = tn(lang, "n_sections", len(filters.sections)) if filters.sections else ""
     return " · ".join(part for part in (years, sections, programmes) if part)
@@ -261,15 +289,33 @@ def _reset_href(section_id: str | None, lang: Lang) -> str:
     return urls.href(path, Filters(lang=lang))
 
 
+def programme_option(label: str, programme_id: str, count: int, chosen: bool, lang: Lang) -> dict[str, Any]:
+    """A programme choice with how many figures it shows for the chosen years: '冬送温暖（2）'. One that would
+    show nothing is offered disabled (and says 0), unless it is chosen: then it can still be unticked."""
+    return {
+        "label": t(lang, "choice_count").format(label=label, count=count),
+        "value": programme_id,
+        "disabled": count == 0 and not chosen,
+    }
+
+
 def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) -> html.Fieldset:
-    """On a section page: a box per programme of the section; on the overview: a searchable list of all."""
+    """On a section page: a box per programme of the section; on the overview: a searchable list of all.
+    Each choice carries its count of figures under the chosen years."""
     lang = filters.lang
     programmes = dataset.programmes
+    counts = programme_counts(dataset, filters)
+    chosen = set(filters.programmes)
     if section_id is not None:
         own = programmes[programmes["section_id"] == section_id]
         control: Any = dbc.Checklist(
             id="filter-programme",
-            options=[{"label": str(row[f"label_{lang}"]), "value": str(row["id"])} for _, row in own.iterrows()],
+            options=[
+                programme_option(
+                    str(row[f"label_{lang}"]), str(row["id"]), counts[row["id"]], row["id"] in chosen, lang
+                )
+                for _, row in own.iterrows()
+            ],
             value=[p for p in filters.programmes if p in set(own["id"])],
             inline=True,
             className="ud-checks",
@@ -280,7 +326,13 @@ def programme_block(dataset: Dataset, filters: Filters, section_id: str | None) 
         control = dcc.Dropdown(
             id="filter-programme",
             options=[
-                {"label": f"{row[f'label_{lang}']}（{sections[row['section_id']]}）", "value": str(row["id"])}
+                programme_option(
+                    f"{row[f'label_{lang}']}{t(lang, 'in_section').format(sections[row['section_id']])}",
+                    str(row["id"]),
+                    counts[row["id"]],
+                    row["id"] in chosen,
+                    lang,
+                )
                 for _, row in programmes.iterrows()
             ],
             value=list(filters.programmes),
@@ -340,12 +392,25 @@ def quote_details(facts: pd.DataFrame, dataset: Dataset, lang: Lang, with_labels
     )
 
 
+def value_parts(fact: pd.Series, lang: Lang) -> Any:
+    """The figure as `display_value` writes it; in English the number (with its qualifier) and the unit as two
+    unbreakable pieces, the unit smaller: 'over 520,000' above 'person-times', never 'person-' | 'times'."""
+    shown = display_value(fact, lang)
+    if lang == "zh":
+        return shown
+    unit = english_unit(float(str(fact["value"])), str(fact["unit_en"]))
+    if not unit or not shown.endswith(f" {unit}"):
+        return html.Span(shown, className="ud-nobreak")
+    number = shown[: -len(unit) - 1]
+    return [html.Span(number, className="ud-nobreak"), " ", html.Span(unit, className="ud-nobreak ud-value-unit")]
+
+
 def value_block(fact: pd.Series, lang: Lang, show_period: bool) -> html.Div:
     """One figure, large, as written; its label; its period when the card's figures differ in period."""
     period = period_label(int(fact["period_start"]), int(fact["period_end"]), lang)
     return html.Div(
         [
-            html.Div(display_value(fact, lang), className="ud-value"),
+            html.Div(value_parts(fact, lang), className="ud-value"),
             html.Div(str(fact[f"label_{lang}"]), className="ud-value-label"),
             html.Div(period, className="ud-value-period") if show_period else None,
         ],
@@ -387,13 +452,17 @@ def figure_card(
 
 
 def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
-    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计'.
+    """The card's one period, named a five-year total when every figure on it is one: '2019–2023年 · 五年合计';
+    a card of stocks (headcounts, 已建成) is dated '截至2023年'.
 
     A person's or company's figures dated by the report's year are what they had reached by then ('截至2023年'):
     许贤杰's 800人次 is a career total, not 2023's.
     """
     start, end = period_span(facts)
     if start == end and (facts["kind"] == "individual").all():
+        return as_of_label(end, lang)
+    # A headcount or a standing count (已建成 586个) is what there was by the period's end, not a total over it.
+    if is_stock(facts).all():
         return as_of_label(end, lang)
     summable = bool(facts["measure_id"].map(dataset.measures.set_index("id")["summable"]).all())
     return span_label(start, end, summable, lang)
@@ -403,10 +472,43 @@ def card_period(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
 # Charts.
 
 
+@dataclass(frozen=True)
+class ChartParts:
+    """What a chart block shows that depends only on the chart's rows and language (the costly part)."""
+
+    subheading: html.P
+    body: list[Any]  # text alternative, plot, computed totals, source
+    table: html.Details
+    figure_height: int | None
+
+
+# Chart parts by (chart, dataset, the rows it draws, language). Many URLs draw the same rows (a year choice
+# or another section's programme changes nothing in this chart), so a view never drawn before mostly
+# reuses charts already built; building a figure is most of the cost of drawing a page. Bounded, oldest
+# out first; the components in it are never changed once made.
+_CHART_PARTS: dict[tuple[str, int, tuple[str, ...], Lang], tuple[Dataset, ChartParts]] = {}
+_CHART_PARTS_MAX = 1024
+
+
+_CHART_ROWS: dict[tuple[str, int, Filters], tuple[Dataset, pd.DataFrame]] = {}
+
+
+def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """`chart.rows`, remembered per (chart, dataset, filters but language): pages ask it of every chart,
+    for the chart and for the section cards' counts. The frames are never changed (pandas copy-on-write)."""
+    key = (chart.id, id(dataset), replace(filters, lang="zh"))
+    hit = _CHART_ROWS.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    rows = chart.rows(dataset, filters)
+    remember(_CHART_ROWS, key, (dataset, rows), _CHART_PARTS_MAX)
+    return rows
+
+
 def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "") -> html.Section:
     """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links."""
     lang = filters.lang
-    facts = chart.rows(dataset, filters)
+    facts = chart_rows(chart, dataset, filters)
     heading: list[Any] = [html.H3(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
     if facts.empty:
         return html.Section(
@@ -421,45 +523,15 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
             id=f"chart-{chart.id}",
             **attrs({"data-chart": chart.id}),
         )
-    start, end = period_span(facts)
-    built = chart.build(dataset, filters)
-    figure, height = without_captions(built)
-    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
-    heading.append(
-        html.P(
-            [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
-            className="ud-chart-sub",
-        )
-    )
+    parts = chart_parts(chart, dataset, filters, facts)
     return html.Section(
         [
-            html.Div(heading, className="card-header"),
+            html.Div([*heading, parts.subheading], className="card-header"),
             html.Div(
                 [
-                    html.P(describe(chart, dataset, filters), className="visually-hidden"),
+                    *parts.body,
                     html.Div(
-                        dcc.Graph(
-                            id=f"graph-{chart.id}",
-                            figure=figure,
-                            config=GRAPH_CONFIG,
-                            style={"height": f"{height or 400}px"},
-                            responsive=True,
-                        ),
-                        **attrs({"aria-hidden": "true"}),
-                    ),
-                    *[line for text in computed for line in computed_lines(text)],
-                    html.P(
-                        [
-                            f"{t(lang, 'source')}{t(lang, 'colon')}",
-                            html.Cite(t(lang, "sep").join(citations(dataset, facts, lang))),
-                        ],
-                        className="ud-source",
-                    ),
-                    html.Div(
-                        [
-                            data_table(chart, facts, dataset, lang),
-                            share_links(chart, filters, base_url, share.embed_layout(built)[0]),
-                        ],
+                        [parts.table, share_links(chart, filters, base_url, parts.figure_height)],
                         className="ud-chart-tools",
                     ),
                 ],
@@ -470,6 +542,48 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
         id=f"chart-{chart.id}",
         **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{chart.id}"}),
     )
+
+
+def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
+    """The chart's figure and texts for `facts` (its rows under `filters`, not empty), built once per rows."""
+    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang)
+    hit = _CHART_PARTS.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    parts = _build_chart_parts(chart, dataset, filters, facts)
+    remember(_CHART_PARTS, key, (dataset, parts), _CHART_PARTS_MAX)
+    return parts
+
+
+def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
+    lang = filters.lang
+    start, end = period_span(facts)
+    built = chart.build(dataset, filters)
+    figure, height = without_captions(built)
+    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
+    subheading = html.P(
+        [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
+        className="ud-chart-sub",
+    )
+    body = [
+        html.P(describe(chart, dataset, filters), className="visually-hidden"),
+        html.Div(
+            dcc.Graph(
+                id=f"graph-{chart.id}",
+                figure=figure,
+                config=GRAPH_CONFIG,
+                style={"height": f"{height or 400}px"},
+                responsive=True,
+            ),
+            **attrs({"aria-hidden": "true"}),
+        ),
+        *[line for text in computed for line in computed_lines(text)],
+        html.P(
+            [f"{t(lang, 'source')}{t(lang, 'colon')}", html.Cite(t(lang, "sep").join(citations(dataset, facts, lang)))],
+            className="ud-source",
+        ),
+    ]
+    return ChartParts(subheading, body, data_table(chart, facts, dataset, lang), share.embed_layout(built)[0])
 
 
 def computed_lines(text: str) -> list[html.P]:

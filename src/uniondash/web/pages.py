@@ -22,6 +22,7 @@ from uniondash.web import urls
 from uniondash.web.components import (
     aria,
     chart_block,
+    chart_rows,
     figure_card,
     filter_bar,
     footer,
@@ -156,8 +157,10 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
     lang = filters.lang
     cards = headline_cards(headline_facts(dataset, filters), dataset, lang)
     sections = dataset.sections.set_index("id")[f"label_{lang}"]
+    # A grid of six columns on a wide screen; a card spans as many as it has figures (at most three), so
+    # no card is tall and empty beside another and the first screen holds the most numbers.
     grid = [
-        dbc.Col(
+        html.Div(
             figure_card(
                 card.title,
                 card.facts,
@@ -170,22 +173,24 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
                 ),
                 card_id=f"headline-{card.programme_id}",
             ),
-            xs=12,
-            md=6,
-            xl=4,
-            className="mb-3",
+            className=f"ud-headline ud-span-{min(len(card.values), 3)}",
         )
         for card in cards
     ]
     hidden = hidden_headlines_alert(dataset, filters)
     return [
-        html.H1(t(lang, "overview_heading"), className="ud-page-title"),
-        html.P(t(lang, "overview_lead"), className="ud-lead"),
+        html.Div(
+            [
+                html.H1(t(lang, "overview_heading"), className="ud-page-title"),
+                html.P(t(lang, "overview_lead"), className="ud-lead"),
+            ],
+            className="ud-overview-head",
+        ),
         html.Section(
             [
                 html.H2(t(lang, "headlines"), className="visually-hidden"),
                 hidden,
-                dbc.Row(grid, className="ud-headlines")
+                html.Div(grid, className="ud-headlines")
                 if grid
                 else None
                 if hidden
@@ -207,11 +212,23 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
         section_id = str(row.id)
         if filters.sections and section_id not in filters.sections:
             continue
-        shown = urls.section_filters(filters, section_id, dataset)
-        count = len(filter_facts(dataset.facts, shown))
-        charts = sum(
-            1 for chart in CHARTS.values() if chart.section_id == section_id and not chart.rows(dataset, shown).empty
+        # The card counts what the filters keep of the section: with programme=winter-warmth, 树模铸匠 has 0.
+        own = set(dataset.programmes.loc[dataset.programmes["section_id"] == section_id, "id"])
+        other_programmes = bool(filters.programmes) and not own & set(filters.programmes)
+        shown = replace(urls.section_filters(filters, section_id, dataset), programmes=filters.programmes)
+        count = 0 if other_programmes else len(filter_facts(dataset.facts, shown))
+        charts = (
+            0
+            if other_programmes
+            else sum(
+                1
+                for chart in CHARTS.values()
+                if chart.section_id == section_id and not chart_rows(chart, dataset, shown).empty
+            )
         )
+        counts = f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}"
+        if other_programmes:
+            counts += t(lang, "not_chosen_here")
         link = urls.href(urls.section_path(section_id), filters)
         columns.append(
             dbc.Col(
@@ -221,13 +238,10 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
                             [
                                 html.H3(str(getattr(row, f"label_{lang}")), className="ud-card-title"),
                                 *part_heading_lines(part_heading(dataset, section_id, lang), "ud-section-heading"),
-                                html.P(
-                                    f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}",
-                                    className="ud-section-count mb-0",
-                                ),
+                                html.P(counts, className="ud-section-count mb-0"),
                             ]
                         ),
-                        className="ud-section-card h-100",
+                        className="ud-section-card h-100" + (" ud-section-card-empty" if not count else ""),
                     ),
                     href=link,
                     className="ud-section-link",
@@ -286,11 +300,9 @@ def report_title_en(dataset: Dataset, heading_zh: str) -> str:
 
 
 def part_heading_lines(heading: PartHeading, class_name: str) -> list[html.P]:
-    """The heading as a line in its language, and the Chinese original under a translated title."""
-    lines = [html.P(heading.text, className=class_name, lang=heading.lang)] if heading.text else []
-    if heading.original:
-        lines.append(html.P(heading.original, className=f"{class_name} ud-original", lang="zh"))
-    return lines
+    """The heading as a line in its language. (The Chinese original of a translated title is not shown: an
+    English page carries no Chinese but the report's own quotes, which a press office cites.)"""
+    return [html.P(heading.text, className=class_name, lang=heading.lang)] if heading.text else []
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -302,7 +314,7 @@ def section(dataset: Dataset, section_id: str, filters: Filters, base_url: str =
     shown = urls.section_filters(filters, section_id, dataset)
     facts = filter_facts(dataset.facts, shown)
     charts = [chart for chart in CHARTS.values() if chart.section_id == section_id]
-    charted = {fact_id for chart in charts for fact_id in chart.rows(dataset, shown)["id"]}
+    charted = {fact_id for chart in charts for fact_id in chart_rows(chart, dataset, shown)["id"]}
     totals = facts[(facts["kind"] == "aggregate") & ~facts["id"].isin(charted)]
     stories = facts[facts["kind"] != "aggregate"]
     # Beside the stories the charts stack; without stories a wide screen shows them two abreast.

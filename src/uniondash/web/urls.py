@@ -12,7 +12,7 @@ from typing import Literal
 from urllib.parse import parse_qs, quote
 
 from uniondash.model import Dataset, Filters
-from uniondash.query import Notice, parse_filters, to_query_string
+from uniondash.query import Notice, parse_filters, parse_years, to_query_string
 
 # A query string longer than this is not read at all (parse_filters also bounds each value).
 MAX_SEARCH = 8_000
@@ -98,7 +98,7 @@ def summary_href(filters: Filters) -> str:
     return href("/export/summary.xlsx", filters)
 
 
-Control = Literal["years", "year_set", "section", "programme"]
+Control = Literal["years", "section", "programme"]
 
 
 def changed_search(
@@ -112,32 +112,24 @@ def changed_search(
 
     `options` are the values the control offers: the control's value replaces those of the URL's
     values, the others are kept (a section page's programme boxes leave other sections' choices alone).
-    A control that merely shows what the URL says (as when a page is drawn) changes nothing, so a year
-    set such as 2021,2023, which the from/to selects cannot show exactly, survives until a year changes.
-    A value no control can hold (a forged callback request: not two years, not a list of strings)
-    changes nothing either.
+    A control that merely shows what the URL says (as when a page is drawn) changes nothing. A value no
+    control can hold (a forged callback request: not a year choice, not a list of strings) changes
+    nothing either.
     """
     params, _ = query_params(search)
     current, _ = parse_filters(params, dataset)
     if control == "years":
-        picked = _two_years(value)
-        shown = (min(current.years), max(current.years)) if current.years else None
-        all_years = dataset.available_years()
-        if picked is None or (shown or (all_years[0], all_years[-1])) == picked:
+        # The year select's value: 'all' (the report's view) or a range/set as the URL writes it.
+        if not isinstance(value, str) or len(value) > 100:
             return None
-        params["years"] = [f"{picked[0]}-{picked[1]}"]
-    elif control == "year_set":
-        picked_set = _year_strings(value)
-        if picked_set is None:
-            return None
-        if picked_set:
-            params["years"] = [",".join(str(year) for year in picked_set)]
-        elif current.years and current.years <= set(dataset.single_years()):
-            # The reader removed the last picked year: back to every year.
+        if value == "all":
             params.pop("years", None)
         else:
-            # An empty picker beside a range it cannot show (2019–2023) only shows the URL; it changes nothing.
-            return None
+            try:
+                parse_years(value)
+            except ValueError:
+                return None
+            params["years"] = [value]
     else:
         chosen = _strings(value)
         if chosen is None:
@@ -152,24 +144,6 @@ def changed_search(
         return None
     query = to_query_string(updated)
     return f"?{query}" if query else ""
-
-
-def _year_strings(value: object) -> list[int] | None:
-    """The year picker's values ['2021', '2023'] as sorted years; None unless a list of 4-digit years."""
-    chosen = _strings(value)
-    if chosen is None or not all(year.isascii() and year.isdigit() and len(year) == 4 for year in chosen):
-        return None
-    return sorted({int(year) for year in chosen})
-
-
-def _two_years(value: object) -> tuple[int, int] | None:
-    """The from/to selects' values ['2019', '2023'] as (first, last); None unless they are two years."""
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        return None
-    if not all(isinstance(year, str) and year.isascii() and year.isdigit() and len(year) == 4 for year in value):
-        return None
-    first, last = sorted(int(year) for year in value)
-    return first, last
 
 
 def _strings(value: object) -> list[str] | None:

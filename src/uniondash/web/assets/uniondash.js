@@ -24,3 +24,52 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         },
     },
 });
+
+// Keyboard focus survives the page redraw. A filter change redraws the page (controls included), which
+// would drop focus to <body> and send a keyboard user back to the top. We remember the focused control
+// as (nearest element with an id, position among its focusable descendants); when that element leaves
+// the document and nothing else has focus, the same control in the new page gets focus back. A click
+// elsewhere leaves the old element in place, so focus is never pulled back against the reader.
+(function () {
+    var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+    var last = null;
+    document.addEventListener("focusin", function (event) {
+        var target = event.target;
+        if (!(target instanceof Element)) {
+            return;
+        }
+        var owner = target.id ? target : target.parentElement && target.parentElement.closest("[id]");
+        if (!owner || owner.id === "main") {
+            last = null;
+            return;
+        }
+        var index = owner === target ? -1 : Array.prototype.indexOf.call(owner.querySelectorAll(FOCUSABLE), target);
+        last = { element: target, id: owner.id, index: index };
+    });
+    function restore() {
+        if (!last || last.element.isConnected) {
+            return;
+        }
+        var active = document.activeElement;
+        if (active && active !== document.body && active.isConnected) {
+            return;
+        }
+        var owner = document.getElementById(last.id);
+        if (!owner) {
+            return;
+        }
+        var target = last.index < 0 ? owner : owner.querySelectorAll(FOCUSABLE)[last.index];
+        if (target) {
+            target.focus({ preventScroll: true });
+            last.element = target;
+        }
+    }
+    function watch() {
+        new MutationObserver(restore).observe(document.body, { childList: true, subtree: true });
+    }
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", watch);
+    } else {
+        watch();
+    }
+})();
