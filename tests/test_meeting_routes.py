@@ -164,7 +164,7 @@ def test_every_headline_fact_is_on_exactly_one_slide_in_both_languages(client, d
         assert ("aid-summer-goods", display_value(headlines.set_index("id").loc["aid-summer-goods"], lang)) in [
             (fact, text) for fact, text in on_charts
         ]
-    assert shown["workforce-competitions"] == "over 10 thousand events"
+    assert shown["workforce-competitions"] == "over 10,000 events"
 
 
 def test_source_period_and_counter_on_every_slide(client, dataset):
@@ -318,10 +318,10 @@ def test_english_deck(client):
     assert text_of(slides[0].find("h1")) == "Zhuzhou trade unions: five years of work"
     aid = next(slide for slide in slides if text_of(slide.find("h1")) == "Aid funds and goods by programme")
     assert text_of(aid.select_one(".kicker")) == "Help for workers"
-    # A big English number breaks between words, never inside the number: '10 thousand' is one piece.
+    # A big English number breaks between words, never inside the number: '10,000' is one piece.
     competitions = next(slide for slide in slides if text_of(slide.find("h1")) == "Labour and skills competitions")
     words = [text_of(word) for word in competitions.select(".value .word")]
-    assert words == ["over", "10 thousand", "events", "1.1 million", "person-times"]
+    assert words == ["over", "10,000", "events", "1.1 million", "person-times"]
 
 
 def test_slides_cite_the_source_of_their_own_facts(multi_year_dataset):
