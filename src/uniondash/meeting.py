@@ -34,6 +34,7 @@ from uniondash.figures import (
     PLOT_EMS,
     Chart,
     computed_totals,
+    describe,
     plan_panels,
     text_ems,
     without_captions,
@@ -78,7 +79,7 @@ TEXT = {
         "empty_hint": "请减少筛选条件，或查看全部数据。",
         "show_all": "查看全部数据",
         "key_help": "← → 或空格翻页 · Home/End 首页/末页 · F 全屏",
-        "auto": "自动翻页：每 {} 秒",
+        "auto": "自动翻页：每 {} 秒（P 暂停/继续）",
         "other_lang": "English",
         "print": "打印",
         "slides": "幻灯片",
@@ -86,6 +87,11 @@ TEXT = {
         "qualifiers": "数字均按报告原文，保留“余”“多”“接近”等限定词。",
         "chart_missing": "图表未能绘制（需要 JavaScript 和 plotly.js）。",
         "close": "关闭",
+        "pause": "暂停自动翻页",
+        "play": "继续自动翻页",
+        "paused": "自动翻页已暂停",
+        "notices": "提示",
+        "slides_label": "幻灯片",
         "prev": "上一页",
         "next": "下一页",
         "sep": "；",
@@ -108,7 +114,7 @@ TEXT = {
         "empty_hint": "Remove some filters, or see all the figures.",
         "show_all": "Show all figures",
         "key_help": "← → or Space to move · Home/End · F for full screen",
-        "auto": "Auto-advance every {} s",
+        "auto": "Auto-advance every {} s (P to pause or resume)",
         "other_lang": "中文",
         "print": "Print",
         "slides": "Slides",
@@ -116,6 +122,11 @@ TEXT = {
         "qualifiers": "Figures as the report writes them, qualifiers (over, nearly) kept.",
         "chart_missing": "The chart could not be drawn (it needs JavaScript and plotly.js).",
         "close": "Close",
+        "pause": "Pause auto-advance",
+        "play": "Resume auto-advance",
+        "paused": "Auto-advance paused",
+        "notices": "Notices",
+        "slides_label": "Slides",
         "prev": "Previous",
         "next": "Next",
         "sep": "; ",
@@ -169,6 +180,8 @@ class ChartView:
     computed: tuple[str, ...] = ()
     # The narrowest drawing (px) that keeps the plot PLOT_EMS wide, as its bar-label placement assumes.
     min_width: int = 0
+    # Its text alternative (figures.describe): every value as the report writes it, for screen readers.
+    summary: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,6 +294,7 @@ def chart_views(dataset: Dataset, filters: Filters, charts: Sequence[Chart] | No
                 computed=tuple(
                     computed_totals(chart, plan_panels(facts, dataset, filters.lang), dataset, filters.lang)
                 ),
+                summary=describe(chart, dataset, filters),
             )
         )
     return views

@@ -31,7 +31,7 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, top_heading_room
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, describe, top_heading_room
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -158,6 +158,7 @@ def render_embed(dataset: Dataset, chart_id: str, params: dict[str, list[str]], 
         min_height=min_height,
         max_height=max_height,
         rows=rows,
+        summary=describe(chart, dataset, filters),
         text=TEXT[lang],
         dashboard_url=dashboard_url(filters),
         plotly_url=vendor_routes.PLOTLY_JS_URL,
