@@ -41,7 +41,7 @@ PAGES = [
     f"/present?slide={FIRST_CHART_SLIDE}",
     "/briefing",
     "/embed/aid-funds",
-    "/embed/honours-by-level",  # two kinds of bars, told apart by a legend
+    "/embed/honours-by-level",  # three levels in three colours, each named on its bar
     "/section/nope",  # the 404 page
 ]
 
