@@ -166,3 +166,34 @@ def test_a_link_is_copied_by_keys_alone_and_the_copy_is_announced(driver: WebDri
         )
         link = driver.execute_script("return document.getElementById('share-link-aid-funds').value")
         assert pasted == link and link.endswith("#chart-aid-funds")
+
+
+def visible_text(driver: WebDriver, css: str) -> str:
+    return str(driver.execute_script("return document.querySelector(arguments[0]).textContent", css))
+
+
+def test_auto_advance_pauses_by_key_and_button_and_starts_paused_for_reduced_motion(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    pause = ".slide:not([hidden]) footer button.pause"
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
+    )
+    try:
+        load(driver, f"{dashboard_url}/present?interval=5")
+        assert visible_text(driver, pause) == "继续自动翻页"
+        assert visible_text(driver, "#auto-status") == "自动翻页已暂停"
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    load(driver, f"{dashboard_url}/present?interval=600&lang=en")
+    assert visible_text(driver, pause) == "Pause auto-advance"
+    ActionChains(driver).send_keys("p").perform()
+    wait_for_text(driver, pause, "Resume auto-advance")
+    assert visible_text(driver, "#auto-status") == "Auto-advance paused"
+    # The slide keys still work, and the button, reached by Tab, resumes it.
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+    wait_for_text(driver, ".slide:not([hidden]) .counter", f"2 / {len(plan_slides(_DATASET, Filters(lang='en')))}")
+    tab_to(driver, pause, limit=20)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    wait_for_text(driver, pause, "Pause auto-advance")
+    assert visible_text(driver, "#auto-status") == ""
