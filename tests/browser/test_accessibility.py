@@ -197,3 +197,14 @@ def test_auto_advance_pauses_by_key_and_button_and_starts_paused_for_reduced_mot
     ActionChains(driver).send_keys(Keys.ENTER).perform()
     wait_for_text(driver, pause, "Pause auto-advance")
     assert visible_text(driver, "#auto-status") == ""
+
+
+def test_a_charts_data_table_opens_by_keys_alone(driver: WebDriver, dashboard_url: str) -> None:
+    open_page(driver, f"{dashboard_url}/section/aid")
+    summary = "#chart-aid-funds .ud-chart-tools > details:first-child > summary"
+    tab_to(driver, summary)
+    assert visible_text(driver, summary) == "查看数据表"
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    table = driver.find_element("css selector", "#chart-aid-funds .ud-chart-tools table")
+    WebDriverWait(driver, WAIT).until(lambda d: table.is_displayed(), "the data table did not open")
+    assert "2600余万元" in table.text
