@@ -21,7 +21,7 @@ from flask import Flask
 from tests.synthetic import SHIPPED
 from tests.unit.test_load import set_cell
 from uniondash.chartspec import chart_spec
-from uniondash.figures import CHARTS, PRINT, WIDE
+from uniondash.figures import CHARTS, PRINT, WIDE, describe
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
 from uniondash.meeting import (
@@ -309,6 +309,28 @@ def test_chart_slides_carry_their_figures(client, dataset):
         assert figures[chart_id]["data"]
     assert soup.find("script", src="/vendor/plotly.min.js") is not None
     assert client.get("/vendor/plotly.min.js").status_code == 200
+
+
+def test_chart_slides_and_the_briefing_give_each_chart_a_text_alternative(client, dataset):
+    """The drawing is aria-hidden; a screen reader reads every value as the report writes it instead."""
+    for url, holders in (("/present", ".slide .chart"), ("/briefing", ".chart-figure .chart")):
+        soup = page(client, url)
+        charts = soup.select(holders)
+        assert charts and all(holder["aria-hidden"] == "true" for holder in charts)
+        summaries = {
+            holder["data-chart"]: text_of(holder.find_previous_sibling("p", class_="sr-only")) for holder in charts
+        }
+        assert summaries["aid-funds"] == describe(CHARTS["aid-funds"], dataset, Filters())
+        assert "筹集“夏送清凉”物资：2600余万元" in summaries["aid-funds"]
+
+
+def test_auto_advance_has_a_pause_button_on_every_slide(client):
+    soup = page(client, "/present?interval=30&lang=en")
+    buttons = soup.select(".slide footer button.pause")
+    assert len(buttons) == len(slides_of(soup))
+    assert {text_of(button) for button in buttons} == {"Pause auto-advance"}
+    assert soup.select_one("#auto-status[role=status]") is not None
+    assert page(client, "/present").select(".slide footer button.pause") == []  # no interval, nothing to pause
 
 
 def test_english_deck(client):

@@ -30,7 +30,7 @@ from uniondash.errors import UniondashError
 from uniondash.exports import chart_files
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
-from uniondash.figures import CHARTS
+from uniondash.figures import CHARTS, describe
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters
 from uniondash.web import press_routes, security_headers
@@ -108,6 +108,9 @@ def test_embed_page_of_every_chart(client: FlaskClient, dataset: Dataset, lang: 
         assert f'<link rel="alternate" type="application/json+oembed" href="{oembed}"' in page
         if not rows.empty:
             assert re.search(rf'<noscript><img class="still" src="/export/chart/{chart_id}\.png\?[^"]*" alt="', page)
+            # The drawing is aria-hidden; its text alternative names every value.
+            summary = str(escape(describe(chart, dataset, Filters(lang=lang))))
+            assert f'<div class="sr-only">\n<p>{summary}</p>' in page and 'aria-hidden="true"' in page
 
 
 def test_embed_chart_keeps_its_own_height_and_the_iframe_code_fits_it(client: FlaskClient) -> None:

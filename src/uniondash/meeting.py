@@ -32,6 +32,7 @@ from uniondash.figures import (
     WIDE,
     Chart,
     ChartStyle,
+    describe,
     render_plotly,
     without_captions,
 )
@@ -66,7 +67,7 @@ TEXT = {
         "empty_hint": "请减少筛选条件，或查看全部数据。",
         "show_all": "查看全部数据",
         "key_help": "← → 或空格翻页 · Home/End 首页/末页 · F 全屏",
-        "auto": "自动翻页：每 {} 秒",
+        "auto": "自动翻页：每 {} 秒（P 暂停/继续）",
         "other_lang": "English",
         "print": "打印",
         "slides": "幻灯片",
@@ -76,6 +77,11 @@ TEXT = {
         "dashboard": "在仪表盘中查看",
         "dashboard_short": "仪表盘",
         "close": "关闭",
+        "pause": "暂停自动翻页",
+        "play": "继续自动翻页",
+        "paused": "自动翻页已暂停",
+        "notices": "提示",
+        "slides_label": "幻灯片",
         "prev": "上一页",
         "next": "下一页",
         "sep": "；",
@@ -98,7 +104,7 @@ TEXT = {
         "empty_hint": "Remove some filters, or see all the figures.",
         "show_all": "Show all figures",
         "key_help": "← → or Space to move · Home/End · F for full screen",
-        "auto": "Auto-advance every {} s",
+        "auto": "Auto-advance every {} s (P to pause or resume)",
         "other_lang": "中文",
         "print": "Print",
         "slides": "Slides",
@@ -108,6 +114,11 @@ TEXT = {
         "dashboard": "Open in the dashboard",
         "dashboard_short": "Dashboard",
         "close": "Close",
+        "pause": "Pause auto-advance",
+        "play": "Resume auto-advance",
+        "paused": "Auto-advance paused",
+        "notices": "Notices",
+        "slides_label": "Slides",
         "prev": "Previous",
         "next": "Next",
         "sep": "; ",
@@ -163,6 +174,8 @@ class ChartView:
     min_width: int = 0
     # Every fact the chart shows (bars, cards, rates on bars): what a slide need not repeat.
     fact_ids: frozenset[str] = frozenset()
+    # Its text alternative (figures.describe): every value as the report writes it, for screen readers.
+    summary: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,6 +300,7 @@ def chart_view(chart: Chart, spec: ChartSpec, dataset: Dataset, filters: Filters
         computed=tuple("\n".join(part for part in (total.text, total.how) if part) for total in spec.computed),
         min_width=int(meta.get("min_width", 0)) if isinstance(meta, dict) else 0,
         fact_ids=frozenset(spec.fact_ids),
+        summary=describe(chart, dataset, filters),
     )
 
 

@@ -42,7 +42,7 @@ const slide = document.querySelector('.slide:not([hidden])');
 const cut = [];
 const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-  if (!node.textContent.trim() || node.parentElement.closest('svg')) continue;
+  if (!node.textContent.trim() || node.parentElement.closest('svg, .sr-only')) continue;  // sr-only: for screen readers
   const boxes = [[0, 0, innerWidth, innerHeight]];
   for (let el = node.parentElement; el && el !== document.body; el = el.parentElement) {
     const style = getComputedStyle(el);

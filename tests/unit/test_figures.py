@@ -12,18 +12,26 @@ import pandas as pd
 import pytest
 
 from uniondash.figures import (
+    BAR_COLOUR,
     CHARTS,
     FONT_SIZE,
+    LEVEL_COLOURS,
     LINE_HEIGHT,
+    MUTED_COLOUR,
+    OKABE_ITO,
     PANEL_GAP,
     PLOT_EMS,
     PLOTLY_CONFIG,
+    SERIES_COLOURS,
+    TEXT_COLOUR,
     bar_texts,
     chart_table,
+    contrast_ratio,
     describe,
     empty_reason,
     heading_lines,
     plan_panels,
+    text_colour_on,
     text_ems,
     text_position,
     without_captions,
@@ -208,8 +216,28 @@ def test_rates_of_different_periods_name_their_periods(dataset):
 
 def test_levels_are_coloured_the_same_way_everywhere(dataset):
     colours = {chart: bars(build(chart, dataset))[0]["marker"]["color"] for chart in ("model-workers", "craftsmen")}
-    assert colours["model-workers"] == ["#0072B2", "#E69F00", "#009E73"]
-    assert colours["craftsmen"] == ["#0072B2", "#0072B2", "#E69F00", "#E69F00", "#009E73", "#009E73"]
+    assert colours["model-workers"] == ["#0072B2", "#D17A00", "#009E73"]
+    assert colours["craftsmen"] == ["#0072B2", "#0072B2", "#D17A00", "#D17A00", "#009E73", "#009E73"]
+
+
+def test_bars_and_their_labels_have_enough_contrast():
+    """WCAG 1.4.11 and 1.4.3: every bar colour 3:1 against the white page, a value inside a bar 4.5:1."""
+    bar_colours = {BAR_COLOUR, *LEVEL_COLOURS.values(), *(OKABE_ITO[name] for name in SERIES_COLOURS)}
+    for colour in bar_colours:
+        assert contrast_ratio(colour, "#ffffff") >= 3, colour
+        assert contrast_ratio(text_colour_on(colour), colour) >= 4.5, colour
+    assert contrast_ratio(TEXT_COLOUR, "#ffffff") >= 4.5 and contrast_ratio(MUTED_COLOUR, "#ffffff") >= 4.5
+    # The ratio itself, on known pairs: black on white is 21:1, Okabe–Ito's own orange only 2.25:1.
+    assert round(contrast_ratio("#000000", "#ffffff"), 2) == 21
+    assert round(contrast_ratio("#E69F00", "#ffffff"), 2) == 2.25
+    # Plotly's own pick put white on green (3.4:1): green bars now carry the ink, blue ones white.
+    assert text_colour_on(LEVEL_COLOURS["municipal"]) == TEXT_COLOUR and text_colour_on(BAR_COLOUR) == "#ffffff"
+
+
+def test_values_inside_bars_are_drawn_in_the_colour_chosen_for_their_bar(dataset):
+    (trace,) = bars(build("model-workers", dataset))
+    assert trace["insidetextfont"]["color"] == [text_colour_on(c) for c in trace["marker"]["color"]]
+    assert trace["outsidetextfont"]["color"] == TEXT_COLOUR
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -261,8 +261,13 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
     assert link.value.endswith(f"/section/aid?{query}#chart-aid-funds")  # type: ignore[attr-defined]
     code = find(page, "embed-code-aid-funds")
     assert f'src="http://dash.example/embed/aid-funds?{query.replace("&", "&amp;")}"' in code.value  # type: ignore[attr-defined]
-    copies = [c for c in walk(funds) if c.__class__.__name__ == "Clipboard"]
-    assert sorted(c.target_id for c in copies) == ["embed-code-aid-funds", "share-link-aid-funds"]  # type: ignore[attr-defined]
+    # Real buttons, named by their visible word and what they copy, each with a live region to say it is done.
+    copies = [c for c in walk(funds) if c.__class__.__name__ == "Button" and "ud-copy" in str(attr(c, "className"))]
+    assert sorted(attr(c, "data-copy") for c in copies) == ["embed-code-aid-funds", "share-link-aid-funds"]
+    assert {attr(c, "aria-label") for c in copies} == {"复制：本图链接", "复制：嵌入代码（iframe）"}
+    assert all(attr(c, "type") == "button" and attr(c, "data-copied") == "已复制" for c in copies)
+    statuses = with_class(funds, "ud-copy-status")
+    assert len(statuses) == 2 and all(attr(s, "aria-live") == "polite" for s in statuses)
     assert attr(find(page, "export-excel"), "href") == f"/export/summary.xlsx?{query}"
     graph = find(page, "graph-aid-funds")
     assert graph.figure["data"][0]["text"][3] == "2.8亿元"  # type: ignore[attr-defined]

@@ -47,6 +47,8 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     )
     # Chinese is the default: say so before the page script runs (it then follows `lang` in the URL).
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
+    # Dash wraps its scripts in a <footer>: a second contentinfo landmark beside the page's own footer.
+    app.index_string = app.index_string.replace("<footer>", "<div hidden>", 1).replace("</footer>", "</div>", 1)
     app.layout = shell()
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

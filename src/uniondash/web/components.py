@@ -509,7 +509,8 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
     """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links."""
     lang = filters.lang
     facts = chart_rows(chart, dataset, filters)
-    heading: list[Any] = [html.H3(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
+    # h2: a chart comes straight under the page's h1 (headings go down one level at a time).
+    heading: list[Any] = [html.H2(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
     if facts.empty:
         return html.Section(
             [
@@ -665,15 +666,12 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
                 html.Div(
                     [
                         dcc.Textarea(id=field_id, value=value, readOnly=True, className="ud-embed-code", rows=rows),
-                        dcc.Clipboard(
-                            target_id=field_id,
-                            # The title is also the button's accessible name.
-                            title=f"{t(lang, 'copy')}: {t(lang, key)}",
-                            className="ud-copy",
-                        ),
+                        copy_button(field_id, f"{t(lang, 'copy')}{t(lang, 'colon')}{t(lang, key)}", lang),
                     ],
                     className="ud-copy-row",
                 ),
+                # Announced by screen readers when the copy is done (uniondash.js writes "已复制 / Copied").
+                html.Span(className="ud-copy-status", role="status", **attrs({"aria-live": "polite"})),
             ]
         )
 
@@ -685,4 +683,14 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
             copyable("embed_code", "embed-code", iframe, 4),
         ],
         className="ud-details",
+    )
+
+
+def copy_button(target_id: str, name: str, lang: Lang) -> html.Button:
+    """A real button that copies the field `target_id` (uniondash.js); its name starts with its visible word."""
+    return html.Button(
+        t(lang, "copy"),
+        type="button",
+        className="ud-copy",
+        **attrs({"data-copy": target_id, "data-copied": t(lang, "copied"), "aria-label": name}),
     )

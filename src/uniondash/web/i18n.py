@@ -69,6 +69,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed_code": "嵌入代码（iframe）",
         "share_link": "本图链接",
         "copy": "复制",
+        "copied": "已复制",
         "qualifiers": "数字均按报告原文，保留“余”“多”“以上”“接近”等限定词；标注“计算值”的数字由本看板计算。",
         "not_found": "页面不存在",
         "not_found_text": "没有这个页面：{}。请从下面的链接进入。",
@@ -152,6 +153,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed_code": "Embed code (iframe)",
         "share_link": "Link to this chart",
         "copy": "Copy",
+        "copied": "Copied",
         "qualifiers": "Figures are as the report writes them, qualifiers (over, nearly, or more) kept; "
         "figures marked “computed” were computed by this dashboard.",
         "not_found": "Page not found",

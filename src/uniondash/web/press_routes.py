@@ -38,7 +38,7 @@ from uniondash.exports.images import (
     print_figure,
 )
 from uniondash.exports.images import TEXT as IMAGE_TEXT
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG
+from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, describe
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -254,6 +254,7 @@ def render_embed(
         figure=spec,
         min_height=view.height,
         max_height=view.height,
+        summary=describe(CHARTS[chart_id], dataset, view.filters),
         image_url=base_url + export_url(chart_id, "png", view.filters, width=STILL_WIDTH, scale=2),
         plotly_url=base_url + vendor_routes.PLOTLY_JS_URL,
         plotly_config=PLOTLY_CONFIG,

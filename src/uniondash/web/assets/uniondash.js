@@ -73,3 +73,54 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         watch();
     }
 })();
+// Copy buttons of the share panel (components.copy_button): copy the field, then say so in the live region
+// beside it, emptied first so a second copy is announced again.
+document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.ud-copy[data-copy]");
+    if (!button) {
+        return;
+    }
+    var field = document.getElementById(button.dataset.copy);
+    var status = button.closest(".ud-copy-row").parentElement.querySelector(".ud-copy-status");
+    if (!field) {
+        return;
+    }
+    function done() {
+        if (status) {
+            status.textContent = "";
+            window.setTimeout(function () {
+                status.textContent = button.dataset.copied;
+            }, 50);
+        }
+    }
+    function fallback() {
+        // No clipboard API (a page served over plain http to another host): select and copy.
+        field.focus();
+        field.select();
+        if (document.execCommand("copy")) {
+            done();
+        }
+        button.focus();
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else {
+        fallback();
+    }
+});
+
+// dcc.Dropdown puts a focusable input with aria-hidden before its button (for Safari's Tab order), which
+// screen readers would land on unannounced (axe: aria-hidden-focus). Take it out of the Tab order for good
+// (disabled) and let Tab reach the real button, which carries the name and the listbox.
+function uniondashFixDropdowns(root) {
+    root.querySelectorAll("input.dash-dropdown-focus-target:not([disabled])").forEach(function (input) {
+        var button = input.nextElementSibling;
+        input.disabled = true;
+        if (button && button.tagName === "BUTTON" && !button.disabled) {
+            button.tabIndex = 0;
+        }
+    });
+}
+new MutationObserver(function () {
+    uniondashFixDropdowns(document);
+}).observe(document.documentElement, { childList: true, subtree: true });
