@@ -53,7 +53,9 @@ def test_url_key(url: str, key: str | None) -> None:
 def test_links_become_relative_to_the_file_that_holds_them() -> None:
     page = '<script src="/vendor/plotly.min.js"></script><a href="/present#3">x</a>'
     out = rewrite_html(page, site_map(), "en/embed/aid-funds/index.html")
-    assert out == '<script src="../../../vendor/plotly-abc.min.js"></script><a href="../../../present/index.html#3">x</a>'
+    assert (
+        out == '<script src="../../../vendor/plotly-abc.min.js"></script><a href="../../../present/index.html#3">x</a>'
+    )
 
 
 def test_links_go_under_the_base_url_when_one_is_given() -> None:
@@ -100,7 +102,9 @@ def test_a_nonce_policy_becomes_a_meta_policy_with_the_script_hashes() -> None:
 
 
 def test_plotly_random_svg_id_is_made_fixed() -> None:
-    first = b'<svg><defs id="defs-1c7008"><clipPath id="clip1c7008xyplot"/></defs><g clip-path="url(#clip1c7008xy)"/></svg>'
+    first = (
+        b'<svg><defs id="defs-1c7008"><clipPath id="clip1c7008xyplot"/></defs><g clip-path="url(#clip1c7008xy)"/></svg>'
+    )
     second = first.replace(b"1c7008", b"c3a1e9")
     assert fixed_svg(first) == fixed_svg(second)
     assert b"1c7008" not in fixed_svg(first)
