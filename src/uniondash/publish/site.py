@@ -33,7 +33,13 @@ from flask.testing import FlaskClient
 
 from uniondash.config import Settings
 from uniondash.errors import UniondashError
-from uniondash.exports.images import IMAGE_FORMATS, ChartImages, ChartRenderer, parse_image_size
+from uniondash.exports.images import (
+    IMAGE_FORMATS,
+    ChartImages,
+    ChartRenderer,
+    RendererUnavailable,
+    parse_image_size,
+)
 from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
 from uniondash.meeting import render_briefing
@@ -51,6 +57,7 @@ VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MANIFEST = "manifest.json"
 VERSIONS_DIR = "v"
 PDF_NAME = "briefing.pdf"
+RENDER_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,15 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
 
     def draw(share: int) -> None:
         for chart, filters, fmt in jobs[share :: len(drawers)]:
-            drawers[share].image(chart, filters, fmt, size)
+            for attempt in range(1, RENDER_ATTEMPTS + 1):
+                try:
+                    drawers[share].image(chart, filters, fmt, size)
+                    break
+                except RendererUnavailable:
+                    # A busy machine can fail a render (kaleido's page not ready yet); the renderer starts
+                    # a new browser on the next one. Only a renderer that keeps failing stops the build.
+                    if attempt == RENDER_ATTEMPTS:
+                        raise
 
     try:
         with concurrent.futures.ThreadPoolExecutor(len(drawers), thread_name_prefix="uniondash-images") as pool:
