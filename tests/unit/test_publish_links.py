@@ -21,6 +21,7 @@ from uniondash.publish.links import (
     rewrite_html,
     rewrite_text,
     url_key,
+    with_icon,
 )
 
 MOMENT = datetime(2023, 11, 30, tzinfo=UTC)
@@ -132,3 +133,10 @@ def test_zip_members_are_dated_and_text_edited_binary_kept() -> None:
     assert fixed_zip(buffer.getvalue(), MOMENT, lambda name, data: data) == fixed_zip(
         buffer.getvalue(), MOMENT, lambda name, data: data
     )
+
+
+def test_a_page_without_an_icon_gets_an_empty_one_and_one_with_keeps_it() -> None:
+    bare = '<head><meta charset="utf-8"><title>x</title></head>'
+    assert '<link rel="icon" href="data:,">' in with_icon(bare)
+    own = '<head><meta charset="utf-8"><link rel="icon" href="/embed/favicon.svg"></head>'
+    assert with_icon(own) == own

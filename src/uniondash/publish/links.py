@@ -141,6 +141,15 @@ def fixed_csp_page(page: str, policy: str) -> str:
     return meta + page
 
 
+def with_icon(page: str) -> str:
+    """A page that names no icon, given an empty one: else every reader's browser asks the site for
+    /favicon.ico (a 404 on a static host, and outside the site when it is served under a path)."""
+    if re.search(r"<link[^>]*\brel=\"(?:shortcut )?icon\"", page):
+        return page
+    anchor = '<meta charset="utf-8">'
+    return page.replace(anchor, anchor + '\n<link rel="icon" href="data:,">', 1) if anchor in page else page
+
+
 _SVG_UID = re.compile(r'id="defs-([0-9a-f]{6})"')
 
 

@@ -276,7 +276,7 @@ def _fallback(dataset: Dataset, dashboard_url: str) -> Callable[[str], str | Non
 def _finish(path: str, body: bytes, media_type: str, url_map: links.UrlMap, moment: datetime) -> bytes:
     """A baked answer as its file: URLs pointed at the site, run-to-run differences fixed."""
     if path.endswith(".html"):
-        return links.rewrite_html(body.decode("utf-8"), url_map, path).encode("utf-8")
+        return links.with_icon(links.rewrite_html(body.decode("utf-8"), url_map, path)).encode("utf-8")
     if path.endswith(".svg"):
         return links.fixed_svg(body)
     if path.endswith(".metadata.json"):
