@@ -23,7 +23,7 @@ from uniondash.figures import CHARTS
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 90_000  # a ceiling on a shared machine, not a measurement
-DRAWN = "#chart .js-plotly-plot .main-svg"
+DRAWN = "#chart.js-plotly-plot .main-svg"  # the chart element is the plotly div itself
 
 
 @pytest.fixture(scope="module")
