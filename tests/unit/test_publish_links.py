@@ -111,6 +111,17 @@ def test_plotly_random_svg_id_is_made_fixed() -> None:
     assert b"1c7008" not in fixed_svg(first)
 
 
+def test_plotly_random_trace_ids_in_patterns_are_made_fixed_in_order() -> None:
+    svg = (
+        b'<svg><defs id="defs-1c7008"><pattern id="p1c7008-60d8f3-1"/><pattern id="p1c7008-aaaaaa-1"/></defs>'
+        b'<path style="fill: url(#p1c7008-60d8f3-1)"/></svg>'
+    )
+    other = svg.replace(b"1c7008", b"c3a1e9").replace(b"60d8f3", b"10fdf1").replace(b"aaaaaa", b"bbbbbb")
+    assert fixed_svg(svg) == fixed_svg(other)
+    assert b'id="p0a0a0a-000001-1"' in fixed_svg(svg) and b"url(#p0a0a0a-000001-1)" in fixed_svg(svg)
+    assert b'id="p0a0a0a-000002-1"' in fixed_svg(svg)
+
+
 def test_pdf_dates_are_the_build_date_and_the_length_holds() -> None:
     pdf = b"%PDF-1.4\n<</CreationDate (D:20261202011405+00'00')\n/ModDate (D:20261202011405+00'00')>>"
     out = fixed_pdf(pdf, MOMENT)

@@ -153,13 +153,24 @@ def with_icon(page: str) -> str:
 _SVG_UID = re.compile(r'id="defs-([0-9a-f]{6})"')
 
 
+FIXED_UID = "0a0a0a"
+
+
 def fixed_svg(svg: bytes) -> bytes:
-    """plotly.js names an SVG's clip paths after a random 6-hex id of the figure: give it a fixed one."""
+    """plotly.js names an SVG's clip paths after a random 6-hex id of the figure, and its patterns and
+    gradients after random ids of the traces ('p<figure>-<trace>-1'): fixed ones instead, in order."""
     text = svg.decode("utf-8")
     match = _SVG_UID.search(text)
     if match is None:
         return svg
-    return text.replace(match.group(1), "0a0a0a").encode("utf-8")
+    text = text.replace(match.group(1), FIXED_UID)
+    traces: dict[str, str] = {}
+
+    def trace_id(found: re.Match[str]) -> str:
+        fixed = traces.setdefault(found.group(1), f"{len(traces) + 1:06x}")
+        return f"{FIXED_UID}-{fixed}"
+
+    return re.sub(FIXED_UID + r"-([0-9a-f]{6})", trace_id, text).encode("utf-8")
 
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})")
