@@ -109,6 +109,7 @@ def main() -> int:
     info = machine()
     with tempfile.TemporaryDirectory(prefix="uniondash-bench-static-") as temp:
         work = Path(temp)
+        work.chmod(0o755)  # nginx's workers run as an unprivileged user: they must reach the site
         site = args.site or work / "site"
         seconds = build(site) if args.site is None else float("nan")
         files = [path for path in site.rglob("*") if path.is_file()]
