@@ -175,6 +175,10 @@ side, the PDFs printed beside them).
 The ratio is what matters (all three ran on the same machine, one after the other): the static files
 take no Python per request, so one nginx host serves far more readers of an embedded chart than the
 2-core dashboard, and a CDN in front of the files removes the host from the path altogether.
+The live embed draws its page on every request (its script nonce is new each time, so it is not kept in
+the page cache): Python-bound, it falls furthest when the machine is shared, as it was here (see the
+load average above); on an idle machine the live figure is higher and the ratio smaller, while nginx stays
+a file read. Build times on a shared machine are an upper bound.
 """
     record("static", "Static site: build time and embeds served (`benchmarks/bench_static.py`)", body)
     return 0
