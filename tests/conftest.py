@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,17 @@ def multi_year_dataset(multi_year_dir: Path) -> Dataset:
 
 
 @pytest.fixture(scope="session")
-def image_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def image_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One chart-image cache for the session's static builds: a rebuild of the same data draws no image twice."""
-    path = tmp_path_factory.mktemp("image-cache")
+    return tmp_path_factory.mktemp("image-cache")
+
+
+@contextmanager
+def cached_images(path: Path) -> Iterator[None]:
+    """UNIONDASH_CACHE_DIR=`path` for one build only: other tests keep their own (in-memory) image caches."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("UNIONDASH_CACHE_DIR", str(path))
-        yield path
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -52,5 +58,6 @@ def static_site(tmp_path_factory: pytest.TempPathFactory, image_cache_dir: Path)
     from uniondash.publish.site import build_site
 
     out = tmp_path_factory.mktemp("static") / "site"
-    build_site(out, SHIPPED)
+    with cached_images(image_cache_dir):
+        build_site(out, SHIPPED)
     return out

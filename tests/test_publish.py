@@ -17,6 +17,7 @@ import frictionless
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import cached_images
 from tests.synthetic import SHIPPED
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
@@ -155,13 +156,12 @@ def published(
     # The session's first build stands as version 2023: a second build must reproduce it byte for byte.
     shutil.copytree(static_site, root / "v" / "2023")
     first = site_files(root / "v" / "2023")
-    with pytest.MonkeyPatch.context() as patch:
-        # Drawn afresh, not from the session's image cache: the images too must come out byte for byte.
-        patch.delenv("UNIONDASH_CACHE_DIR")
-        rebuilt = build_site(root, SHIPPED, version="2023")
-    beside = build_site(root, multi_year_dir, version="2024")
-    with pytest.raises(UniondashError) as refused:
-        build_site(root, multi_year_dir, version="2023")
+    # Drawn afresh, not from the session's image cache: the images too must come out byte for byte.
+    rebuilt = build_site(root, SHIPPED, version="2023")
+    with cached_images(image_cache_dir):
+        beside = build_site(root, multi_year_dir, version="2024")
+        with pytest.raises(UniondashError) as refused:
+            build_site(root, multi_year_dir, version="2023")
     return Published(root, first, rebuilt, str(refused.value), site_files(root / "v" / "2023"), beside)
 
 
@@ -202,9 +202,10 @@ def test_site_from_synthetic_data_has_every_chart_and_a_valid_package(published:
     assert frictionless.validate(str(newer / "data/datapackage.json")).valid
 
 
-def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path: Path) -> None:
+def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path: Path, image_cache_dir: Path) -> None:
     # The pages only, no PDF: a check of the links, not of the build.
-    report = build_site(tmp_path, SHIPPED, version="x1", base_url="https://static.example.cn/ud/", pdf=False)
+    with cached_images(image_cache_dir):
+        report = build_site(tmp_path, SHIPPED, version="x1", base_url="https://static.example.cn/ud/", pdf=False)
     page = (report.target / "en/embed/aid-funds/index.html").read_text(encoding="utf-8")
     vendor = next((static_site / "vendor").iterdir()).name
     assert f'src="https://static.example.cn/ud/v/x1/vendor/{vendor}"' in page
