@@ -160,7 +160,7 @@ def main() -> int:
     body = f"""
 {machine_table(info)}
 `benchmarks/bench_static.py --duration {duration} --connections {args.connections}`: first `uniondash build-static`
-of the shipped data (wall clock, on this machine while it was shared), then wrk (1 thread,
+of the shipped data (wall clock), then wrk (1 thread,
 {args.connections} connections, {duration} s, `Accept-Encoding: gzip, deflate, br, zstd`) against each
 server in turn, one embed page (`{CHART}`, zh) over and over. wrk shares the 2 cores with the server.
 
@@ -176,9 +176,10 @@ The ratio is what matters (all three ran on the same machine, one after the othe
 take no Python per request, so one nginx host serves far more readers of an embedded chart than the
 2-core dashboard, and a CDN in front of the files removes the host from the path altogether.
 The live embed draws its page on every request (its script nonce is new each time, so it is not kept in
-the page cache): Python-bound, it falls furthest when the machine is shared, as it was here (see the
-load average above); on an idle machine the live figure is higher and the ratio smaller, while nginx stays
-a file read. Build times on a shared machine are an upper bound.
+the page cache): about 0.18 s of Python per request, so 16 readers at once queue behind 2 workers (p99 in
+seconds). `python -m http.server` answers most requests fast but stalls some connections for seconds (one
+process, a short listen queue): fine for tests, not for readers. An earlier run while the machine was
+shared by other jobs (load average 15): build 119 s, nginx 2295 req/s, live 3 req/s.
 """
     record("static", "Static site: build time and embeds served (`benchmarks/bench_static.py`)", body)
     return 0
