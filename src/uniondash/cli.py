@@ -369,3 +369,41 @@ def export_charts(
     if skipped:
         click.echo(f"Skipped (no figures for these filters): {', '.join(skipped)}")
     click.echo(f"{len(written)} file(s) in {outdir}")
+
+
+@cli.command("build-static")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--version", "version", default=None, help="Write an immutable version to OUT/v/VERSION/ (e.g. 2024-01).")
+@click.option(
+    "--base-url",
+    default="",
+    help="Address OUT is served at (https://static.example.cn/uniondash); links stay relative without it.",
+)
+@click.option("--dashboard-url", default="", help="Address of the live dashboard, for 'open in the dashboard' links.")
+@data_dir_option
+def build_static(out: str, version: str | None, base_url: str, dashboard_url: str, data_dir: str | None) -> None:
+    """Bake embeds, chart files, slides, briefing (and PDF) and the data into a static site in OUT.
+
+    Any web server, object store or CDN can serve OUT; no Python is needed. A version, once written,
+    never changes: a rebuild from other data is refused. Needs Chromium for images and the PDF.
+
+    Example:
+
+        uniondash build-static site --version 2024-01 --base-url https://static.example.cn/uniondash
+    """
+    from pathlib import Path
+
+    from uniondash.publish.site import build_site
+
+    for name, url in (("--base-url", base_url), ("--dashboard-url", dashboard_url)):
+        if url and not url.startswith(("https://", "http://")):
+            raise click.BadParameter(f"{url[:80]!r}: give a full address starting with https://", param_hint=name)
+    report = build_site(
+        Path(out), resolve_data_dir(data_dir), version=version, base_url=base_url, dashboard_url=dashboard_url
+    )
+    if report.unchanged:
+        click.echo(f"Version {version} is already published at {report.target}, identical: nothing to do")
+        return
+    click.echo(f"Wrote {report.files} files ({report.bytes // 1024} KB) to {report.target} in {report.seconds:.0f} s")
+    if report.skipped:
+        click.echo(f"Left out (no figures in the data): {', '.join(report.skipped)}")

@@ -6,6 +6,8 @@ Pure functions of a chart id and `Filters`; the query string is always the canon
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -113,3 +115,22 @@ def iframe_code(chart_id: str, filters: Filters, base_url: str, title: str, heig
     root = base_url.rstrip("/")
     frame = iframe_tag(root + embed_url(chart_id, filters), title, height)
     return f'{frame}\n<script src="{escape(root + EMBED_SCRIPT)}" async></script>'
+
+
+ENV_PUBLISHED_URL = "UNIONDASH_PUBLISHED_URL"
+
+
+def published_site(environ: Mapping[str, str] | None = None) -> str:
+    """$UNIONDASH_PUBLISHED_URL: the address of the newest published static version (as given to
+    `build-static --base-url`, with its v/<version>), or '' when none is configured or it is not http(s)."""
+    url = (os.environ if environ is None else environ).get(ENV_PUBLISHED_URL, "").strip()
+    return url.rstrip("/") if url.startswith(("https://", "http://")) else ""
+
+
+def published_embed_url(chart_id: str, filters: Filters, site: str) -> str | None:
+    """The chart's embed in the published static site, which never changes once cited; None without a
+    site, or for a filtered view (a static site holds each chart's full view in each language only)."""
+    if not site or filters != Filters(lang=filters.lang):
+        return None
+    prefix = "en/" if filters.lang == "en" else ""
+    return f"{site}/{prefix}embed/{quote(chart_id, safe='')}/index.html"

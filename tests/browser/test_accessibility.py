@@ -42,6 +42,7 @@ PAGES = [
     "/briefing",
     "/embed/aid-funds",
     "/embed/honours-by-level",  # three levels in three colours, each named on its bar
+    "/embed/honours-by-level?static=1",  # the light SVG embed, no script
     "/section/nope",  # the 404 page
 ]
 

@@ -5,7 +5,7 @@ Each function takes plain values (facts, filters, strings) and returns Dash comp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -593,6 +593,15 @@ def computed_lines(text: str) -> list[html.P]:
     return [html.P(total, className="ud-computed"), *(html.P(note, className="ud-computed-note") for note in notes)]
 
 
+def published_field(
+    chart: Chart, filters: Filters, copyable: Callable[[str, str, str, int], html.Div]
+) -> list[html.Div]:
+    """Beside the live link, the chart as published in the static site ($UNIONDASH_PUBLISHED_URL): a
+    version that never changes, for articles that cite it. Nothing when no site is configured."""
+    url = share.published_embed_url(chart.id, filters, share.published_site())
+    return [copyable("share_published", "share-published", url, 1)] if url else []
+
+
 ZH_COLUMNS = ("as_written", "source_quote")
 
 
@@ -680,6 +689,7 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
             html.Summary(t(lang, "share")),
             html.Div(downloads, className="ud-share-links"),
             copyable("share_link", "share-link", link, 1),
+            *published_field(chart, filters, copyable),
             copyable("embed_code", "embed-code", iframe, 4),
         ],
         className="ud-details",

@@ -68,6 +68,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed": "嵌入页面",
         "embed_code": "嵌入代码（iframe）",
         "share_link": "本图链接",
+        "share_published": "发布版链接（固定版本，永不改变）",
         "copy": "复制",
         "copied": "已复制",
         "qualifiers": "数字均按报告原文，保留“余”“多”“以上”“接近”等限定词；标注“计算值”的数字由本看板计算。",
@@ -152,6 +153,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed": "Embed page",
         "embed_code": "Embed code (iframe)",
         "share_link": "Link to this chart",
+        "share_published": "As published (a fixed version that never changes)",
         "copy": "Copy",
         "copied": "Copied",
         "qualifiers": "Figures are as the report writes them, qualifiers (over, nearly, or more) kept; "

@@ -1,0 +1,127 @@
+"""The data folder as a Frictionless Data Package: `datapackage.json` describing every CSV of data/.
+
+Each resource lists its fields with their types, its primary key and its foreign keys, so a reader (or
+`frictionless validate`) checks the tables and their joins without uniondash. The types and keys are
+those `schema.py` enforces; a CSV the table below does not know is described with text fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from uniondash import __version__
+from uniondash.model import Dataset
+
+ENV_LICENCE = "UNIONDASH_LICENCE"
+# The union decides the terms; until it does, the package says so rather than invent a licence.
+DEFAULT_LICENCE = {
+    "name": "other-at",
+    "title": "Terms of use set by the Zhuzhou Federation of Trade Unions; cite the source. "
+    "Figures quoted from Zhuzhou Daily, 30 November 2023, page 3 (株洲日报 2023年11月30日 第3版).",
+}
+
+FIELD_TYPES = {
+    "value": "number",
+    "order": "integer",
+    "period_start": "integer",
+    "period_end": "integer",
+    "page": "integer",
+    "summable": "boolean",
+    "published": "date",
+}
+PRIMARY_KEYS = {"headlines": ["fact_id"]}
+# (table, field) → (table it points at, field): the foreign keys schema.py checks.
+FOREIGN_KEYS = {
+    ("programmes", "section_id"): ("sections", "id"),
+    ("metrics", "measure_id"): ("measures", "id"),
+    ("facts", "programme_id"): ("programmes", "id"),
+    ("facts", "metric_id"): ("metrics", "id"),
+    ("facts", "scope_id"): ("scopes", "id"),
+    ("facts", "level_id"): ("levels", "id"),
+    ("facts", "kind"): ("kinds", "id"),
+    ("facts", "part_of"): ("facts", "id"),
+    ("facts", "numerator_id"): ("facts", "id"),
+    ("facts", "denominator_id"): ("facts", "id"),
+    ("facts", "source_id"): ("sources", "id"),
+    ("headlines", "fact_id"): ("facts", "id"),
+}
+DESCRIPTIONS = {
+    "facts": "One figure of the report a row: value in base units, the figure as written, period, scope, "
+    "level, kind and the report's exact sentence (source_quote).",
+    "sources": "The documents the figures are quoted from.",
+}
+
+
+def licence(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The package's licence: $UNIONDASH_LICENCE (an SPDX or Open Definition id, e.g. CC-BY-4.0) or the default."""
+    name = (os.environ if environ is None else environ).get(ENV_LICENCE, "").strip()
+    return {"name": name, "title": name} if name else dict(DEFAULT_LICENCE)
+
+
+def _header(path: Path) -> tuple[list[str], str]:
+    raw = path.read_bytes()
+    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    with path.open(encoding=encoding, newline="") as handle:
+        return next(csv.reader(handle), []), encoding
+
+
+def resource(path: Path) -> dict[str, Any]:
+    """The Data Package resource describing one CSV file."""
+    name = path.stem
+    header, encoding = _header(path)
+    fields = [{"name": column, "type": FIELD_TYPES.get(column, "string")} for column in header]
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    key = PRIMARY_KEYS.get(name, ["id"] if "id" in header else [])
+    if key:
+        schema["primaryKey"] = key
+    foreign = [
+        {"fields": column, "reference": {"resource": "" if target == name else target, "fields": target_field}}
+        for column in header
+        for (table, field), (target, target_field) in FOREIGN_KEYS.items()
+        if table == name and field == column
+    ]
+    if foreign:
+        schema["foreignKeys"] = foreign
+    described: dict[str, Any] = {
+        "name": name,
+        "path": path.name,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": encoding,
+        "schema": schema,
+    }
+    if name in DESCRIPTIONS:
+        described["description"] = DESCRIPTIONS[name]
+    return described
+
+
+def data_package(
+    data_dir: Path, dataset: Dataset, created: str, environ: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`datapackage.json` for every CSV of `data_dir`: resources, sources (from sources.csv) and licence."""
+    sources = [
+        {"title": str(source["citation_en"]), "description": f"{source['citation_zh']}：{source['title_zh']}"}
+        for source in dataset.sources.to_dict(orient="records")
+    ]
+    return {
+        "profile": "tabular-data-package",
+        "name": "zhuzhou-trade-union-five-year-figures",
+        "title": "Zhuzhou city trade union: figures of the five-year report (2019–2023)",
+        "description": "Every figure of the report as tidy rows, each citing the report's own sentence. "
+        "株洲市总工会五年工作成就数据，每一行引用报告原文。",
+        "version": __version__,
+        "created": created,
+        "licenses": [licence(environ)],
+        "sources": sources,
+        "resources": [resource(path) for path in sorted(data_dir.glob("*.csv"))],
+    }
+
+
+def package_json(package: dict[str, Any]) -> bytes:
+    """The descriptor as deterministic bytes (sorted keys, two-space indent, UTF-8)."""
+    return (json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

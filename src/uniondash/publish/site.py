@@ -1,0 +1,531 @@
+"""`build_site`: the app baked into a static site that any web server, object store or CDN can serve.
+
+Pages are not re-implemented here: each file is the live app's answer to its live URL (Flask's test
+client of `create_app(data_dir)`, in process), so the static site shows exactly what the server shows.
+`baked_urls` is the list of those URLs and where each goes; a route that another change adds is one
+line there (`optional`: baked once the route answers). Then `links` points every URL inside at its file
+and fixes what changes from run to run, so the same data gives the same bytes.
+
+Versions are immutable: `version="V"` writes OUT/v/V/ once; a rebuild from the same data finds the same
+bytes and leaves it, and one from other data is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import html
+import json
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+
+from flask.testing import FlaskClient
+
+from uniondash.config import Settings
+from uniondash.errors import UniondashError
+from uniondash.exports.images import (
+    IMAGE_FORMATS,
+    ChartImages,
+    ChartRenderer,
+    RendererUnavailable,
+    parse_image_size,
+)
+from uniondash.figures import CHARTS
+from uniondash.load import load_dataset
+from uniondash.meeting import render_briefing
+from uniondash.model import Dataset, Filters, Lang
+from uniondash.publish import links
+from uniondash.publish.datapackage import data_package, package_json
+from uniondash.share import embed_url, export_url
+from uniondash.web import vendor_routes
+from uniondash.web.press_routes import EXTENSION_KEY
+from uniondash.web.urls import route
+
+LANGS: tuple[tuple[Lang, str], ...] = (("zh", ""), ("en", "en/"))
+EXPORT_FORMATS = ("png", "svg", "csv", "metadata.json", "zip")
+VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MANIFEST = "manifest.json"
+VERSIONS_DIR = "v"
+PDF_NAME = "briefing.pdf"
+RENDER_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Bake:
+    """One live URL and the file it becomes; '{hash}' in `path` is replaced by the content's hash."""
+
+    url: str
+    path: str
+    # Baked only when the route answers 200 and `accept` agrees: for routes that may not exist yet.
+    optional: bool = False
+    accept: Callable[[bytes], bool] | None = None
+    # Optional bakes of one kind stand or fall together: the first refusal skips the rest.
+    kind: str = ""
+
+
+def _no_plotly(page: bytes) -> bool:
+    # The light static embed draws without plotly.js; until that route exists the interactive page answers.
+    return b"plotly" not in page.lower()
+
+
+def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
+    """Every URL the site holds, and the charts left out (no figures in the data) as 'lang:chart-id'."""
+    bakes: list[Bake] = [
+        Bake(vendor_routes.PLOTLY_JS_URL, "vendor/plotly-{hash}.min.js"),
+        Bake("/embed.js", "embed.js", optional=True),
+    ]
+    skipped: list[str] = []
+    for lang, prefix in LANGS:
+        filters = Filters(lang=lang)
+        for chart in CHARTS.values():
+            if chart.rows(dataset, filters).empty:
+                skipped.append(f"{lang}:{chart.id}")
+                continue
+            embed = embed_url(chart.id, filters)
+            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html"))
+            static = embed + ("&" if "?" in embed else "?") + "static=1"
+            bakes.append(Bake(static, f"{prefix}embed/{chart.id}/static.html", True, _no_plotly, "static-embed"))
+            bakes += [
+                Bake(export_url(chart.id, fmt, filters), f"{prefix}export/chart/{chart.id}.{fmt}")
+                for fmt in EXPORT_FORMATS
+            ]
+        query = "?lang=en" if lang == "en" else ""
+        bakes.append(Bake("/present" + query, f"{prefix}present/index.html"))
+    return bakes, skipped
+
+
+def build_moment(dataset: Dataset, environ: Mapping[str, str] | None = None) -> datetime:
+    """The date written into ZIPs, PDFs and metadata: $SOURCE_DATE_EPOCH (the reproducible-builds
+    convention), else the publication date of the newest source, so that same data → same bytes."""
+    env = os.environ if environ is None else environ
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    newest = max(str(published) for published in dataset.sources["published"])
+    return datetime.fromisoformat(newest).replace(tzinfo=UTC)
+
+
+@dataclass
+class Site:
+    """The baked files (site path → bytes), and what was left out."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def bake_site(
+    data_dir: Path,
+    *,
+    base_url: str = "",
+    dashboard_url: str = "",
+    environ: Mapping[str, str] | None = None,
+    pdf: bool = True,
+    renderers: int = 2,
+) -> Site:
+    """Every file of the static site, in memory; UniondashError if a page the site needs does not answer."""
+    from uniondash.exports.pdf import write_briefing_pdf
+    from uniondash.web.app import create_app
+
+    # Default settings, not the environment's: the site must not depend on where it was built.
+    app = create_app(data_dir, Settings())
+    dataset = load_dataset(data_dir)
+    moment = build_moment(dataset, environ)
+    bakes, skipped = baked_urls(dataset)
+    site = Site(skipped=skipped)
+
+    # The briefing PDFs are printed by Chromium processes of their own, beside the pages and images.
+    printer = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="uniondash-pdf")
+    printed: dict[str, concurrent.futures.Future[bytes]] = {}
+    work = tempfile.TemporaryDirectory(prefix="uniondash-site-")
+
+    def print_pdf(lang: Lang) -> bytes:
+        target = Path(work.name) / f"{lang}.pdf"
+        write_briefing_pdf(dataset, Filters(lang=lang), target, generated=moment.date())
+        return links.fixed_pdf(target.read_bytes(), moment)
+
+    try:
+        if pdf:
+            for lang, prefix in LANGS:
+                printed[f"{prefix}briefing/{PDF_NAME}"] = printer.submit(print_pdf, lang)
+        prerender_images(app.server.extensions[EXTENSION_KEY], dataset, renderers)
+        client = app.server.test_client()
+        answers: dict[str, tuple[bytes, str, str]] = {}  # site path → (body, media type, live url)
+        url_map = links.UrlMap(base_url=base_url)
+        refused: set[str] = set()
+        for bake in bakes:
+            if bake.optional and bake.kind and bake.kind in refused:
+                continue
+            response = client.get(bake.url, base_url=links.BAKE_ROOT)
+            if response.status_code != 200 or (bake.accept is not None and not bake.accept(response.data)):
+                if bake.optional:
+                    refused.add(bake.kind)
+                    continue
+                raise UniondashError(f"{bake.url} answered {response.status_code}: the site cannot be built without it")
+            body = response.data
+            path = bake.path.replace("{hash}", hashlib.sha256(body).hexdigest()[:12])
+            if path.endswith(".html") and "'nonce-" in response.headers.get("Content-Security-Policy", ""):
+                body = links.fixed_csp_page(body.decode("utf-8"), response.headers["Content-Security-Policy"]).encode()
+            answers[path] = (body, response.mimetype, bake.url)
+            url_map.add(bake.url, path)
+        for lang, prefix in LANGS:
+            briefing = render_briefing(
+                dataset, Filters(lang=lang), plotly_url=vendor_routes.PLOTLY_JS_URL, generated=moment.date()
+            )
+            briefing_url = "/briefing" + ("?lang=en" if lang == "en" else "")
+            answers[f"{prefix}briefing/index.html"] = (briefing.encode("utf-8"), "text/html", briefing_url)
+            url_map.add(briefing_url, f"{prefix}briefing/index.html")
+            url_map.add(f"/index.html{'?lang=en' if lang == 'en' else ''}", f"{prefix}index.html")
+        _bake_resources(client, dataset, answers, url_map)
+        url_map.fallback = _fallback(dataset, dashboard_url)
+        for path, (body, media_type, _) in answers.items():
+            site.files[path] = _finish(path, body, media_type, url_map, moment)
+        for lang, prefix in LANGS:
+            index = f"{prefix}index.html"
+            site.files[index] = index_page(dataset, lang, site.files, prefix, bool(pdf)).encode("utf-8")
+        site.files.update(data_files(data_dir, dataset, moment, environ))
+        for path, future in printed.items():
+            site.files[path] = future.result()
+    finally:
+        printer.shutdown(wait=True, cancel_futures=True)
+        work.cleanup()
+    site.files[MANIFEST] = manifest(site.files)
+    return site
+
+
+def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2) -> None:
+    """Every chart's PNG and SVG at the routes' default size into the routes' image cache, drawn by
+    `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
+    even on two cores); the routes then answer from the cache."""
+    size = parse_image_size({})
+    jobs = [
+        (chart, Filters(lang=lang), fmt)
+        for lang, _ in LANGS
+        for chart in CHARTS.values()
+        if not chart.rows(dataset, Filters(lang=lang)).empty
+        for fmt in IMAGE_FORMATS
+    ]
+    extra = [ChartRenderer() for _ in range(max(0, renderers - 1))]
+    drawers = [service, *(ChartImages(dataset, renderer, service.cache) for renderer in extra)]
+
+    def draw(share: int) -> None:
+        for chart, filters, fmt in jobs[share :: len(drawers)]:
+            for attempt in range(1, RENDER_ATTEMPTS + 1):
+                try:
+                    drawers[share].image(chart, filters, fmt, size)
+                    break
+                except RendererUnavailable:
+                    # A busy machine can fail a render (kaleido's page not ready yet); the renderer starts
+                    # a new browser on the next one. Only a renderer that keeps failing stops the build.
+                    if attempt == RENDER_ATTEMPTS:
+                        raise
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(len(drawers), thread_name_prefix="uniondash-images") as pool:
+            for done in [pool.submit(draw, share) for share in range(len(drawers))]:
+                done.result()
+    finally:
+        for renderer in extra:
+            renderer.close()
+
+
+def _bake_resources(
+    client: FlaskClient, dataset: Dataset, answers: dict[str, tuple[bytes, str, str]], url_map: links.UrlMap
+) -> None:
+    """Files the pages load that no Bake names (a favicon, a stylesheet): baked under their content hash."""
+    wanted: list[str] = []
+    for body, media_type, _ in answers.values():
+        if media_type == "text/html":
+            wanted += [url for url in links.local_references(body.decode("utf-8")) if url_map.target(url, "") is None]
+    for url in dict.fromkeys(wanted):
+        if route(url.split("?")[0].split("#")[0], dataset).page != "not_found":
+            continue  # a dashboard page: linked, not baked
+        response = client.get(url, base_url=links.BAKE_ROOT)
+        if response.status_code != 200 or response.mimetype == "text/html":
+            continue
+        suffix = PurePosixPath(url.split("?")[0]).suffix[:8]
+        path = f"assets/{hashlib.sha256(response.data).hexdigest()[:12]}{suffix}"
+        answers[path] = (response.data, response.mimetype or "", url)
+        url_map.add(url, path)
+
+
+def _fallback(dataset: Dataset, dashboard_url: str) -> Callable[[str], str | None]:
+    """Where a link to a page that is not baked goes: the live dashboard if its address is known, else
+    the site's own index page (a static site has no dashboard; it never links to a page it does not hold)."""
+
+    def place(key: str) -> str | None:
+        path = key.split("?")[0]
+        if route(path, dataset).page == "not_found":
+            return None
+        if dashboard_url:
+            return dashboard_url.rstrip("/") + key
+        return "en/index.html" if "lang=en" in key else "index.html"
+
+    return place
+
+
+def _finish(path: str, body: bytes, media_type: str, url_map: links.UrlMap, moment: datetime) -> bytes:
+    """A baked answer as its file: URLs pointed at the site, run-to-run differences fixed."""
+    if path.endswith(".html"):
+        return links.with_icon(links.rewrite_html(body.decode("utf-8"), url_map, path)).encode("utf-8")
+    if path.endswith(".svg"):
+        return links.fixed_svg(body)
+    if path.endswith(".metadata.json"):
+        fixed, _ = links.fixed_metadata(body, moment)
+        return links.rewrite_text(fixed.decode("utf-8"), url_map, path).encode("utf-8")
+    if path.endswith(".zip"):
+        with zipfile.ZipFile(BytesIO(body)) as bundle:
+            made = (
+                json.loads(bundle.read("metadata.json")).get("generated_at", "")
+                if "metadata.json" in bundle.namelist()
+                else ""
+            )
+        stamp = moment.isoformat(timespec="seconds")
+
+        def edit(_name: str, content: bytes) -> bytes:
+            text = content.decode("utf-8")
+            text = text.replace(made, stamp) if made else text
+            return links.rewrite_text(text, url_map, path).encode("utf-8")
+
+        return links.fixed_zip(body, moment, edit)
+    return body
+
+
+def data_files(
+    data_dir: Path, dataset: Dataset, moment: datetime, environ: Mapping[str, str] | None = None
+) -> dict[str, bytes]:
+    """data/: every CSV as it is, its README, and datapackage.json describing them."""
+    files = {f"data/{path.name}": path.read_bytes() for path in sorted(data_dir.glob("*.csv"))}
+    readme = data_dir / "README.md"
+    if readme.is_file():
+        files["data/README.md"] = readme.read_bytes()
+    env = dict(os.environ if environ is None else environ)
+    package = data_package(data_dir, dataset, moment.isoformat(timespec="seconds"), env)
+    files["data/datapackage.json"] = package_json(package)
+    return files
+
+
+def manifest(files: Mapping[str, bytes]) -> bytes:
+    """Every file with its size and SHA-256, sorted: what a CDN upload or a comparison of versions needs."""
+    entries = {path: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in files.items()}
+    return (json.dumps({"files": dict(sorted(entries.items()))}, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+INDEX_TEXT = {
+    "zh": {
+        "title": "株洲市总工会五年工作成就 · 图表与数据（静态发布）",
+        "intro": "每个图表的嵌入页、图片与数据，以及幻灯片、简报和全部数据（Frictionless 数据包）。",
+        "embed": "嵌入页",
+        "static": "静态嵌入",
+        "slides": "幻灯片",
+        "briefing": "简报",
+        "pdf": "简报 PDF",
+        "data": "数据（datapackage.json）",
+        "other": "English",
+        "missing": "数据中没有该图表的数字，未发布：",
+    },
+    "en": {
+        "title": "Zhuzhou city trade union, five-year report · charts and data (static edition)",
+        "intro": "Each chart's embed page, images and data, the slides, the briefing and all the data "
+        "(a Frictionless Data Package).",
+        "embed": "embed",
+        "static": "static embed",
+        "slides": "Slides",
+        "briefing": "Briefing",
+        "pdf": "Briefing (PDF)",
+        "data": "Data (datapackage.json)",
+        "other": "中文",
+        "missing": "No figures in the data for these charts, not published: ",
+    },
+}
+
+
+def index_page(dataset: Dataset, lang: Lang, files: Mapping[str, bytes], prefix: str, with_pdf: bool) -> str:
+    """The site's front page in `lang`: every chart with its embeds and downloads; only files that exist."""
+    text = INDEX_TEXT[lang]
+    up = "../" if prefix else ""
+
+    def link(path: str, label: str) -> str:
+        return f'<a href="{html.escape(posixpath.relpath(path, prefix or "."))}">{html.escape(label)}</a>'
+
+    rows, missing = [], []
+    for chart in CHARTS.values():
+        embed = f"{prefix}embed/{chart.id}/index.html"
+        if embed not in files:
+            missing.append(chart.title(lang))
+            continue
+        parts = [link(embed, text["embed"])]
+        if f"{prefix}embed/{chart.id}/static.html" in files:
+            parts.append(link(f"{prefix}embed/{chart.id}/static.html", text["static"]))
+        parts += [link(f"{prefix}export/chart/{chart.id}.{fmt}", fmt.upper()) for fmt in EXPORT_FORMATS]
+        rows.append(f"<li><strong>{html.escape(chart.title(lang))}</strong> · {' · '.join(parts)}</li>")
+    meetings = [
+        link(f"{prefix}present/index.html", text["slides"]),
+        link(f"{prefix}briefing/index.html", text["briefing"]),
+    ]
+    if with_pdf:
+        meetings.append(link(f"{prefix}briefing/{PDF_NAME}", text["pdf"]))
+    other = "en/index.html" if lang == "zh" else "../index.html"
+    note = f"<p>{html.escape(text['missing'] + '、'.join(missing))}</p>" if missing else ""
+    source = html.escape(str(dataset.sources[f"citation_{lang}"].iloc[0]))
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(text["title"])}</title>
+<link rel="icon" href="data:,">
+<style>
+body {{ max-width: 60rem; margin: 0 auto; padding: 1rem; color: #1a1a1a; line-height: 1.6;
+  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }}
+a {{ color: #0072b2; }}
+li {{ margin: 0.3rem 0; }}
+</style>
+</head>
+<body>
+<p><a href="{other}">{html.escape(text["other"])}</a></p>
+<h1>{html.escape(text["title"])}</h1>
+<p>{html.escape(text["intro"])}</p>
+<ul>
+{chr(10).join(rows)}
+</ul>
+{note}
+<p>{" · ".join(meetings)} · <a href="{up}data/datapackage.json">{html.escape(text["data"])}</a></p>
+<footer><small>{source}</small></footer>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing: the site root, or an immutable version.
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    target: Path
+    files: int
+    bytes: int
+    skipped: tuple[str, ...]
+    seconds: float
+    unchanged: bool = False
+
+
+def check_version_name(version: str) -> str:
+    if not VERSION_NAME.match(version):
+        raise UniondashError(
+            f"--version {version[:70]!r}: use letters, digits, '.', '_' and '-' (at most 64), e.g. 2024-01 or 2023.1"
+        )
+    return version
+
+
+def build_site(
+    out: Path,
+    data_dir: Path,
+    *,
+    version: str | None = None,
+    base_url: str = "",
+    dashboard_url: str = "",
+    environ: Mapping[str, str] | None = None,
+    pdf: bool = True,
+) -> BuildReport:
+    """Bake the site into `out` (or `out`/v/`version`, which is never changed once written)."""
+    started = time.perf_counter()
+    out = Path(out)
+    if version is not None:
+        check_version_name(version)
+        target = out / VERSIONS_DIR / version
+        if base_url:
+            base_url = base_url.rstrip("/") + f"/{VERSIONS_DIR}/{version}"
+    else:
+        target = out
+    if target.exists() and not target.is_dir():
+        raise UniondashError(f"{target} exists and is not a folder")
+    site = bake_site(data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf)
+    size = sum(len(data) for data in site.files.values())
+
+    def report(unchanged: bool = False) -> BuildReport:
+        return BuildReport(target, len(site.files), size, tuple(site.skipped), time.perf_counter() - started, unchanged)
+
+    if version is None:
+        write_root(target, site.files)
+        return report()
+    if target.exists():
+        differing = differences(target, site.files)
+        if differing:
+            shown = ", ".join(differing[:5]) + (" …" if len(differing) > 5 else "")
+            raise UniondashError(
+                f"version {version} is already published at {target} and this build differs in "
+                f"{len(differing)} file(s) ({shown}): a published version never changes. "
+                "Publish the new data under a new --version; nothing was written."
+            )
+        return report(unchanged=True)
+    write_version(target, site.files)
+    record_version(out / VERSIONS_DIR, version)
+    return report()
+
+
+def differences(target: Path, files: Mapping[str, bytes]) -> list[str]:
+    """The site paths whose bytes differ between the folder `target` and `files` (missing or extra too)."""
+    on_disk = {path.relative_to(target).as_posix() for path in target.rglob("*") if path.is_file()}
+    differing = sorted(on_disk ^ set(files))
+    differing += sorted(path for path in on_disk & set(files) if (target / path).read_bytes() != files[path])
+    return differing
+
+
+def _write(root: Path, files: Mapping[str, bytes]) -> None:
+    for path, data in sorted(files.items()):
+        file = root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(data)
+
+
+def write_version(target: Path, files: Mapping[str, bytes]) -> None:
+    """Write beside the target, then rename: a version appears whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        _write(partial, files)
+        partial.chmod(0o755)
+        partial.rename(target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_root(out: Path, files: Mapping[str, bytes]) -> None:
+    """Write the latest site into `out`; files of the previous build that are gone are removed (by its
+    manifest, never by listing the folder), and the versions under v/ are left alone."""
+    previous: set[str] = set()
+    old_manifest = out / MANIFEST
+    if old_manifest.is_file():
+        try:
+            previous = set(json.loads(old_manifest.read_text(encoding="utf-8")).get("files", {}))
+        except (ValueError, AttributeError):
+            previous = set()
+    _write(out, files)
+    for path in sorted(previous - set(files)):
+        if path.split("/")[0] != VERSIONS_DIR and ".." not in path.split("/"):
+            (out / path).unlink(missing_ok=True)
+
+
+def record_version(versions_dir: Path, version: str) -> None:
+    """v/versions.json: the published versions in the order they were published, the newest last."""
+    listing = versions_dir / "versions.json"
+    known: list[str] = []
+    if listing.is_file():
+        try:
+            known = [str(name) for name in json.loads(listing.read_text(encoding="utf-8")).get("versions", [])]
+        except (ValueError, AttributeError):
+            known = []
+    known = [name for name in known if name != version] + [version]
+    listing.write_text(json.dumps({"versions": known, "newest": version}, indent=1) + "\n", encoding="utf-8")

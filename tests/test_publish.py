@@ -1,0 +1,244 @@
+"""`uniondash build-static`: the static site from the shipped data and from SYNTHETIC data, its data
+package, and immutable versions. Sites are built once per session (fixtures `static_site`, `published`)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import frictionless
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import cached_images
+from tests.synthetic import SHIPPED
+from uniondash.cli import cli
+from uniondash.errors import UniondashError
+from uniondash.figures import CHARTS
+from uniondash.load import load_dataset
+from uniondash.publish.links import BAKE_ROOT
+from uniondash.publish.site import EXPORT_FORMATS, BuildReport, build_moment, build_site
+
+PREFIXES = ("", "en/")
+TEXT_SUFFIXES = (".html", ".json", ".js", ".csv", ".svg", ".md")
+ATTRIBUTE = re.compile(r'\b(?:href|src)="([^"]*)"')
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+def test_every_chart_has_its_embed_and_files_in_both_languages(static_site: Path) -> None:
+    for prefix in PREFIXES:
+        for chart in CHARTS.values():
+            page = (static_site / f"{prefix}embed/{chart.id}/index.html").read_text(encoding="utf-8")
+            assert chart.title("zh" if not prefix else "en") in html.unescape(page)
+            for fmt in EXPORT_FORMATS:
+                assert (static_site / f"{prefix}export/chart/{chart.id}.{fmt}").stat().st_size > 0
+        assert (static_site / f"{prefix}present/index.html").is_file()
+        assert (static_site / f"{prefix}briefing/index.html").is_file()
+        assert (static_site / f"{prefix}briefing/briefing.pdf").read_bytes().startswith(b"%PDF-")
+        assert (static_site / f"{prefix}index.html").is_file()
+    assert (static_site / "export/chart/aid-funds.png").read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in (static_site / "en/export/chart/aid-funds.svg").read_bytes()[:500]
+
+
+def test_plotly_js_is_there_once_under_its_content_hash(static_site: Path) -> None:
+    vendor = list((static_site / "vendor").iterdir())
+    assert len(vendor) == 1
+    script = vendor[0].read_bytes()
+    assert vendor[0].name == f"plotly-{hashlib.sha256(script).hexdigest()[:12]}.min.js"
+    # Not inlined or copied anywhere else: every page loads that one file.
+    head = script[:200]
+    others = [path for path, data in site_files(static_site).items() if head in data and not path.startswith("vendor/")]
+    assert others == []
+    embed = (static_site / "en/embed/talent/index.html").read_text(encoding="utf-8")
+    assert f'src="../../../vendor/{vendor[0].name}"' in embed
+
+
+def test_no_file_points_at_the_app(static_site: Path) -> None:
+    for path, data in site_files(static_site).items():
+        if path.endswith(TEXT_SUFFIXES) and not path.startswith(("vendor/", "data/")):
+            text = data.decode("utf-8")
+            assert urlsplit(BAKE_ROOT).netloc not in text, path
+            assert not re.search(r'\b(?:href|src)="/(?!/)', text), path
+
+
+def test_every_link_inside_the_site_finds_its_file(static_site: Path) -> None:
+    checked = 0
+    for path in static_site.rglob("*.html"):
+        for url in ATTRIBUTE.findall(path.read_text(encoding="utf-8")):
+            url = html.unescape(url).split("#")[0]
+            if not url or url.startswith(("data:", "https:", "http:", "mailto:")):
+                continue
+            target = (path.parent / urlsplit(url).path).resolve()
+            assert target.is_file(), f"{path.relative_to(static_site)} links to {url}, which is not in the site"
+            checked += 1
+    assert checked > 100
+
+
+def test_embed_carries_its_script_policy_with_hashes_not_a_nonce(static_site: Path) -> None:
+    page = (static_site / "embed/aid-funds/index.html").read_text(encoding="utf-8")
+    assert "nonce" not in page
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert policy is not None
+    assert "'sha256-" in html.unescape(policy.group(1))
+    assert "frame-ancestors" not in policy.group(1)  # ignored in a <meta>: the web server's header sets it
+
+
+def test_metadata_and_zip_are_dated_by_the_data_and_link_into_the_site(static_site: Path) -> None:
+    moment = build_moment(load_dataset(SHIPPED), environ={})
+    metadata = json.loads((static_site / "export/chart/aid-funds.metadata.json").read_bytes())
+    assert metadata["generated_at"] == moment.isoformat(timespec="seconds") == "2023-11-30T00:00:00+00:00"
+    assert metadata["embed_url"] == "../../embed/aid-funds/index.html"
+    with zipfile.ZipFile(static_site / "en/export/chart/aid-funds.zip") as bundle:
+        assert {info.date_time for info in bundle.infolist()} == {(2023, 11, 30, 0, 0, 0)}
+        readme = bundle.read("README.txt").decode("utf-8-sig")
+    assert "2023-11-30T00:00:00+00:00" in readme
+    assert "uniondash.invalid" not in readme
+
+
+def test_manifest_lists_every_file_with_its_hash(static_site: Path) -> None:
+    files = site_files(static_site)
+    listed = json.loads(files.pop("manifest.json"))["files"]
+    assert set(listed) == set(files)
+    assert all(hashlib.sha256(files[path]).hexdigest() == entry["sha256"] for path, entry in listed.items())
+
+
+def test_data_package_describes_every_csv_and_validates(static_site: Path) -> None:
+    descriptor = json.loads((static_site / "data/datapackage.json").read_bytes())
+    assert {resource["path"] for resource in descriptor["resources"]} == {path.name for path in SHIPPED.glob("*.csv")}
+    facts = next(resource for resource in descriptor["resources"] if resource["name"] == "facts")
+    assert facts["schema"]["primaryKey"] == ["id"]
+    assert {"fields": "programme_id", "reference": {"resource": "programmes", "fields": "id"}} in facts["schema"][
+        "foreignKeys"
+    ]
+    assert descriptor["licenses"] and descriptor["sources"][0]["title"] == "Zhuzhou Daily, 30 November 2023, page 3"
+    report = frictionless.validate(str(static_site / "data/datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_data_package_validation_catches_a_broken_foreign_key(static_site: Path, tmp_path: Path) -> None:
+    data = shutil.copytree(static_site / "data", tmp_path / "data")
+    facts = data / "facts.csv"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(",winter-warmth,", ",no-such-programme,", 1), "utf-8")
+    report = frictionless.validate(str(data / "datapackage.json"))
+    assert not report.valid
+    assert "foreign-key" in {error[0] for error in report.flatten(["type"])}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Versions: built into one folder, `published`, in this order.
+
+
+@dataclass(frozen=True)
+class Published:
+    root: Path
+    first: dict[str, bytes]  # v/2023 as first written (a copy of the shipped site built by `static_site`)
+    rebuilt: BuildReport  # v/2023 built again from the shipped data
+    refusal: str  # v/2023 built from SYNTHETIC data
+    after_refusal: dict[str, bytes]
+    beside: BuildReport  # v/2024 from SYNTHETIC data
+
+
+@pytest.fixture(scope="session")
+def published(
+    static_site: Path, multi_year_dir: Path, tmp_path_factory: pytest.TempPathFactory, image_cache_dir: Path
+) -> Published:
+    root = tmp_path_factory.mktemp("published") / "site"
+    # The session's first build stands as version 2023: a second build must reproduce it byte for byte.
+    shutil.copytree(static_site, root / "v" / "2023")
+    first = site_files(root / "v" / "2023")
+    # Drawn afresh, not from the session's image cache: the images too must come out byte for byte.
+    rebuilt = build_site(root, SHIPPED, version="2023")
+    with cached_images(image_cache_dir):
+        beside = build_site(root, multi_year_dir, version="2024")
+        with pytest.raises(UniondashError) as refused:
+            build_site(root, multi_year_dir, version="2023")
+    return Published(root, first, rebuilt, str(refused.value), site_files(root / "v" / "2023"), beside)
+
+
+def test_rebuilding_a_version_from_the_same_data_gives_the_same_bytes(published: Published) -> None:
+    assert published.rebuilt.unchanged
+    assert published.rebuilt.files == len(published.first)
+
+
+def test_a_version_is_never_changed_by_other_data(published: Published) -> None:
+    assert "version 2023 is already published" in published.refusal
+    assert "new --version" in published.refusal
+    assert "data/facts.csv" in published.refusal or "file(s)" in published.refusal
+    assert published.after_refusal == published.first
+    leftovers = [path.name for path in (published.root / "v").iterdir() if path.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_a_new_version_goes_beside_the_old_one(published: Published) -> None:
+    assert not published.beside.unchanged
+    newer = published.root / "v" / "2024"
+    facts = (newer / "data/facts.csv").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in facts and "SYNTHETIC" not in (published.root / "v/2023/data/facts.csv").read_text("utf-8")
+    versions = json.loads((published.root / "v/versions.json").read_text(encoding="utf-8"))
+    assert versions["newest"] == "2024" and "2024" in versions["versions"]
+    assert not (published.root / "index.html").exists()  # a version build leaves the site root alone
+
+
+def test_site_from_synthetic_data_has_every_chart_and_a_valid_package(published: Published) -> None:
+    newer = published.root / "v" / "2024"
+    for prefix in PREFIXES:
+        for chart in CHARTS.values():
+            assert (newer / f"{prefix}embed/{chart.id}/index.html").is_file()
+            assert all((newer / f"{prefix}export/chart/{chart.id}.{fmt}").is_file() for fmt in EXPORT_FORMATS)
+    # The invented 2024 figure is in the chart's files (the synthetic data is what was baked).
+    assert "0.61亿元" in (newer / "export/chart/aid-funds.csv").read_text(encoding="utf-8-sig")
+    metadata = json.loads((newer / "export/chart/aid-funds.metadata.json").read_bytes())
+    assert metadata["generated_at"] == "2026-01-01T00:00:00+00:00"  # the newest source: the synthetic one
+    assert frictionless.validate(str(newer / "data/datapackage.json")).valid
+
+
+def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path: Path, image_cache_dir: Path) -> None:
+    # The pages only, no PDF: a check of the links, not of the build.
+    with cached_images(image_cache_dir):
+        report = build_site(tmp_path, SHIPPED, version="x1", base_url="https://static.example.cn/ud/", pdf=False)
+    page = (report.target / "en/embed/aid-funds/index.html").read_text(encoding="utf-8")
+    vendor = next((static_site / "vendor").iterdir()).name
+    assert f'src="https://static.example.cn/ud/v/x1/vendor/{vendor}"' in page
+    metadata = json.loads((report.target / "export/chart/aid-funds.metadata.json").read_bytes())
+    assert metadata["embed_url"] == "https://static.example.cn/ud/v/x1/embed/aid-funds/index.html"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The command.
+
+
+def test_cli_refuses_a_version_name_that_could_leave_the_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build-static", str(tmp_path / "site"), "--version", "../../etc"])
+    assert result.exit_code == 1
+    assert "--version '../../etc'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_cli_refuses_a_base_url_that_is_not_an_address(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build-static", str(tmp_path), "--base-url", "javascript:alert(1)"])
+    assert result.exit_code == 2
+    assert "https://" in result.output
+
+
+def test_cli_names_a_missing_data_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build-static", str(tmp_path / "site"), "--data-dir", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "data directory not found" in result.output
+
+
+def test_site_paths_mirror_the_live_paths(static_site: Path) -> None:
+    # /embed/<id> → embed/<id>/index.html, /export/chart/<file> → export/chart/<file>, under en/ for English.
+    paths = {PurePosixPath(path) for path in site_files(static_site)}
+    assert PurePosixPath("embed/aid-funds/index.html") in paths
+    assert PurePosixPath("en/export/chart/honours-by-level.metadata.json") in paths
+    assert not any(part.startswith("?") or "=" in part for path in paths for part in path.parts)
