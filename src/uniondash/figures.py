@@ -561,8 +561,9 @@ def _bar_trace(panel: SpecPanel, values: list[str], names: list[str], top: float
         "insidetextanchor": "end",
         "textfont": {"size": FONT_SIZE},
         # 4.5:1 on every bar (plotly's own pick put white on green, 3.4:1) and the ink beside it on white.
-        "insidetextfont": {"size": FONT_SIZE, "color": [text_colour_on(colour) for colour in colours]},
-        "outsidetextfont": {"size": FONT_SIZE, "color": TEXT_COLOUR},
+        # Colours only: the size follows `textfont`, which the wide and print styles scale.
+        "insidetextfont": {"color": [text_colour_on(colour) for colour in colours]},
+        "outsidetextfont": {"color": TEXT_COLOUR},
         "cliponaxis": False,
         "customdata": [[plain(name), plain(text)] for name, text in zip(names, values, strict=True)],
         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
