@@ -112,3 +112,20 @@ def tiny_png(width: int = 2, height: int = 1) -> bytes:
     raw = b"".join(b"\x00" + b"\xff" * 3 * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def same_image(data: bytes, expected: bytes) -> bool:
+    """The same picture: equal critical chunks (header, palette, pixels), whatever ancillary chunks
+    (print resolution, text) the server added. CRCs are not checked (test fakes may not carry real ones)."""
+
+    def critical(png: bytes) -> list[bytes]:
+        assert png[:8] == SIGNATURE, "not a PNG"
+        found, position = [], 8
+        while position < len(png):
+            (length,) = struct.unpack(">I", png[position : position + 4])
+            if png[position + 4 : position + 8] in (b"IHDR", b"PLTE", b"IDAT", b"IEND"):
+                found.append(png[position + 4 : position + 8 + length])
+            position += 12 + length
+        return found
+
+    return critical(data) == critical(expected)
