@@ -203,6 +203,9 @@ def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
         assert 'viewBox="0 0 360 ' in narrow and 'viewBox="0 0 640 ' in wide and 'width="100%"' in wide
         ids = re.findall(r'\bid="([^"]+)"', page)
         assert len(ids) == len(set(ids))
+        for svg in re.findall(r"<svg\b.*?</svg>", page, re.DOTALL):  # each names only its own ids
+            named = re.findall(r"url\(['\"]?#([^'\")]+)|href=\"#([^\"]+)", svg)
+            assert {url or href for url, href in named} <= set(re.findall(r'\bid="([^"]+)"', svg))
         assert CHARTS["honours-by-level"].title(lang) in page
         assert page.count("<text") > 10, "the chart's text is live text"
         assert 'href="/export/chart/honours-by-level.csv' in page
@@ -210,6 +213,20 @@ def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
         assert "script-src 'nonce-" in policy and "'self'" not in policy.split("frame-ancestors")[0]
     # The same view twice: the SVG comes from the image cache.
     assert client.get("/embed/honours-by-level?static=1").data.count(b"<svg") >= 1
+
+
+def test_scalable_svg_prefixes_every_reference_to_its_ids_quoted_or_not() -> None:
+    svg = (
+        '<?xml version="1.0"?><svg width="360" height="300"><defs id="defs-1c7008"><clipPath id="clip1c7008xy"/>'
+        '<pattern id="p1c7008-60d8f3-2"/></defs><g clip-path="url(#clip1c7008xy)"/>'
+        """<path style="fill: url('#p1c7008-60d8f3-2')"/><path style='fill: url("#p1c7008-60d8f3-2")'/>"""
+        '<use href="#clip1c7008xy"/></svg>'
+    )
+    out = press_routes.scalable_svg(svg, 360, 300, "n-")
+    assert out.startswith("<svg") and 'viewBox="0 0 360 300"' in out
+    assert "url(#n-clip1c7008xy)" in out and 'href="#n-clip1c7008xy"' in out
+    assert "url('#n-p1c7008-60d8f3-2')" in out and 'url("#n-p1c7008-60d8f3-2")' in out
+    assert 'id="n-p1c7008-60d8f3-2"' in out and 'id="n-defs-1c7008"' in out
 
 
 def test_interactive_and_static_embeds_of_one_view_are_kept_apart(client: FlaskClient) -> None:

@@ -3,6 +3,7 @@ package, and immutable versions. Sites are built once per session (fixtures `sta
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -91,6 +92,19 @@ def test_embed_carries_its_script_policy_with_hashes_not_a_nonce(static_site: Pa
     assert policy is not None
     assert "'sha256-" in html.unescape(policy.group(1))
     assert "frame-ancestors" not in policy.group(1)  # ignored in a <meta>: the web server's header sets it
+
+
+def test_every_static_embed_is_baked_with_its_drawings_and_a_policy_that_allows_its_script(static_site: Path) -> None:
+    for prefix in PREFIXES:
+        for chart in CHARTS.values():
+            page = (static_site / f"{prefix}embed/{chart.id}/static.html").read_text(encoding="utf-8")
+            assert page.count("<svg") == 2 and "nonce=" not in page and "'nonce-" not in page
+            policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)[1])
+            for script in re.findall(r"<script>(.*?)</script>", page, re.DOTALL):
+                digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+                assert f"script-src 'sha256-{digest}'" in policy
+            assert "style-src 'unsafe-inline'" in policy
+            assert re.search(r'id="(?:n-)?defs-0a0a0[ab]"', page)
 
 
 def test_metadata_and_zip_are_dated_by_the_data_and_link_into_the_site(static_site: Path) -> None:

@@ -14,6 +14,7 @@ from uniondash.publish.links import (
     BAKE_ROOT,
     UrlMap,
     fixed_csp_page,
+    fixed_inline_svgs,
     fixed_pdf,
     fixed_svg,
     fixed_zip,
@@ -120,6 +121,27 @@ def test_plotly_random_trace_ids_in_patterns_are_made_fixed_in_order() -> None:
     assert fixed_svg(svg) == fixed_svg(other)
     assert b'id="p0a0a0a-000001-1"' in fixed_svg(svg) and b"url(#p0a0a0a-000001-1)" in fixed_svg(svg)
     assert b'id="p0a0a0a-000002-1"' in fixed_svg(svg)
+
+
+def test_svgs_inline_in_a_page_are_made_fixed_each_with_its_own_id() -> None:
+    """The static embed: two drawings in one page (the phone's with prefixed ids), random ids each."""
+
+    def page(narrow: str, wide: str, trace: str) -> str:
+        return (
+            '<html><body><script>var x = 1;</script><div class="svg-narrow">'
+            f'<svg class="main-svg"><defs id="n-defs-{narrow}"><clipPath id="n-clip{narrow}xyplot"/>'
+            f'<pattern id="n-p{narrow}-{trace}-2"/></defs><path style="fill: url(\'#n-p{narrow}-{trace}-2\')"/></svg>'
+            f'</div><div class="svg-wide"><svg class="main-svg"><defs id="defs-{wide}">'
+            f'<clipPath id="clip{wide}xyplot"/></defs><g clip-path="url(#clip{wide}xyplot)"/></svg></div></body></html>'
+        )
+
+    first = fixed_inline_svgs(page("5dd270", "e5d7ba", "fc39c8"))
+    assert first == fixed_inline_svgs(page("b6de25", "8d220b", "035986"))
+    assert "5dd270" not in first and "e5d7ba" not in first and "fc39c8" not in first
+    assert 'id="n-p0a0a0a-000001-2"' in first and "url('#n-p0a0a0a-000001-2')" in first
+    assert 'id="clip0a0a0bxyplot"' in first and "url(#clip0a0a0bxyplot)" in first
+    assert "<script>var x = 1;</script>" in first
+    assert fixed_inline_svgs("<p>no drawing</p><svg><rect/></svg>") == "<p>no drawing</p><svg><rect/></svg>"
 
 
 def test_pdf_dates_are_the_build_date_and_the_length_holds() -> None:

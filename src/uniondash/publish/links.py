@@ -2,8 +2,8 @@
 
 - `UrlMap`: the live URL of every baked file → its path in the site; `rewrite_html` / `rewrite_text` put
   those paths (relative, or under --base-url) in place of the live URLs inside a file;
-- `fixed_*`: what the app writes that changes from run to run (a nonce, plotly's random SVG ids, a PDF's
-  dates, the time a ZIP or metadata file was made) made fixed, so the same data gives the same bytes.
+- `fixed_*`: what the app writes that changes from run to run (a nonce, plotly's random SVG ids, also in
+  SVGs drawn inline in a page, a PDF's dates, the time a ZIP or metadata file was made) made fixed, so the same data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -150,27 +150,45 @@ def with_icon(page: str) -> str:
     return page.replace(anchor, anchor + '\n<link rel="icon" href="data:,">', 1) if anchor in page else page
 
 
-_SVG_UID = re.compile(r'id="defs-([0-9a-f]{6})"')
+# plotly's <defs id="defs-1c7008">; an SVG inlined in a page may carry a prefix on its ids ('n-defs-…').
+_SVG_UID = re.compile(r'id="(?:[\w-]*?-)?defs-([0-9a-f]{6})"')
+_INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
 FIXED_UID = "0a0a0a"
 
 
-def fixed_svg(svg: bytes) -> bytes:
+def fixed_svg(svg: bytes, uid: str = FIXED_UID) -> bytes:
     """plotly.js names an SVG's clip paths after a random 6-hex id of the figure, and its patterns and
     gradients after random ids of the traces ('p<figure>-<trace>-1'): fixed ones instead, in order."""
     text = svg.decode("utf-8")
     match = _SVG_UID.search(text)
     if match is None:
         return svg
-    text = text.replace(match.group(1), FIXED_UID)
+    text = text.replace(match.group(1), uid)
     traces: dict[str, str] = {}
 
     def trace_id(found: re.Match[str]) -> str:
         fixed = traces.setdefault(found.group(1), f"{len(traces) + 1:06x}")
-        return f"{FIXED_UID}-{fixed}"
+        return f"{uid}-{fixed}"
 
-    return re.sub(FIXED_UID + r"-([0-9a-f]{6})", trace_id, text).encode("utf-8")
+    return re.sub(uid + r"-([0-9a-f]{6})", trace_id, text).encode("utf-8")
+
+
+def fixed_inline_svgs(page: str) -> str:
+    """`fixed_svg` for every plotly SVG drawn inline in an HTML page (the static embed's two drawings):
+    each gets its own fixed id, in order, so two drawings of one page never share an id."""
+    count = 0
+
+    def replace(found: re.Match[str]) -> str:
+        nonlocal count
+        if _SVG_UID.search(found.group(0)) is None:
+            return found.group(0)
+        uid = f"{int(FIXED_UID, 16) + count:06x}"
+        count += 1
+        return fixed_svg(found.group(0).encode("utf-8"), uid).decode("utf-8")
+
+    return _INLINE_SVG.sub(replace, page)
 
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})")

@@ -26,8 +26,10 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
@@ -37,10 +39,12 @@ from uniondash.exports.images import (
     IMAGE_FORMATS,
     ChartImages,
     ChartRenderer,
+    ImageFormat,
+    ImageSize,
     RendererUnavailable,
     parse_image_size,
 )
-from uniondash.figures import CHARTS
+from uniondash.figures import CHARTS, Chart
 from uniondash.load import load_dataset
 from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
@@ -48,7 +52,14 @@ from uniondash.publish import links
 from uniondash.publish.datapackage import data_package, package_json
 from uniondash.share import embed_url, export_url
 from uniondash.web import vendor_routes
-from uniondash.web.press_routes import EXTENSION_KEY
+from uniondash.web.press_routes import (
+    EXTENSION_KEY,
+    NARROW_WIDTH,
+    STATIC_WIDTH,
+    EmbedView,
+    embed_view,
+    static_svg,
+)
 from uniondash.web.urls import route
 
 LANGS: tuple[tuple[Lang, str], ...] = (("zh", ""), ("en", "en/"))
@@ -162,10 +173,18 @@ def bake_site(
         answers: dict[str, tuple[bytes, str, str]] = {}  # site path → (body, media type, live url)
         url_map = links.UrlMap(base_url=base_url)
         refused: set[str] = set()
+        policies: dict[str, str] = {}  # site path → the nonce policy its page was served with
         for bake in bakes:
             if bake.optional and bake.kind and bake.kind in refused:
                 continue
             response = client.get(bake.url, base_url=links.BAKE_ROOT)
+            for _ in range(RENDER_ATTEMPTS - 1):
+                if response.status_code != 503:
+                    break
+                response = client.get(bake.url, base_url=links.BAKE_ROOT)  # the renderer was busy: again
+            if response.status_code == 503:
+                # The route exists but could not draw: a site without the drawing would differ run to run.
+                raise UniondashError(f"{bake.url} answered 503 {RENDER_ATTEMPTS} times: the renderer is unavailable")
             if response.status_code != 200 or (bake.accept is not None and not bake.accept(response.data)):
                 if bake.optional:
                     refused.add(bake.kind)
@@ -174,7 +193,7 @@ def bake_site(
             body = response.data
             path = bake.path.replace("{hash}", hashlib.sha256(body).hexdigest()[:12])
             if path.endswith(".html") and "'nonce-" in response.headers.get("Content-Security-Policy", ""):
-                body = links.fixed_csp_page(body.decode("utf-8"), response.headers["Content-Security-Policy"]).encode()
+                policies[path] = response.headers["Content-Security-Policy"]
             answers[path] = (body, response.mimetype, bake.url)
             url_map.add(bake.url, path)
         for lang, prefix in LANGS:
@@ -188,7 +207,7 @@ def bake_site(
         _bake_resources(client, dataset, answers, url_map)
         url_map.fallback = _fallback(dataset, dashboard_url)
         for path, (body, media_type, _) in answers.items():
-            site.files[path] = _finish(path, body, media_type, url_map, moment)
+            site.files[path] = _finish(path, body, media_type, url_map, moment, policies.get(path, ""))
         for lang, prefix in LANGS:
             index = f"{prefix}index.html"
             site.files[index] = index_page(dataset, lang, site.files, prefix, bool(pdf)).encode("utf-8")
@@ -207,21 +226,28 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
     `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
     even on two cores); the routes then answer from the cache."""
     size = parse_image_size({})
-    jobs = [
-        (chart, Filters(lang=lang), fmt)
+    work: list[Callable[[ChartImages], object]] = [
+        partial(_draw_image, chart, Filters(lang=lang), fmt, size)
         for lang, _ in LANGS
         for chart in CHARTS.values()
         if not chart.rows(dataset, Filters(lang=lang)).empty
         for fmt in IMAGE_FORMATS
     ]
+    # The static embeds' inline drawings too (a phone's and a column's): every static.html has its chart.
+    for lang, _ in LANGS:
+        for chart in CHARTS.values():
+            params = parse_qs(urlsplit(embed_url(chart.id, Filters(lang=lang))).query)
+            view = embed_view(dataset, chart.id, params)
+            if view.rows:
+                work += [partial(_draw_embed_svg, view, width) for width in (NARROW_WIDTH, STATIC_WIDTH)]
     extra = [ChartRenderer() for _ in range(max(0, renderers - 1))]
     drawers = [service, *(ChartImages(dataset, renderer, service.cache) for renderer in extra)]
 
     def draw(share: int) -> None:
-        for chart, filters, fmt in jobs[share :: len(drawers)]:
+        for job in work[share :: len(drawers)]:
             for attempt in range(1, RENDER_ATTEMPTS + 1):
                 try:
-                    drawers[share].image(chart, filters, fmt, size)
+                    job(drawers[share])
                     break
                 except RendererUnavailable:
                     # A busy machine can fail a render (kaleido's page not ready yet); the renderer starts
@@ -236,6 +262,14 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
     finally:
         for renderer in extra:
             renderer.close()
+
+
+def _draw_image(chart: Chart, filters: Filters, fmt: ImageFormat, size: ImageSize, drawer: ChartImages) -> object:
+    return drawer.image(chart, filters, fmt, size)
+
+
+def _draw_embed_svg(view: EmbedView, width: int, drawer: ChartImages) -> object:
+    return static_svg(view, drawer, width)
 
 
 def _bake_resources(
@@ -273,10 +307,16 @@ def _fallback(dataset: Dataset, dashboard_url: str) -> Callable[[str], str | Non
     return place
 
 
-def _finish(path: str, body: bytes, media_type: str, url_map: links.UrlMap, moment: datetime) -> bytes:
-    """A baked answer as its file: URLs pointed at the site, run-to-run differences fixed."""
+def _finish(
+    path: str, body: bytes, media_type: str, url_map: links.UrlMap, moment: datetime, policy: str = ""
+) -> bytes:
+    """A baked answer as its file: URLs pointed at the site, run-to-run differences fixed; a page served
+    with a nonce `policy` carries it as a <meta> with the hashes of its inline scripts as finally written."""
     if path.endswith(".html"):
-        return links.with_icon(links.rewrite_html(body.decode("utf-8"), url_map, path)).encode("utf-8")
+        page = links.fixed_inline_svgs(links.rewrite_html(body.decode("utf-8"), url_map, path))
+        if policy:
+            page = links.fixed_csp_page(page, policy)
+        return links.with_icon(page).encode("utf-8")
     if path.endswith(".svg"):
         return links.fixed_svg(body)
     if path.endswith(".metadata.json"):
@@ -291,7 +331,9 @@ def _finish(path: str, body: bytes, media_type: str, url_map: links.UrlMap, mome
             )
         stamp = moment.isoformat(timespec="seconds")
 
-        def edit(_name: str, content: bytes) -> bytes:
+        def edit(name: str, content: bytes) -> bytes:
+            if name.endswith(".svg"):
+                content = links.fixed_svg(content)  # the chart's SVG, as the export beside it
             text = content.decode("utf-8")
             text = text.replace(made, stamp) if made else text
             return links.rewrite_text(text, url_map, path).encode("utf-8")

@@ -278,7 +278,8 @@ def static_svg(view: EmbedView, images: ChartImages, width: int, prefix: str = "
     return scalable_svg(data.decode("utf-8"), width, view.height, prefix)
 
 
-_SVG_REFERENCES = re.compile(r'(\bid="|url\(#|href="#)')
+# Where an SVG names its ids: id="…", url(#…) (also quoted: plotly fills patterns with url('#…')), href="#…".
+_SVG_REFERENCES = re.compile(r'(\bid="|url\([\'"]?#|href="#)')
 
 
 def scalable_svg(svg: str, width: int, height: int, prefix: str = "") -> str:
