@@ -182,7 +182,10 @@ def test_sections_on_the_overview_and_bad_parameters(driver, dashboard_url):
     notices = driver.find_element(By.ID, "notices").text
     assert "年份参数“abc”无效" in notices and "未知项目“nope”" in notices
     assert count(driver, ".ud-figure-card") == 13
-    driver.find_element(By.CSS_SELECTOR, "#filter-section input[value='aid']").click()
+    # Sections are a compact multi-select: open it, tick one.
+    driver.find_element(By.ID, "filter-section").click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=listbox] input[value='aid']"))
+    driver.find_element(By.CSS_SELECTOR, "[role=listbox] input[value='aid']").click()
     wait_for_query(driver, {"section": ["aid"]})  # the bad parameters are gone once the reader chooses
     assert count(driver, ".ud-figure-card") == 4
     assert count(driver, "#notices") == 0

@@ -15,7 +15,7 @@ from uniondash.figures import CHARTS
 from uniondash.figures import TEXT as FIGURE_TEXT
 from uniondash.format import display_value
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
-from uniondash.web.i18n import tn
+from uniondash.web.i18n import NAV_LABELS, tn
 from uniondash.web.pages import HiddenHeadlines, Page, hidden_headlines, part_heading, render
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -493,3 +493,35 @@ def english_leaks(node: Any, inside_zh: bool = False) -> Iterator[str]:
 def test_english_pages_carry_no_chinese_text_or_punctuation(dataset, search):
     for path in ["/", *(f"/section/{section}" for section in dataset.sections["id"])]:
         assert list(english_leaks(render(dataset, path, search).children)) == [], path
+
+
+def test_english_tabs_fit_one_row_by_short_names_and_the_page_keeps_the_full_name(dataset):
+    assert set(NAV_LABELS["en"]) <= set(dataset.sections["id"])  # no short name for a section that is gone
+    page = render(dataset, "/section/models", "?lang=en")
+    tabs = [text(link) for link in with_class(page.children, "nav-link")]
+    assert tabs == [
+        "Overview",
+        "Introduction",
+        "Hearts and minds",
+        "Help for workers",
+        "Model workers (current page)",
+        "Workforce reform",
+        "Labour relations",
+        "New-form workers",
+    ]
+    assert text(find(page, "main")).count("Model workers and craftsmen") >= 1  # the heading: the full name
+    assert page.title.startswith("Model workers and craftsmen · ")
+    # Chinese names are short already: the tabs are the sections' names.
+    zh = [text(link) for link in with_class(render(dataset, "/", "").children, "nav-link")]
+    assert zh[1:] == list(dataset.sections["label_zh"])
+
+
+def test_sections_are_a_compact_multi_select_on_the_overview_only(dataset):
+    control = find(render(dataset, "/", "?section=aid&section=models&lang=en"), "filter-section")
+    assert control.__class__.__name__ == "Dropdown" and attr(control, "multi") is True
+    assert attr(control, "value") == ["aid", "models"]
+    assert [o["label"] for o in attr(control, "options")] == list(dataset.sections["label_en"])
+    assert attr(control, "placeholder") == "All sections"
+    section_page = render(dataset, "/section/aid", "")
+    boxes = [c for c in walk(section_page.children) if c.__class__.__name__ == "Fieldset" and attr(c, "hidden")]
+    assert [attr(c, "className") for c in boxes] == ["ud-filter ud-filter-sections"]

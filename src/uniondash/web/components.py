@@ -50,7 +50,7 @@ from uniondash.model import (
 )
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
-from uniondash.web.i18n import t, tn
+from uniondash.web.i18n import nav_label, t, tn
 
 GRAPH_CONFIG: Any = PLOTLY_CONFIG
 # Downloads offered under each chart (format, link text); the zip bundles CSV, metadata and a README.
@@ -107,7 +107,8 @@ def navigation(dataset: Dataset, filters: Filters, active: str) -> html.Nav:
     """Overview and one tab per section; every link keeps the filters."""
     lang = filters.lang
     items = [("/", t(lang, "overview"))] + [
-        (urls.section_path(str(row.id)), str(getattr(row, f"label_{lang}"))) for row in dataset.sections.itertuples()
+        (urls.section_path(str(row.id)), nav_label(lang, str(row.id), str(getattr(row, f"label_{lang}"))))
+        for row in dataset.sections.itertuples()
     ]
     links = [
         html.Li(
@@ -188,21 +189,26 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
         ],
         className="ud-filter ud-filter-years",
     )
+    # A compact multi-select, as the programmes: the filter bar stays on one line, and the first screen
+    # is the numbers (seven boxes took two lines in English).
     section_block = html.Fieldset(
         [
             html.Legend(t(lang, "sections"), className="ud-filter-label"),
-            dbc.Checklist(
+            dcc.Dropdown(
                 id="filter-section",
                 options=[
                     {"label": str(getattr(row, f"label_{lang}")), "value": str(row.id)}
                     for row in dataset.sections.itertuples()
                 ],
                 value=list(filters.sections),
-                inline=True,
-                className="ud-checks",
+                multi=True,
+                searchable=False,
+                placeholder=t(lang, "all_sections"),
+                labels=DROPDOWN_LABELS[lang],
+                className="ud-dropdown ud-section-select",
             ),
         ],
-        className="ud-filter",
+        className="ud-filter ud-filter-sections",
         hidden=section_id is not None,
     )
     actions = html.Div(
