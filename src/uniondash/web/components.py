@@ -640,7 +640,7 @@ def number_cards(spec: ChartSpec, facts: pd.DataFrame, dataset: Dataset, chart_i
     """The chart's lone figures (`ChartSpec.cards`) as number cards, side by side where there is room."""
     return dbc.Row(
         [
-            dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, sm=6, xl=4, className="mb-3")
+            dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, md=6, className="mb-3")
             for card in spec.cards
         ],
         className="ud-number-cards",
