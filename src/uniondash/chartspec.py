@@ -262,6 +262,8 @@ def is_lone_figure(panel: PanelFacts) -> bool:
 def draws_comparison(facts: pd.DataFrame, dataset: Dataset, lang: Lang = "zh") -> bool:
     """Whether a chart of `facts` (its rows) has a comparison to draw, as `ChartSpec.has_comparison` says,
     without building the spec: for pages that only count charts."""
+    if len(facts) < 2:  # a comparison takes two figures at least (bars, or a change across periods)
+        return False
     return any(not is_lone_figure(panel) for panel in plan_panels(facts, dataset, lang))
 
 
