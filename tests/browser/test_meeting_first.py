@@ -137,3 +137,34 @@ def test_the_filters_work_by_keyboard_alone_and_focus_stays_on_the_control(drive
     WebDriverWait(driver, WAIT).until(lambda d: focused_id(d) == box, "focus left the programme box")
     assert driver.execute_script("return document.activeElement.checked") is True
     assert severe_errors(driver) == []
+
+
+def focused_value(driver: WebDriver) -> str:
+    return str(driver.execute_script("return document.activeElement.value"))
+
+
+def test_the_overviews_section_select_works_by_keyboard_alone_and_focus_comes_back_to_it(driver, dashboard_url):
+    open_page(driver, dashboard_url + "/")
+    driver.find_element(By.TAG_NAME, "body").click()
+    tab_to(driver, "#filter-section")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()  # opens the list, focus on its first option
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script("return document.activeElement.matches('[role=listbox] input')"), "no list"
+    )
+    for _ in range(2):  # down to the third option, 职工帮扶, one key at a time as a reader would
+        before = focused_value(driver)
+        ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()
+        WebDriverWait(driver, WAIT).until(lambda d, was=before: focused_value(d) != was, "the arrow key did not move")
+    assert focused_value(driver) == "aid"
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    WebDriverWait(driver, WAIT).until(lambda d: parse_qs(urlsplit(d.current_url).query).get("section") == ["aid"])
+    wait_ready(driver, "after a section was ticked by keyboard")
+    # The page was redrawn and the list closed with it: the focus is back on the select, not on <body>.
+    WebDriverWait(driver, WAIT).until(lambda d: focused_id(d) == "filter-section", "focus left the section select")
+    assert [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, ".ud-headlines .card")] == [
+        "headline-winter-warmth",
+        "headline-summer-cool",
+        "headline-golden-autumn",
+        "headline-medical-mutual-aid",
+    ]
+    assert severe_errors(driver) == []
