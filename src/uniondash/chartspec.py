@@ -254,6 +254,19 @@ class PanelFacts:
     heading: str
 
 
+def is_lone_figure(panel: PanelFacts) -> bool:
+    """A panel of one bar (not a change across years): a number card, never a one-bar chart."""
+    return not panel.change and len(panel.facts) == 1
+
+
+def draws_comparison(facts: pd.DataFrame, dataset: Dataset, lang: Lang = "zh") -> bool:
+    """Whether a chart of `facts` (its rows) has a comparison to draw, as `ChartSpec.has_comparison` says,
+    without building the spec: for pages that only count charts."""
+    if len(facts) < 2:  # a comparison takes two figures at least (bars, or a change across periods)
+        return False
+    return any(not is_lone_figure(panel) for panel in plan_panels(facts, dataset, lang))
+
+
 def chart_facts(facts: pd.DataFrame, filters: Filters, select: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
     """The city-wide totals the filters keep and `select` picks, in the report's order."""
     kept = filter_facts(facts, filters)
@@ -361,7 +374,7 @@ def chart_spec(chart: Chart, dataset: Dataset, filters: Filters) -> ChartSpec:
     panels: list[PanelFacts] = []
     cards: list[NumberCard] = []
     for panel in planned:
-        if not panel.change and len(panel.facts) == 1:
+        if is_lone_figure(panel):
             cards.append(_card(panel.facts.iloc[0], facts, bool(summable.get(panel.facts["measure_id"].iloc[0])), lang))
         else:
             panels.append(panel)

@@ -33,20 +33,18 @@ def count(driver: WebDriver, selector: str) -> int:
 
 
 def bar_keys(driver: WebDriver, chart_id: str) -> list[str]:
-    """The fact ids the chart's first bar trace draws (its categories)."""
+    """The fact ids the chart's first bar trace draws (its categories); none when it draws no plot."""
     keys: list[str] = driver.execute_script(
-        f"return (document.querySelector('#graph-{chart_id} .js-plotly-plot').data[0] || {{}}).y || []", []
+        f"const plot = document.querySelector('#graph-{chart_id} .js-plotly-plot');"
+        "return plot ? ((plot.data[0] || {}).y || []) : []",
+        [],
     )
     return keys
 
 
 def card_values(driver: WebDriver, chart_id: str) -> list[str]:
-    """The lone figures the chart shows as numbers (no comparison to draw), as plotly text."""
-    values: list[str] = driver.execute_script(
-        f"return (document.querySelector('#graph-{chart_id} .js-plotly-plot').layout.annotations || [])"
-        ".filter(a => a.name === 'card').map(a => a.text)"
-    )
-    return values
+    """The chart's lone figures (no comparison to draw), shown as HTML number cards, as the reader sees them."""
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, f"#chart-{chart_id} .ud-number-card .ud-value")]
 
 
 def test_overview_loads_without_console_errors(driver, dashboard_url):
@@ -68,11 +66,11 @@ def test_every_section_page_draws_every_chart(driver, dashboard_url, dataset: Da
     for section_id in dataset.sections["id"]:
         open_page(driver, f"{dashboard_url}/section/{section_id}")
         expected = [chart.id for chart in CHARTS.values() if chart.section_id == section_id]
-        blocks = driver.find_elements(By.CSS_SELECTOR, ".ud-chart")
+        blocks = driver.find_elements(By.CSS_SELECTOR, "#main [data-chart]")
         assert [block.get_attribute("data-chart") for block in blocks] == expected
-        assert count(driver, ".ud-chart .js-plotly-plot") == len(expected)
-        # A chart of lone figures (competitions: 10000余场, 110万人次) shows numbers, not bars.
+        # A chart of lone figures (competitions: 10000余场, 110万人次) shows number cards, and no plot.
         drawn = [chart_id for chart_id in expected if chart_spec(CHARTS[chart_id], dataset, Filters()).has_comparison]
+        assert count(driver, "[data-chart] .js-plotly-plot") == len(drawn)
         assert count(driver, ".ud-chart .js-plotly-plot .main-svg .barlayer .trace") >= len(drawn)
         for chart_id in drawn:
             # The first panel's bars are figures of the chart (keyed by fact id).
@@ -121,8 +119,8 @@ def test_year_and_programme_filters_update_the_charts_and_the_url(driver, dashbo
     driver.find_element(By.CSS_SELECTOR, "#filter-programme input[value='winter-warmth']").click()
     wait_for_query(driver, {"programme": ["winter-warmth"]})
     # One figure left in each chart: a number, not a one-bar chart.
-    assert bar_keys(driver, "aid-funds") == [] and card_values(driver, "aid-funds") == ["<b>2.8亿元</b>"]
-    assert card_values(driver, "people-helped-times") == ["<b>48.3万人次</b>"]
+    assert bar_keys(driver, "aid-funds") == [] and card_values(driver, "aid-funds") == ["2.8亿元"]
+    assert card_values(driver, "people-helped-times") == ["48.3万人次"]
     assert count(driver, "#chart-people-helped.ud-chart-empty") == 1  # 冬送温暖 counts person-times only
 
     # The back button walks the same way back.
@@ -145,7 +143,7 @@ def test_a_url_with_filters_sets_the_controls_and_survives_a_reload(driver, dash
         )
         assert driver.find_element(By.CSS_SELECTOR, "#filter-programme input[value='winter-warmth']").is_selected()
         assert driver.find_element(By.CSS_SELECTOR, ".ud-nav .nav-link.active").text.startswith("Help for workers")
-        assert card_values(driver, "aid-funds") == ["<b>280 million yuan</b>"]  # one figure: a number
+        assert card_values(driver, "aid-funds") == ["280 million yuan"]  # one figure: a number
         assert driver.current_url == url  # drawing the controls did not rewrite the URL
         driver.refresh()
         wait_ready(driver, "after reload")
@@ -156,7 +154,7 @@ def test_a_year_set_from_the_url_is_shown_and_kept_until_another_is_chosen(drive
     open_page(driver, url)
     assert Select(driver.find_element(By.ID, "filter-years")).first_selected_option.text == "2021、2023年（3）"
     assert driver.current_url == url
-    assert card_values(driver, "labour-relations-rates") == ["<b>93%以上</b>"]  # only the 2023 rate: a number
+    assert card_values(driver, "labour-relations-rates") == ["93%以上"]  # only the 2023 rate: a number
     Select(driver.find_element(By.ID, "filter-years")).select_by_value("2022-2023")
     wait_for_query(driver, {"years": ["2022-2023"]})
 
@@ -182,7 +180,10 @@ def test_sections_on_the_overview_and_bad_parameters(driver, dashboard_url):
     notices = driver.find_element(By.ID, "notices").text
     assert "年份参数“abc”无效" in notices and "未知项目“nope”" in notices
     assert count(driver, ".ud-figure-card") == 13
-    driver.find_element(By.CSS_SELECTOR, "#filter-section input[value='aid']").click()
+    # Sections are a compact multi-select: open it, tick one.
+    driver.find_element(By.ID, "filter-section").click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=listbox] input[value='aid']"))
+    driver.find_element(By.CSS_SELECTOR, "[role=listbox] input[value='aid']").click()
     wait_for_query(driver, {"section": ["aid"]})  # the bad parameters are gone once the reader chooses
     assert count(driver, ".ud-figure-card") == 4
     assert count(driver, "#notices") == 0

@@ -138,3 +138,27 @@ def test_an_empty_spec_says_why(dataset):
     empty = spec("aid-funds", dataset, years=frozenset({2021}))
     assert empty.is_empty and "2019–2023年" in empty.empty_reason and empty.period == ""
     assert empty.text_alternative.startswith("职工帮扶资金和物资（按项目）: ")
+
+
+def test_draws_comparison_says_what_the_spec_says_without_building_it(dataset, multi_year_dataset):
+    """Pages count charts with `draws_comparison`; it must agree with `ChartSpec.has_comparison`."""
+    from uniondash.chartspec import draws_comparison
+
+    views = [
+        (dataset, Filters()),
+        (dataset, Filters(programmes=("winter-warmth",))),
+        (dataset, Filters(years=frozenset({2023}))),
+        (dataset, Filters(years=frozenset({2022, 2023}), lang="en")),
+        (multi_year_dataset, Filters()),
+        (multi_year_dataset, Filters(years=frozenset({2024, 2025}))),
+    ]
+    seen = set()
+    for data, filters in views:
+        for chart in CHARTS.values():
+            rows = chart.rows(data, filters)
+            if rows.empty:
+                continue
+            spec = chart_spec(chart, data, filters)
+            assert draws_comparison(rows, data, filters.lang) == spec.has_comparison, (chart.id, filters)
+            seen.add(spec.has_comparison)
+    assert seen == {True, False}  # both answers were checked

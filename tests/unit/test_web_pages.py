@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
+from uniondash.chartspec import chart_spec
 from uniondash.figures import CHARTS
 from uniondash.figures import TEXT as FIGURE_TEXT
 from uniondash.format import display_value
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts
-from uniondash.web.i18n import tn
+from uniondash.web.i18n import NAV_LABELS, tn
 from uniondash.web.pages import HiddenHeadlines, Page, hidden_headlines, part_heading, render
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -55,12 +56,15 @@ def attr(node: Component, name: str) -> Any:
 
 
 def facts_shown(node: Any, dataset: Dataset, filters: Filters) -> list[str]:
-    """Fact ids behind the charts (their rows) and the figure cells (data-fact) under `node`."""
+    """Fact ids drawn by the charts (their rows but the lone figures, which are number cards, and the rates
+    written on those) and the figure cells (data-fact) under `node`."""
     ids: list[str] = []
     for block in walk(node):
         chart_id = attr(block, "data-chart")
         if chart_id:
-            ids += list(CHARTS[chart_id].rows(dataset, filters)["id"])
+            rows = CHARTS[chart_id].rows(dataset, filters)
+            lone = {card.fact_id for card in chart_spec(CHARTS[chart_id], dataset, filters).cards}
+            ids += list(rows.loc[~rows["id"].isin(lone) & ~rows["numerator_id"].isin(lone), "id"])
         fact_id = attr(block, "data-fact")
         if fact_id:
             ids.append(fact_id)
@@ -358,8 +362,25 @@ def test_section_cards_follow_the_programme_filter(dataset):
         text(with_class(card, "ud-card-title")): text(with_class(card, "ud-section-count"))
         for card in with_class(page.children, "ud-section-card")
     }
-    assert cards["职工帮扶"] == "2 个数字 · 2 张图表"
+    # Winter warmth's two figures are alone in their charts (money, person-times): numbers, no chart.
+    assert cards["职工帮扶"] == "2 个数字 · 0 张图表"
     assert cards["树模铸匠"] == "0 个数字 · 0 张图表（所选项目不在本板块）"
+
+
+def test_section_cards_count_only_charts_with_a_comparison(dataset):
+    page = render(dataset, "/", "")
+    cards = {
+        text(with_class(card, "ud-card-title")): text(with_class(card, "ud-section-count"))
+        for card in with_class(page.children, "ud-section-card")
+    }
+    # 产业工人队伍改革 has three charts; competitions (10000余场, 110万人次) is lone figures only: two to draw.
+    assert [chart.id for chart in CHARTS.values() if chart.section_id == "workforce"] == [
+        "competitions",
+        "industry-education",
+        "talent",
+    ]
+    assert cards["产业工人队伍改革"].endswith(" · 2 张图表")
+    assert cards["职工帮扶"].endswith(" · 3 张图表")  # people-helped has a lone figure beside its bars: a chart
 
 
 def test_stocks_are_dated_as_of_their_year_never_a_five_year_total(dataset):
@@ -493,3 +514,95 @@ def english_leaks(node: Any, inside_zh: bool = False) -> Iterator[str]:
 def test_english_pages_carry_no_chinese_text_or_punctuation(dataset, search):
     for path in ["/", *(f"/section/{section}" for section in dataset.sections["id"])]:
         assert list(english_leaks(render(dataset, path, search).children)) == [], path
+
+
+def test_english_tabs_fit_one_row_by_short_names_and_the_page_keeps_the_full_name(dataset):
+    assert set(NAV_LABELS["en"]) <= set(dataset.sections["id"])  # no short name for a section that is gone
+    page = render(dataset, "/section/models", "?lang=en")
+    tabs = [text(link) for link in with_class(page.children, "nav-link")]
+    assert tabs == [
+        "Overview",
+        "Introduction",
+        "Hearts and minds",
+        "Help for workers",
+        "Model workers (current page)",
+        "Workforce reform",
+        "Labour relations",
+        "New-form workers",
+    ]
+    assert text(find(page, "main")).count("Model workers and craftsmen") >= 1  # the heading: the full name
+    assert page.title.startswith("Model workers and craftsmen · ")
+    # Chinese names are short already: the tabs are the sections' names.
+    zh = [text(link) for link in with_class(render(dataset, "/", "").children, "nav-link")]
+    assert zh[1:] == list(dataset.sections["label_zh"])
+
+
+def test_sections_are_a_compact_multi_select_on_the_overview_only(dataset):
+    control = find(render(dataset, "/", "?section=aid&section=models&lang=en"), "filter-section")
+    assert control.__class__.__name__ == "Dropdown" and attr(control, "multi") is True
+    assert attr(control, "value") == ["aid", "models"]
+    assert [o["label"] for o in attr(control, "options")] == list(dataset.sections["label_en"])
+    assert attr(control, "placeholder") == "All sections"
+    section_page = render(dataset, "/section/aid", "")
+    boxes = [c for c in walk(section_page.children) if c.__class__.__name__ == "Fieldset" and attr(c, "hidden")]
+    assert [attr(c, "className") for c in boxes] == ["ud-filter ud-filter-sections"]
+
+
+def plotly_cards(page: Page) -> list[str]:
+    """Texts of 'card' annotations in the page's plotly figures (lone figures drawn inside a chart)."""
+    return [
+        str(annotation.get("text"))
+        for graph in walk(page.children)
+        if graph.__class__.__name__ == "Graph"
+        for annotation in graph.figure["layout"].get("annotations", [])  # type: ignore[attr-defined]
+        if annotation.get("name") in ("card", "card-label")
+    ]
+
+
+@pytest.mark.parametrize("section_id", ["intro", "ideology", "aid", "models", "workforce", "relations", "new-forms"])
+def test_lone_figures_are_html_number_cards_never_drawn_in_a_chart(dataset, section_id):
+    for lang in ("zh", "en"):
+        page = render(dataset, f"/section/{section_id}", f"?lang={lang}")
+        assert plotly_cards(page) == []
+        filters = Filters(sections=(section_id,), lang=lang)
+        lone = [
+            card
+            for chart in CHARTS.values()
+            if chart.section_id == section_id
+            for card in chart_spec(chart, dataset, filters).cards
+        ]
+        for card in lone:
+            number = find(page, f"number-{card.fact_id}")
+            assert text(with_class(number, "ud-value")) == card.value_text  # as written, qualifier kept
+            assert text(with_class(number, "ud-period")) == card.period
+            assert text(with_class(number, "ud-value-label")).startswith(card.label)
+
+
+def test_a_chart_of_lone_figures_is_a_block_of_number_cards_with_its_table_and_share_panel(dataset):
+    page = render(dataset, "/section/workforce", "")
+    block = find(page, "chart-competitions")
+    assert attr(block, "className") == "card ud-chart-numbers" and attr(block, "data-chart") == "competitions"
+    assert [c for c in walk(block) if c.__class__.__name__ == "Graph"] == []
+    assert [text(v) for v in with_class(block, "ud-value")] == ["10000余场", "110万人次"]
+    assert [text(p) for p in with_class(block, "ud-period")] == ["2019–2023年", *["2019–2023年 · 五年合计"] * 2]
+    quotes = [text(q) for q in walk(block) if q.__class__.__name__ == "Q"]
+    facts = dataset.facts.set_index("id")
+    assert quotes == [facts.loc[i, "source_quote"] for i in ("workforce-competitions", "workforce-competitors")]
+    assert text(with_class(block, "ud-details")).startswith("原文与出处")
+    assert "查看数据表" in text(block) and "分享与导出" in text(block)  # still a table and an embed to share
+    assert attr(find(page, "chart-industry-education"), "className") == "card ud-chart"  # bars and a lone 7所
+
+
+def test_a_lone_figure_beside_a_comparison_is_a_card_above_the_plot_not_in_it(dataset):
+    page = render(dataset, "/section/aid", "?lang=en")
+    block = find(page, "chart-people-helped")
+    assert attr(block, "className") == "card ud-chart"
+    cells = [attr(c, "data-fact") for c in walk(block) if attr(c, "data-fact")]
+    assert cells == ["aid-autumn-students-20-years"]
+    assert text(with_class(find(page, "number-aid-autumn-students-20-years"), "ud-value")) == "over 34,000 people"
+    assert text(with_class(block, "ud-period")).startswith("2019–2023")  # the bars' period; the card has its own
+    graph = find(page, "graph-people-helped")
+    drawn = {key for trace in graph.figure["data"] for key in trace.get("y", ())}  # type: ignore[attr-defined]
+    assert "aid-autumn-students-20-years" not in drawn and len(drawn) == 3
+    # The plot's text alternative speaks of what it draws; the card speaks for itself.
+    assert "34,000" not in text(with_class(block, "visually-hidden"))

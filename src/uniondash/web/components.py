@@ -14,14 +14,22 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash import share
+from uniondash.chartspec import (
+    ChartSpec,
+    NumberCard,
+    attached_rates,
+    chart_spec,
+    describe_facts,
+    draws_comparison,
+    rate_suffix,
+)
 from uniondash.figures import (
+    NARROW,
     PLOTLY_CONFIG,
     Chart,
     chart_table,
-    computed_totals,
-    describe,
     empty_reason,
-    plan_panels,
+    render_plotly,
     without_captions,
 )
 from uniondash.format import (
@@ -50,7 +58,7 @@ from uniondash.model import (
 )
 from uniondash.query import Notice, format_years
 from uniondash.web import urls
-from uniondash.web.i18n import t, tn
+from uniondash.web.i18n import nav_label, t, tn
 
 GRAPH_CONFIG: Any = PLOTLY_CONFIG
 # Downloads offered under each chart (format, link text); the zip bundles CSV, metadata and a README.
@@ -107,7 +115,8 @@ def navigation(dataset: Dataset, filters: Filters, active: str) -> html.Nav:
     """Overview and one tab per section; every link keeps the filters."""
     lang = filters.lang
     items = [("/", t(lang, "overview"))] + [
-        (urls.section_path(str(row.id)), str(getattr(row, f"label_{lang}"))) for row in dataset.sections.itertuples()
+        (urls.section_path(str(row.id)), nav_label(lang, str(row.id), str(getattr(row, f"label_{lang}"))))
+        for row in dataset.sections.itertuples()
     ]
     links = [
         html.Li(
@@ -188,21 +197,26 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
         ],
         className="ud-filter ud-filter-years",
     )
+    # A compact multi-select, as the programmes: the filter bar stays on one line, and the first screen
+    # is the numbers (seven boxes took two lines in English).
     section_block = html.Fieldset(
         [
             html.Legend(t(lang, "sections"), className="ud-filter-label"),
-            dbc.Checklist(
+            dcc.Dropdown(
                 id="filter-section",
                 options=[
                     {"label": str(getattr(row, f"label_{lang}")), "value": str(row.id)}
                     for row in dataset.sections.itertuples()
                 ],
                 value=list(filters.sections),
-                inline=True,
-                className="ud-checks",
+                multi=True,
+                searchable=False,
+                placeholder=t(lang, "all_sections"),
+                labels=DROPDOWN_LABELS[lang],
+                className="ud-dropdown ud-section-select",
             ),
         ],
-        className="ud-filter",
+        className="ud-filter ud-filter-sections",
         hidden=section_id is not None,
     )
     actions = html.Div(
@@ -477,9 +491,10 @@ class ChartParts:
     """What a chart block shows that depends only on the chart's rows and language (the costly part)."""
 
     subheading: html.P
-    body: list[Any]  # text alternative, plot, computed totals, source
+    body: list[Any]  # number cards, text alternative, plot, computed totals, source
     table: html.Details
-    figure_height: int | None
+    figure_height: int | None  # the chart's height in its embed page (the share panel's iframe code)
+    draws: bool  # a comparison is drawn; False: the chart's figures are all lone, shown as number cards
 
 
 # Chart parts by (chart, dataset, the rows it draws, language). Many URLs draw the same rows (a year choice
@@ -505,8 +520,29 @@ def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame
     return rows
 
 
+_DRAWS: dict[tuple[str, int, tuple[str, ...]], tuple[Dataset, bool]] = {}
+
+
+def chart_draws(chart: Chart, dataset: Dataset, filters: Filters) -> bool:
+    """Whether the chart has a comparison to draw for the filters (not empty, not lone figures only): what
+    the overview counts as a chart. Remembered per rows, as the chart parts are."""
+    facts = chart_rows(chart, dataset, filters)
+    if facts.empty:
+        return False
+    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]))
+    hit = _DRAWS.get(key)
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    draws = draws_comparison(facts, dataset)
+    remember(_DRAWS, key, (dataset, draws), _CHART_PARTS_MAX)
+    return draws
+
+
 def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "") -> html.Section:
-    """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links."""
+    """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links.
+
+    Its lone figures are number cards above the plot; a chart of lone figures only (competitions: 10000余场,
+    110万人次) is a block of number cards with no plot (`ud-chart-numbers`), its table and share panel kept."""
     lang = filters.lang
     facts = chart_rows(chart, dataset, filters)
     # h2: a chart comes straight under the page's h1 (headings go down one level at a time).
@@ -539,7 +575,7 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                 className="card-body",
             ),
         ],
-        className="card ud-chart",
+        className="card ud-chart" if parts.draws else "card ud-chart-numbers",
         id=f"chart-{chart.id}",
         **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{chart.id}"}),
     )
@@ -558,33 +594,95 @@ def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.Data
 
 def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
     lang = filters.lang
-    start, end = period_span(facts)
-    built = chart.build(dataset, filters)
-    figure, height = without_captions(built)
-    computed = computed_totals(chart, plan_panels(facts, dataset, lang), dataset, lang)
+    spec = chart_spec(chart, dataset, filters)
+    # The embed page still draws lone figures in plotly (an embedded chart must show something); the page
+    # shows them as HTML number cards and draws only the comparison.
+    embedded = render_plotly(spec, NARROW)
+    lone = {card.fact_id for card in spec.cards}
+    drawn = facts[~facts["id"].isin(lone) & ~facts["numerator_id"].isin(lone)]
+    start, end = period_span(drawn if spec.has_comparison else facts)
     subheading = html.P(
         [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
         className="ud-chart-sub",
     )
-    body = [
-        html.P(describe(chart, dataset, filters), className="visually-hidden"),
-        html.Div(
-            dcc.Graph(
-                id=f"graph-{chart.id}",
-                figure=figure,
-                config=GRAPH_CONFIG,
-                style={"height": f"{height or 400}px"},
-                responsive=True,
+    body: list[Any] = [number_cards(spec, facts, dataset, chart.id)] if spec.cards else []
+    if spec.has_comparison:
+        figure, height = without_captions(render_plotly(replace(spec, cards=())) if spec.cards else embedded)
+        body += [
+            html.P(describe_facts(chart.title(lang), drawn, dataset, lang), className="visually-hidden"),
+            html.Div(
+                dcc.Graph(
+                    id=f"graph-{chart.id}",
+                    figure=figure,
+                    config=GRAPH_CONFIG,
+                    style={"height": f"{height or 400}px"},
+                    responsive=True,
+                ),
+                **attrs({"aria-hidden": "true"}),
             ),
-            **attrs({"aria-hidden": "true"}),
-        ),
-        *[line for text in computed for line in computed_lines(text)],
+            *[
+                line
+                for total in spec.computed
+                for line in computed_lines("\n".join(part for part in (total.text, total.how) if part))
+            ],
+        ]
+    body.append(
         html.P(
             [f"{t(lang, 'source')}{t(lang, 'colon')}", html.Cite(t(lang, "sep").join(citations(dataset, facts, lang)))],
             className="ud-source",
-        ),
-    ]
-    return ChartParts(subheading, body, data_table(chart, facts, dataset, lang), share.embed_layout(built)[0])
+        )
+    )
+    table = data_table(chart, facts, dataset, lang)
+    return ChartParts(subheading, body, table, share.embed_layout(embedded)[0], spec.has_comparison)
+
+
+def number_cards(spec: ChartSpec, facts: pd.DataFrame, dataset: Dataset, chart_id: str) -> dbc.Row:
+    """The chart's lone figures (`ChartSpec.cards`) as number cards, side by side where there is room."""
+    return dbc.Row(
+        [
+            dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, md=6, className="mb-3")
+            for card in spec.cards
+        ],
+        className="ud-number-cards",
+        id=f"numbers-{chart_id}",
+    )
+
+
+def number_card(card: NumberCard, facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> dbc.Card:
+    """A figure with nothing alike to compare it with, as the headline cards show figures: the number as the
+    report writes it (qualifier kept), its label (with a rate the report gives on it), its period as the
+    chart's spec names it ('2019–2023年 · 五年合计', '截至2023年', '2003–2023年 · 累计'), and the quote."""
+    rates = attached_rates(facts)
+    rates = rates[rates["numerator_id"] == card.fact_id]
+    quoted = facts[(facts["id"] == card.fact_id) | facts["id"].isin(rates["id"])]
+    fact = quoted[quoted["id"] == card.fact_id].iloc[0]
+    label: list[Any] = [card.label]
+    for _, rate in rates.iterrows():  # ' · 调解率 71.6%': a figure of its own, written with its numerator
+        own = quoted[quoted["id"].isin([card.fact_id, rate["id"]])]
+        label.append(html.Span(rate_suffix(fact, own, lang), **attrs({"data-fact": str(rate["id"])})))
+    return dbc.Card(
+        [
+            dbc.CardBody(
+                html.Div(
+                    [
+                        html.Div(value_parts(fact, lang), className="ud-value"),
+                        html.Div(label, className="ud-value-label"),
+                    ],
+                    className="ud-value-cell",
+                    **attrs({"data-fact": card.fact_id}),
+                ),
+                className="ud-values",
+            ),
+            dbc.CardFooter(
+                [
+                    html.Div(html.Span(card.period, className="ud-period")),
+                    quote_details(quoted, dataset, lang, with_labels=len(quoted) > 1),
+                ]
+            ),
+        ],
+        className="ud-figure-card ud-number-card h-100",
+        id=f"number-{card.fact_id}",
+    )
 
 
 def computed_lines(text: str) -> list[html.P]:

@@ -13,7 +13,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "overview": "总览",
         "current_page": "（当前页面）",
         "overview_heading": "五年工作成就一览",
-        "overview_lead": "株洲市总工会第十六次代表大会报告中的核心数字。点击“原文”查看每个数字在报告中的原句。",
+        "overview_lead": "株洲市总工会第十六次代表大会报告中的核心数字。点击“原文与出处”查看每个数字在报告中的原句。",
         "other_lang": "English",
         "other_lang_label": "Switch to English",
         "slides": "幻灯片",
@@ -36,6 +36,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "programmes": "项目",
         "programmes_here": "本板块项目（不选即全部）",
         "all_programmes": "全部项目",
+        "all_sections": "全部板块",
         "reset": "清除筛选",
         "export_excel": "导出 Excel",
         "notices": "以下参数未能识别，已改用默认值：",
@@ -87,7 +88,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "current_page": " (current page)",
         "overview_heading": "Five years at a glance",
         "overview_lead": "Headline figures from the report to the 16th congress of the Zhuzhou trade unions. "
-        "Open “Source quote” to read each figure's sentence in the report.",
+        "Open “Source quote” to read each figure's sentence.",
         "other_lang": "中文",
         "other_lang_label": "切换到中文",
         "slides": "Slides",
@@ -113,6 +114,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "programmes": "Programmes",
         "programmes_here": "Programmes of this section (none ticked: all)",
         "all_programmes": "All programmes",
+        "all_sections": "All sections",
         "reset": "Clear filters",
         "export_excel": "Export to Excel",
         "notices": "Some parameters were not understood; defaults are used instead:",
@@ -165,6 +167,25 @@ TEXT: dict[Lang, dict[str, str]] = {
         "colon": ": ",
     },
 }
+
+
+# Section tabs in a row of navigation where a section's name is too long for one row at 1920px: a short name
+# that is still the section's (the page's heading and title keep the full one). Chinese names are short.
+NAV_LABELS: dict[Lang, dict[str, str]] = {
+    "zh": {},
+    "en": {
+        "ideology": "Hearts and minds",
+        "models": "Model workers",
+        "workforce": "Workforce reform",
+        "relations": "Labour relations",
+        "new-forms": "New-form workers",
+    },
+}
+
+
+def nav_label(lang: Lang, section_id: str, name: str) -> str:
+    """The tab label of section `section_id`, whose full name is `name`: its short name, or the name."""
+    return NAV_LABELS[lang].get(section_id, name)
 
 
 def t(lang: Lang, key: str) -> str:

@@ -22,6 +22,7 @@ from uniondash.web import urls
 from uniondash.web.components import (
     aria,
     chart_block,
+    chart_draws,
     chart_rows,
     figure_card,
     filter_bar,
@@ -217,13 +218,12 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
         other_programmes = bool(filters.programmes) and not own & set(filters.programmes)
         shown = replace(urls.section_filters(filters, section_id, dataset), programmes=filters.programmes)
         count = 0 if other_programmes else len(filter_facts(dataset.facts, shown))
+        # Charts are those with a comparison to draw; lone figures are number cards, counted as figures only.
         charts = (
             0
             if other_programmes
             else sum(
-                1
-                for chart in CHARTS.values()
-                if chart.section_id == section_id and not chart_rows(chart, dataset, shown).empty
+                1 for chart in CHARTS.values() if chart.section_id == section_id and chart_draws(chart, dataset, shown)
             )
         )
         counts = f"{tn(lang, 'figures_count', count)} · {tn(lang, 'charts_count', charts)}"

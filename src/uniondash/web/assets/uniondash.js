@@ -39,6 +39,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             return;
         }
         var owner = target.id ? target : target.parentElement && target.parentElement.closest("[id]");
+        // An option of an open dcc.Dropdown lives in a popover outside the control (and goes with the
+        // redraw): the control to come back to is the dropdown's button, which names the popover it opened.
+        var popover = target.closest(".dash-dropdown-content[id]");
+        if (popover) {
+            owner = document.querySelector('[aria-controls="' + popover.id + '"][id]');
+            last = owner ? { element: target, id: owner.id, index: -1 } : null;
+            return;
+        }
         if (!owner || owner.id === "main") {
             last = null;
             return;
