@@ -112,7 +112,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "n_sections_one": "{} section",
         "sections": "Sections",
         "programmes": "Programmes",
-        "programmes_here": "Programmes of this section (none ticked: all)",
+        "programmes_here": "Programmes (none ticked: all)",
         "all_programmes": "All programmes",
         "all_sections": "All sections",
         "reset": "Clear filters",
