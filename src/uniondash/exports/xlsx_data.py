@@ -174,23 +174,41 @@ def _cell_value(column: str, value: Any) -> Any:
     return "" if value is None else str(value)
 
 
+def _labels(table: pd.DataFrame, lang: Lang) -> dict[str, str]:
+    """id -> label of one dimension table (the first row of an id, as `Dataset.label` finds it)."""
+    labels: dict[str, str] = {}
+    for item_id, label in zip(table["id"].tolist(), table[f"label_{lang}"].tolist(), strict=True):
+        labels.setdefault(str(item_id), str(label))
+    return labels
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """`frame.to_dict("records")`, column by column (pandas boxes each cell of a string column slowly)."""
+    columns = [str(column) for column in frame.columns]
+    values = [frame[column].tolist() for column in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> None:
     """Append 全部数据 / All figures (every row of `facts`) and 来源 / Sources (sources.csv) to `workbook`."""
     data = workbook.create_sheet(DATA_SHEET[lang])
     _header(data, FACT_COLUMNS)
     labels_start = len(FACT_COLUMNS) + 2  # one empty column between the data and the labels
     _header(data, LABEL_HEADERS[lang], start=labels_start, fill=_LABEL_FILL)
-    measures = dataset.measures.set_index("id")[f"label_{lang}"].to_dict()
-    for row_number, fact in enumerate(facts.to_dict("records"), start=2):
+    # Labels looked up in dicts made once (`Dataset.label` filters a frame per call: per cell, most of the sheet's time).
+    sections, programmes, measures, levels = (
+        _labels(getattr(dataset, table), lang) for table in ("sections", "programmes", "measures", "levels")
+    )
+    for row_number, fact in enumerate(_records(facts), start=2):
         for column_number, column in enumerate(FACT_COLUMNS, start=1):
             put_plain(data.cell(row=row_number, column=column_number), _cell_value(column, fact[column]))
         level = str(fact["level_id"])
         beside = (
-            dataset.label("sections", str(fact["section_id"]), lang),
-            dataset.label("programmes", str(fact["programme_id"]), lang),
+            sections.get(str(fact["section_id"]), str(fact["section_id"])),
+            programmes.get(str(fact["programme_id"]), str(fact["programme_id"])),
             str(measures.get(fact["measure_id"], fact["measure_id"])),
             str(fact[f"unit_{lang}"]),
-            dataset.label("levels", level, lang) if level else "",
+            levels.get(level, level) if level else "",
         )
         for offset, label in enumerate(beside):
             put_plain(data.cell(row=row_number, column=labels_start + offset), label)
@@ -201,7 +219,7 @@ def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, l
 
 def _write_sources(ws: Worksheet, sources: pd.DataFrame) -> None:
     _header(ws, SOURCE_COLUMNS)
-    for row_number, source in enumerate(sources.to_dict("records"), start=2):
+    for row_number, source in enumerate(_records(sources), start=2):
         for column_number, column in enumerate(SOURCE_COLUMNS, start=1):
             put_plain(ws.cell(row=row_number, column=column_number), _cell_value(column, source[column]))
     ws.freeze_panes = "B2"
