@@ -312,7 +312,7 @@ def _records_of(facts: pd.DataFrame, dataset: Dataset) -> list[Record]:
     """The records of `facts`, a subset of `dataset.facts` (a chart's rows), taken from the dataset's."""
     known = _lookups(dataset).records
     if facts.columns.equals(dataset.facts.columns):
-        records = [known.get(label) for label in facts.index]
+        records = [known.get(label) for label in facts.index.tolist()]
         ids = facts["id"].tolist()
         if all(record is not None and record["id"] == fact_id for record, fact_id in zip(records, ids, strict=True)):
             return cast(list[Record], records)
