@@ -39,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.chartspec import ChartSpec, chart_specs
 from uniondash.errors import UniondashError
-from uniondash.exports.xlsx_data import add_data_sheets
+from uniondash.exports.xlsx_data import DATA_SHEET, add_data_sheets, fit_columns_to_headers
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.query import Notice, format_years, to_query_string
@@ -66,6 +66,12 @@ PAGE_WIDTH_UNITS = {"landscape": 150, "portrait": 100}
 SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+# A header stands over its column's values: right over numbers, centred over centred years.
+HEADER_ALIGNMENTS = {
+    "header": HEADER_ALIGNMENT,
+    "header_right": Alignment(vertical="center", horizontal="right", wrap_text=True),
+    "header_centred": Alignment(vertical="center", horizontal="center", wrap_text=True),
+}
 TOP = Alignment(vertical="top")
 TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 TOP_CENTRED = Alignment(vertical="top", horizontal="center")
@@ -700,7 +706,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     for column, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=top, column=column)
         put(cell, header)
-        _style(cell, "header")
+        _style(cell, _header_kind(table, column - 1))
     header_lines = max((_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
     if header_lines > 1:
         ws.row_dimensions[top].height = LINE_HEIGHT_PT * header_lines
@@ -726,6 +732,15 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     return last
 
 
+def _header_kind(table: Table, index: int) -> str:
+    """'header_centred' over a centred column, 'header_right' over a column of numbers (Excel and Calc
+    right-align numbers), else 'header' (left, as text is)."""
+    if table.headers[index] in table.centred:
+        return "header_centred"
+    values = [row[index] for row in table.rows if index < len(row) and row[index] is not None]
+    return "header_right" if values and all(isinstance(value, Number) for value in values) else "header"
+
+
 def _style(cell: Cell, kind: str) -> None:
     """Give `cell` the alignment (and, for headers, font and fill) of `kind`, keeping its number format.
 
@@ -740,8 +755,8 @@ def _style(cell: Cell, kind: str) -> None:
     if styled is not None:
         cell._style = copy(styled)
         return
-    if kind == "header":
-        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENT
+    if kind in HEADER_ALIGNMENTS:
+        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENTS[kind]
     else:
         cell.font = body_font(workbook)
         cell.alignment = {"wrapped": TOP_WRAPPED, "centred": TOP_CENTRED}.get(kind, TOP)
@@ -946,6 +961,9 @@ def build_workbook(
     # Sheets added here by other modules (全部数据/All figures, 来源/Sources: `xlsx_data.add_data_sheets`)
     # get the print setup and named fonts below like every sheet.
     add_data_sheets(workbook, dataset, facts, lang)  # 全部数据 and 来源: what import-xlsx reads back
+    headers_only = workbook[DATA_SHEET[lang]] if facts.empty else None
+    if headers_only is not None:
+        fit_columns_to_headers(headers_only)  # its header row prints on two pages, not five
     _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
@@ -954,7 +972,12 @@ def build_workbook(
     for ws in workbook.worksheets:
         # Wide sheets landscape, the charts sheet portrait (its charts are sized for it); the first
         # column (ID, label) repeats on pages that continue to the right.
-        print_setup(ws, landscape=False if ws is charts_sheet else None, title_columns="A:A")
+        # A sheet of headers alone has no rows to tell apart by their id.
+        print_setup(
+            ws,
+            landscape=False if ws is charts_sheet else None,
+            title_columns=None if ws is headers_only else "A:A",
+        )
     return workbook
 
 

@@ -160,7 +160,7 @@ def _header(ws: Worksheet, columns: Iterable[str], start: int = 1, fill: Pattern
         put_plain(cell, column)
         cell.font = Font(bold=True)
         cell.fill = fill
-        cell.alignment = Alignment(vertical="center")
+        cell.alignment = Alignment(vertical="center", horizontal="right" if column in NUMBER_COLUMNS else None)
         # Label headers are CJK (two columns a character) in the Chinese workbook.
         wide = sum(2 if ord(char) > 0x2E80 else 1 for char in column)
         ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, max(12, wide + 2))
@@ -213,6 +213,7 @@ def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, l
         for offset, label in enumerate(beside):
             put_plain(data.cell(row=row_number, column=labels_start + offset), label)
     data.freeze_panes = "B2"
+    data.print_title_rows = "1:1"  # the column ids head every printed page
     data.auto_filter.ref = f"A1:{get_column_letter(len(FACT_COLUMNS))}{max(1, len(facts) + 1)}"
     _write_sources(workbook.create_sheet(SOURCES_SHEET[lang]), dataset.sources)
 
@@ -223,6 +224,27 @@ def _write_sources(ws: Worksheet, sources: pd.DataFrame) -> None:
         for column_number, column in enumerate(SOURCE_COLUMNS, start=1):
             put_plain(ws.cell(row=row_number, column=column_number), _cell_value(column, source[column]))
     ws.freeze_panes = "B2"
+    ws.print_title_rows = "1:1"
+
+
+def fit_columns_to_headers(ws: Worksheet) -> None:
+    """Columns as wide as their header texts: for a sheet of headers only (an empty selection's 全部数据),
+    whose set widths (made for quotes and notes) would spread one header row over five printed pages.
+
+    A label header wraps before its note ('单位' / '（仅供阅读）', 'Unit' / '(for reading)'); the column ids stay whole.
+    """
+    lines = 1
+    for cell in ws[1]:
+        letter = get_column_letter(cell.column)
+        text = "" if cell.value is None else str(cell.value)
+        parts = text.replace(" (", "\n(").replace("（", "\n（").split("\n")
+        if len(parts) > 1:
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            lines = max(lines, len(parts))
+        wide = max(sum(2 if ord(char) > 0x2E80 else 1 for char in part) for part in parts)
+        ws.column_dimensions[letter].width = wide + 1 if text else 2
+    if lines > 1:
+        ws.row_dimensions[1].height = 14 * lines  # Calc and Excel do not grow a row for wrapped text written here
 
 
 def template_workbook(dataset: Dataset, lang: Lang) -> Workbook:
