@@ -138,3 +138,18 @@ def test_an_empty_spec_says_why(dataset):
     empty = spec("aid-funds", dataset, years=frozenset({2021}))
     assert empty.is_empty and "2019–2023年" in empty.empty_reason and empty.period == ""
     assert empty.text_alternative.startswith("职工帮扶资金和物资（按项目）: ")
+
+
+def test_a_reloaded_dataset_is_never_drawn_from_the_old_ones_lookups(dataset, data_copy):
+    """The specs keep look-ups per frame and per Dataset (records, rates, each chart's facts); a reload makes a
+    new Dataset (`state.DataState`), so a changed figure shows at once, and the old data still draws as it was."""
+    from tests.unit.test_load import set_cell
+    from uniondash.load import load_dataset
+
+    before = spec("aid-funds", dataset)  # the shipped data's look-ups are made and kept
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", "冬送温暖资金（改过的标签）")
+    reloaded = load_dataset(data_copy)
+    labels = [bar.label for panel in spec("aid-funds", reloaded).panels for bar in panel.bars]
+    assert "冬送温暖资金（改过的标签）" in labels
+    assert spec("aid-funds", dataset) == before
+    assert "冬送温暖资金（改过的标签）" not in json.dumps(dataclasses.asdict(before), ensure_ascii=False)
