@@ -251,6 +251,13 @@ def test_each_header_is_aligned_with_its_column(full_zh, full_en):
     assert data["id"] is None and data["source_quote"] is None
 
 
+def test_number_headers_stay_right_aligned_when_the_selection_leaves_them_empty(dataset):
+    workbook, _ = built(dataset, Filters(years=frozenset({2021})))
+    assert [workbook["荣誉"].cell(row=1, column=c).alignment.horizontal for c in (4, 5, 6)] == ["right"] * 3
+    summary = {cell.value: cell.alignment.horizontal for cell in workbook["汇总"][1]}
+    assert summary["数值"] == "right" and summary["指标"] is None
+
+
 def test_every_honours_cell_is_one_facts_value(dataset):
     facts = dataset.facts.set_index("id")
     pivot = honours_pivot(dataset, dataset.facts, "zh")

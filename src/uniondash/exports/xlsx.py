@@ -282,6 +282,8 @@ class Table:
     wrap: frozenset[str] = frozenset()
     widths: dict[str, int] = field(default_factory=dict)
     centred: frozenset[str] = frozenset()
+    # Columns of numbers (right-aligned, header too), also when the selection leaves them empty.
+    numbers: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -459,7 +461,9 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
         text["note"]: 14 if zh else 15,
     }
     wrap = frozenset(set(widths) - {text["value"], text["period_start"], text["period_end"]})
-    return Table(headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}))
+    return Table(
+        headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}), frozenset({text["value"]})
+    )
 
 
 def _note(fact: Mapping[str, Any], lang: Lang) -> str:
@@ -519,7 +523,7 @@ def summary_table(dataset: Dataset, filters: Filters) -> Table:
         text["id"]: 22,
     }
     wrap = frozenset(set(widths) - {text["value"]})
-    return Table(headers, rows, wrap, widths)
+    return Table(headers, rows, wrap, widths, numbers=frozenset({text["value"]}))
 
 
 def honours_pivot(dataset: Dataset, facts: Facts, lang: Lang) -> pd.DataFrame:
@@ -591,7 +595,8 @@ def honours_table(dataset: Dataset, pivot: pd.DataFrame, lang: Lang) -> Table:
     wrap = frozenset({text["honour"], text["shown"], text["fact_ids"]})
     widths = {text["honour"]: 24, text["unit"]: 8, text["period"]: 16, text["shown"]: QUOTE_COLUMN_WIDTH}
     widths |= {_label(dataset, "levels", level, lang): 10 for level in levels}
-    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24})
+    numbers = frozenset(_label(dataset, "levels", level, lang) for level in levels)
+    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24}, numbers=numbers)
 
 
 def _source_of(dataset: Dataset, source_ids: Iterable[str], lang: Lang) -> str:
@@ -737,6 +742,8 @@ def _header_kind(table: Table, index: int) -> str:
     right-align numbers), else 'header' (left, as text is)."""
     if table.headers[index] in table.centred:
         return "header_centred"
+    if table.headers[index] in table.numbers:
+        return "header_right"
     values = [row[index] for row in table.rows if index < len(row) and row[index] is not None]
     return "header_right" if values and all(isinstance(value, Number) for value in values) else "header"
 
