@@ -225,7 +225,8 @@ def cli(runs: int, lang: str, packages: dict[str, Path | None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "figures.xlsx"
         script = Path(sys.executable).with_name("uniondash")
-        command = [str(script), "export-xlsx", str(out), "--lang", lang]
+        # The data named: a revision's package, unpacked elsewhere, would look for data/ beside itself.
+        command = [str(script), "export-xlsx", str(out), "--lang", lang, "--data-dir", str(DATA)]
         floor = [sys.executable, "-c", "import pandas, openpyxl"]
         sides = {f"command ({name})": (command, environment(src)) for name, src in packages.items()}
         sides["floor"] = (floor, environment(None))
