@@ -97,3 +97,23 @@ def test_help_has_an_example():
     result = CliRunner().invoke(cli, ["export-xlsx", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and "uniondash export-xlsx figures.xlsx" in result.output
+
+
+def test_the_cycle_collector_is_off_while_the_command_runs_and_back_on_after(tmp_path, monkeypatch):
+    """export-xlsx runs once and exits, so it skips cyclic garbage collection (`cli.one_shot`); a process that
+    goes on (the tests', `serve`) finds the collector as it was."""
+    import gc
+
+    import uniondash.exports.xlsx as xlsx
+
+    seen = []
+    build = xlsx.build_workbook
+    monkeypatch.setattr(
+        xlsx, "build_workbook", lambda *args, **kwargs: seen.append(gc.isenabled()) or build(*args, **kwargs)
+    )
+    assert gc.isenabled()
+    result = CliRunner().invoke(cli, ["export-xlsx", str(tmp_path / "figures.xlsx"), "--years", "2023"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False] and gc.isenabled()
+    failed = CliRunner().invoke(cli, ["export-xlsx", str(tmp_path / "nope" / "figures.xlsx")])
+    assert failed.exit_code == 1 and gc.isenabled()

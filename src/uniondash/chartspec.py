@@ -29,9 +29,10 @@ The chart rules hold by construction here, so every medium follows them:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 
@@ -46,13 +47,14 @@ from uniondash.format import (
     years_label,
 )
 from uniondash.model import (
+    SERIES_KEYS,
     Dataset,
     Filters,
     Lang,
-    citations,
     computed_total,
     filter_facts,
     period_span,
+    remember,
     series_with_several_periods,
 )
 
@@ -245,6 +247,9 @@ class ChartSpec:
 # Planning: which facts go into which panel.
 
 
+Record = Mapping[str, Any]
+
+
 @dataclass(frozen=True, eq=False)
 class PanelFacts:
     """One panel's facts before they become a `Panel`: one unit (and one period length if they add up)."""
@@ -252,6 +257,73 @@ class PanelFacts:
     facts: pd.DataFrame
     change: bool  # several periods of the same metric: bars by period, one colour per series
     heading: str
+    # The same facts as records (`facts.to_dict("records")`): the builder reads these, not the frame.
+    records: tuple[Record, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Look-ups made once per frame or dataset, not once per bar. A reload (`state.DataState`) makes a new
+# Dataset with new frames, so a look-up kept for the old one is never used for the new one: the caches
+# hold the frame they were made from and compare it by identity (ids of dead frames can be reused), or
+# are weak-keyed by the Dataset.
+
+# A chart's city-wide facts of the whole data, by (frame, selector): the filters then only narrow these.
+_CHART_UNIVERSE: dict[tuple[int, Callable[..., Any]], tuple[pd.DataFrame, pd.DataFrame]] = {}
+_CHART_UNIVERSE_MAX = 256
+
+
+@dataclass(frozen=True)
+class _DatasetLookups:
+    summable: pd.Series  # measure id -> summable, as `measures.set_index("id")["summable"]`
+    summable_by_id: dict[str, bool]
+    citations: dict[Lang, dict[str, str]]
+    # Every fact as a record, by its row label in `Dataset.facts`.
+    records: dict[Any, Record]
+
+
+_LOOKUPS: weakref.WeakKeyDictionary[Dataset, _DatasetLookups] = weakref.WeakKeyDictionary()
+
+
+def _lookups(dataset: Dataset) -> _DatasetLookups:
+    found = _LOOKUPS.get(dataset)
+    if found is None:
+        summable = dataset.measures.set_index("id")["summable"]
+        found = _DatasetLookups(
+            summable=summable,
+            summable_by_id={str(key): bool(value) for key, value in summable.items()},
+            citations={
+                lang: {str(k): str(v) for k, v in dataset.sources.set_index("id")[f"citation_{lang}"].items()}
+                for lang in ("zh", "en")
+            },
+            records=dict(zip(dataset.facts.index, _to_records(dataset.facts), strict=True)),
+        )
+        _LOOKUPS[dataset] = found
+    return found
+
+
+def _to_records(facts: pd.DataFrame) -> list[Record]:
+    """`facts.to_dict("records")`, column by column (pandas boxes each cell of a string column slowly)."""
+    columns = [str(column) for column in facts.columns]
+    values = [facts[column].tolist() for column in facts.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _records_of(facts: pd.DataFrame, dataset: Dataset) -> list[Record]:
+    """The records of `facts`, a subset of `dataset.facts` (a chart's rows), taken from the dataset's."""
+    known = _lookups(dataset).records
+    if facts.columns.equals(dataset.facts.columns):
+        records = [known.get(label) for label in facts.index.tolist()]
+        ids = facts["id"].tolist()
+        if all(record is not None and record["id"] == fact_id for record, fact_id in zip(records, ids, strict=True)):
+            return cast(list[Record], records)
+    return _to_records(facts)
+
+
+def _citations(dataset: Dataset, records: Iterable[Record], lang: Lang) -> list[str]:
+    """`model.citations` on records, from the dataset's citations looked up once."""
+    by_id = _lookups(dataset).citations[lang]
+    source_ids = dict.fromkeys(str(record["source_id"]) for record in records)
+    return [by_id.get(source_id, source_id) for source_id in source_ids]
 
 
 def is_lone_figure(panel: PanelFacts) -> bool:
@@ -268,9 +340,19 @@ def draws_comparison(facts: pd.DataFrame, dataset: Dataset, lang: Lang = "zh") -
 
 
 def chart_facts(facts: pd.DataFrame, filters: Filters, select: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """The city-wide totals the filters keep and `select` picks, in the report's order."""
-    kept = filter_facts(facts, filters)
-    return kept[select(kept) & (kept["kind"] == "aggregate")]
+    """The city-wide totals the filters keep and `select` picks, in the report's order.
+
+    The rows are picked as `select(kept) & aggregate` of the kept facts would pick them; the selection (row by
+    row) is made once per frame, and the filters then narrow those few rows (`filter_facts`, kept per filters).
+    """
+    key = (id(facts), select)
+    hit = _CHART_UNIVERSE.get(key)
+    if hit is not None and hit[0] is facts:
+        universe = hit[1]
+    else:
+        universe = facts[select(facts) & (facts["kind"] == "aggregate")]
+        remember(_CHART_UNIVERSE, key, (facts, universe), _CHART_UNIVERSE_MAX)
+    return filter_facts(universe, filters)
 
 
 def attached_rates(facts: pd.DataFrame) -> pd.DataFrame:
@@ -279,9 +361,33 @@ def attached_rates(facts: pd.DataFrame) -> pd.DataFrame:
     return facts[is_rate]
 
 
+def _rates_by_numerator(records: Sequence[Record]) -> dict[str, list[Record]]:
+    """`attached_rates` on records: numerator id -> its rates, in order."""
+    ids = {record["id"] for record in records}
+    rates: dict[str, list[Record]] = {}
+    for record in records:
+        if record["measure_id"] == "rate" and record["numerator_id"] in ids:
+            rates.setdefault(str(record["numerator_id"]), []).append(record)
+    return rates
+
+
 def is_stock(facts: pd.DataFrame) -> pd.Series:
     """Figures counted at a moment (a headcount, what stands built), per fact."""
     return facts["measure_id"].isin(STOCK_MEASURES)
+
+
+def _all_stock(records: Iterable[Record]) -> bool:
+    return all(record["measure_id"] in STOCK_MEASURES for record in records)
+
+
+def _has_series(records: Sequence[Record]) -> bool:
+    """Whether `series_with_several_periods` would find any: a metric with more than one period."""
+    periods: dict[tuple[Any, ...], set[Any]] = {}
+    for record in records:
+        span = record["period_end"] - record["period_start"] + 1
+        key = (*(record[column] for column in SERIES_KEYS[:-1]), span)
+        periods.setdefault(key, set()).add(record["period_end"])
+    return any(len(ends) > 1 for ends in periods.values())
 
 
 def plan_panels(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> list[PanelFacts]:
@@ -289,21 +395,40 @@ def plan_panels(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> list[Panel
 
     Single-bar panels are still returned here; `chart_spec` turns them into number cards.
     """
-    drawn = facts[~facts["id"].isin(attached_rates(facts)["id"])]
-    if drawn.empty:
+    return _plan_panels(facts, _records_of(facts, dataset), dataset, lang)
+
+
+def _plan_panels(facts: pd.DataFrame, records: Sequence[Record], dataset: Dataset, lang: Lang) -> list[PanelFacts]:
+    """`plan_panels`, given the facts' records too (`facts.to_dict("records")`), row for row."""
+    rate_ids = {rate["id"] for rates in _rates_by_numerator(records).values() for rate in rates}
+    drawn_records = [record for record in records if record["id"] not in rate_ids]
+    if not drawn_records:
         return []
-    summable = dataset.measures.set_index("id")["summable"]
-    series = series_with_several_periods(drawn)
-    totals = drawn[~drawn["id"].isin(series["id"])]
+    drawn = facts[~facts["id"].isin(rate_ids)] if rate_ids else facts
+    summable = _lookups(dataset).summable_by_id
     panels: list[PanelFacts] = []
-    spans = totals["period_end"] - totals["period_start"] + 1
-    is_summable = totals["measure_id"].map(summable).astype(bool)
+    # The changes across years (several periods of one metric) are rare: pandas plans them, as ever.
+    series = series_with_several_periods(drawn) if _has_series(drawn_records) else drawn.iloc[0:0]
+    if series.empty:
+        totals, total_records = drawn, drawn_records
+    else:
+        totals = drawn[~drawn["id"].isin(series["id"])]
+        total_records = _records_of(totals, dataset)
     # Rates and other figures that cannot be added share a panel whatever their periods; stocks stay
     # apart from flows (-1), so a heading never calls a count built a five-year total.
-    keys = list(zip(totals["unit_zh"], spans.where(is_summable, 0).where(~is_stock(totals), -1), strict=True))
+    keys = [
+        (
+            record["unit_zh"],
+            -1
+            if record["measure_id"] in STOCK_MEASURES
+            else (record["period_end"] - record["period_start"] + 1 if summable.get(record["measure_id"]) else 0),
+        )
+        for record in total_records
+    ]
     for key in dict.fromkeys(keys):
-        group = totals[[k == key for k in keys]]
-        panels.append(PanelFacts(group, False, _heading(group, bool(key[1] > 0), lang)))
+        positions = [position for position, other in enumerate(keys) if other == key]
+        rows = tuple(total_records[position] for position in positions)
+        panels.append(PanelFacts(totals.iloc[positions], False, _heading(rows, key[1] > 0, lang), rows))
     if not series.empty:
         for _, group in series.groupby(["unit_zh", "span_years"], sort=False):
             group = group.drop(columns=["span_years"])
@@ -313,52 +438,66 @@ def plan_panels(facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> list[Panel
             heading = (
                 f"{what} · {period_label(start, end, lang)} · {TEXT[lang]['unit'].format(panel_unit(group, lang))}"
             )
-            panels.append(PanelFacts(group, True, heading))
+            panels.append(PanelFacts(group, True, heading, tuple(_to_records(group))))
     return panels
 
 
-def panel_unit(facts: pd.DataFrame, lang: Lang) -> str:
+def panel_unit(facts: pd.DataFrame | Sequence[Record], lang: Lang) -> str:
     """The panel's unit. In English one 个 may be sites, homes or unions: the heading then says 'count'
     (each bar's value names its own: '21 homes'), so it stays one line on a phone."""
-    units = list(dict.fromkeys(str(unit) for unit in facts[f"unit_{lang}"]))
+    column = facts[f"unit_{lang}"] if isinstance(facts, pd.DataFrame) else (fact[f"unit_{lang}"] for fact in facts)
+    units = list(dict.fromkeys(str(unit) for unit in column))
     return units[0] if len(units) == 1 else TEXT[lang]["count"]
 
 
-def facts_period(facts: pd.DataFrame, summable: bool, lang: Lang) -> str:
+def facts_period(facts: pd.DataFrame | Sequence[Record], summable: bool, lang: Lang) -> str:
     """'2019–2023年 · 五年合计' for a sum, '截至2023年' for a stock, else the bare period ('' if periods differ)."""
-    periods = set(zip(facts["period_start"], facts["period_end"], strict=True))
+    records = _to_records(facts) if isinstance(facts, pd.DataFrame) else facts
+    periods = {(record["period_start"], record["period_end"]) for record in records}
     if len(periods) != 1:
         return ""
     start, end = periods.pop()
-    if bool(is_stock(facts).all()):
+    if _all_stock(records):
         return as_of_label(int(end), lang)
     return span_label(int(start), int(end), summable, lang)
 
 
-def _heading(facts: pd.DataFrame, summable: bool, lang: Lang) -> str:
+def _heading(facts: Sequence[Record], summable: bool, lang: Lang) -> str:
     """'单位：元 · 2019–2023年 · 五年合计'; periods listed on the bars when they differ (rates of different years)."""
     unit = TEXT[lang]["unit"].format(panel_unit(facts, lang))
     period = facts_period(facts, summable, lang)
     return f"{unit} · {period}" if period else unit
 
 
-def rate_suffix(fact: pd.Series, facts: pd.DataFrame, lang: Lang) -> str:
+def rate_suffix(fact: pd.Series | Record, facts: pd.DataFrame, lang: Lang) -> str:
     """' · 调解率 71.6%' for each rate of which `fact` is the numerator; '' if none."""
+    return _rate_text(fact, _rates_by_numerator(_to_records(facts)), lang)
+
+
+def _rate_text(fact: pd.Series | Record, rates: Mapping[str, Sequence[Record]], lang: Lang) -> str:
     text = ""
-    rates = attached_rates(facts)
-    for _, rate in rates[rates["numerator_id"] == fact["id"]].iterrows():
+    for rate in rates.get(str(fact["id"]), ()):
         name = str(rate[f"label_{lang}"])
         name = name if lang == "zh" else name.lower()
         text += " · " + TEXT[lang]["rate_on_bar"].format(label=name, value=display_value(rate, lang))
     return text
 
 
-def category_label(fact: pd.Series, with_period: bool, lang: Lang) -> str:
+def category_label(fact: pd.Series | Record, with_period: bool, lang: Lang) -> str:
     label = str(fact[f"label_{lang}"])
     if with_period:
         period = period_label(int(fact["period_start"]), int(fact["period_end"]), lang)
         label = f"{label}（{period}）" if lang == "zh" else f"{label} ({period})"
     return label
+
+
+def _several_periods(records: Iterable[Record]) -> bool:
+    return len({(record["period_start"], record["period_end"]) for record in records}) > 1
+
+
+def _span(records: Sequence[Record]) -> tuple[int, int]:
+    """`model.period_span` on records (not empty)."""
+    return int(min(record["period_start"] for record in records)), int(max(record["period_end"] for record in records))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -369,30 +508,35 @@ def chart_spec(chart: Chart, dataset: Dataset, filters: Filters) -> ChartSpec:
     """What `chart` shows for the filters (language in `filters.lang`): panels, cards, notes, source."""
     lang = filters.lang
     facts = chart.rows(dataset, filters)
-    planned = plan_panels(facts, dataset, lang)
-    summable = dataset.measures.set_index("id")["summable"]
+    # Records, not pandas rows: a chart has a few facts, and a pandas operation per bar cost more than the rest.
+    records = _records_of(facts, dataset)
+    rates = _rates_by_numerator(records)
+    planned = _plan_panels(facts, records, dataset, lang)
+    summable = _lookups(dataset).summable_by_id
     panels: list[PanelFacts] = []
     cards: list[NumberCard] = []
     for panel in planned:
         if is_lone_figure(panel):
-            cards.append(_card(panel.facts.iloc[0], facts, bool(summable.get(panel.facts["measure_id"].iloc[0])), lang))
+            fact = panel.records[0]
+            cards.append(_card(fact, rates, bool(summable.get(fact["measure_id"])), lang))
         else:
             panels.append(panel)
-    drawn = pd.concat([panel.facts for panel in panels]) if panels else facts.iloc[0:0]
+    drawn = [record for panel in panels for record in panel.records]
     scale: dict[str, float] = {}
     for panel in panels:
-        unit = str(panel.facts["unit_zh"].iloc[0])
-        scale[unit] = max(scale.get(unit, 0.0), float(panel.facts["value"].max()))
-    built = tuple(_panel(panel, facts, scale, bool(_summable(panel.facts, summable)), lang) for panel in panels)
+        unit = str(panel.records[0]["unit_zh"])
+        scale[unit] = max(scale.get(unit, 0.0), float(max(record["value"] for record in panel.records)))
+    built = tuple(_panel(panel, rates, scale, _summable(panel.records, summable), lang) for panel in panels)
     notes: list[str] = []
     if len({panel.unit_zh for panel in built}) > 1:
         notes.append(TEXT[lang]["scales"])
-    shown = drawn if not drawn.empty else facts
-    if shown.empty:
+    shown = drawn or records
+    if not shown:
         period = ""
     else:
-        start, end = period_span(shown)
+        start, end = _span(shown)
         period = period_label(start, end, lang)
+    reason = "" if records else empty_reason(chart, dataset, filters)
     return ChartSpec(
         chart_id=chart.id,
         section_id=chart.section_id,
@@ -404,40 +548,44 @@ def chart_spec(chart: Chart, dataset: Dataset, filters: Filters) -> ChartSpec:
         cards=tuple(cards),
         computed=tuple(computed_totals_of(chart.id, panels, dataset, lang)),
         notes=tuple(notes),
-        source=TEXT[lang]["sep"].join(citations(dataset, facts, lang)),
-        text_alternative=describe_facts(chart.title(lang), facts, dataset, lang)
-        if not facts.empty
-        else f"{chart.title(lang)}: {empty_reason(chart, dataset, filters)}",
-        empty_reason="" if not facts.empty else empty_reason(chart, dataset, filters),
-        fact_ids=tuple(str(fact_id) for fact_id in facts["id"]),
+        source=TEXT[lang]["sep"].join(_citations(dataset, records, lang)),
+        text_alternative=_describe(chart.title(lang), records, dataset, lang)
+        if records
+        else f"{chart.title(lang)}: {reason}",
+        empty_reason=reason,
+        fact_ids=tuple(str(record["id"]) for record in records),
     )
 
 
-def _summable(facts: pd.DataFrame, summable: pd.Series) -> bool:
-    return bool(facts["measure_id"].map(summable).astype(bool).all()) and not bool(is_stock(facts).any())
+def _summable(facts: Sequence[Record], summable: Mapping[str, bool]) -> bool:
+    return all(bool(summable.get(fact["measure_id"])) for fact in facts) and not any(
+        fact["measure_id"] in STOCK_MEASURES for fact in facts
+    )
 
 
-def _card(fact: pd.Series, facts: pd.DataFrame, summable: bool, lang: Lang) -> NumberCard:
-    one = fact.to_frame().T
+def _card(fact: Record, rates: Mapping[str, Sequence[Record]], summable: bool, lang: Lang) -> NumberCard:
     return NumberCard(
         fact_id=str(fact["id"]),
         label=str(fact[f"label_{lang}"]),
         value=float(fact["value"]),
         value_text=display_value(fact, lang),
-        rate_text=rate_suffix(fact, facts, lang),
+        rate_text=_rate_text(fact, rates, lang),
         unit=str(fact[f"unit_{lang}"]),
         value_kind=str(fact["measure_id"]),
-        period=facts_period(one, summable and not bool(is_stock(one).all()), lang),
+        period=facts_period([fact], summable and not _all_stock([fact]), lang),
         level_id=str(fact["level_id"]),
     )
 
 
-def _panel(panel: PanelFacts, facts: pd.DataFrame, scale: dict[str, float], summable: bool, lang: Lang) -> Panel:
-    rows = panel.facts
-    unit_zh = str(rows["unit_zh"].iloc[0])
-    heading, unit, kind = panel.heading, panel_unit(rows, lang), str(rows["measure_id"].iloc[0])
-    top = scale.get(unit_zh, float(rows["value"].max()))
+def _panel(
+    panel: PanelFacts, rates: Mapping[str, Sequence[Record]], scale: dict[str, float], summable: bool, lang: Lang
+) -> Panel:
+    records = panel.records
+    unit_zh = str(records[0]["unit_zh"])
+    heading, unit, kind = panel.heading, panel_unit(records, lang), str(records[0]["measure_id"])
+    top = scale.get(unit_zh, float(max(record["value"] for record in records)))
     if panel.change:
+        rows = panel.facts
         series = []
         for number, (label, group) in enumerate(rows.groupby(f"label_{lang}", sort=False)):
             group = group.sort_values("period_end")
@@ -448,29 +596,29 @@ def _panel(panel: PanelFacts, facts: pd.DataFrame, scale: dict[str, float], summ
                     float(fact["value"]),
                     display_value(fact, lang),
                 )
-                for _, fact in group.iterrows()
+                for fact in _to_records(group)
             )
             series.append(Series(str(label), number, points))
         start, end = period_span(rows)
         return Panel(
             "change", heading, unit, unit_zh, kind, period_label(start, end, lang), series=tuple(series), scale_max=top
         )
-    with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
+    with_period = _several_periods(records)
     bars = tuple(
         Bar(
             fact_id=str(fact["id"]),
             label=category_label(fact, with_period, lang),
             value=float(fact["value"]),
             value_text=display_value(fact, lang),
-            rate_text=rate_suffix(fact, facts, lang),
+            rate_text=_rate_text(fact, rates, lang),
             level_id=str(fact["level_id"]),
             colour_key=str(fact["level_id"]) or "default",
             part_of=str(fact["part_of"]),
             period=period_label(int(fact["period_start"]), int(fact["period_end"]), lang),
         )
-        for _, fact in rows.iterrows()
+        for fact in records
     )
-    return Panel("bars", heading, unit, unit_zh, kind, facts_period(rows, summable, lang), bars=bars, scale_max=top)
+    return Panel("bars", heading, unit, unit_zh, kind, facts_period(records, summable, lang), bars=bars, scale_max=top)
 
 
 def computed_totals_of(
@@ -520,18 +668,22 @@ def empty_reason(chart: Chart, dataset: Dataset, filters: Filters) -> str:
 
 def describe_facts(title: str, facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> str:
     """A text alternative: title, period, every value as written, and the source."""
-    start, end = period_span(facts)
+    period_span(facts)  # raises on no figures, as ever
+    return _describe(title, _records_of(facts, dataset), dataset, lang)
+
+
+def _describe(title: str, records: Sequence[Record], dataset: Dataset, lang: Lang) -> str:
+    start, end = _span(records)
     text = TEXT[lang]
-    with_period = len(facts[["period_start", "period_end"]].drop_duplicates()) > 1
+    with_period = _several_periods(records)
     items = text["sep"].join(
-        f"{category_label(fact, with_period, lang)}{text['colon']}{display_value(fact, lang)}"
-        for _, fact in facts.iterrows()
+        f"{category_label(fact, with_period, lang)}{text['colon']}{display_value(fact, lang)}" for fact in records
     )
     return text["summary"].format(
         title=title,
         period=period_label(start, end, lang),
         items=items,
-        source=text["sep"].join(citations(dataset, facts, lang)),
+        source=text["sep"].join(_citations(dataset, records, lang)),
     )
 
 

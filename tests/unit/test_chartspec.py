@@ -162,3 +162,18 @@ def test_draws_comparison_says_what_the_spec_says_without_building_it(dataset, m
             assert draws_comparison(rows, data, filters.lang) == spec.has_comparison, (chart.id, filters)
             seen.add(spec.has_comparison)
     assert seen == {True, False}  # both answers were checked
+
+
+def test_a_reloaded_dataset_is_never_drawn_from_the_old_ones_lookups(dataset, data_copy):
+    """The specs keep look-ups per frame and per Dataset (records, rates, each chart's facts); a reload makes a
+    new Dataset (`state.DataState`), so a changed figure shows at once, and the old data still draws as it was."""
+    from tests.unit.test_load import set_cell
+    from uniondash.load import load_dataset
+
+    before = spec("aid-funds", dataset)  # the shipped data's look-ups are made and kept
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", "冬送温暖资金（改过的标签）")
+    reloaded = load_dataset(data_copy)
+    labels = [bar.label for panel in spec("aid-funds", reloaded).panels for bar in panel.bars]
+    assert "冬送温暖资金（改过的标签）" in labels
+    assert spec("aid-funds", dataset) == before
+    assert "冬送温暖资金（改过的标签）" not in json.dumps(dataclasses.asdict(before), ensure_ascii=False)

@@ -225,6 +225,39 @@ def test_honours_pivot_by_type_and_level(full_zh, dataset):
     assert "基地" not in honours.index
 
 
+def test_each_header_is_aligned_with_its_column(full_zh, full_en):
+    """Numbers are right-aligned (Excel's and Calc's default): their header stands right over them, the
+    years' header centred over the centred years, a text column's header left like its text."""
+    for workbook, names in ((full_zh[0], ("荣誉", "职工帮扶")), (full_en[0], ("Honours", "Help for workers"))):
+        for name in names:
+            ws: Worksheet = workbook[name]
+            aligned = {}
+            for header in ws[1]:
+                values = [ws.cell(row=r, column=header.column) for r in range(2, ws.max_row + 1)]
+                numbers = [cell for cell in values if isinstance(cell.value, int | float)]
+                if numbers and len(numbers) == len([cell for cell in values if cell.value is not None]):
+                    centred = {cell.alignment.horizontal for cell in numbers} == {"center"}
+                    aligned[header.value] = header.alignment.horizontal
+                    assert header.alignment.horizontal == ("center" if centred else "right"), (name, header.value)
+                else:
+                    assert header.alignment.horizontal in (None, "general", "left"), (name, header.value)
+            assert aligned, name
+    # Every level column of the honours sheet holds numbers: each header is right-aligned over them.
+    honours = full_zh[0]["荣誉"]
+    assert [honours.cell(row=1, column=c).alignment.horizontal for c in (4, 5, 6)] == ["right"] * 3
+    # The data sheet too: value and the years right over their numbers, the ids left.
+    data = {cell.value: cell.alignment.horizontal for cell in full_zh[0]["全部数据"][1]}
+    assert [data[column] for column in ("value", "period_start", "period_end")] == ["right"] * 3
+    assert data["id"] is None and data["source_quote"] is None
+
+
+def test_number_headers_stay_right_aligned_when_the_selection_leaves_them_empty(dataset):
+    workbook, _ = built(dataset, Filters(years=frozenset({2021})))
+    assert [workbook["荣誉"].cell(row=1, column=c).alignment.horizontal for c in (4, 5, 6)] == ["right"] * 3
+    summary = {cell.value: cell.alignment.horizontal for cell in workbook["汇总"][1]}
+    assert summary["数值"] == "right" and summary["指标"] is None
+
+
 def test_every_honours_cell_is_one_facts_value(dataset):
     facts = dataset.facts.set_index("id")
     pivot = honours_pivot(dataset, dataset.facts, "zh")
@@ -447,6 +480,28 @@ def test_empty_selection_is_a_valid_workbook_that_says_so(dataset, tmp_path):
     assert workbook["荣誉"]["A2"].value == "所选范围内没有分级别的荣誉数字。"
     assert charts(workbook) == []
     assert pd.read_excel(path, sheet_name=None).keys() == set(workbook.sheetnames)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_empty_selection_all_figures_sheet_is_as_wide_as_its_headers(dataset, lang):
+    """No rows: the 全部数据 columns fit their headers (one header row prints on two landscape pages, not
+    five), the header values stay the import's column ids, and the template keeps its set widths for typing."""
+    from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, template_workbook
+
+    workbook, _ = built(dataset, Filters(years=frozenset({2021}), lang=lang))
+    ws = workbook[DATA_SHEET[lang]]
+    headers = [cell.value for cell in ws[1]]
+    assert headers[: len(FACT_COLUMNS)] == list(FACT_COLUMNS) and ws.max_row == 1
+    widths = [ws.column_dimensions[cell.column_letter].width for cell in ws[1]]
+    assert sum(widths) <= 2 * 150 / 0.8  # two landscape pages at the 80 % floor
+    for cell, width in zip(ws[1], widths, strict=True):
+        if cell.value:
+            longest = max(display_width(part) for part in re.split(r" (?=\()|(?=（)", cell.value))
+            assert longest < width <= longest + 2, (cell.value, width)
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    template, _ = reopen(template_workbook(dataset, lang))
+    quote = template[DATA_SHEET[lang]].cell(row=1, column=FACT_COLUMNS.index("source_quote") + 1)
+    assert template[DATA_SHEET[lang]].column_dimensions[quote.column_letter].width == 50
 
 
 @pytest.mark.parametrize(

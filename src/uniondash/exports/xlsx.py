@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -39,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.chartspec import ChartSpec, chart_specs
 from uniondash.errors import UniondashError
-from uniondash.exports.xlsx_data import add_data_sheets
+from uniondash.exports.xlsx_data import DATA_SHEET, add_data_sheets, fit_columns_to_headers
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.query import Notice, format_years, to_query_string
@@ -66,6 +66,12 @@ PAGE_WIDTH_UNITS = {"landscape": 150, "portrait": 100}
 SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+# A header stands over its column's values: right over numbers, centred over centred years.
+HEADER_ALIGNMENTS = {
+    "header": HEADER_ALIGNMENT,
+    "header_right": Alignment(vertical="center", horizontal="right", wrap_text=True),
+    "header_centred": Alignment(vertical="center", horizontal="center", wrap_text=True),
+}
 TOP = Alignment(vertical="top")
 TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 TOP_CENTRED = Alignment(vertical="top", horizontal="center")
@@ -276,6 +282,8 @@ class Table:
     wrap: frozenset[str] = frozenset()
     widths: dict[str, int] = field(default_factory=dict)
     centred: frozenset[str] = frozenset()
+    # Columns of numbers (right-aligned, header too), also when the selection leaves them empty.
+    numbers: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -346,7 +354,10 @@ def _qualifier(qualifier: str, lang: Lang) -> str:
 def _records(facts: Facts) -> list[dict[str, Any]]:
     """Rows as plain dicts (much faster than `iterrows`); a list of records is passed through as it is."""
     if isinstance(facts, pd.DataFrame):
-        return cast(list[dict[str, Any]], facts.to_dict("records"))
+        # Column by column: `to_dict("records")` boxes each cell of pandas' string columns, several times slower.
+        columns = [str(column) for column in facts.columns]
+        values = [facts[column].tolist() for column in facts.columns]
+        return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
     return [dict(fact) for fact in facts] if not isinstance(facts, list) else facts
 
 
@@ -450,7 +461,9 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
         text["note"]: 14 if zh else 15,
     }
     wrap = frozenset(set(widths) - {text["value"], text["period_start"], text["period_end"]})
-    return Table(headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}))
+    return Table(
+        headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}), frozenset({text["value"]})
+    )
 
 
 def _note(fact: Mapping[str, Any], lang: Lang) -> str:
@@ -510,7 +523,7 @@ def summary_table(dataset: Dataset, filters: Filters) -> Table:
         text["id"]: 22,
     }
     wrap = frozenset(set(widths) - {text["value"]})
-    return Table(headers, rows, wrap, widths)
+    return Table(headers, rows, wrap, widths, numbers=frozenset({text["value"]}))
 
 
 def honours_pivot(dataset: Dataset, facts: Facts, lang: Lang) -> pd.DataFrame:
@@ -582,7 +595,8 @@ def honours_table(dataset: Dataset, pivot: pd.DataFrame, lang: Lang) -> Table:
     wrap = frozenset({text["honour"], text["shown"], text["fact_ids"]})
     widths = {text["honour"]: 24, text["unit"]: 8, text["period"]: 16, text["shown"]: QUOTE_COLUMN_WIDTH}
     widths |= {_label(dataset, "levels", level, lang): 10 for level in levels}
-    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24})
+    numbers = frozenset(_label(dataset, "levels", level, lang) for level in levels)
+    return Table(headers, rows, wrap | {text["period"]}, widths | {text["fact_ids"]: 24}, numbers=numbers)
 
 
 def _source_of(dataset: Dataset, source_ids: Iterable[str], lang: Lang) -> str:
@@ -697,7 +711,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     for column, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=top, column=column)
         put(cell, header)
-        _style(cell, "header")
+        _style(cell, _header_kind(table, column - 1))
     header_lines = max((_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
     if header_lines > 1:
         ws.row_dimensions[top].height = LINE_HEIGHT_PT * header_lines
@@ -723,6 +737,17 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
     return last
 
 
+def _header_kind(table: Table, index: int) -> str:
+    """'header_centred' over a centred column, 'header_right' over a column of numbers (Excel and Calc
+    right-align numbers), else 'header' (left, as text is)."""
+    if table.headers[index] in table.centred:
+        return "header_centred"
+    if table.headers[index] in table.numbers:
+        return "header_right"
+    values = [row[index] for row in table.rows if index < len(row) and row[index] is not None]
+    return "header_right" if values and all(isinstance(value, Number) for value in values) else "header"
+
+
 def _style(cell: Cell, kind: str) -> None:
     """Give `cell` the alignment (and, for headers, font and fill) of `kind`, keeping its number format.
 
@@ -737,8 +762,8 @@ def _style(cell: Cell, kind: str) -> None:
     if styled is not None:
         cell._style = copy(styled)
         return
-    if kind == "header":
-        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENT
+    if kind in HEADER_ALIGNMENTS:
+        cell.font, cell.fill, cell.alignment = body_font(workbook, bold=True), HEADER_FILL, HEADER_ALIGNMENTS[kind]
     else:
         cell.font = body_font(workbook)
         cell.alignment = {"wrapped": TOP_WRAPPED, "centred": TOP_CENTRED}.get(kind, TOP)
@@ -943,6 +968,9 @@ def build_workbook(
     # Sheets added here by other modules (全部数据/All figures, 来源/Sources: `xlsx_data.add_data_sheets`)
     # get the print setup and named fonts below like every sheet.
     add_data_sheets(workbook, dataset, facts, lang)  # 全部数据 and 来源: what import-xlsx reads back
+    headers_only = workbook[DATA_SHEET[lang]] if facts.empty else None
+    if headers_only is not None:
+        fit_columns_to_headers(headers_only)  # its header row prints on two pages, not five
     _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
@@ -951,7 +979,12 @@ def build_workbook(
     for ws in workbook.worksheets:
         # Wide sheets landscape, the charts sheet portrait (its charts are sized for it); the first
         # column (ID, label) repeats on pages that continue to the right.
-        print_setup(ws, landscape=False if ws is charts_sheet else None, title_columns="A:A")
+        # A sheet of headers alone has no rows to tell apart by their id.
+        print_setup(
+            ws,
+            landscape=False if ws is charts_sheet else None,
+            title_columns=None if ws is headers_only else "A:A",
+        )
     return workbook
 
 

@@ -160,7 +160,7 @@ def _header(ws: Worksheet, columns: Iterable[str], start: int = 1, fill: Pattern
         put_plain(cell, column)
         cell.font = Font(bold=True)
         cell.fill = fill
-        cell.alignment = Alignment(vertical="center")
+        cell.alignment = Alignment(vertical="center", horizontal="right" if column in NUMBER_COLUMNS else None)
         # Label headers are CJK (two columns a character) in the Chinese workbook.
         wide = sum(2 if ord(char) > 0x2E80 else 1 for char in column)
         ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, max(12, wide + 2))
@@ -174,37 +174,77 @@ def _cell_value(column: str, value: Any) -> Any:
     return "" if value is None else str(value)
 
 
+def _labels(table: pd.DataFrame, lang: Lang) -> dict[str, str]:
+    """id -> label of one dimension table (the first row of an id, as `Dataset.label` finds it)."""
+    labels: dict[str, str] = {}
+    for item_id, label in zip(table["id"].tolist(), table[f"label_{lang}"].tolist(), strict=True):
+        labels.setdefault(str(item_id), str(label))
+    return labels
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """`frame.to_dict("records")`, column by column (pandas boxes each cell of a string column slowly)."""
+    columns = [str(column) for column in frame.columns]
+    values = [frame[column].tolist() for column in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> None:
     """Append 全部数据 / All figures (every row of `facts`) and 来源 / Sources (sources.csv) to `workbook`."""
     data = workbook.create_sheet(DATA_SHEET[lang])
     _header(data, FACT_COLUMNS)
     labels_start = len(FACT_COLUMNS) + 2  # one empty column between the data and the labels
     _header(data, LABEL_HEADERS[lang], start=labels_start, fill=_LABEL_FILL)
-    measures = dataset.measures.set_index("id")[f"label_{lang}"].to_dict()
-    for row_number, fact in enumerate(facts.to_dict("records"), start=2):
+    # Labels looked up in dicts made once (`Dataset.label` filters a frame per call: per cell, most of the sheet's time).
+    sections, programmes, measures, levels = (
+        _labels(getattr(dataset, table), lang) for table in ("sections", "programmes", "measures", "levels")
+    )
+    for row_number, fact in enumerate(_records(facts), start=2):
         for column_number, column in enumerate(FACT_COLUMNS, start=1):
             put_plain(data.cell(row=row_number, column=column_number), _cell_value(column, fact[column]))
         level = str(fact["level_id"])
         beside = (
-            dataset.label("sections", str(fact["section_id"]), lang),
-            dataset.label("programmes", str(fact["programme_id"]), lang),
+            sections.get(str(fact["section_id"]), str(fact["section_id"])),
+            programmes.get(str(fact["programme_id"]), str(fact["programme_id"])),
             str(measures.get(fact["measure_id"], fact["measure_id"])),
             str(fact[f"unit_{lang}"]),
-            dataset.label("levels", level, lang) if level else "",
+            levels.get(level, level) if level else "",
         )
         for offset, label in enumerate(beside):
             put_plain(data.cell(row=row_number, column=labels_start + offset), label)
     data.freeze_panes = "B2"
+    data.print_title_rows = "1:1"  # the column ids head every printed page
     data.auto_filter.ref = f"A1:{get_column_letter(len(FACT_COLUMNS))}{max(1, len(facts) + 1)}"
     _write_sources(workbook.create_sheet(SOURCES_SHEET[lang]), dataset.sources)
 
 
 def _write_sources(ws: Worksheet, sources: pd.DataFrame) -> None:
     _header(ws, SOURCE_COLUMNS)
-    for row_number, source in enumerate(sources.to_dict("records"), start=2):
+    for row_number, source in enumerate(_records(sources), start=2):
         for column_number, column in enumerate(SOURCE_COLUMNS, start=1):
             put_plain(ws.cell(row=row_number, column=column_number), _cell_value(column, source[column]))
     ws.freeze_panes = "B2"
+    ws.print_title_rows = "1:1"
+
+
+def fit_columns_to_headers(ws: Worksheet) -> None:
+    """Columns as wide as their header texts: for a sheet of headers only (an empty selection's 全部数据),
+    whose set widths (made for quotes and notes) would spread one header row over five printed pages.
+
+    A label header wraps before its note ('单位' / '（仅供阅读）', 'Unit' / '(for reading)'); the column ids stay whole.
+    """
+    lines = 1
+    for cell in ws[1]:
+        letter = get_column_letter(cell.column)
+        text = "" if cell.value is None else str(cell.value)
+        parts = text.replace(" (", "\n(").replace("（", "\n（").split("\n")
+        if len(parts) > 1:
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            lines = max(lines, len(parts))
+        wide = max(sum(2 if ord(char) > 0x2E80 else 1 for char in part) for part in parts)
+        ws.column_dimensions[letter].width = wide + 1 if text else 2
+    if lines > 1:
+        ws.row_dimensions[1].height = 14 * lines  # Calc and Excel do not grow a row for wrapped text written here
 
 
 def template_workbook(dataset: Dataset, lang: Lang) -> Workbook:

@@ -639,10 +639,7 @@ def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: 
 def number_cards(spec: ChartSpec, facts: pd.DataFrame, dataset: Dataset, chart_id: str) -> dbc.Row:
     """The chart's lone figures (`ChartSpec.cards`) as number cards, side by side where there is room."""
     return dbc.Row(
-        [
-            dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, md=6, className="mb-3")
-            for card in spec.cards
-        ],
+        [dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, md=6, className="mb-3") for card in spec.cards],
         className="ud-number-cards",
         id=f"numbers-{chart_id}",
     )
