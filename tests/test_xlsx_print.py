@@ -135,3 +135,33 @@ def test_empty_selection_prints_on_few_pages(printed, name, message):
     headers = pdf.text(5) + pdf.text(6)
     for column in ("id", "programme_id", "number_as_written", "denominator_id", "source_quote", "note_zh"):
         assert column in headers, column
+
+
+@pytest.mark.parametrize("name", ["full-zh", "full-en"])
+def test_the_data_sheet_prints_every_label_and_quote_whole(printed, dataset, name):
+    """全部数据 / All figures on paper: long texts wrap in their column (rows as tall as they need), so every
+    label and source quote is printed whole, not cut at the next cell."""
+    _, pdf = printed[name]
+    # Its pages begin with the column id "id" (the first column repeats on pages continuing to the right);
+    # the 来源 / Sources pages too, which hold "publication_zh". Other sheets begin with a title or "ID".
+    texts = [pdf.text(page) for page in range(len(pdf.pages))]
+    data_pages = [text for text in texts if text.startswith("id") and "publication_zh" not in text]
+    assert len(data_pages) >= 2
+    printed_data = "".join(data_pages)
+    facts = dataset.facts
+    for column in ("label_zh", "label_en", "source_quote"):
+        cut = [text for text in facts[column] if not printed_whole(squeeze(text), printed_data)]
+        assert not cut, (column, cut[:3])
+
+
+def printed_whole(text: str, printed: str, window: int = 400) -> bool:
+    """`text` is printed whole: its beginning, then each of its characters in order soon after. A wrapped cell's
+    lines are read in turn with the next column's lines on the same baselines, so they need not be adjacent;
+    a cut cell's hidden end is missing."""
+    start = printed.find(text[:6])
+    while start != -1:
+        rest = iter(printed[start : start + len(text) + window])
+        if all(char in rest for char in text):  # a subsequence: `in` consumes the iterator up to the match
+            return True
+        start = printed.find(text[:6], start + 1)
+    return False

@@ -13,9 +13,7 @@ to the string type and get Excel's quotePrefix style.
 from __future__ import annotations
 
 import functools
-import math
 import os
-import unicodedata
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,7 +37,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.chartspec import ChartSpec, chart_specs
 from uniondash.errors import UniondashError
-from uniondash.exports.xlsx_data import DATA_SHEET, add_data_sheets, fit_columns_to_headers
+from uniondash.exports.xlsx_data import (
+    DATA_SHEET,
+    ROW_LINE_PT,
+    add_data_sheets,
+    display_width,
+    fit_columns_to_headers,
+    wrapped_lines,
+)
 from uniondash.format import QUALIFIERS_EN, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.query import Notice, format_years, to_query_string
@@ -77,7 +82,7 @@ TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 TOP_CENTRED = Alignment(vertical="top", horizontal="center")
 # Per workbook: (style kind, cell's style indices) -> the indices after styling. See `_style`.
 _STYLE_CACHE: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], StyleArray]] = weakref.WeakKeyDictionary()
-LINE_HEIGHT_PT = 14
+LINE_HEIGHT_PT = ROW_LINE_PT
 NOTES_VALUE_WIDTH = 80
 ROWS_PER_CM = 1 / 0.53  # a default Excel row (15 pt) is about 0.53 cm tall
 
@@ -301,14 +306,6 @@ def number_format(value: float, measure_id: str) -> str:
 def number(value: Any, measure_id: str) -> Number:
     """A fact's value as a number cell, formatted for its measure."""
     return Number(float(value), number_format(float(value), measure_id))
-
-
-@functools.lru_cache(maxsize=8192)
-def display_width(text: str) -> int:
-    """Columns a text takes on screen: CJK (wide) characters count two."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def sheet_name(label: str, taken: Iterable[str]) -> str:
@@ -712,7 +709,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
         cell = ws.cell(row=top, column=column)
         put(cell, header)
         _style(cell, _header_kind(table, column - 1))
-    header_lines = max((_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
+    header_lines = max((wrapped_lines(header, widths[index]) for index, header in enumerate(table.headers)), default=1)
     if header_lines > 1:
         ws.row_dimensions[top].height = LINE_HEIGHT_PT * header_lines
     wrapped = {index for index, header in enumerate(table.headers) if header in table.wrap}
@@ -724,7 +721,7 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
             put(cell, value)
             _style(cell, "wrapped" if index in wrapped else "centred" if index in centred else "top")
             if index in wrapped and value is not None:
-                lines = max(lines, _lines(str(value), widths[index]))
+                lines = max(lines, wrapped_lines(str(value), widths[index]))
         if lines > 1:
             # Neither LibreOffice nor Excel grows a row for wrapped text written by a program.
             ws.row_dimensions[top + offset].height = LINE_HEIGHT_PT * lines
@@ -770,12 +767,6 @@ def _style(cell: Cell, kind: str) -> None:
     cache[key] = copy(cell._style)
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide (CJK characters count two)."""
-    usable = max(width - 1.5, 1)
-    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
-
-
 def _shown_width(value: CellValue) -> int:
     if value is None:
         return 0
@@ -797,8 +788,8 @@ def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
         put(value_cell, value or None)
         value_cell.alignment = TOP_WRAPPED
         value_cell.font = body_font(ws.parent)
-        if value and _lines(value, NOTES_VALUE_WIDTH) > 1:
-            ws.row_dimensions[row].height = LINE_HEIGHT_PT * _lines(value, NOTES_VALUE_WIDTH)
+        if value and wrapped_lines(value, NOTES_VALUE_WIDTH) > 1:
+            ws.row_dimensions[row].height = LINE_HEIGHT_PT * wrapped_lines(value, NOTES_VALUE_WIDTH)
 
 
 def shanghai() -> tzinfo:
@@ -834,7 +825,7 @@ def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]
     ]
 
 
-def notes_lines(
+def noteswrapped_lines(
     dataset: Dataset,
     filters: Filters,
     facts: pd.DataFrame,
@@ -971,7 +962,7 @@ def build_workbook(
     headers_only = workbook[DATA_SHEET[lang]] if facts.empty else None
     if headers_only is not None:
         fit_columns_to_headers(headers_only)  # its header row prints on two pages, not five
-    _write_lines(notes, notes_lines(dataset, filters, facts, notices, generated_at, sheets_described))
+    _write_lines(notes, noteswrapped_lines(dataset, filters, facts, notices, generated_at, sheets_described))
     workbook.properties.title = text["title"]
     workbook.properties.creator = "uniondash"
     workbook.properties.description = _source_of(dataset, facts["source_id"], lang)

@@ -13,7 +13,10 @@ is the empty workbook of `uniondash export-xlsx --template`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -37,6 +40,43 @@ NUMBER_COLUMNS = frozenset({"value", "period_start", "period_end", "page"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LABEL_FILL = PatternFill("solid", fgColor="EDEDED")
+
+
+@functools.lru_cache(maxsize=8192)
+def display_width(text: str) -> int:
+    """Columns a text takes on screen: CJK (wide) characters count two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (CJK characters count two)."""
+    usable = max(width - 1.5, 1)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+
+
+# Long text wraps within its column (top-aligned with the rest of its row), so a printed page shows a label,
+# quote or note whole instead of cut at the next cell.
+_WRAPPED = frozenset(
+    {
+        "label_zh",
+        "label_en",
+        "source_quote",
+        "note",
+        "note_zh",
+        "title_zh",
+        "title_en",
+        "citation_zh",
+        "citation_en",
+        "authors_zh",
+        "authors_en",
+    }
+)
+_TOP = Alignment(vertical="top")
+ROW_LINE_PT = 14  # points a line of body text takes (wrapped text sets its row this tall a line)
+_TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
+
 _WIDTHS = {
     "source_quote": 50,
     "note": 40,
@@ -200,8 +240,7 @@ def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, l
         _labels(getattr(dataset, table), lang) for table in ("sections", "programmes", "measures", "levels")
     )
     for row_number, fact in enumerate(_records(facts), start=2):
-        for column_number, column in enumerate(FACT_COLUMNS, start=1):
-            put_plain(data.cell(row=row_number, column=column_number), _cell_value(column, fact[column]))
+        _write_row(data, row_number, FACT_COLUMNS, [_cell_value(column, fact[column]) for column in FACT_COLUMNS])
         level = str(fact["level_id"])
         beside = (
             sections.get(str(fact["section_id"]), str(fact["section_id"])),
@@ -211,18 +250,37 @@ def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, l
             levels.get(level, level) if level else "",
         )
         for offset, label in enumerate(beside):
-            put_plain(data.cell(row=row_number, column=labels_start + offset), label)
+            cell = data.cell(row=row_number, column=labels_start + offset)
+            put_plain(cell, label)
+            cell.alignment = _TOP
     data.freeze_panes = "B2"
     data.print_title_rows = "1:1"  # the column ids head every printed page
     data.auto_filter.ref = f"A1:{get_column_letter(len(FACT_COLUMNS))}{max(1, len(facts) + 1)}"
     _write_sources(workbook.create_sheet(SOURCES_SHEET[lang]), dataset.sources)
 
 
+def _write_row(ws: Worksheet, row_number: int, columns: Sequence[str], values: Sequence[Any]) -> None:
+    """One row of a data sheet, top-aligned, its long texts wrapped and the row as tall as the longest."""
+    lines = 1
+    for column_number, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+        cell = ws.cell(row=row_number, column=column_number)
+        put_plain(cell, value)
+        if column in _WRAPPED:
+            cell.alignment = _TOP_WRAPPED
+            if cell.value is not None:
+                width = ws.column_dimensions[get_column_letter(column_number)].width or 12
+                lines = max(lines, wrapped_lines(str(cell.value), width))
+        else:
+            cell.alignment = _TOP
+    if lines > 1:
+        # Neither LibreOffice nor Excel grows a row for wrapped text written by a program.
+        ws.row_dimensions[row_number].height = ROW_LINE_PT * lines
+
+
 def _write_sources(ws: Worksheet, sources: pd.DataFrame) -> None:
     _header(ws, SOURCE_COLUMNS)
     for row_number, source in enumerate(_records(sources), start=2):
-        for column_number, column in enumerate(SOURCE_COLUMNS, start=1):
-            put_plain(ws.cell(row=row_number, column=column_number), _cell_value(column, source[column]))
+        _write_row(ws, row_number, SOURCE_COLUMNS, [_cell_value(column, source[column]) for column in SOURCE_COLUMNS])
     ws.freeze_panes = "B2"
     ws.print_title_rows = "1:1"
 
@@ -244,7 +302,7 @@ def fit_columns_to_headers(ws: Worksheet) -> None:
         wide = max(sum(2 if ord(char) > 0x2E80 else 1 for char in part) for part in parts)
         ws.column_dimensions[letter].width = wide + 1 if text else 2
     if lines > 1:
-        ws.row_dimensions[1].height = 14 * lines  # Calc and Excel do not grow a row for wrapped text written here
+        ws.row_dimensions[1].height = ROW_LINE_PT * lines  # Calc and Excel do not grow a row for wrapped text written here
 
 
 def template_workbook(dataset: Dataset, lang: Lang) -> Workbook:
