@@ -19,25 +19,13 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import cached_images
-from tests.fuzz.fakes import FakeRenderer
 from tests.synthetic import SHIPPED
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
-from uniondash.exports.chart_files import BUNDLE_IMAGE, chart_zip
-from uniondash.exports.images import IMAGE_FORMATS, ChartImages, MemoryCache, parse_image_size
 from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
-from uniondash.model import Dataset, Filters
-from uniondash.publish import site
 from uniondash.publish.links import BAKE_ROOT
-from uniondash.publish.site import (
-    EXPORT_FORMATS,
-    LANGS,
-    BuildReport,
-    build_moment,
-    build_site,
-    prerender_images,
-)
+from uniondash.publish.site import EXPORT_FORMATS, BuildReport, build_moment, build_site
 
 PREFIXES = ("", "en/")
 TEXT_SUFFIXES = (".html", ".json", ".js", ".csv", ".svg", ".md")
@@ -237,26 +225,6 @@ def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path:
     assert f'src="https://static.example.cn/ud/v/x1/vendor/{vendor}"' in page
     metadata = json.loads((report.target / "export/chart/aid-funds.metadata.json").read_bytes())
     assert metadata["embed_url"] == "https://static.example.cn/ud/v/x1/embed/aid-funds/index.html"
-
-
-def test_prerendering_draws_every_image_the_site_holds_zip_bundles_included(
-    dataset: Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The routes then answer from the cache: nothing is left to be drawn one by one while baking.
-    # Two charts stand for all of them: building every chart's figures takes 10–20 s of Python.
-    charts = {chart_id: CHARTS[chart_id] for chart_id in ("aid-funds", "honours-by-level")}
-    monkeypatch.setattr(site, "CHARTS", charts)
-    service = ChartImages(dataset, FakeRenderer(), MemoryCache())
-    prerender_images(service, dataset, renderers=1)
-    drawn = service.renderer.renders
-    assert drawn > 0
-    for lang, _ in LANGS:
-        for chart in charts.values():
-            filters = Filters(lang=lang)
-            assert chart_zip(chart, dataset, filters, images=service)
-            for size in (parse_image_size({}), BUNDLE_IMAGE):
-                assert all(service.image(chart, filters, fmt, size).cached for fmt in IMAGE_FORMATS)
-    assert service.renderer.renders == drawn
 
 
 # ---------------------------------------------------------------------------------------------------

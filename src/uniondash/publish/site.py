@@ -35,7 +35,6 @@ from flask.testing import FlaskClient
 
 from uniondash.config import Settings
 from uniondash.errors import UniondashError
-from uniondash.exports.chart_files import BUNDLE_IMAGE
 from uniondash.exports.images import (
     IMAGE_FORMATS,
     ChartImages,
@@ -223,18 +222,15 @@ def bake_site(
 
 
 def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2) -> None:
-    """Every chart's PNG and SVG at the routes' default size and at the ZIP bundle's print size into the
-    routes' image cache, drawn by `renderers` warm Chromiums side by side (a render mostly waits on the
-    browser, so two overlap well even on two cores); the routes then answer from the cache."""
-    # The bundle's images too: left to the ZIP route they were drawn one by one on a single renderer
-    # (a third of a build's renders, about as long as all the others drawn side by side).
-    sizes = (parse_image_size({}), BUNDLE_IMAGE)
+    """Every chart's PNG and SVG at the routes' default size into the routes' image cache, drawn by
+    `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
+    even on two cores); the routes then answer from the cache."""
+    size = parse_image_size({})
     work: list[Callable[[ChartImages], object]] = [
         partial(_draw_image, chart, Filters(lang=lang), fmt, size)
         for lang, _ in LANGS
         for chart in CHARTS.values()
         if not chart.rows(dataset, Filters(lang=lang)).empty
-        for size in sizes
         for fmt in IMAGE_FORMATS
     ]
     # The static embeds' inline drawings too (a phone's and a column's): every static.html has its chart.
