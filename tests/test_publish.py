@@ -24,6 +24,7 @@ from uniondash.cli import cli
 from uniondash.errors import UniondashError
 from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
+from uniondash.publish import site
 from uniondash.publish.links import BAKE_ROOT
 from uniondash.publish.site import EXPORT_FORMATS, BuildReport, build_moment, build_site
 
@@ -191,6 +192,27 @@ def test_a_version_is_never_changed_by_other_data(published: Published) -> None:
     assert published.after_refusal == published.first
     leftovers = [path.name for path in (published.root / "v").iterdir() if path.name.startswith(".")]
     assert leftovers == []
+
+
+def test_other_data_is_refused_before_anything_is_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A published version whose data/ holds other figures (one CSV changed, one missing).
+    version = tmp_path / "v" / "2023" / "data"
+    version.mkdir(parents=True)
+    for path in SHIPPED.glob("*.csv"):
+        shutil.copy(path, version / path.name)
+    (version / "facts.csv").write_bytes((SHIPPED / "facts.csv").read_bytes().replace(b"2.8", b"2.9", 1))
+    (version / "levels.csv").unlink()
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("baked although the data differs")
+
+    monkeypatch.setattr(site, "bake_site", no_drawing)
+    with pytest.raises(UniondashError) as refused:
+        build_site(tmp_path, SHIPPED, version="2023")
+    assert "2 file(s) (data/facts.csv, data/levels.csv)" in str(refused.value)
+    assert sorted(path.name for path in version.iterdir()) == sorted(
+        path.name for path in SHIPPED.glob("*.csv") if path.name != "levels.csv"
+    )
 
 
 def test_a_new_version_goes_beside_the_old_one(published: Published) -> None:

@@ -302,7 +302,9 @@ def fit_columns_to_headers(ws: Worksheet) -> None:
         wide = max(sum(2 if ord(char) > 0x2E80 else 1 for char in part) for part in parts)
         ws.column_dimensions[letter].width = wide + 1 if text else 2
     if lines > 1:
-        ws.row_dimensions[1].height = ROW_LINE_PT * lines  # Calc and Excel do not grow a row for wrapped text written here
+        ws.row_dimensions[1].height = (
+            ROW_LINE_PT * lines
+        )  # Calc and Excel do not grow a row for wrapped text written here
 
 
 def template_workbook(dataset: Dataset, lang: Lang) -> Workbook:

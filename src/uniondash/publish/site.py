@@ -492,6 +492,9 @@ def build_site(
         target = out
     if target.exists() and not target.is_dir():
         raise UniondashError(f"{target} exists and is not a folder")
+    if version is not None and target.exists():
+        # Other data can only make other files: refused before a minute of drawing, not after.
+        _refuse_changed(version, target, data_differences(target, data_dir))
     site = bake_site(data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf)
     size = sum(len(data) for data in site.files.values())
 
@@ -502,18 +505,31 @@ def build_site(
         write_root(target, site.files)
         return report()
     if target.exists():
-        differing = differences(target, site.files)
-        if differing:
-            shown = ", ".join(differing[:5]) + (" …" if len(differing) > 5 else "")
-            raise UniondashError(
-                f"version {version} is already published at {target} and this build differs in "
-                f"{len(differing)} file(s) ({shown}): a published version never changes. "
-                "Publish the new data under a new --version; nothing was written."
-            )
+        _refuse_changed(version, target, differences(target, site.files))
         return report(unchanged=True)
     write_version(target, site.files)
     record_version(out / VERSIONS_DIR, version)
     return report()
+
+
+def _refuse_changed(version: str, target: Path, differing: list[str]) -> None:
+    if differing:
+        shown = ", ".join(differing[:5]) + (" …" if len(differing) > 5 else "")
+        raise UniondashError(
+            f"version {version} is already published at {target} and this build differs in "
+            f"{len(differing)} file(s) ({shown}): a published version never changes. "
+            "Publish the new data under a new --version; nothing was written."
+        )
+
+
+def data_differences(target: Path, data_dir: Path) -> list[str]:
+    """The data CSVs (published as they are, under data/) that differ between a version and `data_dir`."""
+    published = {path.name for path in (target / "data").glob("*.csv")}
+    local = {path.name for path in data_dir.glob("*.csv")}
+    changed = {
+        name for name in published & local if (target / "data" / name).read_bytes() != (data_dir / name).read_bytes()
+    }
+    return [f"data/{name}" for name in sorted((published ^ local) | changed)]
 
 
 def differences(target: Path, files: Mapping[str, bytes]) -> list[str]:
