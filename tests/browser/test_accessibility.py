@@ -44,6 +44,7 @@ PAGES = [
     "/embed/honours-by-level",  # three levels in three colours, each named on its bar
     "/embed/honours-by-level?static=1",  # the light SVG embed, no script
     "/section/nope",  # the 404 page
+    "/embed/nope",  # an embed of an unknown chart: its 404 page lists the charts
 ]
 
 
