@@ -40,11 +40,9 @@ from uniondash.chartspec import (
     ChartSpec,
     NumberCard,
     PanelFacts,
-    category_label,
     chart_spec,
     computed_totals_of,
     describe_facts,
-    rate_suffix,
 )
 from uniondash.chartspec import Panel as SpecPanel
 from uniondash.chartspec import attached_rates as attached_rates
@@ -161,27 +159,6 @@ class Chart:
 # Planning lives in `chartspec` (what a chart says); these names stay importable from here.
 
 Panel = PanelFacts
-
-
-def bar_texts(rows: pd.DataFrame, facts: pd.DataFrame, lang: Lang, top: float) -> tuple[list[str], list[str]]:
-    """Each bar's category label and value label for `rows` (one panel's facts), on an axis running to `top`.
-
-    A rate rides on its numerator's bar ('335起 · 调解率 71.6%') where that fits beside or in the bar on a
-    phone; otherwise it joins the label line above the bar, which can wrap.
-    """
-    with_period = len(rows[["period_start", "period_end"]].drop_duplicates()) > 1
-    names, values = [], []
-    for _, fact in rows.iterrows():
-        name, value, rate = (
-            category_label(fact, with_period, lang),
-            display_value(fact, lang),
-            rate_suffix(fact, facts, lang),
-        )
-        if rate and not label_fits(float(fact["value"]) / top, value + rate):
-            name, rate = name + rate, ""
-        names.append(name)
-        values.append(value + rate)
-    return names, values
 
 
 def wrap_label(text: str, lang: Lang, width: int | None = None) -> list[str]:

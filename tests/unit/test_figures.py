@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from uniondash.chartspec import chart_spec
 from uniondash.figures import (
     BAR_COLOUR,
     CHARTS,
@@ -24,7 +25,7 @@ from uniondash.figures import (
     PLOTLY_CONFIG,
     SERIES_COLOURS,
     TEXT_COLOUR,
-    bar_texts,
+    bar_texts_of,
     chart_table,
     contrast_ratio,
     describe,
@@ -197,9 +198,9 @@ def test_a_stated_rate_is_written_with_its_numerator(dataset):
     assert trace["text"] == ["468起", "335起", "103起"]
     assert annotations(figure, "category")[1].replace("<br>", " ").endswith("调解率 71.6%")
     # On an axis where the bar is long enough, the rate rides on the bar.
-    facts = CHARTS["labour-disputes"].rows(dataset, Filters())
-    rows = facts[facts["measure_id"] == "cases"]
-    names, values = bar_texts(rows, facts, "zh", top=float(rows["value"].max()) / 0.95)
+    spec = chart_spec(CHARTS["labour-disputes"], dataset, Filters())
+    (panel,) = [panel for panel in spec.panels if panel.kind == "bars" and len(panel.bars) == 3]
+    names, values = bar_texts_of(panel, top=max(bar.value for bar in panel.bars) / 0.95)
     assert values[0] == "468起" and values[1] == "335起 · 调解率 71.6%"
     assert not any("调解率" in name for name in names)
     assert "relations-mediation-rate" in set(CHARTS["labour-disputes"].rows(dataset, Filters())["id"])
