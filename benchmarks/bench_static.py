@@ -117,28 +117,17 @@ def main() -> int:
         print(f"build: {seconds:.1f} s, {len(files)} files, {size / 1e6:.1f} MB", flush=True)
         rows = []
         static_path = f"/embed/{CHART}/index.html"
-        process, port = nginx(site, work)
-        try:
-            rows.append(
-                (
-                    "nginx 1.22 (2 workers), docs/nginx-static.conf",
-                    static_path,
-                    load(f"http://127.0.0.1:{port}", static_path, work, args.connections, duration),
-                )
-            )
-        finally:
-            stop(process)
-        process, port = http_server(site)
-        try:
-            rows.append(
-                (
-                    "python -m http.server (one process, threads)",
-                    static_path,
-                    load(f"http://127.0.0.1:{port}", static_path, work, args.connections, duration),
-                )
-            )
-        finally:
-            stop(process)
+        static_servers = (
+            ("nginx 1.22 (2 workers), docs/nginx-static.conf", lambda: nginx(site, work)),
+            ("python -m http.server (one process, threads)", lambda: http_server(site)),
+        )
+        for label, start in static_servers:
+            process, port = start()
+            try:
+                url = f"http://127.0.0.1:{port}"
+                rows.append((label, static_path, load(url, static_path, work, args.connections, duration)))
+            finally:
+                stop(process)
         with gunicorn(workers=2, trivial=False) as server:
             live_path = f"/embed/{CHART}"
             load(server.url, live_path, work, 2, 2)  # warm: the page drawn once per worker
