@@ -30,8 +30,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from uniondash.charts import CHARTS
 from uniondash.exports.pdf import CHROMIUM_FLAGS
-from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
 from uniondash.model import Filters
 

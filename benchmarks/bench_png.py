@@ -21,8 +21,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from uniondash.charts import CHARTS
 from uniondash.exports.images import ChartImages, ChartRenderer, DirectoryCache, MemoryCache
-from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
 from uniondash.web import press_routes
 

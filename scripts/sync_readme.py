@@ -5,7 +5,7 @@
 
 A block is the text between `<!-- [[[run: ARGS]]] -->` and `<!-- [[[end]]] -->`: the output of
 `uniondash ARGS`, in a fenced code block; or between `<!-- [[[charts]]] -->` and `<!-- [[[end]]] -->`:
-the table of chart ids from `figures.CHARTS`.
+the table of chart ids from `charts.CHARTS`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from uniondash.charts import CHARTS
 from uniondash.cli import cli
-from uniondash.figures import CHARTS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 CHARTS_BLOCK = re.compile(r"(<!-- \[\[\[charts\]\]\] -->\n)(?P<body>.*?)(<!-- \[\[\[end\]\]\] -->)", re.S)

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from tests.pngtools import ink, png_size
 from tests.synthetic import SHIPPED
 from tests.unit.test_images import CHROMIUM, require_chromium
+from uniondash.charts import CHARTS
 from uniondash.cli import cli
-from uniondash.figures import CHARTS
 from uniondash.model import Dataset, Filters
 
 

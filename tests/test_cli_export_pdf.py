@@ -11,19 +11,18 @@ import stat
 import subprocess
 from pathlib import Path
 
-import plotly.graph_objects as go
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from uniondash import figures
+from uniondash import charts
+from uniondash.charts import Chart
 from uniondash.chartspec import chart_spec
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
 from uniondash.exports.pdf import write_briefing_pdf
-from uniondash.figures import Chart
-from uniondash.format import display_value
-from uniondash.model import Dataset, Filters, filter_facts
+from uniondash.model import Dataset, Filters
 
 SOURCE_ZH = "株洲日报 2023年11月30日 第3版"
 
@@ -76,7 +75,7 @@ def test_full_briefing_text_holds_the_headline_figures_as_written(full_pdf, data
     # Every key chart was drawn: its caption is there and the "could not be drawn" stand-in is not.
     assert "图表未能绘制" not in text
     key_charts: dict[str, Chart] = {}
-    for chart in figures.CHARTS.values():
+    for chart in charts.CHARTS.values():
         # The first of each section with a comparison to draw, in registry order (lone figures are numbers).
         if chart_spec(chart, dataset, Filters()).has_comparison:
             key_charts.setdefault(chart.section_id, chart)
@@ -101,18 +100,10 @@ def one_chart_per_measure(dataset: Dataset) -> list[Chart]:
     """TEST-ONLY charts: for every section, a bar chart per measure (up to three), like a full registry."""
 
     def chart(section: str, measure: str) -> Chart:
-        def rows(data: Dataset, filters: Filters):  # type: ignore[no-untyped-def]
-            facts = filter_facts(data.facts, filters)
-            return facts[(facts["section_id"] == section) & (facts["measure_id"] == measure)]
+        def select(facts: pd.DataFrame) -> pd.Series:
+            return (facts["section_id"] == section) & (facts["measure_id"] == measure)
 
-        def build(data: Dataset, filters: Filters) -> go.Figure:
-            facts = rows(data, filters)
-            labels = [display_value(row, filters.lang) for _, row in facts.iterrows()]
-            return go.Figure(go.Bar(x=facts["value"], y=facts[f"label_{filters.lang}"], orientation="h", text=labels))
-
-        return Chart(
-            f"test-{section}-{measure}", section, f"测试图 {section} {measure}", f"Test {section}", rows, build
-        )
+        return Chart(f"test-{section}-{measure}", section, f"测试图 {section} {measure}", f"Test {section}", select)
 
     measures = dataset.facts.groupby("section_id")["measure_id"].unique()
     return [chart(section, measure) for section in dataset.sections["id"] for measure in measures[section][:3]]
@@ -121,7 +112,7 @@ def one_chart_per_measure(dataset: Dataset) -> list[Chart]:
 def test_briefing_stays_within_four_pages_when_every_section_has_charts(dataset, tmp_path, monkeypatch):
     require("chromium")
     for chart in one_chart_per_measure(dataset):
-        monkeypatch.setitem(figures.CHARTS, chart.id, chart)
+        monkeypatch.setitem(charts.CHARTS, chart.id, chart)
     out = write_briefing_pdf(dataset, Filters(), tmp_path / "many-charts.pdf")
     assert pages(out) <= 4
     text = pdf_text(out)

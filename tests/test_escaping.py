@@ -23,8 +23,9 @@ from jinja2 import Environment
 
 from tests.unit.test_images import CHROMIUM, require_chromium
 from tests.unit.test_load import set_cell
+from uniondash.charts import CHARTS
 from uniondash.exports.images import ChartRenderer
-from uniondash.figures import CHARTS
+from uniondash.figures import chart_figure
 from uniondash.web import press_routes
 from uniondash.web.app import create_app
 
@@ -326,5 +327,5 @@ def test_a_citation_with_an_ampersand_is_cited_once_in_image_exports(dataset: An
     sources["citation_zh"] = "株洲日报 & 新闻网"
     cited = replace(dataset, sources=sources)
     chart = CHARTS[CHART]
-    figure = print_figure(chart.build(cited, Filters()), chart_caption(chart, cited, Filters()))
+    figure = print_figure(chart_figure(chart, cited, Filters()), chart_caption(chart, cited, Filters()))
     assert sum("株洲日报 &amp; 新闻网" in text for text in figure_texts(figure)) == 1

@@ -1,6 +1,6 @@
 """Meeting mode: `/present` slides and `/briefing` (Flask test client), and the pure planning behind them.
 
-Tests iterate over whatever `figures.CHARTS` holds, so they keep working as charts are added.
+Tests iterate over whatever `charts.CHARTS` holds, so they keep working as charts are added.
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ from flask import Flask
 
 from tests.synthetic import SHIPPED
 from tests.unit.test_load import set_cell
-from uniondash.chartspec import chart_spec
-from uniondash.figures import CHARTS, PRINT, WIDE, describe
+from uniondash.charts import CHARTS
+from uniondash.chartspec import chart_spec, describe
+from uniondash.figures import (
+    PRINT,
+    WIDE,
+)
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
 from uniondash.meeting import (

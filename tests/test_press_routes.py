@@ -26,11 +26,12 @@ from tests.pngtools import ink, png_dpi, png_size
 from tests.synthetic import SHIPPED
 from tests.unit.test_images import CHROMIUM, require_chromium
 from uniondash import share
+from uniondash.charts import CHARTS
+from uniondash.chartspec import describe
 from uniondash.errors import UniondashError
 from uniondash.exports import chart_files
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
-from uniondash.figures import CHARTS, describe
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters
 from uniondash.web import press_routes, security_headers

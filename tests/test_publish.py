@@ -20,9 +20,9 @@ from click.testing import CliRunner
 
 from tests.conftest import cached_images
 from tests.synthetic import SHIPPED
+from uniondash.charts import CHARTS
 from uniondash.cli import cli
 from uniondash.errors import UniondashError
-from uniondash.figures import CHARTS
 from uniondash.load import load_dataset
 from uniondash.publish import site
 from uniondash.publish.links import BAKE_ROOT

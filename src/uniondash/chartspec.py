@@ -1,7 +1,7 @@
 """What a chart says, as plain data: `chart_spec(chart, dataset, filters) -> ChartSpec`. No drawing here.
 
 One design for charts, several media. This module decides *what* a chart of the registry
-(`figures.CHARTS`) shows for a Dataset and Filters: its panels of bars, the lone figures shown as number
+(`charts.CHARTS`) shows for a Dataset and Filters: its panels of bars, the lone figures shown as number
 cards, the changes across years, notes, source line and text alternative. Renderers decide *how*:
 
 - `figures.render_plotly(spec, style)`: the dashboard, embeds, PNG/SVG (style `NARROW`: each bar's label on
@@ -30,12 +30,13 @@ The chart rules hold by construction here, so every medium follows them:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 import pandas as pd
 
+from uniondash.charts import CHARTS, Chart
 from uniondash.errors import UniondashError
 from uniondash.format import (
     as_of_label,
@@ -52,14 +53,9 @@ from uniondash.model import (
     Filters,
     Lang,
     computed_total,
-    filter_facts,
     period_span,
-    remember,
     series_with_several_periods,
 )
-
-if TYPE_CHECKING:
-    from uniondash.figures import Chart
 
 # Measures counted at a moment, not over a period: headed '截至2023年' / 'as of 2023', never a total.
 STOCK_MEASURES = frozenset({"headcount", "built"})
@@ -267,10 +263,6 @@ class PanelFacts:
 # hold the frame they were made from and compare it by identity (ids of dead frames can be reused), or
 # are weak-keyed by the Dataset.
 
-# A chart's city-wide facts of the whole data, by (frame, selector): the filters then only narrow these.
-_CHART_UNIVERSE: dict[tuple[int, Callable[..., Any]], tuple[pd.DataFrame, pd.DataFrame]] = {}
-_CHART_UNIVERSE_MAX = 256
-
 
 @dataclass(frozen=True)
 class _DatasetLookups:
@@ -337,22 +329,6 @@ def draws_comparison(facts: pd.DataFrame, dataset: Dataset, lang: Lang = "zh") -
     if len(facts) < 2:  # a comparison takes two figures at least (bars, or a change across periods)
         return False
     return any(not is_lone_figure(panel) for panel in plan_panels(facts, dataset, lang))
-
-
-def chart_facts(facts: pd.DataFrame, filters: Filters, select: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """The city-wide totals the filters keep and `select` picks, in the report's order.
-
-    The rows are picked as `select(kept) & aggregate` of the kept facts would pick them; the selection (row by
-    row) is made once per frame, and the filters then narrow those few rows (`filter_facts`, kept per filters).
-    """
-    key = (id(facts), select)
-    hit = _CHART_UNIVERSE.get(key)
-    if hit is not None and hit[0] is facts:
-        universe = hit[1]
-    else:
-        universe = facts[select(facts) & (facts["kind"] == "aggregate")]
-        remember(_CHART_UNIVERSE, key, (facts, universe), _CHART_UNIVERSE_MAX)
-    return filter_facts(universe, filters)
 
 
 def attached_rates(facts: pd.DataFrame) -> pd.DataFrame:
@@ -694,8 +670,6 @@ def _describe(title: str, records: Sequence[Record], dataset: Dataset, lang: Lan
 def chart_specs(dataset: Dataset, filters: Filters, charts: Iterable[Chart] | None = None) -> list[ChartSpec]:
     """The spec of every chart (registry order) with something to show for the filters."""
     if charts is None:
-        from uniondash.figures import CHARTS  # the registry lives with the renderer; imported on use
-
         charts = CHARTS.values()
     specs = []
     for chart in charts:
@@ -720,3 +694,11 @@ def comparisons_and_cards(
         [spec for spec in specs if spec.has_comparison],
         [(spec.chart_id, card) for spec in specs for card in spec.cards],
     )
+
+
+def describe(chart: Chart, dataset: Dataset, filters: Filters) -> str:
+    """A text alternative for screen readers: title, period, every value as written, and the source."""
+    facts = chart.rows(dataset, filters)
+    if facts.empty:
+        return f"{chart.title(filters.lang)}: {empty_reason(chart, dataset, filters)}"
+    return describe_facts(chart.title(filters.lang), facts, dataset, filters.lang)

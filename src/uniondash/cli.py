@@ -333,7 +333,7 @@ def import_xlsx(workbook: str, dry_run: bool, remove_missing: bool, data_dir: st
 
         uniondash import-xlsx figures-2024.xlsx --dry-run
     """
-    from uniondash.importer import describe, plan_import, write_plan
+    from uniondash.intake.workbook import describe, plan_import, write_plan
 
     folder = resolve_data_dir(data_dir)
     plan = plan_import(workbook, folder, remove_missing=remove_missing)

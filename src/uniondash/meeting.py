@@ -23,16 +23,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
 
-from uniondash.chartspec import ChartSpec, chart_spec, chart_specs
+from uniondash.charts import CHARTS, Chart
+from uniondash.chartspec import ChartSpec, chart_spec, chart_specs, describe
 from uniondash.figures import (
-    CHARTS,
     FONT_FAMILY_EN,
     NARROW,
     PRINT,
     WIDE,
-    Chart,
     ChartStyle,
-    describe,
     render_plotly,
     without_captions,
 )
@@ -174,7 +172,7 @@ class ChartView:
     min_width: int = 0
     # Every fact the chart shows (bars, cards, rates on bars): what a slide need not repeat.
     fact_ids: frozenset[str] = frozenset()
-    # Its text alternative (figures.describe): every value as the report writes it, for screen readers.
+    # Its text alternative (chartspec.describe): every value as the report writes it, for screen readers.
     summary: str = ""
 
 

@@ -8,9 +8,9 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import open_page, severe_errors
+from uniondash.charts import CHARTS
 from uniondash.chartspec import TEXT as SPEC_TEXT
 from uniondash.chartspec import chart_spec
-from uniondash.figures import CHARTS
 from uniondash.model import Dataset, Filters
 
 pytestmark = pytest.mark.browser

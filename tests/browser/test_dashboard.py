@@ -12,8 +12,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import WAIT, open_page, set_viewport, severe_errors, wait_ready
+from uniondash.charts import CHARTS
 from uniondash.chartspec import chart_spec
-from uniondash.figures import CHARTS, FONT_SIZE
+from uniondash.figures import FONT_SIZE
 from uniondash.model import Dataset, Filters
 
 pytestmark = pytest.mark.browser

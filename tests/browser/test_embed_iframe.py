@@ -21,8 +21,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import launched_chromium, served
+from uniondash.charts import CHARTS
 from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache
-from uniondash.figures import CHARTS
 from uniondash.model import Dataset, Filters
 from uniondash.web import press_routes, security_headers
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import CHROMIUM
+from uniondash.charts import CHARTS
 from uniondash.exports.pdf import CHROMIUM_FLAGS
-from uniondash.figures import CHARTS
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 90_000  # a ceiling on a shared machine, not a measurement

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from uniondash.figures import CHARTS
+from uniondash.charts import CHARTS
 
 NASTY = (
     "",

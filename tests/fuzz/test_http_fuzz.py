@@ -28,8 +28,8 @@ from tests.fuzz.strategies import (
     query_strings,
     values,
 )
+from uniondash.charts import CHARTS
 from uniondash.exports.xlsx import XLSX_MIMETYPE
-from uniondash.figures import CHARTS
 from uniondash.model import Dataset
 
 SECTIONS = ("aid", "models", "rights", "services", "nope", "", "%00", "..%2f..", "<b>")

@@ -1,6 +1,6 @@
 """Chart files for the press: CSV (BOM, neutralised cells), standalone HTML, metadata JSON, ZIP; share links.
 
-Every test runs over whatever charts `figures.CHARTS` holds.
+Every test runs over whatever charts `charts.CHARTS` holds.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.pngtools import png_chunks, png_dpi, png_pixels, tiny_png
+from uniondash.charts import CHARTS, Chart
 from uniondash.exports import chart_files
 from uniondash.exports.chart_files import (
     CSV_COLUMNS,
@@ -27,7 +28,7 @@ from uniondash.exports.chart_files import (
     standalone_html,
 )
 from uniondash.exports.images import ChartImage, ImageSize
-from uniondash.figures import CHARTS, Chart
+from uniondash.figures import chart_figure
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters
 from uniondash.share import (
@@ -300,7 +301,7 @@ def test_share_links_to_the_charts_own_view_and_static_embed() -> None:
 
 
 def test_fallback_frame_height_is_the_embedded_chart_and_its_page(dataset: Dataset) -> None:
-    figure = CHARTS["aid-funds"].build(dataset, Filters())
+    figure = chart_figure(CHARTS["aid-funds"], dataset, Filters())
     height, top, bottom = embed_layout(figure)
     # Title and source moved out of the figure into the page: the chart is shorter by their room, never squeezed.
     margin = figure.layout.margin

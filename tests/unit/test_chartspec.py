@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from uniondash.charts import CHARTS
 from uniondash.chartspec import (
     Bar,
     ChartSpec,
@@ -19,7 +20,6 @@ from uniondash.chartspec import (
     chart_spec,
     comparisons_and_cards,
 )
-from uniondash.figures import CHARTS
 from uniondash.model import Dataset, Filters
 
 

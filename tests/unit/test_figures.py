@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from uniondash.chartspec import chart_spec
+from uniondash.charts import CHARTS
+from uniondash.chartspec import chart_spec, describe
 from uniondash.figures import (
     BAR_COLOUR,
-    CHARTS,
     FONT_SIZE,
     LEVEL_COLOURS,
     LINE_HEIGHT,
@@ -26,9 +26,9 @@ from uniondash.figures import (
     SERIES_COLOURS,
     TEXT_COLOUR,
     bar_texts_of,
+    chart_figure,
     chart_table,
     contrast_ratio,
-    describe,
     empty_reason,
     heading_lines,
     plan_panels,
@@ -62,7 +62,7 @@ STABLE_IDS = {
 
 
 def build(chart_id: str, dataset: Dataset, **filters: Any) -> dict[str, Any]:
-    figure: dict[str, Any] = CHARTS[chart_id].build(dataset, Filters(**filters)).to_plotly_json()
+    figure: dict[str, Any] = chart_figure(CHARTS[chart_id], dataset, Filters(**filters)).to_plotly_json()
     return figure
 
 
@@ -157,7 +157,7 @@ def test_ticks_count_in_wan_and_yi_never_k_m_g(dataset):
     ticks = build("people-helped-times", dataset)["layout"]["xaxis"]["ticktext"]
     assert ticks == ["0", "20万", "40万", "60万"]
     for chart in CHARTS.values():
-        layout = chart.build(dataset, Filters()).to_plotly_json()["layout"]
+        layout = chart_figure(chart, dataset, Filters()).to_plotly_json()["layout"]
         for name, axis in layout.items():
             if name.startswith(("xaxis", "yaxis")) and "ticktext" in axis:
                 assert not any(re.search(r"\d[kKMG]$", text) for text in axis["ticktext"]), chart.id
@@ -370,7 +370,7 @@ def test_data_table_has_label_value_period_and_quote(dataset):
 
 
 def test_the_page_variant_drops_captions_shown_as_html(dataset):
-    built = CHARTS["model-workers"].build(dataset, Filters())
+    built = chart_figure(CHARTS["model-workers"], dataset, Filters())
     spec, height = without_captions(built)
     names = {a.get("name") for a in spec["layout"]["annotations"]}
     assert names == {"heading", "category"}
@@ -424,13 +424,13 @@ def test_a_long_heading_breaks_at_its_separators_and_gets_room_above(multi_year_
     assert heading_lines("单位：元 · 2019–2023年 · 五年合计", "zh") == ["单位：元 · 2019–2023年 · 五年合计"]
     # Only the change across 2024–2025: its long heading is the top one.
     filters = Filters(years=frozenset({2024, 2025}), lang="en")
-    figure = CHARTS["people-helped-times"].build(multi_year_dataset, filters).to_plotly_json()
+    figure = chart_figure(CHARTS["people-helped-times"], multi_year_dataset, filters).to_plotly_json()
     (top_heading,) = annotations(figure, "heading")
     assert "<br>" in top_heading
     extra = LINE_HEIGHT * top_heading.count("<br>")
     assert figure["layout"]["margin"]["t"] == CHARTS_TOP + extra
     # The dashboard's copy (captions dropped) keeps the same room above the first panel.
-    spec, _ = without_captions(CHARTS["people-helped-times"].build(multi_year_dataset, filters))
+    spec, _ = without_captions(chart_figure(CHARTS["people-helped-times"], multi_year_dataset, filters))
     assert spec["layout"]["margin"]["t"] == PANEL_GAP // 2 + 4 + extra
 
 
@@ -457,7 +457,7 @@ def test_markup_in_the_data_is_drawn_as_text(dataset):
     """plotly reads <b>, <a href> and entities in strings: a label from the CSV is escaped."""
     facts = dataset.facts.copy()
     facts.loc[facts["id"] == "aid-winter-funds", "label_zh"] = '<a href="javascript:alert(1)">冬送</a>'
-    figure = CHARTS["aid-funds"].build(replace(dataset, facts=facts), Filters()).to_plotly_json()
+    figure = chart_figure(CHARTS["aid-funds"], replace(dataset, facts=facts), Filters()).to_plotly_json()
     labels = [label.replace("<br>", "") for label in annotations(figure, "category")]
     assert '&lt;a href="javascript:alert(1)"&gt;冬送&lt;/a&gt;' in labels
     assert not any("<a" in label for label in labels)
@@ -468,7 +468,7 @@ def test_every_chart_holds_still_no_drag_zoom_or_pan(dataset, multi_year_dataset
     for data in (dataset, multi_year_dataset):
         for chart in CHARTS.values():
             for filters in (Filters(), Filters(years=frozenset({2021}))):
-                layout = chart.build(data, filters).to_plotly_json()["layout"]
+                layout = chart_figure(chart, data, filters).to_plotly_json()["layout"]
                 assert layout.get("dragmode") is False, chart.id
                 axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))]
                 assert all(layout[key].get("fixedrange") is True for key in axes), (chart.id, axes)

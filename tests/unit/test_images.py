@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import pytest
 
 from tests.pngtools import ink, png_size
+from uniondash.charts import CHARTS
 from uniondash.exports import images
 from uniondash.exports.images import (
     PALETTE,
@@ -37,7 +38,11 @@ from uniondash.exports.images import (
     parse_image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY, FONT_FAMILY_EN
+from uniondash.figures import (
+    FONT_FAMILY,
+    FONT_FAMILY_EN,
+    chart_figure,
+)
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters
 
@@ -153,10 +158,10 @@ def test_print_figure_is_white_with_cjk_fonts_and_the_palette() -> None:
 def test_print_figure_keeps_an_english_charts_latin_face(dataset: Dataset) -> None:
     """An English chart keeps its Latin-first face (a CJK face sets “quotes” full-width); CJK follows it."""
     chart = CHARTS[charted(dataset, Filters())[0]]
-    styled = print_figure(chart.build(dataset, Filters(lang="en")))
+    styled = print_figure(chart_figure(chart, dataset, Filters(lang="en")))
     family = styled.layout.font.family
     assert family == FONT_FAMILY_EN and family.index("DejaVu Sans") < family.index("Noto Sans CJK SC")
-    assert print_figure(chart.build(dataset, Filters())).layout.font.family == FONT_FAMILY
+    assert print_figure(chart_figure(chart, dataset, Filters())).layout.font.family == FONT_FAMILY
 
 
 def test_print_figure_adds_an_escaped_caption_to_a_bare_figure() -> None:
@@ -171,7 +176,7 @@ def test_print_figure_keeps_a_charts_own_caption(dataset: Dataset) -> None:
     """Charts that title themselves and cite the source inside keep their captions: no second source line."""
     for chart_id in charted(dataset, Filters()):
         chart = CHARTS[chart_id]
-        figure = chart.build(dataset, Filters())
+        figure = chart_figure(chart, dataset, Filters())
         caption = chart_caption(chart, dataset, Filters())
         styled = print_figure(figure, caption)
         texts = images.figure_texts(styled)
@@ -244,7 +249,7 @@ def test_png_of_every_chart_has_the_asked_size_and_is_not_blank(dataset: Dataset
     service = ChartImages(dataset, renderer, MemoryCache())
     for chart_id in charted(dataset, Filters()):
         chart = CHARTS[chart_id]
-        natural = chart.build(dataset, Filters()).layout.height
+        natural = chart_figure(chart, dataset, Filters()).layout.height
         image = service.image(chart, Filters(), "png", ImageSize(500, None, 1))
         size = png_size(image.data)
         assert (size.width, size.height) == (500, natural or 750), chart_id
@@ -336,10 +341,10 @@ def test_a_hung_render_times_out_and_the_renderer_recovers(dataset: Dataset) -> 
     slow = ChartRenderer(CHROMIUM, timeout=0.001, retry_after=0)
     try:
         with pytest.raises(RendererUnavailable, match="timed out"):
-            slow.render(chart.build(dataset, Filters()), "png", ImageSize(400, 300, 1))
+            slow.render(chart_figure(chart, dataset, Filters()), "png", ImageSize(400, 300, 1))
         assert not slow.running, "a timed-out browser is closed"
         slow.timeout = 30
-        data = slow.render(chart.build(dataset, Filters()), "png", ImageSize(400, 300, 1))
+        data = slow.render(chart_figure(chart, dataset, Filters()), "png", ImageSize(400, 300, 1))
         assert png_size(data).width == 400
     finally:
         slow.close()
@@ -351,7 +356,7 @@ def test_a_browser_that_does_not_start_in_time_is_unavailable(dataset: Dataset) 
     slow_start = ChartRenderer(CHROMIUM, start_timeout=0.2, retry_after=0)
     try:
         with pytest.raises(RendererUnavailable, match="did not start: timed out"):
-            slow_start.render(chart.build(dataset, Filters()), "png", ImageSize(400, 300, 1))
+            slow_start.render(chart_figure(chart, dataset, Filters()), "png", ImageSize(400, 300, 1))
         assert not slow_start.running
     finally:
         slow_start.close()

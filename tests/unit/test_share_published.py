@@ -8,7 +8,7 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from uniondash import share
-from uniondash.figures import CHARTS
+from uniondash.charts import CHARTS
 from uniondash.model import Filters
 from uniondash.web.components import share_links
 

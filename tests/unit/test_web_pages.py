@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
+from uniondash.charts import CHARTS
 from uniondash.chartspec import chart_spec
-from uniondash.figures import CHARTS
 from uniondash.figures import TEXT as FIGURE_TEXT
 from uniondash.format import display_value
 from uniondash.model import Dataset, Filters, filter_facts, headline_facts

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from uniondash import __version__
+from uniondash.charts import CHARTS, Chart
 from uniondash.errors import UniondashError
 from uniondash.exports.images import (
     DEFAULT_SIZE,
@@ -33,7 +34,11 @@ from uniondash.exports.images import (
     image_size,
     print_figure,
 )
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, Chart
+from uniondash.figures import (
+    FONT_FAMILY_EN,
+    PLOTLY_CONFIG,
+    chart_figure,
+)
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
@@ -172,7 +177,7 @@ def standalone_html(chart: Chart, dataset: Dataset, filters: Filters, base_url: 
     """The chart as one HTML file that works offline (plotly.js inlined); the figure names title and source."""
     facts = chart.rows(dataset, filters)
     caption = chart_caption(chart, dataset, filters, facts)
-    figure = print_figure(chart.build(dataset, filters), caption)
+    figure = print_figure(chart_figure(chart, dataset, filters), caption)
     # Sized by the browser window, not by the chart's own default size.
     figure.update_layout(width=None, height=None, autosize=True)
     div = figure.to_html(

@@ -39,8 +39,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from uniondash import figures
+from uniondash.charts import Chart
 from uniondash.errors import QueryError, UniondashError
-from uniondash.figures import FONT_FAMILY, Chart
+from uniondash.figures import FONT_FAMILY, chart_figure
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import to_query_string
@@ -763,7 +764,9 @@ class ChartImages:
         facts = chart.rows(self.dataset, filters)
         if facts.empty:
             raise NoFiguresError(f"chart {chart.id!r} has no figures for these filters （所选范围内没有该图表的数据）")
-        figure = print_figure(chart.build(self.dataset, filters), chart_caption(chart, self.dataset, filters, facts))
+        figure = print_figure(
+            chart_figure(chart, self.dataset, filters), chart_caption(chart, self.dataset, filters, facts)
+        )
         data = self.renderer.render(figure, fmt, size)
         self.cache.put(key, data)
         return ChartImage(data, MEDIA_TYPES[fmt], key, cached=False)

@@ -1,6 +1,6 @@
 """The two machine-readable sheets of the analysts' workbook: 全部数据 / All figures and 来源 / Sources.
 
-They are what `uniondash import-xlsx` reads back (see `uniondash.importer`), so they are plain tables:
+They are what `uniondash import-xlsx` reads back (see `uniondash.intake.workbook`), so they are plain tables:
 row 1 holds the column ids of facts.csv / sources.csv exactly (stable, whatever the workbook's language),
 one figure or source per row below, no merged cells, numbers (`value`, the periods, `page`) as numbers
 and every other cell as text (text that looks like a formula stays text, as in `xlsx.put`). To the

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
+from uniondash.charts import CHARTS, Chart
 from uniondash.config import Settings
 from uniondash.errors import UniondashError
 from uniondash.exports.images import (
@@ -44,7 +45,6 @@ from uniondash.exports.images import (
     RendererUnavailable,
     parse_image_size,
 )
-from uniondash.figures import CHARTS, Chart
 from uniondash.load import load_dataset
 from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash import share
+from uniondash.charts import Chart
 from uniondash.chartspec import (
     ChartSpec,
     NumberCard,
@@ -26,7 +27,6 @@ from uniondash.chartspec import (
 from uniondash.figures import (
     NARROW,
     PLOTLY_CONFIG,
-    Chart,
     chart_table,
     empty_reason,
     render_plotly,

@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from uniondash.figures import CHARTS
+from uniondash.charts import CHARTS
 from uniondash.format import join_labels, period_label, years_label
 from uniondash.meeting import headline_cards
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts

@@ -24,6 +24,8 @@ from flask import Flask, Response, request
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from uniondash.charts import CHARTS
+from uniondash.chartspec import describe
 from uniondash.exports import chart_files
 from uniondash.exports.images import (
     IMAGE_FORMATS,
@@ -38,7 +40,11 @@ from uniondash.exports.images import (
     print_figure,
 )
 from uniondash.exports.images import TEXT as IMAGE_TEXT
-from uniondash.figures import CHARTS, FONT_FAMILY_EN, PLOTLY_CONFIG, describe
+from uniondash.figures import (
+    FONT_FAMILY_EN,
+    PLOTLY_CONFIG,
+    chart_figure,
+)
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import Notice, parse_filters, shown
@@ -216,7 +222,7 @@ def embed_view(dataset: Dataset, chart_id: str, params: dict[str, list[str]]) ->
         }
         for _, fact in facts.iterrows()
     ]
-    figure, height = embed_figure(chart.build(dataset, filters), caption)
+    figure, height = embed_figure(chart_figure(chart, dataset, filters), caption)
     return EmbedView(chart_id, filters, [n.text(lang) for n in notices], caption, figure, height, rows)
 
 
@@ -444,7 +450,7 @@ def oembed(dataset: Dataset, params: dict[str, list[str]], root: str, host: str)
     source = root + embed_url(chart_id, filters, static=static)
     script = html.escape(root + EMBED_SCRIPT)
     code = iframe_tag(source, view.caption.title, height) + f'\n<script src="{script}" async></script>'
-    thumb = image_size(STILL_WIDTH, None, 2).resolve(chart.build(dataset, filters))
+    thumb = image_size(STILL_WIDTH, None, 2).resolve(chart_figure(chart, dataset, filters))
     return {
         "version": "1.0",
         "type": "rich",

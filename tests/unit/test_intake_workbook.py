@@ -1,4 +1,4 @@
-"""Next year's figures from Excel (importer.py, import-xlsx, export-xlsx --template), with SYNTHETIC 2024 rows.
+"""Next year's figures from Excel (intake/workbook.py, import-xlsx, export-xlsx --template), with SYNTHETIC 2024 rows.
 
 Each workbook here is one uniondash exported, edited with openpyxl the way an analyst edits it in Excel.
 """
@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.synthetic import SYNTHETIC_2024_SOURCE, SYNTHETIC_2024_TEXT, synthetic_2024_rows
-from uniondash import importer
 from uniondash.cli import cli
 from uniondash.exports.xlsx import write_workbook
 from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, SOURCE_COLUMNS, SOURCES_SHEET, data_sheet_notes
-from uniondash.importer import ImportProblems, plan_import, write_plan
+from uniondash.intake import workbook as importer
+from uniondash.intake.workbook import ImportProblems, plan_import, write_plan
 from uniondash.load import load_dataset
 from uniondash.model import Filters, series_with_several_periods
 
