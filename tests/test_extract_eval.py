@@ -328,6 +328,11 @@ def test_a_bare_scale_fits_any_family_and_periods_are_compared_by_year():
     assert len(score.hits) == 1 and score.wrong_periods == []
 
 
+def test_a_proposal_without_a_value_is_refused_by_name():
+    with pytest.raises(ValueError, match="a proposed row has no numeric value"):
+        Proposed.from_row({"value": None, "unit_as_written": "人"})
+
+
 def test_a_false_positive_shows_its_own_form():
     score = scoring.match("t", [], [proposed(2, "个", number="兩"), proposed(6.3, "个百分点"), proposed(5, "万元")])
     assert scoring.totals([score]).proposed_by_form == Counter({"chinese-numeral": 1, "percent": 1, "wan-yi": 1})

@@ -295,8 +295,12 @@ class Proposed:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Proposed:
+        try:
+            value = float(row["value"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"a proposed row has no numeric value: {dict(row)!r}") from None
         return cls(
-            value=float(row["value"]),
+            value=value,
             qualifier=simplified(str(row.get("qualifier") or "")),
             number_as_written=str(row.get("number_as_written") or ""),
             unit_as_written=str(row.get("unit_as_written") or ""),
