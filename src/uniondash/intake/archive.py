@@ -190,11 +190,19 @@ def open_archive(path: str | os.PathLike[str], limits: ArchiveLimits = ArchiveLi
                 unreadable=True,
             )
         if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-            raise refuse("not a zip container (.xlsx/.docx)", "不是 .xlsx/.docx 文件（不是 zip 容器）", unreadable=True)
+            raise refuse(
+                "not a zip container: save it as .xlsx/.docx",
+                "不是 zip 容器：请另存为 .xlsx/.docx",
+                unreadable=True,
+            )
         try:
             entries, directory = _end_record(handle, info.st_size)
         except ValueError as error:
-            raise refuse(f"a damaged zip container ({error})", f"zip 容器已损坏（{error}）", unreadable=True) from error
+            raise refuse(
+                f"a damaged zip container ({error}): save the file again",
+                f"zip 容器已损坏（{error}）：请重新保存文件",
+                unreadable=True,
+            ) from error
         if entries > limits.max_members:
             raise refuse(
                 f"holds {entries:,} parts, more than the {limits.max_members:,} allowed",
@@ -209,7 +217,11 @@ def open_archive(path: str | os.PathLike[str], limits: ArchiveLimits = ArchiveLi
         try:
             zip_file = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, struct.error, OSError) as error:
-            raise refuse(f"a damaged zip container ({error})", f"zip 容器已损坏（{error}）", unreadable=True) from error
+            raise refuse(
+                f"a damaged zip container ({error}): save the file again",
+                f"zip 容器已损坏（{error}）：请重新保存文件",
+                unreadable=True,
+            ) from error
         try:
             _check_members(zip_file, limits, name)
         except ArchiveError:

@@ -511,8 +511,7 @@ class XlsxBook:
 def _archive_problem(error: ArchiveError) -> ImportProblem:
     en, zh = error.en, error.zh
     if error.unreadable:
-        en = f"not a readable Excel workbook (.xlsx): {en}; save it as .xlsx in Excel or WPS"
-        zh = f"不是可读的 Excel 工作簿（.xlsx）：{zh}；请在 Excel 或 WPS 中另存为 .xlsx"
+        en, zh = f"not a readable Excel workbook (.xlsx): {en}", f"不是可读的 Excel 工作簿（.xlsx）：{zh}"
     return part_problem(error.file, error.member, en, zh)
 
 
