@@ -63,10 +63,11 @@ class SourceTexts:
             handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return None
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO, a device, a folder
+            os.close(handle)
+            return None
         with os.fdopen(handle, "rb") as file:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None
             if info.st_size > MAX_SOURCE_TEXT_BYTES:
                 raise UniondashError(
                     f"the source text {name} is larger than {MAX_SOURCE_TEXT_BYTES // 1024 // 1024} MB: keep only "
