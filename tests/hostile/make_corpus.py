@@ -278,6 +278,12 @@ class Package:
             'Target="sharedStrings.xml" Id="rIdSST"/></Relationships>',
         )
         self.set("xl/_rels/workbook.xml.rels", rels)
+        types = self.text("[Content_Types].xml").replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        self.set("[Content_Types].xml", types)
         self.extra.append(member)
 
     def drop(self, name: str) -> Member:

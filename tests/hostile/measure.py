@@ -19,4 +19,5 @@ if pid == 0:
     os.execvp(command[0], command)
 _, status, usage = os.wait4(pid, 0)
 with open(result, "w", encoding="utf-8") as out:
-    json.dump({"exit": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, out)
+    cpu = usage.ru_utime + usage.ru_stime
+    json.dump({"exit": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss, "cpu_s": cpu}, out)

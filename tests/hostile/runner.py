@@ -29,7 +29,8 @@ class Run:
     returncode: int | None  # None: killed before it ended (a timeout, or on purpose)
     output: str
     peak_mb: float | None
-    seconds: float
+    seconds: float  # wall clock
+    cpu_seconds: float | None = None
 
 
 @dataclass
@@ -45,13 +46,15 @@ class Started:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def _environment() -> dict[str, str]:
+def _environment(pythonpath: Path | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("UNIONDASH_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if pythonpath is not None:  # another revision's package (benchmarks/bench_hostile.py --compare)
+        env["PYTHONPATH"] = str(pythonpath)
     return env
 
 
-def start_import(workbook: Path, data_dir: Path, *options: str) -> Started:
+def start_import(workbook: Path, data_dir: Path, *options: str, pythonpath: Path | None = None) -> Started:
     folder = Path(tempfile.mkdtemp(prefix="uniondash-hostile-"))
     output, result = folder / "output.txt", folder / "result.json"
     command = [sys.executable, "-m", "uniondash", "import-xlsx", str(workbook), "--data-dir", str(data_dir), *options]
@@ -60,7 +63,7 @@ def start_import(workbook: Path, data_dir: Path, *options: str) -> Started:
             [sys.executable, str(MEASURE), str(ADDRESS_SPACE_LIMIT), str(result), *command],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_environment(),
+            env=_environment(pythonpath),
             start_new_session=True,
         )
     return Started(process, output, result, time.monotonic())
@@ -81,8 +84,10 @@ def wait_import(started: Started, timeout: float = 180.0) -> Run:
     started.output.parent.rmdir()
     if measured is None:
         return Run(None, text, None, seconds)
-    return Run(measured["exit"], text, measured["maxrss_kb"] / 1024, seconds)
+    return Run(measured["exit"], text, measured["maxrss_kb"] / 1024, seconds, measured["cpu_s"])
 
 
-def run_import(workbook: Path, data_dir: Path, *options: str, timeout: float = 180.0) -> Run:
-    return wait_import(start_import(workbook, data_dir, *options), timeout)
+def run_import(
+    workbook: Path, data_dir: Path, *options: str, timeout: float = 180.0, pythonpath: Path | None = None
+) -> Run:
+    return wait_import(start_import(workbook, data_dir, *options, pythonpath=pythonpath), timeout)
