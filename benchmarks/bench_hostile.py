@@ -49,8 +49,11 @@ def outcome(run: Run) -> str:
         return f"**traceback**: {last[:90]}"
     if run.returncode == 0:
         return "imported: " + (lines[0][:60] if lines else "")
-    problem = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
-    return "refused: " + problem[:110].replace("|", "\\|") + ("…" if len(problem) > 110 else "")
+    # The first problem: the first indented line after "Error: …" (warnings printed before it are skipped).
+    raw = run.output.splitlines()
+    start = next((n for n, line in enumerate(raw) if line.startswith("Error:")), 0)
+    problem = next((line.strip() for line in raw[start + 1 :] if line.startswith("  ")), lines[-1] if lines else "")
+    return "refused: " + problem[:100].replace("|", "\\|") + ("…" if len(problem) > 100 else "")
 
 
 def measure(name: str, workbook: Path, work: Path, pythonpath: Path | None) -> Run:

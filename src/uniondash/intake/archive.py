@@ -47,12 +47,19 @@ class ArchiveError(UniondashError):
 
     def __init__(self, file: str, en: str, zh: str, member: str | None = None, *, unreadable: bool = False) -> None:
         self.file = file
-        self.member = member
+        self.member = None if member is None else printable(member)  # a name from the file: shown, never obeyed
         self.en = en
         self.zh = zh
         self.unreadable = unreadable  # not a (sound) container at all, rather than one that holds too much
         where = f"{file}, part {member}" if member else file
         super().__init__(f"{where}: {en}")
+
+
+def printable(text: str, limit: int = 120) -> str:
+    """A name taken from a file, fit to quote in a message: cut short, every character that is not printable
+    (a line break, a bidi override) written as an escape, so it cannot forge lines or reorder the message."""
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in cut)
 
 
 def _mb(size: int) -> str:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from uniondash.errors import UniondashError
+from uniondash.intake.archive import printable
 from uniondash.model import Lang
 
 
 def shown(text: str, limit: int = 80) -> str:
-    """Text from an input as a message quotes it: at most `limit` characters, every character that is not
-    printable (a newline, a bidi override) as an escape, so a crafted name cannot forge lines or reorder them."""
-    cut = text[:limit] + ("…" if len(text) > limit else "")
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in cut)
+    """Text from an input as a message quotes it (see `archive.printable`)."""
+    return printable(text, limit)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Union
 
 from uniondash.intake import xmlstream
-from uniondash.intake.archive import ArchiveError, ArchiveLimits, SafeArchive, iter_chunks, open_archive, part_name
+from uniondash.intake.archive import (
+    ArchiveError,
+    ArchiveLimits,
+    SafeArchive,
+    iter_chunks,
+    open_archive,
+    part_name,
+    printable,
+)
 from uniondash.intake.problems import ImportProblem, ImportProblems
 
 EXCEL_CELL_CHARS = 32_767  # the most a cell of Excel can hold
@@ -304,9 +312,9 @@ class _Sheet:
                 col = _column_index(match.group(1)) if match else 0
             if not 1 <= col <= EXCEL_COLUMNS or col <= self.col:
                 raise self._refuse(
-                    f"a cell reference out of place ({ref!r} after column {column_letter(self.col) or '–'}): "
+                    f"a cell reference out of place ({printable(ref or '', 20)!r} after column {column_letter(self.col) or '–'}): "
                     "the file is damaged; save it again from Excel, WPS or LibreOffice",
-                    f"单元格位置错乱（{ref!r}），文件已损坏：请用 Excel、WPS 或 LibreOffice 重新保存",
+                    f"单元格位置错乱（{printable(ref or '', 20)}），文件已损坏：请用 Excel、WPS 或 LibreOffice 重新保存",
                 )
             self.col = col
             self._keep = self.row == 1 or col in self.wanted
@@ -332,9 +340,9 @@ class _Sheet:
         number = self.row + 1 if ref is None else _positive(ref, EXCEL_ROWS)
         if number is None or number <= self.row:
             raise self._refuse(
-                f"a row number out of place ({ref!r} after row {self.row}): the file is damaged; save it again "
+                f"a row number out of place ({printable(ref or '', 20)!r} after row {self.row}): the file is damaged; save it again "
                 "from Excel, WPS or LibreOffice",
-                f"行号错乱（{ref!r}），文件已损坏：请用 Excel、WPS 或 LibreOffice 重新保存",
+                f"行号错乱（{printable(ref or '', 20)}），文件已损坏：请用 Excel、WPS 或 LibreOffice 重新保存",
             )
         if self.row < 1 < number:
             self._end_header()  # no row 1 in the file: an empty header
@@ -585,8 +593,8 @@ def _book(archive: SafeArchive, limits: SheetLimits) -> XlsxBook:
         part = None if external or not kind.endswith(_WORKSHEET) else part_name(workbook_part, target)
         if sheet_name.lower() in seen:  # Excel compares sheet names without case
             raise refuse(
-                f"two sheets are named {sheet_name!r}: the file is damaged; save it again from Excel or WPS",
-                f"有两个工作表同名（{sheet_name}），文件已损坏：请用 Excel 或 WPS 重新保存",
+                f"two sheets are named {printable(sheet_name)!r}: the file is damaged; save it again from Excel or WPS",
+                f"有两个工作表同名（{printable(sheet_name)}），文件已损坏：请用 Excel 或 WPS 重新保存",
             )
         seen.add(sheet_name.lower())
         sheets.append(SheetEntry(sheet_name, state, part))

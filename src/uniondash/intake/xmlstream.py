@@ -20,13 +20,14 @@ from typing import Protocol
 from xml.parsers import expat
 
 from uniondash.errors import UniondashError
+from uniondash.intake.archive import printable
 
 
 class XmlError(UniondashError):
     """A part is not XML that can be read safely: `en`/`zh` say why, `member` which part and where."""
 
     def __init__(self, member: str, en: str, zh: str, line: int | None = None, column: int | None = None) -> None:
-        self.member = member
+        self.member = printable(member)
         self.en = en
         self.zh = zh
         self.line = line
