@@ -26,6 +26,7 @@ from tests.unit.test_load import set_cell
 from uniondash.charts import CHARTS
 from uniondash.exports.images import ChartRenderer
 from uniondash.figures import chart_figure
+from uniondash.schema import stored_text
 from uniondash.web import press_routes
 from uniondash.web.app import create_app
 
@@ -54,7 +55,7 @@ def tampered_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     target = copy_shipped(tmp_path_factory.mktemp("tampered") / "data")
     for file, row_id, column, text in TAMPERED:
-        set_cell(target / file, row_id, column, text)
+        set_cell(target / file, row_id, column, stored_text(text))  # formula-like text is stored escaped
     return target
 
 

@@ -26,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 from tests.synthetic import copy_shipped
 from tests.unit.test_load import set_cell
 from uniondash.exports.chart_files import CSV_COLUMNS
+from uniondash.schema import stored_text
 from uniondash.web.app import create_app
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,7 +56,9 @@ CHART = "aid-funds"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     data = copy_shipped(tmp_path_factory.mktemp("formulas") / "data")
     for file, row_id, column, text in TAMPERED:
-        set_cell(data / file, row_id, column, text)
+        # Data files store such text escaped (schema.stored_text, as import-xlsx writes it); the loader reads
+        # the text back as written, so every download below gets the formula-like text itself to neutralise.
+        set_cell(data / file, row_id, column, stored_text(text))
     yield create_app(data).server.test_client()
 
 

@@ -36,12 +36,16 @@ class Clock:
 
 def import_2024(data_dir: Path, tmp_path: Path) -> None:
     """Export, add the SYNTHETIC 2024 figures and their new source in Excel, import."""
-    text = tmp_path / "synthetic-2024.txt"
-    text.write_text(SYNTHETIC_2024_TEXT, encoding="utf-8")
+    sources = tmp_path / "sources"  # the server's folder of source texts (a workbook never says where)
+    sources.mkdir(exist_ok=True)
+    (sources / f"{SYNTHETIC_2024_SOURCE['id']}.txt").write_text(SYNTHETIC_2024_TEXT, encoding="utf-8")
     path = export(data_dir, tmp_path / "2024.xlsx")
     edit(path, "全部数据", rows=synthetic_2024_rows())
-    edit(path, "来源", rows=[{**SYNTHETIC_2024_SOURCE, "page": 1, "local_copy": str(text)}])
-    result = CliRunner().invoke(cli, ["import-xlsx", str(path), "--data-dir", str(data_dir)])
+    source = {column: value for column, value in SYNTHETIC_2024_SOURCE.items() if column != "local_copy"}
+    edit(path, "来源", rows=[{**source, "page": 1}])
+    result = CliRunner().invoke(
+        cli, ["import-xlsx", str(path), "--data-dir", str(data_dir), "--source-dir", str(sources)]
+    )
     assert result.exit_code == 0, result.output
 
 

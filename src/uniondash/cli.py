@@ -321,22 +321,32 @@ def write_template(dataset: Dataset, out: str, lang: Lang) -> None:
     is_flag=True,
     help="Remove the figures that are in the data but not in the workbook (listed first).",
 )
+@click.option(
+    "--source-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of the sources' texts (<source id>.txt) that quotes are checked against "
+    "[default: $UNIONDASH_SOURCE_DIR; none: quotes listed as unchecked].",
+)
 @data_dir_option
-def import_xlsx(workbook: str, dry_run: bool, remove_missing: bool, data_dir: str | None) -> None:
+def import_xlsx(
+    workbook: str, dry_run: bool, remove_missing: bool, source_dir: str | None, data_dir: str | None
+) -> None:
     """Merge the figures of a workbook (its All figures and Sources sheets) into the data, validated.
 
     Lists what is added, changed, unchanged and missing; on any problem names each by sheet, row and
     column and writes nothing. Otherwise replaces the CSV files all at once; a running server shows the
-    new figures within seconds. Nothing is removed without --remove-missing.
+    new figures within seconds. Nothing is removed without --remove-missing. The workbook is untrusted:
+    it is read within fixed bounds (10 MB, 20 000 rows) and can never make this command open a file.
 
     Example:
 
-        uniondash import-xlsx figures-2024.xlsx --dry-run
+        uniondash import-xlsx figures-2024.xlsx --dry-run --source-dir ~/sources
     """
     from uniondash.intake.workbook import describe, plan_import, write_plan
 
     folder = resolve_data_dir(data_dir)
-    plan = plan_import(workbook, folder, remove_missing=remove_missing)
+    plan = plan_import(workbook, folder, remove_missing=remove_missing, source_dir=source_dir)
     if not dry_run and plan.files:
         write_plan(plan, folder)
     click.echo(describe(plan, dry_run=dry_run, written=bool(plan.files) and not dry_run))

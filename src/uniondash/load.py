@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,7 +66,7 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
         problems.append(DataProblem(path.name, None, None, "file is empty; it needs a header row"))
         return None
     except csv.Error as error:
-        problems.append(DataProblem(path.name, 1, None, f"not valid CSV: {error}; {_STRAY_QUOTE.format(1)}"))
+        problems.append(DataProblem(path.name, 1, None, _csv_problem(error, 1, reader.line_num)))
         return None
     if reader.line_num > 1:
         problems.append(DataProblem(path.name, 1, None, _runs_on(1, reader.line_num)))
@@ -86,9 +85,7 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(
-                DataProblem(path.name, start, None, f"not valid CSV: {error}; {_STRAY_QUOTE.format(start)}")
-            )
+            problems.append(DataProblem(path.name, start, None, _csv_problem(error, start, reader.line_num)))
             return None
         if reader.line_num > start:
             # One record, one line: a cell never holds a line break, so a record that spans lines is a quote
@@ -106,11 +103,11 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
             continue
         cells = [cell.strip() for cell in record]
         for column, cell in zip(header, cells, strict=True):
-            control = control_character(cell)
-            if control is not None:
-                problems.append(DataProblem(path.name, start, column, control))
+            problem = schema.cell_problem(column, cell)
+            if problem is not None:
+                problems.append(DataProblem(path.name, start, column, problem))
                 bad_rows = True
-        records.append(cells)
+        records.append([schema.read_text(cell) for cell in cells])
         lines.append(start)
     if duplicated or bad_rows:
         return None
@@ -121,6 +118,18 @@ def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
 _STRAY_QUOTE = 'a stray or unclosed " on line {}? Close the quote on that line or remove it'
 
 
+def _csv_problem(error: csv.Error, start: int, end: int) -> str:
+    if "field larger than field limit" in str(error) and end <= start:
+        # One line holding a cell over the csv module's limit: a text far longer than any column allows.
+        return (
+            f"a cell longer than {csv.field_size_limit()} characters on line {start}: no column allows more than "
+            f"{max(schema.TEXT_BOUNDS.values())} characters (see data/README.md)"
+        )
+    if "field larger than field limit" in str(error):
+        return _runs_on(start, end)  # a quote left open swallowed the lines after it
+    return f"not valid CSV: {error}; {_STRAY_QUOTE.format(start)}"
+
+
 def _runs_on(start: int, end: int) -> str:
     return (
         f"a quoted cell runs on from line {start} to line {end}: {_STRAY_QUOTE.format(start)} "
@@ -128,19 +137,7 @@ def _runs_on(start: int, end: int) -> str:
     )
 
 
-# Line and paragraph separators break a line as a control character does.
-_SEPARATORS = {"\u2028", "\u2029"}
-
-
-def control_character(cell: str) -> str | None:
-    """The problem if `cell` holds a control character (tab, NUL, bell…; they break images and lines), else None."""
-    for position, char in enumerate(cell, start=1):
-        if unicodedata.category(char) == "Cc" or char in _SEPARATORS:
-            return (
-                f"holds the control character U+{ord(char):04X} at character {position}: "
-                "delete it (it is invisible in most editors; retype the cell)"
-            )
-    return None
+control_character = schema.control_character  # the name other modules knew it by
 
 
 _COERCE_PROBLEMS = {"float64": "not a number", "int64": "not a whole number"}

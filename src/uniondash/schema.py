@@ -9,6 +9,7 @@ than wholes, stated ratios matching their parts, the value matching the figure a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 import pandas as pd
@@ -21,6 +22,101 @@ NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 # Written units a base unit may appear as. "人次" is never read as "人", nor money as people.
 WRITTEN_UNITS = {"人": {"人", "名"}, "人/年": {"人", "名"}}
 EMPTY = ""
+
+# ---- text cells: what any text of any file may hold (the loader and the importer ask the same questions) ----
+
+# The longest text each column may hold, in characters: far above what the report needs (its longest quote
+# holds 45 characters, its longest note 134) and far below what would strain memory, a page or a chart.
+# Columns not named here (ids, keys, numbers, kinds) hold at most DEFAULT_TEXT_CHARS. data/README.md lists them.
+TEXT_BOUNDS = {
+    "label_zh": 200,
+    "label_en": 200,
+    "heading_zh": 200,
+    "as_written": 40,
+    "number_as_written": 20,
+    "unit_as_written": 20,
+    "qualifier": 10,
+    "source_quote": 1000,
+    "note": 2000,
+    "note_zh": 2000,
+    "description_en": 2000,
+    "publication_zh": 200,
+    "publication_en": 200,
+    "title_zh": 500,
+    "title_en": 500,
+    "page_name_zh": 100,
+    "authors_zh": 500,
+    "authors_en": 500,
+    "citation_zh": 500,
+    "citation_en": 500,
+    "unit_zh": 50,
+    "unit_en": 50,
+    "local_copy": 500,
+}
+DEFAULT_TEXT_CHARS = 64
+# Characters that reorder how text around them is shown (Trojan Source): a label could read as another.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Line and paragraph separators break a line as a control character does.
+_SEPARATORS = frozenset("\u2028\u2029")
+# A spreadsheet runs a cell starting with one of these as a formula (or DDE). Data files store such a text
+# escaped with a leading apostrophe (Excel's own text marker), so no data file, export or download ever
+# starts a cell with one; the loader reads the text back without it. Tab and CR are refused as control characters.
+FORMULA_STARTS = ("=", "+", "-", "@")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def text_bound(column: str) -> int:
+    """The most characters a cell of `column` may hold."""
+    return TEXT_BOUNDS.get(column, DEFAULT_TEXT_CHARS)
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run `text` (a plain signed number such as -5 is a number, not a formula)."""
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(text)
+
+
+def stored_text(text: str) -> str:
+    """`text` as a data file stores it: with a leading apostrophe when it looks like a formula."""
+    return "'" + text if looks_like_formula(text) else text
+
+
+def read_text(stored: str) -> str:
+    """The text a stored cell holds: `stored_text` undone."""
+    return stored[1:] if stored.startswith("'") and looks_like_formula(stored[1:]) else stored
+
+
+def control_character(cell: str) -> str | None:
+    """The problem if `cell` holds a control character (tab, NUL, bell…; they break images and lines) or a
+    bidirectional control (it makes text read as other text), else None."""
+    for position, char in enumerate(cell, start=1):
+        if char in BIDI_CONTROLS:
+            return (
+                f"holds the bidirectional control character U+{ord(char):04X} at character {position}: delete it "
+                "(it is invisible and makes the text around it display in another order; retype the cell)"
+            )
+        if unicodedata.category(char) == "Cc" or char in _SEPARATORS:
+            return (
+                f"holds the control character U+{ord(char):04X} at character {position}: "
+                "delete it (it is invisible in most editors; retype the cell)"
+            )
+    return None
+
+
+def cell_problem(column: str, stored: str) -> str | None:
+    """What is wrong with a stored text cell of `column` (stripped), or None: a control or bidi character, a
+    text longer than the column's bound, or a formula-like text not stored escaped."""
+    control = control_character(stored)
+    if control is not None:
+        return control
+    length = len(read_text(stored))
+    if length > text_bound(column):
+        return f"too long: {length} characters, at most {text_bound(column)} in this column (see data/README.md)"
+    if looks_like_formula(stored):
+        return (
+            f"starts with {stored[0]!r}, which a spreadsheet would run as a formula: store it with a leading "
+            f"apostrophe ('{stored[0]}…), as uniondash import-xlsx does, or reword it"
+        )
+    return None
 
 
 def _text(required: bool = True, *checks: pa.Check, unique: bool = False) -> pa.Column:

@@ -32,6 +32,7 @@ from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
 from uniondash.model import Dataset, Filters, filter_facts
 from uniondash.query import Notice
+from uniondash.schema import stored_text
 
 SOURCE_ZH = "株洲日报 2023年11月30日 第3版"
 SOURCE_EN = "Zhuzhou Daily, 30 November 2023, page 3"
@@ -607,12 +608,14 @@ def test_text_that_looks_like_a_formula_stays_text(text):
 
 def test_formula_like_data_is_neutralised_in_the_workbook(data_copy: Path):
     hyperlink = '=HYPERLINK("http://example.com/x","点我")'
-    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", hyperlink)
-    set_cell(data_copy / "facts.csv", "aid-winter-funds", "note_zh", "+cmd|' /C calc'!A0")
+    # Data files store formula-like text escaped (schema.stored_text); the dataset holds the text itself.
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", stored_text(hyperlink))
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "note_zh", stored_text("+cmd|' /C calc'!A0"))
     # The quote must still contain the figure as written (schema check), so the formula goes in front.
-    set_cell(data_copy / "facts.csv", "aid-winter-people", "source_quote", "=1+2 帮扶救助困难职工（农民工）48.3万人次")
-    set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", "@SUM(1+1)")
-    set_cell(data_copy / "sections.csv", "aid", "label_zh", "-职工帮扶")
+    quote = "=1+2 帮扶救助困难职工（农民工）48.3万人次"
+    set_cell(data_copy / "facts.csv", "aid-winter-people", "source_quote", stored_text(quote))
+    set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", stored_text("@SUM(1+1)"))
+    set_cell(data_copy / "sections.csv", "aid", "label_zh", stored_text("-职工帮扶"))
     dataset = load_dataset(data_copy)
     workbook, data = built(dataset, Filters())
     formulas = [

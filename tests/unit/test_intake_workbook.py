@@ -86,8 +86,9 @@ def test_data_sheet_holds_every_figure_with_the_facts_columns_and_labels_beside(
 
 
 def test_formula_like_text_stays_text(data_copy: Path, tmp_path: Path):
+    # A data file stores formula-like text with a leading apostrophe (schema.stored_text); the text is "=Held…".
     facts = data_copy / "facts.csv"
-    facts.write_bytes(facts.read_bytes().replace(b"Held on 31 March 2023;", b"=Held on 31 March 2023;", 1))
+    facts.write_bytes(facts.read_bytes().replace(b"Held on 31 March 2023;", b"'=Held on 31 March 2023;", 1))
     path = export(data_copy, tmp_path / "all.xlsx")
     cell = load_workbook(path)[DATA_SHEET["zh"]].cell(row=row_of(path, "全部数据", "ideology-walk-2023"), column=21)
     assert cell.data_type == "s" and cell.value.startswith("=Held") and cell.quotePrefix
@@ -145,18 +146,27 @@ def test_a_corrected_figure_shows_old_and_new_and_keeps_other_rows_byte_for_byte
 # Next year's figures, with a new source
 
 
-def add_2024(path: Path, source_text: Path) -> None:
+def source_dir(tmp_path: Path, text: str = SYNTHETIC_2024_TEXT) -> Path:
+    """The server's folder of source texts, holding the SYNTHETIC 2024 source's (a workbook never says where)."""
+    folder = tmp_path / "sources"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{SYNTHETIC_2024_SOURCE['id']}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def add_2024(path: Path) -> None:
     edit(path, "全部数据", rows=synthetic_2024_rows())
-    edit(path, "来源", rows=[{**SYNTHETIC_2024_SOURCE, "page": 1, "local_copy": str(source_text)}])
+    source = {column: value for column, value in SYNTHETIC_2024_SOURCE.items() if column != "local_copy"}
+    edit(path, "来源", rows=[{**source, "page": 1}])
 
 
 def test_2024_figures_with_a_new_source_are_added_and_validated(data_copy: Path, tmp_path: Path):
-    text = tmp_path / "synthetic-2024.txt"
-    text.write_text(SYNTHETIC_2024_TEXT, encoding="utf-8")
+    sources = source_dir(tmp_path)
     path = export(data_copy, tmp_path / "all.xlsx")
-    add_2024(path, text)
-    result = import_cli(str(path), "--data-dir", str(data_copy))
+    add_2024(path)
+    result = import_cli(str(path), "--data-dir", str(data_copy), "--source-dir", str(sources))
     assert result.exit_code == 0, result.output
+    assert "引文未核对" not in result.output  # the quotes were checked against the source's text
     assert (
         "新增 2 个数字，修改 0 个，未变 88 个" in result.output and "新增出处：synthetic-report-2024" in result.output
     )
@@ -169,17 +179,16 @@ def test_2024_figures_with_a_new_source_are_added_and_validated(data_copy: Path,
     trend = series_with_several_periods(dataset.facts)
     assert set(trend["id"]) >= {"workforce-talent-total", "workforce-talent-total-2024"}
     # Imported again unchanged: nothing more to do.
-    again = import_cli(str(path), "--data-dir", str(data_copy))
+    again = import_cli(str(path), "--data-dir", str(data_copy), "--source-dir", str(sources))
     assert "新增 0 个数字，修改 0 个，未变 90 个" in again.output and "没有需要写入的改动" in again.output
 
 
 def test_a_quote_not_in_the_sources_local_copy_is_refused(data_copy: Path, tmp_path: Path):
-    text = tmp_path / "synthetic-2024.txt"
-    text.write_text(SYNTHETIC_2024_TEXT.replace("72万人", "71万人"), encoding="utf-8")
+    sources = source_dir(tmp_path, SYNTHETIC_2024_TEXT.replace("72万人", "71万人"))
     path = export(data_copy, tmp_path / "all.xlsx")
-    add_2024(path, text)
+    add_2024(path)
     before = snapshot(data_copy)
-    result = import_cli(str(path), "--data-dir", str(data_copy))
+    result = import_cli(str(path), "--data-dir", str(data_copy), "--source-dir", str(sources))
     assert result.exit_code == 1
     assert (
         f"工作表“全部数据” 第 {row_of(path, '全部数据', 'workforce-talent-total-2024')} 行，列 source_quote：引文不在出处"
@@ -290,11 +299,9 @@ def test_a_broken_or_foreign_workbook_is_refused_cleanly(data_copy: Path, tmp_pa
 def test_a_write_that_fails_half_way_leaves_the_old_files(
     data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    text = tmp_path / "synthetic-2024.txt"
-    text.write_text(SYNTHETIC_2024_TEXT, encoding="utf-8")
     path = export(data_copy, tmp_path / "all.xlsx")
-    add_2024(path, text)
-    plan = plan_import(path, data_copy)
+    add_2024(path)
+    plan = plan_import(path, data_copy, source_dir=source_dir(tmp_path))
     assert set(plan.files) == {"sources", "facts"}
     before = snapshot(data_copy)
     real_replace = os.replace

@@ -362,3 +362,57 @@ def test_figures_alike_but_for_their_labels_are_different_figures(dataset):
     assert duplicate_figures(dataset.facts) == []
     honoured = dataset.facts[dataset.facts["metric_id"] == "unions-honoured"]
     assert len(honoured) >= 3
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"])
+def test_bidirectional_controls_are_refused_in_any_text_cell(data_copy, char: str):
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "label_en", f"Jobs{char} helped")
+    number = line_of(data_copy / "facts.csv", "aid-household-employment")
+    code = f"U+{ord(char):04X}"
+    assert problems_of(data_copy) == [
+        f"facts.csv:{number}: column 'label_en': holds the bidirectional control character {code} at character 5: "
+        "delete it (it is invisible and makes the text around it display in another order; retype the cell)"
+    ]
+
+
+@pytest.mark.parametrize("text", ["=cmd|' /C calc'!A0", "+1+1", "@SUM(1+1)", "-2+3"])
+def test_formula_like_text_is_refused_raw_and_read_back_when_stored_escaped(data_copy, text: str):
+    facts = data_copy / "facts.csv"
+    set_cell(facts, "aid-household-employment", "note", text)
+    number = line_of(facts, "aid-household-employment")
+    assert problems_of(data_copy) == [
+        f"facts.csv:{number}: column 'note': starts with {text[0]!r}, which a spreadsheet would run as a formula: "
+        f"store it with a leading apostrophe ('{text[0]}…), as uniondash import-xlsx does, or reword it"
+    ]
+    set_cell(facts, "aid-household-employment", "note", "'" + text)
+    facts_frame = load_dataset(data_copy).facts.set_index("id")
+    assert facts_frame.loc["aid-household-employment", "note"] == text  # the text as written, apostrophe off
+
+
+def test_an_apostrophe_before_other_text_is_kept(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "'quoted' reading")
+    assert load_dataset(data_copy).facts.set_index("id").loc["aid-household-employment", "note"] == "'quoted' reading"
+
+
+def test_text_longer_than_its_column_allows_is_refused(data_copy):
+    from uniondash.schema import TEXT_BOUNDS
+
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "label_zh", "字" * 201)
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "n" * 2000)  # at its bound: fine
+    number = line_of(data_copy / "facts.csv", "aid-household-employment")
+    assert TEXT_BOUNDS["label_zh"] == 200
+    assert problems_of(data_copy) == [
+        f"facts.csv:{number}: column 'label_zh': too long: 201 characters, at most 200 in this column "
+        "(see data/README.md)"
+    ]
+
+
+def test_a_cell_over_the_csv_field_limit_is_named_too_long_not_a_stray_quote(data_copy):
+    set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "n" * 200_000)
+    number = line_of(data_copy / "facts.csv", "aid-household-employment")
+    (problem,) = problems_of(data_copy)
+    assert problem == (
+        f"facts.csv:{number}: a cell longer than 131072 characters on line {number}: no column allows more than "
+        "2000 characters (see data/README.md)"
+    )
+    assert "stray" not in problem

@@ -36,7 +36,9 @@ SOURCES_SHEET = {"zh": "来源", "en": "Sources"}
 FACT_COLUMNS: tuple[str, ...] = tuple(
     schema.facts_schema(dict.fromkeys(("programmes", "metrics", "scopes", "levels", "kinds", "sources")), None).columns
 )
-SOURCE_COLUMNS: tuple[str, ...] = tuple(schema.sources_schema().columns)
+# sources.csv's columns but `local_copy`: where the server keeps a source's text is never published, and a
+# workbook never says where to read one (see uniondash.intake.sources).
+SOURCE_COLUMNS: tuple[str, ...] = tuple(column for column in schema.sources_schema().columns if column != "local_copy")
 NUMBER_COLUMNS = frozenset({"value", "period_start", "period_end", "page"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

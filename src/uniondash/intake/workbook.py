@@ -15,33 +15,65 @@ What people type, and what happens to it (data/README.md says the same to analys
   to a different figure (other programme, metric, scope, level, kind or period), a source that is in
   neither sources.csv nor the Sources sheet, an `as_written` that disagrees with its value (any check of
   the loader): refused, with the message in the workbook's language;
-- a quote of a source with a local copy of its text (`local_copy`, a path relative to the folder above
-  the data directory, or absolute) must stand in that text; other sources' quotes are listed as unchecked.
+- text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first): stored with a leading apostrophe
+  (`schema.stored_text`), which the loader takes off again, so no data file or download starts with one;
+- a control or bidirectional control character, or a text longer than its column allows
+  (`schema.TEXT_BOUNDS`): refused, naming the cell;
+- a quote must stand in the text of its source where the server keeps one: `<source dir>/<source id>.txt`
+  (or the file name of an existing source's `local_copy`) inside the directory `UNIONDASH_SOURCE_DIR` /
+  `--source-dir`, nowhere else. A workbook's `local_copy` cells are never read and never stored: a workbook
+  cannot make the server open a file. Quotes of sources without a text there are listed as unchecked.
+
+The workbook itself is untrusted (an upload): it is read by `intake/xlsx.py`, which checks the zip
+container before inflating anything and streams only the sheets it needs, within `ARCHIVE_LIMITS` and
+`sheet_limits()` (see data/README.md and SECURITY.md).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from uniondash.errors import DataError, DataProblem, UniondashError
 from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, SOURCE_COLUMNS, SOURCES_SHEET
+from uniondash.intake.archive import ArchiveLimits
+from uniondash.intake.problems import ImportProblem, ImportProblems, shown
+from uniondash.intake.sources import SourceTexts
+from uniondash.intake.xlsx import (
+    EXCEL_CELL_CHARS,
+    CellError,
+    Formula,
+    SheetEntry,
+    SheetLimits,
+    SheetRows,
+    TooLong,
+    Unreadable,
+    XlsxBook,
+    open_xlsx,
+)
 from uniondash.load import FILES, load_dataset
 from uniondash.model import Lang
-from uniondash.schema import SCALES, squeeze
+from uniondash.schema import SCALES, control_character, squeeze, stored_text, text_bound
 
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+__all__ = ["ImportPlan", "ImportProblem", "ImportProblems", "describe", "plan_import", "read_workbook", "write_plan"]
+
+MAX_WORKBOOK_BYTES = 10 * 1024 * 1024  # the upload cap: a workbook of 20 000 figures takes about 6 MB
 MAX_ROWS = 20_000
+# The container's bounds (sizes uncompressed): a 20 000-figure workbook's largest part is about 40 MB.
+ARCHIVE_LIMITS = ArchiveLimits(max_file_bytes=MAX_WORKBOOK_BYTES)
+# A Sources sheet is read with the `local_copy` column older exports carry, only to say it is not taken.
+SOURCE_SHEET_COLUMNS = (*SOURCE_COLUMNS, "local_copy")
 # A figure's identity: an existing id given with other values here is a different figure, not a correction.
 IDENTITY = ("programme_id", "metric_id", "scope_id", "level_id", "kind", "period_start", "period_end")
 ID_COLUMNS = frozenset(
@@ -52,47 +84,6 @@ NUMBER_TEXT = re.compile(r"^(\d+(?:\.\d+)?)(万|亿)?$")
 # Files are renamed into place in this order, so a server reading between two renames sees valid data:
 # a new source before the facts citing it, a headline gone before the figure it names.
 WRITE_ORDER = ("sources", "headlines", "facts")
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem, where an analyst finds it: sheet (or data file), row as Excel shows it, column header."""
-
-    sheet: str
-    row: int | None
-    column: str | None
-    zh: str
-    en: str
-
-    def text(self, lang: Lang) -> str:
-        if lang == "zh":
-            where = f"工作表“{self.sheet}”" if not self.sheet.endswith(".csv") else f"数据文件 {self.sheet}"
-            where += f" 第 {self.row} 行" if self.row else ""
-            where += f"，列 {self.column}" if self.column else ""
-            return f"{where}：{self.zh}"
-        where = f"sheet '{self.sheet}'" if not self.sheet.endswith(".csv") else f"data file {self.sheet}"
-        where += f", row {self.row}" if self.row else ""
-        where += f", column '{self.column}'" if self.column else ""
-        return f"{where}: {self.en}"
-
-
-class ImportProblems(UniondashError):
-    """The workbook cannot be imported; nothing was written. Holds every problem found."""
-
-    def __init__(self, problems: list[ImportProblem], lang: Lang) -> None:
-        self.problems = problems
-        self.lang = lang
-        super().__init__(self.message())
-
-    def message(self) -> str:
-        lines = [f"  {problem.text(self.lang)}" for problem in self.problems]
-        if self.lang == "zh":
-            head = f"工作簿有 {len(self.problems)} 处问题，未写入任何文件："
-            tail = "请在工作簿中改正上述单元格后重新导入（说明见 data/README.md）。"
-        else:
-            head = f"{len(self.problems)} problem(s) in the workbook; nothing was written:"
-            tail = "Correct the cells named above in the workbook and import it again (see data/README.md)."
-        return "\n".join([head, *lines, tail])
 
 
 @dataclass(frozen=True)
@@ -112,7 +103,8 @@ class Diff:
     headlines_removed: list[str] = field(default_factory=list)
     sources_added: list[str] = field(default_factory=list)
     sources_changed: dict[str, list[FieldChange]] = field(default_factory=dict)
-    quotes_unchecked: list[str] = field(default_factory=list)  # source ids without a local copy
+    quotes_unchecked: list[str] = field(default_factory=list)  # source ids without a text in the source directory
+    local_copy_ignored: list[str] = field(default_factory=list)  # source ids whose local_copy cell was not taken
 
     @property
     def empty(self) -> bool:
@@ -132,115 +124,154 @@ class ImportPlan:
 # Reading the workbook
 
 
-@dataclass
-class SheetRows:
-    name: str
-    header: list[str]
-    rows: list[tuple[int, dict[str, Any]]]  # (Excel row number, column id → raw cell value)
-
-
 def _problem(sheet: str, row: int | None, column: str | None, zh: str, en: str) -> ImportProblem:
     return ImportProblem(sheet, row, column, zh, en)
 
 
-def read_workbook(path: str | os.PathLike[str]) -> tuple[Lang, SheetRows, SheetRows | None]:
-    """The language and the rows of the data and sources sheets; `ImportProblems` if unreadable."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+def sheet_limits() -> SheetLimits:
+    """The bounds a sheet is read within (`MAX_ROWS` looked up now: tests lower it)."""
+    return SheetLimits(max_rows=MAX_ROWS)
 
+
+def read_workbook(path: str | os.PathLike[str]) -> tuple[Lang, SheetRows, SheetRows | None]:
+    """The language and the rows of the data and sources sheets; `ImportProblems` if they cannot be taken.
+
+    Refused: a file that is not a safe, readable .xlsx (see `intake/xlsx.py`), a data or sources sheet that is
+    hidden, and a workbook holding both language versions of a sheet that do not say the same."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise ImportProblems(
-            [_problem(path.name, None, None, f"无法打开：{error.strerror}", f"cannot open: {error.strerror}")], "zh"
-        ) from error
-    if size > MAX_WORKBOOK_BYTES:
+        with open_xlsx(path, ARCHIVE_LIMITS, sheet_limits()) as book:
+            return _read_sheets(book, path.name)
+    except MemoryError:  # the bounds keep far below this; say so rather than fall over if they ever do not
         raise ImportProblems(
             [
-                _problem(
+                ImportProblem(
                     path.name,
                     None,
                     None,
-                    f"文件过大（{size // 1024 // 1024} MB，上限 20 MB）",
-                    "file larger than 20 MB",
+                    "读取所需内存超出限制：请拆分工作簿",
+                    "reading it needs more memory than allowed: split the workbook",
+                    file=True,
                 )
             ],
             "zh",
-        )
-    try:
-        workbook = load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as error:
+        ) from None
+
+
+def _read_sheets(book: XlsxBook, file: str) -> tuple[Lang, SheetRows, SheetRows | None]:
+    data = {lang: book.entry(DATA_SHEET[lang]) for lang in ("zh", "en")}
+    lang: Lang = "en" if data["en"] is not None and data["zh"] is None else "zh"
+    if data[lang] is None:
         raise ImportProblems(
             [
-                _problem(
-                    path.name,
-                    None,
-                    None,
-                    "不是可读的 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中另存为 .xlsx",
-                    f"not a readable Excel workbook (.xlsx): save it as .xlsx in Excel or WPS ({type(error).__name__})",
-                )
-            ],
-            "zh",
-        ) from error
-    lang: Lang = (
-        "en" if DATA_SHEET["en"] in workbook.sheetnames and DATA_SHEET["zh"] not in workbook.sheetnames else "zh"
-    )
-    if DATA_SHEET[lang] not in workbook.sheetnames:
-        raise ImportProblems(
-            [
-                _problem(
-                    path.name,
+                ImportProblem(
+                    file,
                     None,
                     None,
                     f"没有“{DATA_SHEET['zh']}”工作表：请用 uniondash export-xlsx 导出的工作簿或 --template 模板",
                     f"no '{DATA_SHEET['en']}' sheet: use a workbook written by uniondash export-xlsx (or its --template)",
+                    file=True,
                 )
             ],
             "zh",
         )
-    too_long = [
-        name
-        for name in (DATA_SHEET[lang], SOURCES_SHEET[lang])
-        if name in workbook.sheetnames and workbook[name].max_row > MAX_ROWS + 1
+    sources = {language: book.entry(SOURCES_SHEET[language]) for language in ("zh", "en")}
+    hidden = [
+        _hidden(entry)
+        for entry in (*data.values(), *sources.values())
+        if entry is not None and entry.state != "visible"
     ]
-    if too_long:  # refused, never cut short
-        raise ImportProblems(
-            [_problem(name, None, None, f"行数超过 {MAX_ROWS}", f"more than {MAX_ROWS} rows") for name in too_long],
-            lang,
+    if hidden:
+        raise ImportProblems(hidden, lang)
+    try:
+        data_rows = _one_of(book, data, FACT_COLUMNS, lang)
+        sources_rows = _one_of(book, sources, SOURCE_SHEET_COLUMNS, lang)
+    except ImportProblems as problems:
+        raise problems.in_language(lang) from None
+    assert data_rows is not None
+    return lang, data_rows, sources_rows
+
+
+def _hidden(entry: SheetEntry) -> ImportProblem:
+    if entry.state == "veryHidden":
+        zh = "工作表被设为“深度隐藏”（veryHidden，在 Excel 中无法看到或取消隐藏）：隐藏的数据不导入，请删除该工作表或改为可见"
+        en = (
+            "the sheet is very hidden (veryHidden: Excel can neither show nor unhide it): hidden data is not "
+            "imported; delete the sheet or make it visible"
         )
-    data = _sheet_rows(workbook[DATA_SHEET[lang]])
-    sources = _sheet_rows(workbook[SOURCES_SHEET[lang]]) if SOURCES_SHEET[lang] in workbook.sheetnames else None
-    return lang, data, sources
+    else:
+        zh = "工作表被隐藏：隐藏的数据不导入，请在 Excel 中取消隐藏（右键工作表标签 → 取消隐藏）并检查后重新导入"
+        en = (
+            "the sheet is hidden: hidden data is not imported; unhide it in Excel (right-click a sheet tab → "
+            "Unhide), check its rows, and import again"
+        )
+    return ImportProblem(entry.name, None, None, zh, en)
 
 
-def _sheet_rows(ws: Any) -> SheetRows:
-    header: list[str] = []
-    rows: list[tuple[int, dict[str, Any]]] = []
-    # Bounded by the rows the sheet has: iter_rows(max_row=N) makes (and walks) every empty cell up to row N,
-    # 20 001 rows × every column per sheet, which took nearly all of an import's time.
-    for row_number, cells in enumerate(ws.iter_rows(max_row=min(ws.max_row, MAX_ROWS + 1)), start=1):
-        if row_number == 1:
-            header = ["" if cell.value is None else str(cell.value).strip() for cell in cells]
-            continue
-        values: dict[str, Any] = {}
-        for column, cell in zip(header, cells, strict=False):
-            if not column:
-                continue
-            value = cell.value
-            if cell.data_type == "f":
-                value = _Formula(str(value))
-            values[column] = value
-        if any(
-            value not in (None, "") and not (isinstance(value, str) and not value.strip()) for value in values.values()
-        ):
-            rows.append((row_number, values))
-    return SheetRows(ws.title, header, rows)
+def _one_of(
+    book: XlsxBook, entries: Mapping[str, SheetEntry | None], columns: Sequence[str], lang: Lang
+) -> SheetRows | None:
+    """The rows of the sheet in the workbook's language; when both languages' sheets are there, they must agree."""
+    present = {language: entry for language, entry in entries.items() if entry is not None}
+    if not present:
+        return None
+    main = book.read(present.get(lang) or next(iter(present.values())), columns)
+    other = next((entry for language, entry in present.items() if language != lang), None)
+    if other is not None:
+        difference = _difference(main, book.read(other, columns), columns, lang, book.date1904)
+        if difference is not None:
+            zh, en = difference
+            raise ImportProblems(
+                [
+                    ImportProblem(
+                        other.name,
+                        None,
+                        None,
+                        f"工作簿同时有“{main.name}”和“{other.name}”两个工作表，内容不同（{zh}）：不知以哪个为准，"
+                        "请删除其中一个再导入",
+                        f"the workbook holds both '{main.name}' and '{other.name}' and they differ ({en}): it is not "
+                        "clear which one holds the figures; delete one of them and import again",
+                    )
+                ],
+                lang,
+            )
+    return main
 
 
-@dataclass(frozen=True)
-class _Formula:
-    text: str
+def _difference(
+    first: SheetRows, second: SheetRows, columns: Sequence[str], lang: Lang, date1904: bool
+) -> tuple[str, str] | None:
+    """Where two sheets of the same rows disagree (zh, en), or None if they hold the same rows."""
+
+    def rows(sheet: SheetRows) -> dict[str, tuple[int, tuple[str, ...]]]:
+        out: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for number, values in sheet.rows:
+            row = tuple(normalise(column, values.get(column), lang, date1904)[0] for column in columns)
+            out.setdefault(row[0], (number, row))
+        return out
+
+    a, b = rows(first), rows(second)
+    for key in [*a, *(key for key in b if key not in a)]:
+        if key not in b:
+            number = a[key][0]
+            return (
+                f"编号 {shown(key)}（“{first.name}”第 {number} 行）不在“{second.name}”中",
+                f"id {shown(key)!r}, row {number} of '{first.name}', is not in '{second.name}'",
+            )
+        if key not in a:
+            number = b[key][0]
+            return (
+                f"编号 {shown(key)}（“{second.name}”第 {number} 行）不在“{first.name}”中",
+                f"id {shown(key)!r}, row {number} of '{second.name}', is not in '{first.name}'",
+            )
+        if a[key][1] != b[key][1]:
+            column = next(c for c, x, y in zip(columns, a[key][1], b[key][1], strict=True) if x != y)
+            return (
+                f"编号 {shown(key)} 的 {column} 不同：“{first.name}”第 {a[key][0]} 行，“{second.name}”第 {b[key][0]} 行",
+                f"id {shown(key)!r} has another {column} in row {a[key][0]} of '{first.name}' than in row "
+                f"{b[key][0]} of '{second.name}'",
+            )
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -253,37 +284,93 @@ def _number_text(value: float) -> str:
     return text or "0"
 
 
-def normalise(column: str, value: Any, lang: Lang) -> tuple[str, tuple[str, str] | None]:
+NUMBER_COLUMNS = ("value", "period_start", "period_end", "number_as_written", "page")
+MAX_NUMBER = 1e15  # 千万亿: no count or amount of a city's union comes near
+_EXCEL_EPOCH = {False: date(1899, 12, 30), True: date(1904, 1, 1)}
+
+
+def normalise(column: str, value: Any, lang: Lang, date1904: bool = False) -> tuple[str, tuple[str, str] | None]:
     """The CSV text for a cell, or a problem (zh, en). See the module docstring for what is accepted."""
-    if isinstance(value, _Formula):
-        return "", ("是公式，请填写数值或文字本身", "is a formula: type the value itself")
+    marker = _marker_problem(column, value)
+    if marker is not None:
+        return "", marker
     if value is None:
         return "", None
     if isinstance(value, bool):
         return "", ("不是数字或文字", "is neither a number nor text")
-    if column in ("value", "period_start", "period_end", "number_as_written", "page"):
-        if isinstance(value, int | float):
-            number = float(value)
-        else:
-            text = unicodedata.normalize("NFKC", str(value)).replace(",", "").replace(" ", "").strip()
-            if not text:
-                return "", None
-            match = NUMBER_TEXT.match(text)
-            scale = match.group(2) if match else None
-            if match is None or (scale and column != "value"):
-                return "", (f"不是数字：{value!r}", f"not a number: {value!r}")
-            if column == "number_as_written":
-                return match.group(1), None  # as written: 2.80 stays 2.80
-            number = float(match.group(1)) * (SCALES[scale] if scale else 1)
-        if column in ("period_start", "period_end", "page") and not number.is_integer():
-            return "", (f"不是整数：{value!r}", f"not a whole number: {value!r}")
-        return _number_text(number), None
-    if isinstance(value, int | float):
-        return _number_text(float(value)), None
-    text = str(value).strip()
+    if column in NUMBER_COLUMNS:
+        return _number(column, value)
+    if column == "published" and isinstance(value, int | float) and 1 <= value < 2_958_466:
+        # A date typed into Excel is stored as the days since its epoch: 2025-01-15 is 45672.
+        return (_EXCEL_EPOCH[date1904] + timedelta(days=int(value))).isoformat(), None
+    text = _number_text(float(value)) if isinstance(value, int | float) else str(value).strip()
     if column in ID_COLUMNS:
         text = unicodedata.normalize("NFKC", text).strip()
-    return text, None
+    control = control_character(text)
+    if control is not None:
+        position = control.partition(" at character ")[2].partition(":")[0]
+        code = control.partition(" character ")[2].partition(" ")[0]
+        if "bidirectional" in control:
+            return "", (
+                f"第 {position} 个字符是双向文字控制符 {code}：它不可见，却会让周围的文字以另一种顺序显示，请删除（重新输入该单元格）",
+                control,
+            )
+        return "", (
+            f"第 {position} 个字符是控制字符 {code}：它在多数编辑器中不可见，请删除（重新输入该单元格）",
+            control,
+        )
+    if len(text) > text_bound(column):
+        return "", (
+            f"文字过长：{len(text):,} 个字符，此列最多 {text_bound(column):,} 个（见 data/README.md）",
+            f"too long: {len(text):,} characters, at most {text_bound(column):,} in this column (see data/README.md)",
+        )
+    return stored_text(text), None
+
+
+def _marker_problem(column: str, value: Any) -> tuple[str, str] | None:
+    """The problem of a cell the reader could not take as a value (a formula, an error, an overlong text)."""
+    if isinstance(value, Formula):
+        return "是公式，请填写数值或文字本身", "is a formula: type the value itself"
+    if isinstance(value, CellError):
+        return (
+            f"显示错误值 {shown(value.code)}，请填写数值或文字本身",
+            f"shows the error {shown(value.code)}: type the value itself",
+        )
+    if isinstance(value, TooLong):
+        return (
+            f"文字过长：{value.length:,} 个字符，超过一个单元格最多可容纳的 {EXCEL_CELL_CHARS:,} 个"
+            f"（此列最多 {text_bound(column):,} 个）",
+            f"text of {value.length:,} characters: longer than a cell can hold ({EXCEL_CELL_CHARS:,}; this column "
+            f"allows {text_bound(column):,})",
+        )
+    if isinstance(value, Unreadable):
+        return (
+            f"单元格中存储的内容无法读取（{shown(value.stored)}）：请重新输入",
+            f"the value stored in the cell cannot be read ({shown(value.stored)}): retype it",
+        )
+    return None
+
+
+def _number(column: str, value: Any) -> tuple[str, tuple[str, str] | None]:
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        typed = str(value)
+        text = unicodedata.normalize("NFKC", typed).replace(",", "").replace(" ", "").strip()
+        if not text:
+            return "", None
+        match = NUMBER_TEXT.match(text) if len(text) <= 40 else None
+        scale = match.group(2) if match else None
+        if match is None or (scale and column != "value"):
+            return "", (f"不是数字：{shown(typed)!r}", f"not a number: {shown(typed)!r}")
+        if column == "number_as_written":
+            return match.group(1), None  # as written: 2.80 stays 2.80
+        number = float(match.group(1)) * (SCALES[scale] if scale else 1)
+    if not math.isfinite(number) or abs(number) >= MAX_NUMBER:
+        return "", (f"数值超出范围：{shown(str(value))}", f"out of range: {shown(str(value))}")
+    if column in ("period_start", "period_end", "page") and not number.is_integer():
+        return "", (f"不是整数：{shown(str(value))!r}", f"not a whole number: {shown(str(value))!r}")
+    return _number_text(number), None
 
 
 def _same(column: str, old: str, new: str) -> bool:
@@ -396,7 +483,7 @@ def _merge_sheet(
         row: dict[str, str] = {}
         unreadable: set[str] = set()
         for column in columns:
-            text, problem = normalise(column, values.get(column), lang)
+            text, problem = normalise(column, values.get(column), lang, sheet.date1904)
             if problem:
                 problems.append(_problem(sheet.name, row_number, column, *problem))
                 unreadable.add(column)
@@ -477,19 +564,17 @@ def _merge_sheet(
     return merged, added, changed, unchanged, missing
 
 
-def _local_copy(data_dir: Path, local_copy: str) -> Path | None:
-    if not local_copy:
-        return None
-    path = Path(local_copy).expanduser()
-    candidates = [path] if path.is_absolute() else [data_dir.parent / path, data_dir / path]
-    return next((candidate for candidate in candidates if candidate.is_file()), None)
-
-
 def plan_import(
-    workbook: str | os.PathLike[str], data_dir: str | os.PathLike[str], remove_missing: bool = False
+    workbook: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str],
+    remove_missing: bool = False,
+    source_dir: str | os.PathLike[str] | None = None,
 ) -> ImportPlan:
-    """Read, merge and validate; the plan to write, or `ImportProblems` naming every problem."""
+    """Read, merge and validate; the plan to write, or `ImportProblems` naming every problem.
+
+    Quotes are checked against the texts in `source_dir` (else `UNIONDASH_SOURCE_DIR`; see `intake/sources.py`)."""
     data_dir = Path(data_dir)
+    texts = SourceTexts.configured(source_dir)
     lang, data_sheet, sources_sheet = read_workbook(workbook)
     originals = {name: (data_dir / f"{name}.csv").read_bytes() for name in FILES}
     try:
@@ -508,6 +593,7 @@ def plan_import(
     files: dict[str, bytes] = {}
     sources = _Merged([], _rows_by_id(sources_file), {})
     if sources_sheet is not None:
+        diff.local_copy_ignored = _ignored_local_copies(sources_sheet, _rows_by_id(sources_file))
         sources, diff.sources_added, diff.sources_changed, _, _ = _merge_sheet(
             sources_sheet, SOURCE_COLUMNS, sources_file, lang, problems
         )
@@ -529,7 +615,7 @@ def plan_import(
             files["headlines"] = write_csv(headlines, kept)
     _validate(data_dir, originals, files, lang, data_sheet.name, facts.origin, sources_sheet, sources.origin)
     diff.quotes_unchecked = _check_quotes(
-        data_dir, facts.rows, sources.rows, [*added, *changed], facts.origin, data_sheet.name, lang
+        texts, facts.rows, sources.rows, [*added, *changed], facts.origin, data_sheet.name, lang
     )
     labels = {
         key: f"{row['label_zh'] if lang == 'zh' else row['label_en']} · {row['as_written']} · "
@@ -541,6 +627,17 @@ def plan_import(
         for key, row in {**_rows_by_id(facts_file), **facts.rows}.items()
     }
     return ImportPlan(lang, diff, labels, files, originals)
+
+
+def _ignored_local_copies(sheet: SheetRows, stored: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Sources whose `local_copy` cell says something other than sources.csv: that cell is never taken."""
+    ignored = []
+    for _, values in sheet.rows:
+        key, _ = normalise("id", values.get("id"), "en")
+        cell = values.get("local_copy")
+        if cell not in (None, "") and str(cell).strip() != stored.get(key, {}).get("local_copy", ""):
+            ignored.append(key or "?")
+    return ignored
 
 
 def _validate(
@@ -646,7 +743,7 @@ def translate(message: str) -> str:
 
 
 def _check_quotes(
-    data_dir: Path,
+    texts: SourceTexts,
     facts: Mapping[str, Mapping[str, str]],
     sources: Mapping[str, Mapping[str, str]],
     fact_ids: Iterable[str],
@@ -654,17 +751,18 @@ def _check_quotes(
     sheet: str,
     lang: Lang,
 ) -> list[str]:
-    """Quotes of new and changed figures, against their source's local copy; the sources without one."""
-    texts: dict[str, str | None] = {}
+    """Quotes of new and changed figures, against their source's text; the sources without one."""
+    squeezed: dict[str, str | None] = {}
     problems: list[ImportProblem] = []
     unchecked: list[str] = []
     for key in fact_ids:
         fact = facts[key]
         source_id = fact["source_id"]
-        if source_id not in texts:
-            path = _local_copy(data_dir, sources.get(source_id, {}).get("local_copy", ""))
-            texts[source_id] = squeeze(path.read_text(encoding="utf-8")) if path else None
-        text = texts[source_id]
+        if source_id not in squeezed:
+            # local_copy as sources.csv holds it (a new source from the workbook has none): its file name only.
+            found = texts.text(source_id, sources.get(source_id, {}).get("local_copy", ""))
+            squeezed[source_id] = None if found is None else squeeze(found)
+        text = squeezed[source_id]
         if text is None:
             if source_id not in unchecked:
                 unchecked.append(source_id)
@@ -773,12 +871,23 @@ def describe(plan: ImportPlan, *, dry_run: bool = False, written: bool = False) 
     for key, changes in diff.sources_changed.items():
         lines.append(("修改出处 " if zh else "Source changed: ") + key)
         lines += [f"      {change.column}: {change.old!r} → {change.new!r}" for change in changes]
+    if diff.local_copy_ignored:
+        lines.append(
+            (
+                "“来源”工作表的 local_copy 列未采用（出处原文只从服务器配置的目录读取）："
+                if zh
+                else "The Sources sheet's local_copy cells were not taken (source texts come from the server's "
+                "source directory only): "
+            )
+            + ", ".join(shown(key) for key in diff.local_copy_ignored[:20])
+        )
     if diff.quotes_unchecked:
         lines.append(
             (
-                "以下出处没有本地原文副本（local_copy），引文未核对："
+                "以下出处在出处原文目录（--source-dir / UNIONDASH_SOURCE_DIR）中没有原文，引文未核对："
                 if zh
-                else "No local copy of these sources' text (local_copy): quotes not checked: "
+                else "No text of these sources in the source directory (--source-dir / UNIONDASH_SOURCE_DIR): "
+                "quotes not checked: "
             )
             + ", ".join(diff.quotes_unchecked)
         )
