@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from uniondash.errors import UniondashError
+from uniondash.numbers import whole_number
 
 ENV_DATA_DIR = "UNIONDASH_DATA_DIR"
 SHIPPED_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -29,13 +30,14 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 # Names a request may carry in its Host header when nothing else is configured: the machine itself.
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 # A host name or IPv4 address as werkzeug checks them (lower case); a leading '.' admits every subdomain.
-_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]")
+# No IPv6 literals: werkzeug 3.1 cannot match them against a trusted list (give the machine a name).
+_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 def public_url(text: str, name: str = "UNIONDASH_PUBLIC_URL") -> str:
-    """The public address as given (`https://data.example.cn` or with a path), checked, without a final '/'."""
+    """The public address as given (`https://data.example.cn`, a port allowed), checked, without a final '/'."""
     text = text.strip()
     try:
         parts = urlsplit(text)
@@ -47,22 +49,22 @@ def public_url(text: str, name: str = "UNIONDASH_PUBLIC_URL") -> str:
         or parts.scheme not in ("http", "https")
         or not parts.hostname
         or parts.username is not None
+        or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
-        or not _HOST_NAME.fullmatch(parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]")
+        or not _HOST_NAME.fullmatch(parts.hostname)
         or (port is not None and not 0 < port < 65536)
     ):
         raise UniondashError(
             f"{name}={text[:80]!r}: expected the address readers use, e.g. https://data.example.cn "
-            "(http or https, a host name, an optional port and path; no query)"
+            "(http or https, a host name and an optional port; no path: the app is served at the root of its host)"
         )
     return text.rstrip("/")
 
 
 def host_of(url: str) -> str:
-    """The host name of an address checked by `public_url`, as a trusted-hosts entry (IPv6 in brackets)."""
-    hostname = urlsplit(url).hostname or ""
-    return f"[{hostname}]" if ":" in hostname else hostname
+    """The host name of an address checked by `public_url`, as a trusted-hosts entry."""
+    return urlsplit(url).hostname or ""
 
 
 def trusted_hosts(text: str, name: str = "UNIONDASH_TRUSTED_HOSTS") -> tuple[str, ...]:
@@ -94,8 +96,8 @@ class Settings:
     # The address readers use (https://data.example.cn): every absolute URL the app writes (oEmbed, share
     # codes, embed.js) starts with it. Unset: the request's own address, which can then only be a local one.
     public_url: str | None = None
-    # The Host names the app answers (Flask's TRUSTED_HOSTS); others get a 400. Unset: the machine's own
-    # names (LOCAL_HOSTS) and the public address's host.
+    # The Host names the app answers besides the machine's own (LOCAL_HOSTS, for health checks and local
+    # use; Flask's TRUSTED_HOSTS); others get a 400. Unset: the public address's host.
     trusted_hosts: tuple[str, ...] = ()
     # The operator's status endpoint (/-/status) answers only with this bearer token; unset: no endpoint.
     status_token: str | None = None
@@ -112,11 +114,9 @@ class Settings:
 
     @property
     def hosts(self) -> tuple[str, ...]:
-        """The Host names answered: the configured ones, else the local names and the public address's host."""
-        if self.trusted_hosts:
-            return self.trusted_hosts
+        """The Host names answered: the machine's own, the public address's host and the configured ones."""
         public = (host_of(self.public_url),) if self.public_url else ()
-        return tuple(dict.fromkeys((*LOCAL_HOSTS, *public)))
+        return tuple(dict.fromkeys((*LOCAL_HOSTS, *public, *self.trusted_hosts)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,10 +126,10 @@ class Settings:
             text = env.get(name, "").strip()
             if not text:
                 return default
-            # ASCII digits only: '²' and '①' pass str.isdigit() but not int().
-            if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
-                raise UniondashError(f"{name}={text!r}: expected a whole number from {low} to {high}")
-            return int(text)
+            number = whole_number(text, low, high)
+            if number is None:
+                raise UniondashError(f"{name}={text[:40]!r}: expected a whole number from {low} to {high}")
+            return number
 
         origins = tuple(env.get("UNIONDASH_EMBED_ORIGINS", "*").split()) or ("*",)
         return cls(

@@ -95,11 +95,6 @@ class DataState:
         state._seen = fingerprint  # the files as they were before loading: a change during the load shows
         return state
 
-    @classmethod
-    def pinned(cls, data_dir: Path) -> DataState:
-        """The sealed set of `data_dir` as it is now, never reloaded (a static build bakes one version)."""
-        return cls(load_data_set(read_data_set(data_dir), data_dir), None)
-
     @property
     def version(self) -> str:
         """The id of the data set served."""

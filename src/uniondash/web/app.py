@@ -17,6 +17,7 @@ from uniondash.web import (
     callbacks,
     errors,
     export_routes,
+    hosts,
     meeting_routes,
     press_routes,
     security_headers,
@@ -51,6 +52,7 @@ def create_app(data: Path | DataState, settings: Settings | None = None) -> Dash
     # Dash wraps its scripts in a <footer>: a second contentinfo landmark beside the page's own footer.
     app.index_string = app.index_string.replace("<footer>", "<div hidden>", 1).replace("</footer>", "</div>", 1)
     app.layout = shell()
+    hosts.register(app.server, settings)  # before any route: another Host is a 400, links use the public address
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
