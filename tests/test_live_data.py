@@ -249,6 +249,14 @@ def test_files_copied_one_by_one_seconds_apart_are_served_as_one_set(
         time.sleep(2)
         assert get(port, "GET", "/healthz") == (200, b"serving last good data\n")
         assert watcher.seen[("B", "A")] == 0 and watcher.seen[("B", "B")] == 0
+        # The operator sees why: the file that does not belong to the sealed set, and each worker's state.
+        status = CliRunner().invoke(
+            cli,
+            ["status", "--data-dir", str(data_dir), "--url", f"http://127.0.0.1:{port}"],
+            env={"UNIONDASH_STATUS_TOKEN": STATUS_TOKEN},
+        )
+        assert status.exit_code == 1 and "facts.csv: does not match manifest.json" in status.output
+        assert "serving last good data, data set " + data_set_version(SHIPPED) in status.output
         shutil.copy2(new / "sources.csv", data_dir / "sources.csv")
         time.sleep(2)
         assert watcher.seen[("B", "B")] == 0, "both files copied, the manifest not yet: still version A"

@@ -373,3 +373,53 @@ def test_the_documented_gunicorn_command_serves(serve: list[subprocess.Popen[byt
     wait_healthy(port, process)
     check_serves_the_dashboard(port)
     assert list((tmp_path / "cache" / "pages").glob("page-*.bin"))  # the page was shared through the directory
+
+
+# ---------------------------------------------------------------------------------------------------
+# The public address and the host names (issue 24).
+
+
+def test_the_public_address_and_the_trusted_hosts_come_from_the_environment():
+    settings = Settings.from_env(
+        {
+            "UNIONDASH_PUBLIC_URL": " https://data.example.cn/ ",
+            "UNIONDASH_TRUSTED_HOSTS": "www.example.cn, .example.org",
+            "UNIONDASH_STATUS_TOKEN": STATUS_TOKEN,
+        }
+    )
+    assert settings.public_url == "https://data.example.cn" and settings.status_token == STATUS_TOKEN
+    assert settings.hosts == ("127.0.0.1", "localhost", "data.example.cn", "www.example.cn", ".example.org")
+    assert Settings.from_env({}).hosts == ("127.0.0.1", "localhost")
+    assert Settings.from_env({"UNIONDASH_PUBLIC_URL": "http://10.0.0.5:8080"}).hosts[-1] == "10.0.0.5"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"UNIONDASH_PUBLIC_URL": "javascript:alert(1)"}, "UNIONDASH_PUBLIC_URL"),
+        ({"UNIONDASH_PUBLIC_URL": "https://data.example.cn/dash"}, "no path"),
+        ({"UNIONDASH_PUBLIC_URL": "https://data.example.cn/?x=1"}, "UNIONDASH_PUBLIC_URL"),
+        ({"UNIONDASH_PUBLIC_URL": "https://user@data.example.cn"}, "UNIONDASH_PUBLIC_URL"),
+        ({"UNIONDASH_PUBLIC_URL": 'https://evil.example"><script>'}, "UNIONDASH_PUBLIC_URL"),
+        ({"UNIONDASH_PUBLIC_URL": "https://data.example.cn:99999"}, "UNIONDASH_PUBLIC_URL"),
+        ({"UNIONDASH_TRUSTED_HOSTS": "data.example.cn"}, "set UNIONDASH_PUBLIC_URL too"),
+        ({"UNIONDASH_PUBLIC_URL": "https://a.cn", "UNIONDASH_TRUSTED_HOSTS": "https://b.cn"}, "not a host name"),
+        ({"UNIONDASH_STATUS_TOKEN": "short"}, "at least 16"),
+        ({"UNIONDASH_PORT": "８０５０"}, "UNIONDASH_PORT"),
+        ({"UNIONDASH_WORKERS": "²"}, "UNIONDASH_WORKERS"),
+        ({"UNIONDASH_PAGE_CACHE_MB": "9" * 5000}, "UNIONDASH_PAGE_CACHE_MB"),
+    ],
+)
+def test_bad_server_settings_are_named(environ: dict[str, str], message: str):
+    with pytest.raises(UniondashError, match=message):
+        Settings.from_env(environ)
+
+
+def test_uniondash_serve_stops_on_a_bad_public_address_with_one_line():
+    from click.testing import CliRunner
+
+    from uniondash.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--port", "8131"], env={"UNIONDASH_PUBLIC_URL": "ftp://x"})
+    assert result.exit_code == 1 and "UNIONDASH_PUBLIC_URL='ftp://x'" in result.output
+    assert "Traceback" not in result.output

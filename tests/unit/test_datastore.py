@@ -302,3 +302,37 @@ def test_the_server_state_takes_sealed_sets_only(data_copy: Path):
     (data_copy / MANIFEST).touch()
     clock.now = 6.0
     assert state.current().version == read_data_set(data_copy).version and state.reloads == 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# `uniondash status`: the details the public /healthz never shows.
+
+
+def status_of(data_dir: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["status", "--data-dir", str(data_dir)])
+    return result.exit_code, result.output
+
+
+def test_status_of_the_shipped_data_names_its_sealed_set():
+    code, output = status_of(SHIPPED)
+    assert code == 0 and f"Sealed data set: {data_set_version(SHIPPED)}" in output and "Valid: 88 figures." in output
+
+
+def test_status_names_a_hand_edit_a_broken_set_and_a_write_left_half_done(data_copy: Path):
+    facts = data_copy / "facts.csv"
+    facts.write_bytes(facts.read_bytes().replace(b",500000,50\xe5\xa4\x9a", b",abc,50\xe5\xa4\x9a", 1))
+    code, output = status_of(data_copy)
+    assert code == 1 and "Sealed data set: none" in output
+    assert "facts.csv: does not match manifest.json" in output and "uniondash validate --seal" in output
+    seal_as_is(data_copy)  # sealed, but invalid: servers keep their last good data
+    code, output = status_of(data_copy)
+    assert code == 1 and "does not validate" in output and "facts.csv:2: column 'value': not a number" in output
+    # A committed write whose files were not all moved into place.
+    good = read_data_set(SHIPPED).tables
+    (data_copy / ".facts.csv.next").write_bytes(good["facts"])
+    (data_copy / ".manifest.json.next").write_bytes((SHIPPED / MANIFEST).read_bytes())
+    code, output = status_of(data_copy)
+    assert f"Interrupted write: data set {data_set_version(SHIPPED)}" in output and "Valid: 88 figures." in output
+    assert code == 0  # readers take the committed set, which is valid
+    finish_interrupted_write(data_copy)
+    assert "Interrupted" not in status_of(data_copy)[1]
