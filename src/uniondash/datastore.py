@@ -80,9 +80,6 @@ class DataSet:
     sealed: bool = True
     unsealed: tuple[str, ...] = field(default=())  # files that do not match the manifest, for `validate`
 
-    def digest(self, name: str) -> str:
-        return hashlib.sha256(self.tables[name]).hexdigest()
-
 
 class DataSetError(DataError):
     """The files of a data directory are not one sealed set (unsealed, mismatched, or no manifest)."""
@@ -146,10 +143,14 @@ def _parse_manifest(raw: bytes, where: str) -> _Manifest | DataProblem:
 
 
 def _read(path: Path) -> bytes | None:
+    """The file's bytes, None if there is none; `DataSetError` naming it if it cannot be read."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as error:  # not readable by this user, a folder in its place…
+        problem = DataProblem(path.name, None, None, f"cannot be read: {error.strerror or error}")
+        raise DataSetError([problem], str(path.parent)) from None
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

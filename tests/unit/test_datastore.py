@@ -336,3 +336,12 @@ def test_status_names_a_hand_edit_a_broken_set_and_a_write_left_half_done(data_c
     assert code == 0  # readers take the committed set, which is valid
     finish_interrupted_write(data_copy)
     assert "Interrupted" not in status_of(data_copy)[1]
+
+
+def test_a_file_that_cannot_be_read_is_named_not_a_traceback(data_copy: Path):
+    (data_copy / "levels.csv").unlink()
+    (data_copy / "levels.csv").mkdir()
+    for args in (["validate"], ["status"], ["export-xlsx", str(data_copy.parent / "x.xlsx")]):
+        result = CliRunner().invoke(cli, [*args, "--data-dir", str(data_copy)])
+        assert result.exit_code == 1 and "levels.csv: cannot be read" in result.output, result.output
+        assert "Traceback" not in result.output
