@@ -23,7 +23,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 
-from tests.synthetic import copy_shipped
+from tests.synthetic import copy_shipped, seal_as_is
 from tests.unit.test_load import set_cell
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.schema import stored_text
@@ -59,6 +59,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
         # Data files store such text escaped (schema.stored_text, as import-xlsx writes it); the loader reads
         # the text back as written, so every download below gets the formula-like text itself to neutralise.
         set_cell(data / file, row_id, column, stored_text(text))
+    seal_as_is(data)  # served: a server takes sealed sets only
     yield create_app(data).server.test_client()
 
 

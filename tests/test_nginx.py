@@ -1,5 +1,6 @@
 """The shipped nginx configuration (deploy/nginx.conf), for real: Debian's nginx with that file in front of
-`uniondash serve`, 256 clients trickling their headers, and normal requests still answered.
+`uniondash serve`, 256 clients trickling their headers, and normal requests still answered; a Host that is
+not ours dropped, absolute links naming the public address, and the routes that draw under the stricter rate.
 
 Gunicorn alone cannot defend against slow clients (each holds a worker thread while it trickles); nginx
 holds them itself and passes on only complete requests. Without nginx the test skips, except under
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +30,8 @@ from tests.test_serving import VENV_BIN, free_port, wait_healthy
 NGINX = "/usr/sbin/nginx"
 SHIPPED_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf"
 SLOW_CLIENTS = 256
+# The shipped server_name, given to the app as its public address (UNIONDASH_PUBLIC_URL).
+PUBLIC_HOST = "dashboard.example.cn"
 
 
 def require_nginx() -> str:
@@ -51,10 +55,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def site_conf(app_port: int, port: int, cache: Path) -> str:
-    """The shipped file with the test's addresses: the only three lines changed."""
+    """The shipped file with the test's addresses: the only four lines changed."""
     text = SHIPPED_CONF.read_text(encoding="utf-8")
     for old, new in (
         ("    listen 80;\n", f"    listen 127.0.0.1:{port};\n"),
+        ("    listen 80 default_server;\n", f"    listen 127.0.0.1:{port} default_server;\n"),
         ("    server 127.0.0.1:8050;\n", f"    server 127.0.0.1:{app_port};\n"),
         ("/var/cache/nginx/uniondash ", f"{cache} "),
     ):
@@ -84,6 +89,7 @@ def proxied(tmp_path: Path) -> Iterator[int]:
     started: list[subprocess.Popen[bytes]] = []
     try:
         env = {k: v for k, v in os.environ.items() if k not in ("UNIONDASH_CACHE_DIR", "UNIONDASH_REDIS_URL")}
+        env["UNIONDASH_PUBLIC_URL"] = f"http://{PUBLIC_HOST}"
         command = [
             str(VENV_BIN / "uniondash"),
             "serve",
@@ -116,7 +122,7 @@ def proxied(tmp_path: Path) -> Iterator[int]:
             start_new_session=True,
         )
         started.append(proxy)
-        wait_healthy(port, proxy)
+        wait_until_answering(port, proxy)
         yield port
     finally:
         for process in reversed(started):
@@ -125,10 +131,23 @@ def proxied(tmp_path: Path) -> Iterator[int]:
                 process.stderr.close()
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+def wait_until_answering(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "nginx exited"
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"nginx on port {port} did not answer /healthz within 60 s")
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None, host: str = PUBLIC_HOST) -> tuple[int, bytes]:
+    """One request through nginx, with the public Host name (what a reader's browser sends) unless `host`."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     try:
-        headers = {"Content-Type": "application/json"} if body else {}
+        headers = {"Host": host, **({"Content-Type": "application/json"} if body else {})}
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()
@@ -142,7 +161,7 @@ class Tricklers:
     def __init__(self, port: int, count: int) -> None:
         self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
         for sock in self.sockets:
-            sock.sendall(b"GET /section/aid HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            sock.sendall(b"GET /section/aid HTTP/1.1\r\nHost: " + PUBLIC_HOST.encode() + b"\r\nX-Slow: ")
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._trickle, daemon=True)
@@ -198,3 +217,49 @@ def test_the_shipped_nginx_limits_one_client_and_refuses_oversized_requests(prox
     with ThreadPoolExecutor(40) as pool:
         statuses = list(pool.map(lambda _: request(proxied, "GET", "/export/chart/aid-funds.csv")[0], range(40)))
     assert set(statuses) == {200, 429} and 20 <= statuses.count(200) < 30, statuses
+
+
+def test_a_host_that_is_not_ours_is_dropped_and_links_name_the_public_address(proxied: int) -> None:
+    """Issue 24: with `Host: evil.example`, /oembed answered 200, cacheable for an hour, with
+    <script src="http://evil.example/embed.js">. Now nginx's default server drops the request unanswered
+    (444), and the app's own links name UNIONDASH_PUBLIC_URL."""
+    for host in ("evil.example", "127.0.0.1", f"evil.example:{proxied}", f"{PUBLIC_HOST}.evil.example"):
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            request(proxied, "GET", "/oembed?url=http://evil.example/embed/aid-funds", host=host)
+    status, body = request(proxied, "GET", f"/oembed?url=http://{PUBLIC_HOST}/embed/aid-funds")
+    assert status == 200
+    answer = json.loads(body)
+    assert f'<script src="http://{PUBLIC_HOST}/embed.js" async>' in answer["html"]
+    assert answer["provider_url"] == f"http://{PUBLIC_HOST}/" and "evil" not in body.decode()
+    assert request(proxied, "GET", "/oembed?url=http://evil.example/embed/aid-funds")[0] == 404
+    # The operator's status is not reachable through the proxy, token or not.
+    assert request(proxied, "GET", "/-/status")[0] == 404
+
+
+def test_routes_that_draw_share_the_stricter_rate_and_pages_keep_answering(proxied: int) -> None:
+    """Issue 24: 300 distinct /embed/ requests from one address all passed, and /healthz then took over a
+    second. Embeds, oEmbed, slides, briefing and exports now share one bucket per address: 2 a second with
+    a burst of 20."""
+    # 40 distinct embeds at once (each a new drawing): about 20 pass, the rest are 429 at once, and the
+    # health check beside them answers.
+    embeds = [
+        f"/embed/aid-funds?years={start}-2023&lang={lang}" for start in range(2004, 2024) for lang in ("zh", "en")
+    ]
+    with ThreadPoolExecutor(48) as pool:
+        drawn = pool.map(lambda path: request(proxied, "GET", path)[0], embeds)
+        health = pool.map(lambda _: request(proxied, "GET", "/healthz")[0], range(8))
+        statuses, health_statuses = list(drawn), list(health)
+    assert set(statuses) == {200, 429} and 20 <= statuses.count(200) < 30, statuses
+    assert health_statuses == [200] * 8
+    time.sleep(11)  # the bucket drains at 2 a second
+    # The bucket emptied by cheap exports; then oEmbed, slides, briefing and embeds at once: all refused.
+    exports = [f"/export/chart/aid-funds.csv?years={start}-2023" for start in range(1994, 2024)]
+    others = [f"/oembed?url=http://{PUBLIC_HOST}/embed/aid-funds", "/present", "/briefing", "/embed/aid-funds"] * 3
+    with ThreadPoolExecutor(48) as pool:
+        flood = list(pool.map(lambda path: request(proxied, "GET", path)[0], exports))
+        after = list(pool.map(lambda path: (path.split("?")[0], request(proxied, "GET", path)[0]), others))
+    assert 20 <= flood.count(200) < 30 and flood.count(429) > 0, flood
+    for route in ("/oembed", "/present", "/briefing", "/embed/aid-funds"):
+        refused = [status for path, status in after if path == route].count(429)
+        assert refused >= 2, f"{route} is not under the stricter rate: {after}"
+    assert request(proxied, "GET", "/section/aid")[0] == 200  # pages are not

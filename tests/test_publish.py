@@ -22,9 +22,11 @@ from tests.conftest import cached_images
 from tests.synthetic import SHIPPED
 from uniondash.charts import CHARTS
 from uniondash.cli import cli
+from uniondash.datastore import read_data_set
 from uniondash.errors import UniondashError
 from uniondash.load import load_dataset
 from uniondash.publish import site
+from uniondash.publish.datapackage import published_tables
 from uniondash.publish.links import BAKE_ROOT
 from uniondash.publish.site import EXPORT_FORMATS, BuildReport, build_moment, build_site
 
@@ -195,11 +197,12 @@ def test_a_version_is_never_changed_by_other_data(published: Published) -> None:
 
 
 def test_other_data_is_refused_before_anything_is_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A published version whose data/ holds other figures (one CSV changed, one missing).
+    # A published version whose data/ holds other figures (one CSV changed, one missing); the others as the
+    # data package publishes them (issue 24: sources.csv without the server's local_copy column).
     version = tmp_path / "v" / "2023" / "data"
     version.mkdir(parents=True)
-    for path in SHIPPED.glob("*.csv"):
-        shutil.copy(path, version / path.name)
+    for name, data in published_tables(read_data_set(SHIPPED).tables).items():
+        (version / name).write_bytes(data)
     (version / "facts.csv").write_bytes((SHIPPED / "facts.csv").read_bytes().replace(b"2.8", b"2.9", 1))
     (version / "levels.csv").unlink()
 

@@ -36,6 +36,7 @@ from uniondash.figures import (
 )
 from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, headline_facts
+from uniondash.numbers import whole_number
 from uniondash.query import Notice, shown, to_query_string
 from uniondash.share import dashboard_url
 
@@ -412,8 +413,9 @@ def parse_interval(values: Sequence[str]) -> tuple[int | None, list[Notice]]:
     if not values or not values[-1].strip():
         return None, []
     raw = values[-1].strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and INTERVAL_MIN <= int(raw) <= INTERVAL_MAX:
-        return int(raw), []
+    interval = whole_number(raw, INTERVAL_MIN, INTERVAL_MAX)
+    if interval is not None:
+        return interval, []
     quoted = shown(raw, 20)
     return None, [
         Notice(
@@ -428,9 +430,9 @@ def parse_slide(values: Sequence[str], count: int) -> tuple[int, list[Notice]]:
     if not values or not values[-1].strip():
         return 1, []
     raw = values[-1].strip()
-    # int() refuses strings of over 4300 digits: a slide number is never that long.
-    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= count:
-        return int(raw), []
+    slide = whole_number(raw, 1, count)
+    if slide is not None:
+        return slide, []
     quoted = shown(raw, 20)
     return 1, [
         Notice(

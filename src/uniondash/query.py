@@ -15,7 +15,8 @@ from uniondash.model import LANGS, Dataset, Filters, Lang
 
 MAX_VALUE_LENGTH = 200
 MAX_VALUES = 100
-_YEAR_PART = re.compile(r"^\s*(\d{4})\s*(?:[-–~]\s*(\d{4})\s*)?$")
+# ASCII digits ([0-9], not \d, which takes '２０２３' and '٢٠٢٣' too), matched whole (fullmatch, so no '\n' after).
+_YEAR_PART = re.compile(r"\s*([0-9]{4})\s*(?:[-–~]\s*([0-9]{4})\s*)?")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def parse_years(text: str) -> frozenset[int]:
     for part in text.split(","):
         if not part.strip():
             continue
-        match = _YEAR_PART.match(part)
+        match = _YEAR_PART.fullmatch(part)
         if not match:
             raise ValueError(part)
         start = int(match.group(1))

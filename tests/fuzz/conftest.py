@@ -42,6 +42,18 @@ def client(fake_renderer: FakeRenderer) -> Iterator[FlaskClient]:
     yield app.server.test_client()
 
 
+@pytest.fixture(scope="module")
+def public_client(fake_renderer: FakeRenderer) -> Iterator[FlaskClient]:
+    """The same app with a public address (UNIONDASH_PUBLIC_URL) and one more trusted name."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("UNIONDASH_CACHE_DIR", raising=False)
+        patch.delenv("UNIONDASH_REDIS_URL", raising=False)
+        patch.setattr(images, "default_renderer", lambda: fake_renderer)
+        settings = Settings(embed_origins=(EMBED_ORIGIN,), public_url="https://data.example.cn")
+        app = create_app(SHIPPED, settings)
+    yield app.server.test_client()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Counting inputs.
 

@@ -40,6 +40,15 @@ NASTY = (
     "\ufeff",
     "２０１９",
     "٢٠١٩",
+    # Digits str.isdigit() accepts and int() refuses or misreads (issue 24: /oembed?maxwidth=² was a 500).
+    "²",
+    "①",
+    "¹²³",
+    "٣",
+    "३००",
+    "𝟗𝟗",
+    "Ⅻ",
+    "１２０",
     "2019-2023",
     "2023-2019",
     "2019–2023",
@@ -79,7 +88,9 @@ NASTY = (
 HUGE = ("x" * 10_000, ",".join(["2019"] * 3_000), "%" * 3_000, "\u4e2d" * 5_000, "a," * 2_000)
 # A number with more digits than Python's int() accepts from a string (4300): see test_http_fuzz.
 THOUSANDS_OF_DIGITS = "9" * 5_000
-PARAMS = ("years", "programme", "section", "lang", "width", "height", "scale", "slide", "interval")
+# Every numeric parameter of every route, and the others.
+NUMERIC_PARAMS = ("width", "height", "scale", "slide", "interval", "maxwidth", "maxheight")
+PARAMS = ("years", "programme", "section", "lang", "static", "url", "format", *NUMERIC_PARAMS)
 # Unescaped in a "raw" query string, so values can split into extra parameters and %-escapes stay malformed.
 _RAW_SAFE = "%&=+;,/?:@!$'()*~[]"
 
@@ -161,6 +172,11 @@ number_text = st.one_of(
         ["", "0", "-1", "1", "299", "300", "1200", "4000", "4001", "1e3", "nan", "inf", "-inf", "NaN", "1_000"]
     ),
     st.sampled_from(["0.5", "1", "1.0", "2", "3.999", "4", "4.0001", "1e0", "+2", " 2", "２", "٣", "9" * 30]),
+    # Non-ASCII digits (isdigit() true; int() refuses '²' and '①', reads '٣' and '３' as 3) and very long numbers.
+    st.sampled_from(["²", "①", "³⁰⁰", "٣٠٠", "३००", "𝟑𝟎𝟎", "３００", "2\n", "300\n", "0" * 5000 + "300"]),
+    st.sampled_from([THOUSANDS_OF_DIGITS, "1" * 4301, "9" * 10, "1" + "0" * 9, "300" + "0" * 20]),
+    st.text(alphabet=st.characters(categories=["Nd", "No", "Nl"]), min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=6000).map(lambda digits: "7" * digits),
     st.integers(min_value=-(10**12), max_value=10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(max_size=12),

@@ -29,7 +29,7 @@ from uniondash.exports.xlsx import (
 )
 from uniondash.exports.xlsx_cells import PAGE_WIDTH_UNITS, display_width, number_format, print_scale, wrapped_lines
 from uniondash.format import display_value, period_label
-from uniondash.load import load_dataset
+from uniondash.load import load_files
 from uniondash.model import Dataset, Filters, filter_facts
 from uniondash.query import Notice
 from uniondash.schema import stored_text
@@ -616,7 +616,7 @@ def test_formula_like_data_is_neutralised_in_the_workbook(data_copy: Path):
     set_cell(data_copy / "facts.csv", "aid-winter-people", "source_quote", stored_text(quote))
     set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", stored_text("@SUM(1+1)"))
     set_cell(data_copy / "sections.csv", "aid", "label_zh", stored_text("-职工帮扶"))
-    dataset = load_dataset(data_copy)
+    dataset = load_files(data_copy)
     workbook, data = built(dataset, Filters())
     formulas = [
         cell.coordinate for ws in workbook.worksheets for row in ws.iter_rows() for cell in row if cell.data_type == "f"

@@ -22,7 +22,6 @@ import html
 import importlib.metadata
 import logging
 import os
-import re
 import shutil
 import signal
 import tempfile
@@ -44,6 +43,7 @@ from uniondash.errors import QueryError, UniondashError
 from uniondash.figures import FONT_FAMILY, chart_figure
 from uniondash.format import period_label
 from uniondash.model import Dataset, Filters, Lang
+from uniondash.numbers import is_decimal, is_whole_number
 from uniondash.query import to_query_string
 
 logger = logging.getLogger(__name__)
@@ -251,8 +251,6 @@ class ImageSize:
 
 
 DEFAULT_SIZE = ImageSize()
-_INTEGER = re.compile(r"^[0-9]{1,6}$")
-_DECIMAL = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3})?$")
 _ZH_NAMES = {"width": "宽度", "height": "高度", "scale": "缩放倍数"}
 
 
@@ -285,12 +283,12 @@ def parse_image_size(params: Mapping[str, str | Sequence[str]], fmt: ImageFormat
     16 million at scale 1) and the scale of a PNG cannot refuse a vector image.
     """
     numbers: dict[str, float | None] = {}
-    for name, pattern in (("width", _INTEGER), ("height", _INTEGER), ("scale", _DECIMAL)):
+    for name, form in (("width", is_whole_number), ("height", is_whole_number), ("scale", is_decimal)):
         raw = params.get(name, "")
         text = (raw if isinstance(raw, str) else (raw[-1] if raw else "")).strip()
         if not text:
             numbers[name] = None
-        elif pattern.match(text):
+        elif form(text):
             numbers[name] = float(text)
         else:
             kind = "a whole number of pixels" if name != "scale" else "a number such as 2 or 1.5"

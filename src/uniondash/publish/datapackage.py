@@ -1,19 +1,28 @@
-"""The data folder as a Frictionless Data Package: `datapackage.json` describing every CSV of data/.
+"""The data set as a Frictionless Data Package: its CSV files as published, and `datapackage.json`.
 
 Each resource lists its fields with their types, its primary key and its foreign keys, so a reader (or
 `frictionless validate`) checks the tables and their joins without uniondash. The types and keys are
 those `schema.py` enforces; a CSV the table below does not know is described with text fields.
+
+The files are published as the live CSV downloads are (`published_tables`): a text cell that a spreadsheet
+would run as a formula (leading = + - @ tab or CR) is neutralised with the same function
+(`chart_files.neutralise`), and the server's own columns (`local_copy`: where a source's text lies on the
+server) are left out. A line with nothing to change keeps its exact bytes.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
-from pathlib import Path
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from uniondash import __version__
+from uniondash.datastore import FILES
+from uniondash.exports.chart_files import neutralise
 from uniondash.model import Dataset
 
 ENV_LICENCE = "UNIONDASH_LICENCE"
@@ -34,6 +43,8 @@ FIELD_TYPES = {
     "published": "date",
 }
 PRIMARY_KEYS = {"headlines": ["fact_id"]}
+# Columns for the server alone, never published: a path on the server is no reader's business.
+PRIVATE_COLUMNS = {"sources": ("local_copy",)}
 # (table, field) → (table it points at, field): the foreign keys schema.py checks.
 FOREIGN_KEYS = {
     ("programmes", "section_id"): ("sections", "id"),
@@ -62,17 +73,54 @@ def licence(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {"name": name, "title": name} if name else dict(DEFAULT_LICENCE)
 
 
-def _header(path: Path) -> tuple[list[str], str]:
-    raw = path.read_bytes()
+def published_table(name: str, raw: bytes) -> bytes:
+    """One CSV of the data set as published: private columns out, formula-like text cells neutralised.
+
+    Lines are handled one by one (the loader allows no line break inside a cell): a line with nothing to
+    change keeps its exact bytes, so a file with nothing to neutralise is published as it is."""
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    lines = [line for line in re.split(r"(?<=\n)", raw.decode("utf-8-sig")) if line]
+    if not lines:
+        return raw
+    header = [column.strip() for column in next(csv.reader([lines[0]]))]
+    private = {index for index, column in enumerate(header) if column in PRIVATE_COLUMNS.get(name, ())}
+    numeric = {index for index, column in enumerate(header) if FIELD_TYPES.get(column) in ("number", "integer")}
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        cells = next(csv.reader([body]), [])
+        kept = [
+            cell if number == 0 or index in numeric else _inert(cell)
+            for index, cell in enumerate(cells)
+            if index not in private
+        ]
+        if kept == cells:
+            out.append(line)
+            continue
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(kept)
+        out.append(buffer.getvalue() + line[len(body) :])
+    return ("\ufeff" if bom else "").encode("utf-8") + "".join(out).encode("utf-8")
+
+
+def _inert(cell: str) -> str:
+    """A cell as the live downloads show it if a spreadsheet would run it (they strip cells, as the loader
+    does), else exactly as it is."""
+    value = cell.strip()
+    safe = neutralise(value)
+    return safe if safe != value else cell
+
+
+def published_tables(tables: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every CSV of a data set (stem → bytes) as the data package publishes it, by file name."""
+    return {f"{name}.csv": published_table(name, tables[name]) for name in FILES if name in tables}
+
+
+def resource(file_name: str, raw: bytes) -> dict[str, Any]:
+    """The Data Package resource describing one published CSV file."""
+    name = file_name.removesuffix(".csv")
     encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-    with path.open(encoding=encoding, newline="") as handle:
-        return next(csv.reader(handle), []), encoding
-
-
-def resource(path: Path) -> dict[str, Any]:
-    """The Data Package resource describing one CSV file."""
-    name = path.stem
-    header, encoding = _header(path)
+    header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")), [])
     fields = [{"name": column, "type": FIELD_TYPES.get(column, "string")} for column in header]
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
     key = PRIMARY_KEYS.get(name, ["id"] if "id" in header else [])
@@ -88,7 +136,7 @@ def resource(path: Path) -> dict[str, Any]:
         schema["foreignKeys"] = foreign
     described: dict[str, Any] = {
         "name": name,
-        "path": path.name,
+        "path": file_name,
         "profile": "tabular-data-resource",
         "format": "csv",
         "mediatype": "text/csv",
@@ -101,9 +149,9 @@ def resource(path: Path) -> dict[str, Any]:
 
 
 def data_package(
-    data_dir: Path, dataset: Dataset, created: str, environ: dict[str, str] | None = None
+    files: Mapping[str, bytes], dataset: Dataset, created: str, environ: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """`datapackage.json` for every CSV of `data_dir`: resources, sources (from sources.csv) and licence."""
+    """`datapackage.json` for the published CSV `files` (name → bytes): resources, sources, licence."""
     sources = [
         {"title": str(source["citation_en"]), "description": f"{source['citation_zh']}：{source['title_zh']}"}
         for source in dataset.sources.to_dict(orient="records")
@@ -118,7 +166,7 @@ def data_package(
         "created": created,
         "licenses": [licence(environ)],
         "sources": sources,
-        "resources": [resource(path) for path in sorted(data_dir.glob("*.csv"))],
+        "resources": [resource(name, raw) for name, raw in sorted(files.items())],
     }
 
 

@@ -7,7 +7,11 @@ line there (`optional`: baked once the route answers). Then `links` points every
 and fixes what changes from run to run, so the same data gives the same bytes.
 
 Versions are immutable: `version="V"` writes OUT/v/V/ once; a rebuild from the same data finds the same
-bytes and leaves it, and one from other data is refused before anything is written.
+bytes and leaves it, and one from other data is refused before anything is written. Writing holds even
+when OUT is not as this program left it (issue 24): every file is written new and renamed into place (a
+hard link into a version, `cp -al v/V/. OUT/`, is replaced, never rewritten); a file of the previous
+build is deleted only if its path, resolved, lies inside OUT and outside v/ (an old manifest's text is
+never trusted); a symbolic link anywhere inside OUT stops the build before anything is written.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from flask.testing import FlaskClient
 
 from uniondash.charts import CHARTS, Chart
 from uniondash.config import Settings
+from uniondash.datastore import read_data_set
 from uniondash.errors import UniondashError
 from uniondash.exports.images import (
     IMAGE_FORMATS,
@@ -45,12 +50,13 @@ from uniondash.exports.images import (
     RendererUnavailable,
     parse_image_size,
 )
-from uniondash.load import load_dataset
+from uniondash.load import load_data_set
 from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.publish import links
-from uniondash.publish.datapackage import data_package, package_json
+from uniondash.publish.datapackage import data_package, package_json, published_tables
 from uniondash.share import embed_url, export_url
+from uniondash.state import DataState
 from uniondash.web import vendor_routes
 from uniondash.web.press_routes import (
     EXTENSION_KEY,
@@ -64,7 +70,8 @@ from uniondash.web.urls import route
 
 LANGS: tuple[tuple[Lang, str], ...] = (("zh", ""), ("en", "en/"))
 EXPORT_FORMATS = ("png", "svg", "csv", "metadata.json", "zip")
-VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Matched whole (fullmatch): `$` would let a name end in a newline ('v2\n').
+VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MANIFEST = "manifest.json"
 VERSIONS_DIR = "v"
 PDF_NAME = "briefing.pdf"
@@ -147,9 +154,12 @@ def bake_site(
     from uniondash.exports.pdf import write_briefing_pdf
     from uniondash.web.app import create_app
 
-    # Default settings, not the environment's: the site must not depend on where it was built.
-    app = create_app(data_dir, Settings())
-    dataset = load_dataset(data_dir)
+    # One data set, read once: every page, image and data file of the site comes from the same bytes.
+    data_set = read_data_set(data_dir)
+    dataset = load_data_set(data_set, data_dir)
+    # Default settings, not the environment's: the site must not depend on where it was built. Its links
+    # are made on BAKE_ROOT, then pointed at the site's files (links.py).
+    app = create_app(DataState.fixed(dataset), Settings(public_url=links.BAKE_ROOT))
     moment = build_moment(dataset, environ)
     bakes, skipped = baked_urls(dataset)
     site = Site(skipped=skipped)
@@ -211,7 +221,7 @@ def bake_site(
         for lang, prefix in LANGS:
             index = f"{prefix}index.html"
             site.files[index] = index_page(dataset, lang, site.files, prefix, bool(pdf)).encode("utf-8")
-        site.files.update(data_files(data_dir, dataset, moment, environ))
+        site.files.update(data_files(data_set.tables, data_dir, dataset, moment, environ))
         for path, future in printed.items():
             site.files[path] = future.result()
     finally:
@@ -343,15 +353,21 @@ def _finish(
 
 
 def data_files(
-    data_dir: Path, dataset: Dataset, moment: datetime, environ: Mapping[str, str] | None = None
+    tables: Mapping[str, bytes],
+    data_dir: Path,
+    dataset: Dataset,
+    moment: datetime,
+    environ: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """data/: every CSV as it is, its README, and datapackage.json describing them."""
-    files = {f"data/{path.name}": path.read_bytes() for path in sorted(data_dir.glob("*.csv"))}
+    """data/: every CSV of the data set as the live downloads show its text (`published_tables`: formula-like
+    text neutralised, no server path), the folder's README, and datapackage.json describing them."""
+    published = published_tables(tables)
+    files = {f"data/{name}": data for name, data in published.items()}
     readme = data_dir / "README.md"
     if readme.is_file():
         files["data/README.md"] = readme.read_bytes()
     env = dict(os.environ if environ is None else environ)
-    package = data_package(data_dir, dataset, moment.isoformat(timespec="seconds"), env)
+    package = data_package(published, dataset, moment.isoformat(timespec="seconds"), env)
     files["data/datapackage.json"] = package_json(package)
     return files
 
@@ -463,7 +479,7 @@ class BuildReport:
 
 
 def check_version_name(version: str) -> str:
-    if not VERSION_NAME.match(version):
+    if not VERSION_NAME.fullmatch(version):
         raise UniondashError(
             f"--version {version[:70]!r}: use letters, digits, '.', '_' and '-' (at most 64), e.g. 2024-01 or 2023.1"
         )
@@ -482,7 +498,8 @@ def build_site(
 ) -> BuildReport:
     """Bake the site into `out` (or `out`/v/`version`, which is never changed once written)."""
     started = time.perf_counter()
-    out = Path(out)
+    # OUT itself may be a link (to a web server's folder); it is resolved once, and nothing inside it may be.
+    out = Path(out).resolve()
     if version is not None:
         check_version_name(version)
         target = out / VERSIONS_DIR / version
@@ -490,6 +507,9 @@ def build_site(
             base_url = base_url.rstrip("/") + f"/{VERSIONS_DIR}/{version}"
     else:
         target = out
+    if out.exists() and not out.is_dir():
+        raise UniondashError(f"{out} exists and is not a folder")
+    refuse_links(out)
     if target.exists() and not target.is_dir():
         raise UniondashError(f"{target} exists and is not a folder")
     if version is not None and target.exists():
@@ -501,15 +521,36 @@ def build_site(
     def report(unchanged: bool = False) -> BuildReport:
         return BuildReport(target, len(site.files), size, tuple(site.skipped), time.perf_counter() - started, unchanged)
 
-    if version is None:
-        write_root(target, site.files)
-        return report()
-    if target.exists():
-        _refuse_changed(version, target, differences(target, site.files))
-        return report(unchanged=True)
-    write_version(target, site.files)
-    record_version(out / VERSIONS_DIR, version)
+    refuse_links(out)  # again: the baking took minutes
+    try:
+        if version is None:
+            write_root(target, site.files)
+            return report()
+        if target.exists():
+            _refuse_changed(version, target, differences(target, site.files))
+            return report(unchanged=True)
+        write_version(out, version, site.files)
+        record_version(out / VERSIONS_DIR, version)
+    except OSError as error:
+        raise UniondashError(
+            f"cannot write the site into {out}: {error.strerror or error} ({error.filename})"
+        ) from error
     return report()
+
+
+def refuse_links(out: Path) -> None:
+    """UniondashError if anything inside `out` is a symbolic link: a link would carry the writes (or the
+    deletions) of a build out of OUT, or into a published version."""
+    if not out.exists():
+        return
+    for folder, folders, names in os.walk(out):  # links to folders are listed, not followed
+        for name in sorted([*folders, *names]):
+            path = Path(folder) / name
+            if path.is_symlink():
+                raise UniondashError(
+                    f"{path} is a symbolic link: build-static writes only real files and folders inside {out} "
+                    "(a link would take its writes elsewhere). Remove the link; nothing was written."
+                )
 
 
 def _refuse_changed(version: str, target: Path, differing: list[str]) -> None:
@@ -523,13 +564,12 @@ def _refuse_changed(version: str, target: Path, differing: list[str]) -> None:
 
 
 def data_differences(target: Path, data_dir: Path) -> list[str]:
-    """The data CSVs (published as they are, under data/) that differ between a version and `data_dir`."""
+    """The data CSVs (published under data/, as `published_tables` makes them) that differ between a
+    version and the sealed data set of `data_dir`."""
+    local = published_tables(read_data_set(data_dir).tables)
     published = {path.name for path in (target / "data").glob("*.csv")}
-    local = {path.name for path in data_dir.glob("*.csv")}
-    changed = {
-        name for name in published & local if (target / "data" / name).read_bytes() != (data_dir / name).read_bytes()
-    }
-    return [f"data/{name}" for name in sorted((published ^ local) | changed)]
+    changed = {name for name in published & set(local) if (target / "data" / name).read_bytes() != local[name]}
+    return [f"data/{name}" for name in sorted((published ^ set(local)) | changed)]
 
 
 def differences(target: Path, files: Mapping[str, bytes]) -> list[str]:
@@ -540,17 +580,41 @@ def differences(target: Path, files: Mapping[str, bytes]) -> list[str]:
     return differing
 
 
+def _site_path(root: Path, path: str) -> Path:
+    """Where a baked file goes: `path` is the bake's own (relative, no '..'); checked all the same."""
+    parts = PurePosixPath(path).parts
+    if not parts or PurePosixPath(path).is_absolute() or any(part in ("", ".", "..") for part in parts):
+        raise UniondashError(f"not a site path: {path[:80]!r}")
+    return root.joinpath(*parts)
+
+
+def write_new(target: Path, data: bytes) -> None:
+    """`data` into a new file beside `target`, renamed over it: whatever `target` was (a hard link into a
+    published version) is replaced as a name, never written into."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.new")
+    temporary.unlink(missing_ok=True)  # left by a build that was killed
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _write(root: Path, files: Mapping[str, bytes]) -> None:
     for path, data in sorted(files.items()):
-        file = root / path
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(data)
+        write_new(_site_path(root, path), data)
 
 
-def write_version(target: Path, files: Mapping[str, bytes]) -> None:
-    """Write beside the target, then rename: a version appears whole or not at all."""
+def write_version(out: Path, version: str, files: Mapping[str, bytes]) -> None:
+    """Write beside v/ (in OUT, so a failed build removes only its own folder, outside v/), then rename
+    into v/`version`: a version appears whole or not at all."""
+    target = out / VERSIONS_DIR / version
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    partial = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=out))
     try:
         _write(partial, files)
         partial.chmod(0o755)
@@ -561,19 +625,39 @@ def write_version(target: Path, files: Mapping[str, bytes]) -> None:
 
 
 def write_root(out: Path, files: Mapping[str, bytes]) -> None:
-    """Write the latest site into `out`; files of the previous build that are gone are removed (by its
-    manifest, never by listing the folder), and the versions under v/ are left alone."""
-    previous: set[str] = set()
+    """Write the latest site into `out`; then remove what the previous build wrote and this one does not
+    (listed by its manifest, never by listing the folder), each only if it is proved removable."""
+    previous: list[str] = []
     old_manifest = out / MANIFEST
     if old_manifest.is_file():
         try:
-            previous = set(json.loads(old_manifest.read_text(encoding="utf-8")).get("files", {}))
-        except (ValueError, AttributeError):
-            previous = set()
+            listed = json.loads(old_manifest.read_text(encoding="utf-8")).get("files", {})
+            previous = [path for path in listed if isinstance(path, str)]
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            previous = []
     _write(out, files)
-    for path in sorted(previous - set(files)):
-        if path.split("/")[0] != VERSIONS_DIR and ".." not in path.split("/"):
-            (out / path).unlink(missing_ok=True)
+    written = {_site_path(out, path).resolve() for path in files}
+    for path in sorted(previous):
+        stale = removable(out, path)
+        if stale is not None and stale not in written:
+            stale.unlink(missing_ok=True)
+
+
+def removable(out: Path, path: str) -> Path | None:
+    """The file an old manifest's `path` names, if it is proved deletable: resolved (links followed, '..'
+    applied), it lies inside `out` and outside v/ and the manifest, and is a regular file. Else None:
+    '/abs/path', '../x' and './v/v1/index.html' name nothing a build may delete."""
+    root = out.resolve()
+    try:
+        resolved = (root / path).resolve(strict=True)  # an absolute `path` replaces root: refused below
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not resolved.is_relative_to(root) or resolved == root:
+        return None
+    relative = resolved.relative_to(root)
+    if relative.parts[0] == VERSIONS_DIR or relative.as_posix() == MANIFEST or not resolved.is_file():
+        return None
+    return resolved
 
 
 def record_version(versions_dir: Path, version: str) -> None:
@@ -583,7 +667,7 @@ def record_version(versions_dir: Path, version: str) -> None:
     if listing.is_file():
         try:
             known = [str(name) for name in json.loads(listing.read_text(encoding="utf-8")).get("versions", [])]
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, UnicodeDecodeError):
             known = []
     known = [name for name in known if name != version] + [version]
-    listing.write_text(json.dumps({"versions": known, "newest": version}, indent=1) + "\n", encoding="utf-8")
+    write_new(listing, (json.dumps({"versions": known, "newest": version}, indent=1) + "\n").encode("utf-8"))

@@ -17,6 +17,7 @@ from uniondash.web import (
     callbacks,
     errors,
     export_routes,
+    hosts,
     meeting_routes,
     press_routes,
     security_headers,
@@ -29,11 +30,12 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
-def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
-    """The whole app for one data directory; `settings` default to the UNIONDASH_* environment."""
+def create_app(data: Path | DataState, settings: Settings | None = None) -> Dash:
+    """The whole app for one data directory (followed as its data set changes) or a given `DataState`;
+    `settings` default to the UNIONDASH_* environment."""
     settings = settings or Settings.from_env()
-    # Reloaded when the files change (uniondash import-xlsx): every route asks it for the current data.
-    state = DataState.watch(Path(data_dir))
+    # Reloaded when the data set changes (uniondash import-xlsx): every route asks it for the current data.
+    state = data if isinstance(data, DataState) else DataState.watch(Path(data))
     app = Dash(
         __name__,
         title=t("zh", "site_title"),
@@ -50,6 +52,7 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     # Dash wraps its scripts in a <footer>: a second contentinfo landmark beside the page's own footer.
     app.index_string = app.index_string.replace("<footer>", "<div hidden>", 1).replace("</footer>", "</div>", 1)
     app.layout = shell()
+    hosts.register(app.server, settings)  # before any route: another Host is a 400, links use the public address
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
@@ -58,7 +61,7 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     export_routes.register(app.server, state)
     press_routes.register(app.server, state)
     meeting_routes.register(app.server, state)
-    serving.register(app.server, state)
+    serving.register(app.server, state, settings.status_token)
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from uniondash.model import Dataset
 from uniondash.state import DataState, as_state
 from uniondash.web import urls
+from uniondash.web.hosts import public_root
 from uniondash.web.page_cache import PageCache
 from uniondash.web.serving import PAGE_CACHE_KEY
 
@@ -33,8 +33,7 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
     )
     def show_page(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, str]]:
         # Drawn once per view and then served from the cache (see page_cache; emptied when the data changes).
-        # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
-        base_url = flask.request.host_url if flask.request.host else ""
+        base_url = public_root()  # share links name the public address, never the request's Host
         cache.follow(state.current())  # new data on disk: the pages drawn from the old data go
         return cache.page(pathname, search, base_url=base_url)
 

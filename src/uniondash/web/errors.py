@@ -4,6 +4,7 @@ The routes turn the errors they expect into 4xx themselves (bad filters give not
 unknown charts 404, no renderer 503). This module catches what reaches Flask anyway:
 
 - a `QueryError` (a request out of bounds) → 400 with its message;
+- a Host header the app does not answer (TRUSTED_HOSTS, web/hosts.py) → 400 saying so, never cached;
 - a path under `/_dash-component-suites/` that Dash does not serve (`DependencyException`) → 404;
 - any error while answering `POST /_dash-update-component`: the browser's dashboard only sends callbacks
   that `/_dash-dependencies` lists, with values its controls hold, so a body Dash or a callback cannot
@@ -24,7 +25,7 @@ from collections.abc import Callable
 
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from uniondash.errors import QueryError
 
@@ -65,6 +66,10 @@ def register(server: Flask) -> None:
     @server.errorhandler(QueryError)
     def out_of_bounds(error: QueryError) -> Response:
         return _text(400, "请求参数无效。", "Bad request.", str(error)[:500])
+
+    @server.errorhandler(SecurityError)
+    def unknown_host(error: SecurityError) -> Response:
+        return _text(400, "本服务器不接受该网址（主机名）。", "This server does not answer for that host name.")
 
     @server.errorhandler(DependencyException)
     def unknown_component_file(error: DependencyException) -> Response:

@@ -47,6 +47,7 @@ from uniondash.figures import (
 )
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
+from uniondash.numbers import whole_number
 from uniondash.query import Notice, parse_filters, shown
 from uniondash.share import (
     EMBED_SCRIPT,
@@ -59,6 +60,7 @@ from uniondash.share import (
 )
 from uniondash.state import DataState, as_state
 from uniondash.web import vendor_routes
+from uniondash.web.hosts import public_root
 from uniondash.web.page_cache import cached_response
 
 logger = logging.getLogger(__name__)
@@ -387,11 +389,13 @@ def static_csp(nonce: str) -> str:
 
 
 class OEmbedError(Exception):
-    """A request /oembed cannot answer: `status` 400 (bad request), 404 (not one of our charts) or 501."""
+    """A request /oembed cannot answer: `status` 400 (bad request), 404 (not one of our charts) or 501;
+    said in Chinese (`zh`) and English (the message), as every 4xx of the app."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, zh: str = "无法提供该图表的嵌入信息。") -> None:
         super().__init__(message)
         self.status = status
+        self.zh = zh
 
 
 def chart_in_url(url: str, host: str) -> tuple[str, dict[str, list[str]], bool]:
@@ -402,15 +406,17 @@ def chart_in_url(url: str, host: str) -> tuple[str, dict[str, list[str]], bool]:
     so a foreign URL is never echoed into the answer.
     """
     if not url or len(url) > 2000:
-        raise OEmbedError(400, "url: give the link of a chart (an /embed/ or /section/…#chart- URL)")
+        raise OEmbedError(
+            400, "url: give the link of a chart (an /embed/ or /section/…#chart- URL)", "url：请给出图表的链接。"
+        )
     try:
         parts = urlsplit(url.strip())
     except ValueError:  # '[' without its ']' (an IPv6 host cut short)
-        raise OEmbedError(400, "url: not a link") from None
+        raise OEmbedError(400, "url: not a link", "url：不是链接。") from None
     if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc.lower() != host.lower()):
-        raise OEmbedError(404, "url: only charts of this site can be embedded")
+        raise OEmbedError(404, "url: only charts of this site can be embedded", "url：只能嵌入本网站的图表。")
     if not parts.netloc and not parts.path.startswith("/"):
-        raise OEmbedError(400, "url: give an absolute link of this site")
+        raise OEmbedError(400, "url: give an absolute link of this site", "url：请给出本网站的完整链接。")
     params = parse_qs(parts.query)
     static = params.pop("static", ["0"])[-1] == "1"
     chart_id = ""
@@ -419,7 +425,11 @@ def chart_in_url(url: str, host: str) -> tuple[str, dict[str, list[str]], bool]:
     elif parts.path.startswith("/section/") and parts.fragment.startswith("chart-"):
         chart_id = parts.fragment[len("chart-") :]
     if chart_id not in CHARTS:
-        raise OEmbedError(404, "url: no chart at this link (use an /embed/<chart-id> or a chart's section link)")
+        raise OEmbedError(
+            404,
+            "url: no chart at this link (use an /embed/<chart-id> or a chart's section link)",
+            "url：该链接没有图表。",
+        )
     return chart_id, params, static
 
 
@@ -427,19 +437,22 @@ def _bound(params: dict[str, list[str]], name: str, default: int) -> int:
     value = (params.get(name) or [""])[-1]
     if not value:
         return default
-    if not value.isdigit() or not 50 <= int(value) <= 10000:
-        raise OEmbedError(400, f"{name}: a whole number of pixels from 50 to 10000")
-    return min(default, int(value))
+    number = whole_number(value, 50, 10000)
+    if number is None:  # '²' and '①' pass str.isdigit(), not int(): a 500 before issue 24
+        raise OEmbedError(
+            400, f"{name}: a whole number of pixels from 50 to 10000", f"{name}：应为 50–10000 的整数（像素）。"
+        )
+    return min(default, number)
 
 
 def oembed(dataset: Dataset, params: dict[str, list[str]], root: str, host: str) -> dict[str, Any]:
     """The oEmbed answer (type 'rich') for the chart at params['url']: iframe code, size, title, thumbnail.
 
-    `root` is this site's address ('https://data.example.cn'), `host` its host name as requested.
+    `root` is this site's public address ('https://data.example.cn'), `host` its host[:port] (urls on it are ours).
     """
-    fmt = (params.get("format") or ["json"])[-1]
+    fmt = (params.get("format") or ["json"])[-1] or "json"
     if fmt != "json":
-        raise OEmbedError(501, "format: only json is offered")
+        raise OEmbedError(501, "format: only json is offered", "format：只提供 json。")
     chart_id, query, static = chart_in_url((params.get("url") or [""])[-1], host)
     view = embed_view(dataset, chart_id, query)
     chart = CHARTS[chart_id]
@@ -564,11 +577,12 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
 
     def oembed_answer() -> Response:
         params = request.args.to_dict(flat=False)
-        root = request.url_root.rstrip("/") if request.host else ""
+        root = public_root().rstrip("/")  # never the request's Host: the answer is cached and shared
         try:
-            answer = oembed(state.current(), params, root, request.host)
+            answer = oembed(state.current(), params, root, urlsplit(root).netloc)
         except OEmbedError as error:
-            response = Response(f"{error}\n", status=error.status, mimetype="text/plain")
+            what = {400: "Bad request", 404: "Not found", 501: "Not offered"}[error.status]
+            response = Response(f"{error.zh}\n{what}: {error}\n", status=error.status, mimetype="text/plain")
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         response = Response(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
@@ -599,8 +613,7 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
         params = request.args.to_dict(flat=False)
         filters, notices = parse_filters(params, dataset)
         filename = chart_files.export_filename(chart.id, filters, fmt)
-        # A Host header werkzeug refuses reads as empty: relative links then, not 'http:/?…'.
-        base_url = request.url_root if request.host else ""
+        base_url = public_root()
         try:
             if fmt in IMAGE_FORMATS:
                 size = parse_image_size(params, fmt)
