@@ -45,6 +45,7 @@ from uniondash.exports.images import (
     RendererUnavailable,
     parse_image_size,
 )
+from uniondash.format import edition_label, site_title
 from uniondash.load import load_dataset
 from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
@@ -115,15 +116,42 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
     return bakes, skipped
 
 
-def build_moment(dataset: Dataset, environ: Mapping[str, str] | None = None) -> datetime:
-    """The date written into ZIPs, PDFs and metadata: $SOURCE_DATE_EPOCH (the reproducible-builds
-    convention), else the publication date of the newest source, so that same data → same bytes."""
+def build_moment(environ: Mapping[str, str] | None = None, recorded: datetime | None = None) -> datetime:
+    """The time written into the briefing, its PDF, the ZIPs and metadata: the build's own (to the second),
+    never a report's date. $SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it; a rebuild of a
+    published version takes the time its manifest recorded (`recorded`), so the same data gives it the
+    same bytes again."""
     env = os.environ if environ is None else environ
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)
-    newest = max(str(published) for published in dataset.sources["published"])
-    return datetime.fromisoformat(newest).replace(tzinfo=UTC)
+    if recorded is not None:
+        return recorded
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def recorded_moment(target: Path) -> datetime | None:
+    """The build time a published version's manifest records, if it is readable."""
+    try:
+        built = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("built", "")
+        return datetime.fromisoformat(str(built)) if built else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def reports_held(dataset: Dataset) -> list[dict[str, str]]:
+    """The reports (sources) a build holds, as its manifest records them: id, kind, period, date, citation."""
+    return [
+        {
+            "id": str(source["id"]),
+            "report_kind": str(source["report_kind"]),
+            "period": f"{source['period_start']}-{source['period_end']}",
+            "published": str(source["published"]),
+            "citation_zh": str(source["citation_zh"]),
+            "citation_en": str(source["citation_en"]),
+        }
+        for source in dataset.sources.to_dict("records")
+    ]
 
 
 @dataclass
@@ -142,15 +170,17 @@ def bake_site(
     environ: Mapping[str, str] | None = None,
     pdf: bool = True,
     renderers: int = 2,
+    recorded: datetime | None = None,
 ) -> Site:
-    """Every file of the static site, in memory; UniondashError if a page the site needs does not answer."""
+    """Every file of the static site, in memory; UniondashError if a page the site needs does not answer.
+    `recorded`: the build time of the version being rebuilt (`build_moment`)."""
     from uniondash.exports.pdf import write_briefing_pdf
     from uniondash.web.app import create_app
 
     # Default settings, not the environment's: the site must not depend on where it was built.
     app = create_app(data_dir, Settings())
     dataset = load_dataset(data_dir)
-    moment = build_moment(dataset, environ)
+    moment = build_moment(environ, recorded)
     bakes, skipped = baked_urls(dataset)
     site = Site(skipped=skipped)
 
@@ -217,7 +247,7 @@ def bake_site(
     finally:
         printer.shutdown(wait=True, cancel_futures=True)
         work.cleanup()
-    site.files[MANIFEST] = manifest(site.files)
+    site.files[MANIFEST] = manifest(site.files, moment, reports_held(dataset))
     return site
 
 
@@ -356,15 +386,24 @@ def data_files(
     return files
 
 
-def manifest(files: Mapping[str, bytes]) -> bytes:
-    """Every file with its size and SHA-256, sorted: what a CDN upload or a comparison of versions needs."""
+def manifest(
+    files: Mapping[str, bytes], moment: datetime | None = None, reports: list[dict[str, str]] | None = None
+) -> bytes:
+    """Every file with its size and SHA-256, sorted: what a CDN upload or a comparison of versions needs;
+    when it was built, and which reports (sources) it holds."""
     entries = {path: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in files.items()}
-    return (json.dumps({"files": dict(sorted(entries.items()))}, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    described: dict[str, object] = {"files": dict(sorted(entries.items()))}
+    if moment is not None:
+        described["built"] = moment.isoformat(timespec="seconds")
+    if reports is not None:
+        described["reports"] = reports
+    return (json.dumps(described, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 INDEX_TEXT = {
     "zh": {
-        "title": "株洲市总工会五年工作成就 · 图表与数据（静态发布）",
+        "title": "{} · 图表与数据（静态发布）",
+        "reports": "本版包含的报告：",
         "intro": "每个图表的嵌入页、图片与数据，以及幻灯片、简报和全部数据（Frictionless 数据包）。",
         "embed": "嵌入页",
         "static": "静态嵌入",
@@ -376,7 +415,8 @@ INDEX_TEXT = {
         "missing": "数据中没有该图表的数字，未发布：",
     },
     "en": {
-        "title": "Zhuzhou city trade union, five-year report · charts and data (static edition)",
+        "title": "{} · charts and data (static edition)",
+        "reports": "Reports in this version: ",
         "intro": "Each chart's embed page, images and data, the slides, the briefing and all the data "
         "(a Frictionless Data Package).",
         "embed": "embed",
@@ -418,13 +458,21 @@ def index_page(dataset: Dataset, lang: Lang, files: Mapping[str, bytes], prefix:
         meetings.append(link(f"{prefix}briefing/{PDF_NAME}", text["pdf"]))
     other = "en/index.html" if lang == "zh" else "../index.html"
     note = f"<p>{html.escape(text['missing'] + '、'.join(missing))}</p>" if missing else ""
-    source = html.escape(str(dataset.sources[f"citation_{lang}"].iloc[0]))
+    # The embeds without a period show the first edition; every report the data holds is named.
+    first = dataset.first_edition
+    title = text["title"].format(site_title(first.kind, lang))
+    held = ("；" if lang == "zh" else "; ").join(
+        f"{edition_label(int(row['period_start']), int(row['period_end']), str(row['report_kind']), lang)}"
+        f" ({row[f'citation_{lang}']})"
+        for row in dataset.sources.to_dict("records")
+    )
+    source = html.escape(text["reports"] + held)
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(text["title"])}</title>
+<title>{html.escape(title)}</title>
 <link rel="icon" href="data:,">
 <style>
 body {{ max-width: 60rem; margin: 0 auto; padding: 1rem; color: #1a1a1a; line-height: 1.6;
@@ -435,7 +483,7 @@ li {{ margin: 0.3rem 0; }}
 </head>
 <body>
 <p><a href="{other}">{html.escape(text["other"])}</a></p>
-<h1>{html.escape(text["title"])}</h1>
+<h1>{html.escape(title)}</h1>
 <p>{html.escape(text["intro"])}</p>
 <ul>
 {chr(10).join(rows)}
@@ -492,10 +540,14 @@ def build_site(
         target = out
     if target.exists() and not target.is_dir():
         raise UniondashError(f"{target} exists and is not a folder")
+    recorded = None
     if version is not None and target.exists():
         # Other data can only make other files: refused before a minute of drawing, not after.
         _refuse_changed(version, target, data_differences(target, data_dir))
-    site = bake_site(data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf)
+        recorded = recorded_moment(target)
+    site = bake_site(
+        data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf, recorded=recorded
+    )
     size = sum(len(data) for data in site.files.values())
 
     def report(unchanged: bool = False) -> BuildReport:
