@@ -20,9 +20,10 @@ SYNTHETIC_SOURCE = {
     "title_zh": "合成测试数据（非报告数据）",
     "title_en": "Synthetic test data (not from the report)",
     "published": "2026-01-01",
-    "report_kind": "annual",
+    # A report on 2024–2025 (two years: a mid-term report), giving figures for each year.
+    "report_kind": "mid-term",
     "period_start": "2024",
-    "period_end": "2024",
+    "period_end": "2025",
     "page": "1",
     "page_name_zh": "",
     "authors_zh": "",
@@ -30,16 +31,6 @@ SYNTHETIC_SOURCE = {
     "citation_zh": "合成测试数据",
     "citation_en": "Synthetic test data",
     "local_copy": "",
-}
-
-# The 2025 rows come from a second invented annual report.
-SYNTHETIC_SOURCE_2025 = {
-    **SYNTHETIC_SOURCE,
-    "id": "synthetic-test-data-2025",
-    "period_start": "2025",
-    "period_end": "2025",
-    "citation_zh": "合成测试数据（2025年）",
-    "citation_en": "Synthetic test data (2025)",
 }
 
 # (base fact id, year, number as written, unit as written): invented yearly figures.
@@ -76,7 +67,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def multi_year_data_dir(target: Path) -> Path:
     """A data directory with the report's rows plus SYNTHETIC rows for 2024 and 2025."""
     copy_shipped(target)
-    append_rows(target / "sources.csv", [SYNTHETIC_SOURCE, SYNTHETIC_SOURCE_2025])
+    append_rows(target / "sources.csv", [SYNTHETIC_SOURCE])
     facts = {row["id"]: row for row in read_rows(target / "facts.csv")}
     new_rows = []
     for base_id, year, number, unit in SYNTHETIC_YEARS:
@@ -96,7 +87,7 @@ def multi_year_data_dir(target: Path) -> Path:
                 "period_start": str(year),
                 "period_end": str(year),
                 "part_of": "",
-                "source_id": SYNTHETIC_SOURCE["id"] if year == 2024 else SYNTHETIC_SOURCE_2025["id"],
+                "source_id": SYNTHETIC_SOURCE["id"],
                 "source_quote": f"SYNTHETIC 合成测试数据：{base['label_zh']}{as_written}",
                 "note": "SYNTHETIC test row, not from the report",
             }

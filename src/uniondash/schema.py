@@ -61,11 +61,6 @@ def sources_schema() -> pa.DataFrameSchema:
         "title_zh": _text(),
         "title_en": _text(),
         "published": _text(True, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$", error="not a date YYYY-MM-DD")),
-        "report_kind": _text(
-            True, pa.Check.isin(REPORT_KINDS, error=f"not a kind of report: use one of {', '.join(REPORT_KINDS)}")
-        ),
-        "period_start": _int(1900, 2100),
-        "period_end": _int(1900, 2100),
         "page": _int(1, 1000),
         "page_name_zh": _text(False),
         "authors_zh": _text(False),
@@ -73,6 +68,11 @@ def sources_schema() -> pa.DataFrameSchema:
         "citation_zh": _text(),
         "citation_en": _text(),
         "local_copy": _text(False),
+        "report_kind": _text(
+            True, pa.Check.isin(REPORT_KINDS, error=f"not a kind of report: use one of {', '.join(REPORT_KINDS)}")
+        ),
+        "period_start": _int(1900, 2100),
+        "period_end": _int(1900, 2100),
     }
     return pa.DataFrameSchema(columns, strict=True, name="sources")
 
