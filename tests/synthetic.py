@@ -253,7 +253,7 @@ def edition_rows(source: dict[str, str], base_facts: dict[str, dict[str, str]]) 
                 "id": fact_id,
                 "metric_id": metric,
                 "scope_id": scope,
-                "value": f"{round(float(number) * scale, 6):g}",
+                "value": f"{float(number) * scale:.6f}".rstrip("0").rstrip("."),
                 "as_written": as_written,
                 "number_as_written": number,
                 "unit_as_written": unit,

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from plotly.utils import PlotlyJSONEncoder
 
 from tests.dash_requests import page_callback
 from tests.synthetic import (
@@ -39,7 +40,6 @@ from uniondash.cli import cli
 from uniondash.config import Settings
 from uniondash.errors import DataError
 from uniondash.exports.xlsx import build_workbook
-from uniondash.exports.xlsx_charts import TEXT as XLSX_TEXT
 from uniondash.figures import render_plotly
 from uniondash.load import load_dataset
 from uniondash.meeting import plan_slides, render_briefing
@@ -251,14 +251,24 @@ def test_titles_and_headings_take_their_period_from_the_data(
     for path in ("/", "/section/aid"):
         page = render(editions, path, query)
         assert f"{title} · {period}" in page.title
-        text = json.dumps(page.children[0].to_plotly_json(), ensure_ascii=False, default=str)
-        assert title in text and period in text and "2024年年度报告（4）" not in text or lang == "en"
+        header = dump(find(tree(page), "site-period"))
+        assert period in header and "2024" not in header
         assert "2014–2018" not in page.title
         annual = render(editions, path, f"{query}&report=2024" if query else "?report=2024")
         assert f"{title_2024} · {period_2024}" in annual.title
-    overview = json.dumps(render(editions, "/", query).children[0].to_plotly_json(), ensure_ascii=False, default=str)
+    overview = dump(tree(render(editions, "/", query)))
     heading = "五年工作成就一览" if lang == "zh" else "Five years at a glance"
-    assert heading in overview and ("株洲日报 2023年11月30日 第3版" in overview)
+    citation = "株洲日报 2023年11月30日 第3版" if lang == "zh" else "Zhuzhou Daily, 30 November 2023, page 3"
+    assert heading in overview and citation in overview
+    section = dump(find(tree(render(editions, "/section/aid", query)), "section-period"))
+    assert period in section
+    annual = dump(
+        find(
+            tree(render(editions, "/section/aid", f"{query}&report=2024" if query else "?report=2024")),
+            "section-period",
+        )
+    )
+    assert period_2024 in annual
 
 
 def test_the_default_view_lists_later_reports_apart_and_dated(client: FlaskClient) -> None:
@@ -277,7 +287,7 @@ def test_the_default_view_lists_later_reports_apart_and_dated(client: FlaskClien
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_chart_box_headed_with_one_period_holds_no_figure_of_another(editions: Dataset, lang: str) -> None:
     query = "?lang=en" if lang == "en" else ""
-    page = render(editions, "/section/aid", query).children[0].to_plotly_json()
+    page = tree(render(editions, "/section/aid", query))
     main = find(page, "chart-aid-funds")
     later = find(page, "chart-aid-funds-later")
     main_text, later_text = dump(main), dump(later)
@@ -288,6 +298,11 @@ def test_a_chart_box_headed_with_one_period_holds_no_figure_of_another(editions:
     figure = find(main, "graph-aid-funds")["props"]["figure"]
     assert all(trace.get("x") is None or len(trace["x"]) for trace in figure["data"])
     assert "2024" not in dump(figure)
+
+
+def tree(page: Any) -> Any:
+    """A rendered page as the JSON the browser gets (components as dicts, all the way down)."""
+    return json.loads(json.dumps(page.children, cls=PlotlyJSONEncoder))
 
 
 def find(tree: Any, component_id: str) -> Any:
@@ -301,7 +316,7 @@ def dump(tree: Any) -> str:
 
 
 def test_the_section_draws_single_years_across_reports_as_one_series(editions: Dataset) -> None:
-    page = render(editions, "/section/workforce", "").children[0].to_plotly_json()
+    page = tree(render(editions, "/section/workforce", ""))
     later = find(page, "chart-talent-later")
     figure = find(later, "graph-talent-later")["props"]["figure"]
     assert [trace["x"] for trace in figure["data"]] == [["2023年", "2024年"], ["2023年", "2024年"]]
@@ -384,10 +399,11 @@ def test_comparisons_are_drawn_by_plotly_and_written_under_the_excel_charts(edit
     spec = chart_spec(CHARTS["aid-funds"], editions, Filters())
     figure = render_plotly(spec).to_plotly_json()
     captions = " ".join(a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "computed")
+    captions = captions.replace("<br>", "")
     assert "增加7000万元（+33.3%）" in captions and "计算值：2.8亿元 − 2.1亿元" in captions
     assert "统计范围不同" in captions
     workbook = build_workbook(editions, Filters())
-    sheet = workbook[XLSX_TEXT["zh"]["charts_sheet"]] if "charts_sheet" in XLSX_TEXT["zh"] else workbook.worksheets[1]
+    sheet = workbook["图表"]
     lines = "".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
     assert "增加7000万元（+33.3%）" in lines and "统计范围不同" in lines
 
@@ -418,9 +434,9 @@ def test_a_missing_year_is_shown_as_missing_not_as_zero(tmp_path: Path) -> None:
     assert figure["data"][0]["y"] == [61_000_000.0, None, 65_000_000.0]
     assert any(a.get("name") == "missing" and a["x"] == "2025年" for a in figure["layout"]["annotations"])
     workbook = build_workbook(dataset, Filters(years=frozenset({2024, 2025, 2026})))
-    data = next(ws for ws in workbook.worksheets if any("2025年" in str(c.value) for r in ws.iter_rows() for c in r))
-    row = next(r for r in data.iter_rows() if any(str(c.value).startswith("2025年") for c in r))
-    assert [c.value for c in row][2] is None  # an empty cell: a gap in the Excel chart, not a zero
+    data = workbook["图表数据"]
+    row = next(r for r in data.iter_rows() if str(r[1].value).startswith("2025年"))
+    assert str(row[1].value) == "2025年：无数据" and row[2].value is None  # a gap in the Excel chart, not a zero
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -449,11 +465,18 @@ def test_embeds_pasted_before_new_reports_show_the_same_after(tmp_path: Path) ->
     assert fresh.get("/oembed", query_string={"url": "http://localhost/embed/talent"}).get_json() == oembed_before
     # The new reports are there for whoever asks for them.
     assert "61 million yuan" in visible_text(fresh.get("/embed/aid-funds?report=2024&lang=en").data)
-    assert "7000万元" in visible_text(fresh.get("/embed/aid-funds?compare=2014-2018").data)
+    # An embed compares with the reports its URL names, drawn in its chart.
+    compared = fresh.get("/embed/aid-funds?compare=2014-2018").data.decode()
+    figure = json.loads(re.search(r'<script id="embed-figure" [^>]*>(.*?)</script>', compared, re.S)[1])
+    drawn = " ".join(a["text"] for a in figure["layout"]["annotations"]).replace("<br>", "")
+    assert "增加7000万元（+33.3%）" in drawn
 
 
-def test_the_running_server_takes_the_import_and_keeps_the_pasted_embeds(tmp_path: Path) -> None:
+def test_the_running_server_takes_the_import_and_keeps_the_pasted_embeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """import-xlsx into a running app's data: it reloads, the default view moves on, the embeds do not."""
+    monkeypatch.setenv("UNIONDASH_RELOAD_SECONDS", "0")  # the app looks at the files on every request
     data_dir = shutil.copytree(SHIPPED, tmp_path / "data")
     app_client = create_app(data_dir, Settings()).server.test_client()
     before = {url: visible_text(app_client.get(url).data) for url in PASTED}
@@ -463,11 +486,6 @@ def test_the_running_server_takes_the_import_and_keeps_the_pasted_embeds(tmp_pat
     result = CliRunner().invoke(cli, ["import-xlsx", str(workbook), "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
     assert [e.period for e in load_dataset(data_dir).editions] == [(2019, 2023), (2024, 2024), (2014, 2018)]
-    state = app_client.application.extensions  # the app's DataState follows the files
-    del state
-    import time
-
-    time.sleep(2.2)  # UNIONDASH_RELOAD_SECONDS defaults to 2
     for url in PASTED:
         assert visible_text(app_client.get(url).data) == before[url], url
     assert "6100万元" in page_text(app_client, "/")  # the default view lists the new annual report apart

@@ -289,9 +289,8 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
     cards_height = sum(card_heights) + (gap + above[0] if cards and spec.panels else 0)
     plot_height = cards_height + sum(heights) + sum(gap + extra for extra in above[1:])
     # Computed totals and comparisons with other reports: each its text and how, wrapped to the width.
-    caption_lines = [
-        [*wrap_label(text, lang, wrap), *(wrap_label(how, lang, wrap) if how else [])] for text, how in spec.captions
-    ]
+    ems = HEADING_EMS * (2.4 if beside else 1)
+    caption_lines = [[*caption_wrap(text, lang, ems), *caption_wrap(how, lang, ems)] for text, how in spec.captions]
     caption_rows = [max(2, len(lines)) for lines in caption_lines]
     ticks = round(scale * TICKS) if spec.panels else 0
     bottom = round(scale * (BOTTOM + CAPTION_LINE * (sum(caption_rows) + 2 * legend))) + ticks
@@ -442,6 +441,34 @@ def _card_annotations(values: list[str], lines: list[str], y: float, scale: floa
 
 # A heading's width in em of the body size that fits the plot of a 390px phone (headings are 1px smaller).
 HEADING_EMS = PLOT_EMS * FONT_SIZE / (FONT_SIZE - 1)
+
+
+# Where a caption line may end: after Chinese punctuation, before an opening bracket, at a space.
+_CAPTION_BREAKS = re.compile(r"(?<=[：；，、。])|(?=（)|(?<= )")
+
+
+def caption_wrap(text: str, lang: Lang, ems: float = HEADING_EMS) -> list[str]:
+    """A caption under the plot (a computed total, a comparison, why not) cut into lines `ems` wide, at
+    punctuation and spaces, so a number ('2.1亿元', '+33.3%') is never cut; a piece longer than a line is
+    wrapped as a bar label is. Plain text in, plain text out."""
+    if not text:
+        return []
+    lines: list[str] = []
+    current = ""
+    for piece in (part for part in _CAPTION_BREAKS.split(text) if part):
+        if text_ems(current + piece) <= ems:
+            current += piece
+            continue
+        if current:
+            lines.append(current.rstrip())
+        if text_ems(piece) <= ems:
+            current = piece
+        else:
+            *full, current = wrap_label(piece.strip(), lang, int(ems if lang == "zh" else ems / 0.55))
+            lines += full
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
 
 
 def heading_lines(heading: str, lang: Lang, ems: float = HEADING_EMS) -> list[str]:

@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 
 from uniondash.model import LANGS, Dataset, Filters, Lang
 
+# Every parameter `parse_filters` reads: a cache of answers keys on these (web.page_cache).
+FILTER_PARAMS = ("years", "report", "compare", "programme", "section", "lang")
 MAX_VALUE_LENGTH = 200
 MAX_VALUES = 100
 _YEAR_PART = re.compile(r"^\s*(\d{4})\s*(?:[-–~]\s*(\d{4})\s*)?$")
@@ -82,8 +84,7 @@ def format_years(years: frozenset[int] | None) -> str:
 def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -> tuple[Filters, list[Notice]]:
     """Filters from query parameters; unknown or malformed values are dropped with a notice."""
     notices: list[Notice] = []
-    names = ("years", "report", "compare", "programme", "section", "lang")
-    too_long = [name for name in names if _too_long(params, name)]
+    too_long = [name for name in FILTER_PARAMS if _too_long(params, name)]
     for name in too_long:
         notices.append(Notice(f"参数 {name} 过长，已忽略。", f"Parameter {name} is too long and was ignored."))
 

@@ -79,7 +79,7 @@ NASTY = (
 HUGE = ("x" * 10_000, ",".join(["2019"] * 3_000), "%" * 3_000, "\u4e2d" * 5_000, "a," * 2_000)
 # A number with more digits than Python's int() accepts from a string (4300): see test_http_fuzz.
 THOUSANDS_OF_DIGITS = "9" * 5_000
-PARAMS = ("years", "programme", "section", "lang", "width", "height", "scale", "slide", "interval")
+PARAMS = ("years", "report", "compare", "programme", "section", "lang", "width", "height", "scale", "slide", "interval")
 # Unescaped in a "raw" query string, so values can split into extra parameters and %-escapes stay malformed.
 _RAW_SAFE = "%&=+;,/?:@!$'()*~[]"
 

@@ -51,6 +51,7 @@ from uniondash.config import Settings
 from uniondash.exports.images import DirectoryCache, ImageCache, dataset_fingerprint
 from uniondash.exports.shared_cache import redis_cache
 from uniondash.model import Dataset
+from uniondash.query import FILTER_PARAMS as QUERY_PARAMS
 from uniondash.query import Notice, parse_filters, to_query_string
 from uniondash.state import DataState, as_state
 from uniondash.web import pages, urls
@@ -380,7 +381,7 @@ def entry_size(key: PageKey, page: CachedPage) -> int:
 
 RESPONSE_CACHE_KEY = "uniondash_response_cache"
 # The filter parameters every page reads (query.parse_filters); a route names any others it reads.
-FILTER_PARAMS = ("years", "programme", "section", "lang")
+FILTER_PARAMS = QUERY_PARAMS
 _NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{16,})'")
 # Headers that belong to one answer, not to the page.
 _PER_ANSWER = {"content-length", "date", "set-cookie"}
