@@ -51,6 +51,7 @@ from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.publish import links
 from uniondash.publish.datapackage import data_package, package_json
+from uniondash.query import pinned
 from uniondash.share import embed_url, export_url
 from uniondash.web import vendor_routes
 from uniondash.web.press_routes import (
@@ -83,6 +84,8 @@ class Bake:
     accept: Callable[[bytes], bool] | None = None
     # Optional bakes of one kind stand or fall together: the first refusal skips the rest.
     kind: str = ""
+    # Other live URLs of the same answer (the embed without a period, which shows the first edition).
+    aliases: tuple[str, ...] = ()
 
 
 def _no_plotly(page: bytes) -> bool:
@@ -98,17 +101,32 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
     ]
     skipped: list[str] = []
     for lang, prefix in LANGS:
-        filters = Filters(lang=lang)
+        # The first edition, named as the embeds name it (report=…), and reachable without a period too.
+        plain = Filters(lang=lang)
+        filters = pinned(plain, dataset)
         for chart in CHARTS.values():
             if chart.rows(dataset, filters).empty:
                 skipped.append(f"{lang}:{chart.id}")
                 continue
             embed = embed_url(chart.id, filters)
-            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html"))
+            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html", aliases=(embed_url(chart.id, plain),)))
             static = embed + ("&" if "?" in embed else "?") + "static=1"
-            bakes.append(Bake(static, f"{prefix}embed/{chart.id}/static.html", True, _no_plotly, "static-embed"))
+            bakes.append(
+                Bake(
+                    static,
+                    f"{prefix}embed/{chart.id}/static.html",
+                    True,
+                    _no_plotly,
+                    "static-embed",
+                    (embed_url(chart.id, plain, static=True),),
+                )
+            )
             bakes += [
-                Bake(export_url(chart.id, fmt, filters), f"{prefix}export/chart/{chart.id}.{fmt}")
+                Bake(
+                    export_url(chart.id, fmt, filters),
+                    f"{prefix}export/chart/{chart.id}.{fmt}",
+                    aliases=(export_url(chart.id, fmt, plain),),
+                )
                 for fmt in EXPORT_FORMATS
             ]
         query = "?lang=en" if lang == "en" else ""
@@ -226,6 +244,8 @@ def bake_site(
                 policies[path] = response.headers["Content-Security-Policy"]
             answers[path] = (body, response.mimetype, bake.url)
             url_map.add(bake.url, path)
+            for alias in bake.aliases:
+                url_map.add(alias, path)
         for lang, prefix in LANGS:
             briefing = render_briefing(
                 dataset, Filters(lang=lang), plotly_url=vendor_routes.PLOTLY_JS_URL, generated=moment.date()
@@ -256,17 +276,18 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
     `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
     even on two cores); the routes then answer from the cache."""
     size = parse_image_size({})
+    shown = {lang: pinned(Filters(lang=lang), dataset) for lang, _ in LANGS}  # what the baked embeds show
     work: list[Callable[[ChartImages], object]] = [
-        partial(_draw_image, chart, Filters(lang=lang), fmt, size)
+        partial(_draw_image, chart, shown[lang], fmt, size)
         for lang, _ in LANGS
         for chart in CHARTS.values()
-        if not chart.rows(dataset, Filters(lang=lang)).empty
+        if not chart.rows(dataset, shown[lang]).empty
         for fmt in IMAGE_FORMATS
     ]
     # The static embeds' inline drawings too (a phone's and a column's): every static.html has its chart.
     for lang, _ in LANGS:
         for chart in CHARTS.values():
-            params = parse_qs(urlsplit(embed_url(chart.id, Filters(lang=lang))).query)
+            params = parse_qs(urlsplit(embed_url(chart.id, shown[lang])).query)
             view = embed_view(dataset, chart.id, params)
             if view.rows:
                 work += [partial(_draw_embed_svg, view, width) for width in (NARROW_WIDTH, STATIC_WIDTH)]

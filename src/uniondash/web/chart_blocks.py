@@ -210,8 +210,16 @@ def _build_chart_parts(
                 **attrs({"aria-hidden": "true"}),
             ),
         ]
-    # Computed totals and the comparisons with other reports (computed too), under the plot or the cards.
-    body += [line for text, how in spec.captions for line in computed_lines("\n".join(p for p in (text, how) if p))]
+    # Computed totals and the comparisons with other reports (computed too), under the plot or the cards; a
+    # comparison refused is a note saying why, not a figure.
+    body += [
+        line for total in spec.computed for line in computed_lines("\n".join(p for p in (total.text, total.how) if p))
+    ]
+    for comparison in spec.comparisons:
+        if comparison.comparable:
+            body += computed_lines(f"{comparison.text}\n{comparison.how}")
+        else:
+            body.append(html.P(comparison.text, className="ud-computed-note ud-not-compared"))
     body.append(
         html.P(
             [f"{t(lang, 'source')}{t(lang, 'colon')}", html.Cite(t(lang, "sep").join(citations(dataset, facts, lang)))],

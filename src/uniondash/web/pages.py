@@ -243,6 +243,36 @@ def later_reports(dataset: Dataset, filters: Filters, section_id: str | None = N
             className="ud-note",
         ),
     ]
+    if section_id is not None:
+        # Which reports these are, dated, each with a link to it alone: the charts below draw their years.
+        named = [
+            edition
+            for edition in later
+            if ((facts["edition_start"] == edition.start) & (facts["edition_end"] == edition.end)).any()
+        ]
+        blocks.append(
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            t(lang, "later_report").format(
+                                edition=edition_label(edition.start, edition.end, edition.kind, lang),
+                                published=date_label(edition.published, lang),
+                            ),
+                            " · ",
+                            dcc.Link(
+                                t(lang, "later_open"),
+                                href=urls.href(
+                                    urls.section_path(section_id), Filters(lang=lang, report=edition.period)
+                                ),
+                            ),
+                        ]
+                    )
+                    for edition in named
+                ],
+                className="ud-later-list",
+            )
+        )
     series = dataset.series_years()
     if section_id is not None and series is not None:
         across = replace(shown, years=series)
