@@ -190,8 +190,18 @@ def _build_chart_parts(
     lone = {card.fact_id for card in spec.cards}
     drawn = facts[~facts["id"].isin(lone) & ~facts["numerator_id"].isin(lone)]
     start, end = period_span(drawn if spec.has_comparison else facts)
+    # The box is headed with every period it holds: a number card of a longer span (金秋助学 since 2003)
+    # is named beside the bars' period, never left under a heading that does not cover it.
+    others = sorted(
+        {
+            (int(s), int(e))
+            for s, e in zip(facts["period_start"], facts["period_end"], strict=True)
+            if int(s) < start or int(e) > end
+        }
+    )
+    period = t(lang, "sep").join(period_label(s, e, lang) for s, e in [(start, end), *others])
     subheading = html.P(
-        [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
+        [html.Span(period, className="ud-period"), " · ", chart.description(lang)],
         className="ud-chart-sub",
     )
     body: list[Any] = [number_cards(spec, facts, dataset, key)] if spec.cards else []
