@@ -567,3 +567,9 @@ def test_a_link_naming_no_report_stays_on_the_first_edition_when_a_newer_five_ye
     assert "2.8亿元" in visible_text(app_client.get("/embed/aid-funds").data)
     assert "2024–2028年五年报告" in render(dataset, "/", "").title
     assert replace(Filters(), report=(2024, 2028)) == Filters(report=(2024, 2028))
+
+
+def test_report_latest_is_for_embeds_a_page_says_so_and_shows_the_default(client: FlaskClient) -> None:
+    text = page_text(client, "/section/aid", "?report=latest&lang=en")
+    assert "“report=latest” is for live embeds" in text
+    assert "2019–2023 five-year report" in text

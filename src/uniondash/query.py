@@ -81,8 +81,12 @@ def format_years(years: frozenset[int] | None) -> str:
     return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
 
 
-def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -> tuple[Filters, list[Notice]]:
-    """Filters from query parameters; unknown or malformed values are dropped with a notice."""
+def parse_filters(
+    params: Mapping[str, str | Sequence[str]], dataset: Dataset, *, live: bool = False
+) -> tuple[Filters, list[Notice]]:
+    """Filters from query parameters; unknown or malformed values are dropped with a notice. `live`: the URL
+    is an embed's or a download's, which may ask for each chart's newest report (`report=latest`); a page
+    shows one report or years, and takes `report=latest` as its default view, saying so."""
     notices: list[Notice] = []
     too_long = [name for name in FILTER_PARAMS if _too_long(params, name)]
     for name in too_long:
@@ -134,6 +138,14 @@ def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -
                 )
 
     report, latest = _report([] if "report" in too_long else _values(params, "report"), dataset, notices)
+    if latest and not live:
+        latest = False
+        notices.append(
+            Notice(
+                "“report=latest”用于实时嵌入；本页显示默认内容（最新的五年报告）。",
+                "“report=latest” is for live embeds: this page shows the default view (the latest five-year report).",
+            )
+        )
     if (report is not None or latest) and years is not None:
         notices.append(
             Notice(

@@ -469,7 +469,7 @@ def response_key(
     the entry: an embed in a widely read article is one entry whatever its readers' links carry.
     """
     filter_args = {name: args[name] for name in FILTER_PARAMS if name in args}
-    filters, notices = parse_filters(filter_args, dataset)
+    filters, notices = parse_filters(filter_args, dataset, live=True)  # a key: `report=latest` kept apart
     own = {name: args.get(name, []) for name in params}
     text = json.dumps(
         [endpoint, sorted(view_args.items()), to_query_string(filters), [n.en for n in notices], own, host, today],

@@ -210,7 +210,7 @@ class EmbedView:
 def embed_view(dataset: Dataset, chart_id: str, params: dict[str, list[str]]) -> EmbedView:
     """The embed of a known chart for the query `params`; bad parameters give the defaults and notices.
     Pinned (`query.pinned`): without a period it shows the first edition, whatever reports come later."""
-    filters, notices = parse_filters(params, dataset)
+    filters, notices = parse_filters(params, dataset, live=True)
     filters = pinned(filters, dataset)
     lang = filters.lang
     chart = CHARTS[chart_id]
@@ -599,7 +599,7 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
                 )
             )
         params = request.args.to_dict(flat=False)
-        filters, notices = parse_filters(params, dataset)
+        filters, notices = parse_filters(params, dataset, live=True)
         # A download's URL is pasted and cited as an embed's is: pinned the same way.
         filters = pinned(filters, dataset)
         filename = chart_files.export_filename(chart.id, filters, fmt)
