@@ -4,6 +4,7 @@ a chart slide of meeting mode, and page 1 of the PDF briefing.
     python scripts/screenshots.py                  # -> docs/screenshots/dashboard-*.png, present-*.png, briefing-page-1.png
     python scripts/screenshots.py --full-page      # whole pages, not just the first screen (for review)
     python scripts/screenshots.py --out /tmp/shots --page /section/models?lang=en
+    python scripts/screenshots.py --out /tmp/shots --data-dir /tmp/editions/data --port 8171 --page /   # other data
 
 Serves the shipped data on a free loopback port (werkzeug, in a thread) and drives Debian's headless
 Chromium through chromedriver. Needs `chromium` and `chromium-driver` (`make system`).
@@ -48,10 +49,10 @@ DRAWN = (
 )
 
 
-def start_server() -> tuple[str, threading.Thread, object]:
+def start_server(data_dir: Path = ROOT / "data", port: int = 0) -> tuple[str, threading.Thread, object]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    app = create_app(ROOT / "data")
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    app = create_app(data_dir)
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{server.server_port}", thread, server
@@ -131,10 +132,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--full-page", action="store_true", help="capture whole pages")
     parser.add_argument("--page", action="append", help="a path (with query) to capture instead of the defaults")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data", help="the data to serve (default: data/)")
+    parser.add_argument("--port", type=int, default=0, help="loopback port to serve on (default: a free one)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     pages = {f"page-{n}": path for n, path in enumerate(args.page, start=1)} if args.page else PAGES
-    base, thread, server = start_server()
+    base, thread, server = start_server(args.data_dir, args.port)
     driver = chromium()
     try:
         for name, path in pages.items():

@@ -107,7 +107,8 @@ def test_pages_and_healthz_follow_the_data_in_one_app(tmp_path: Path, monkeypatc
     after = text(client.post("/_dash-update-component", json=WORKFORCE).get_data())
     # The cached page is not served again: the talent chart now shows the change from 2023 to 2024.
     assert "逐年变化" in after and "72万人" in after
-    assert client.get("/export/chart/talent.csv").get_data(as_text=True).count("2024") >= 2
+    assert client.get("/export/chart/talent.csv?report=2024").get_data(as_text=True).count("2024") >= 2
+    assert client.get("/export/chart/talent.csv").get_data(as_text=True).count("2024") == 0  # pinned
     break_facts(data_dir)
     # Issue 24: the public health check showed the server's data path and the offending line to anyone.
     health = client.get("/healthz").get_data(as_text=True)

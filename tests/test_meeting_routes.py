@@ -85,7 +85,8 @@ def expected_deck(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:
     """(kind, heading) of every slide: sections in order; headline cards holding a figure no chart of the
     section draws, then the figures of charts with nothing to compare; then the charts."""
     headlines = headline_facts(dataset, filters)
-    deck = [("title", "株洲市总工会五年工作成就")]
+    # The title names the kind of report shown (issue 25); a view by years may span reports.
+    deck = [("title", "株洲市总工会五年工作成就" if filters.years is None else "株洲市总工会工作成就")]
     for section in dataset.sections.sort_values("order").itertuples():
         charts = [
             chart_id for chart_id in charts_to_draw(dataset, filters) if CHARTS[chart_id].section_id == section.id
@@ -401,7 +402,7 @@ def test_briefing_states_source_filters_date_and_prints_on_a4(client, dataset):
     assert "@media print { .toolbar { display: none; } }" in style
     meta = text_of(soup.select_one("dl.meta"))
     assert f"来源 {SOURCE_ZH}" in meta and "时期 2019–2023年" in meta
-    assert "筛选 年份：全部年份；板块：全部；项目：全部" in meta and "生成日期" in meta
+    assert "筛选 报告：2019–2023年五年报告；板块：全部；项目：全部" in meta and "生成日期" in meta
     shown = {row["data-fact"]: text_of(row.select_one(".value")) for row in soup.select("tr[data-fact]")}
     headlines = headline_facts(dataset, Filters())
     assert shown == {row["id"]: display_value(row, "zh") for _, row in headlines.iterrows()}

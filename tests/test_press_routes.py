@@ -98,14 +98,16 @@ def test_embed_page_of_every_chart(client: FlaskClient, dataset: Dataset, lang: 
                 assert all(prefix + unit in meta for unit in rows[f"unit_{lang}"].unique())
             start, end = int(rows["period_start"].min()), int(rows["period_end"].max())
             assert period_label(start, end, lang) in meta
-        view = share.chart_view_url(chart_id, chart.section_id, Filters(lang=lang))
+        # Pinned (issue 25): the link back names the report the embed shows.
+        view = share.chart_view_url(chart_id, chart.section_id, Filters(lang=lang, report=(2019, 2023)))
         assert f'href="{escape(view)}" target="_blank" rel="noopener"' in page
         assert '<script src="/vendor/plotly.min.js"></script>' in page
         assert figure["data"] or cards, chart_id
         assert "title" not in figure["layout"] and "height" not in figure["layout"], "the frame sizes the chart"
         # Its own icon (no /favicon.ico request), oEmbed discovery, a still image without JavaScript.
         assert '<link rel="icon" href="data:image/svg+xml,' in page
-        oembed = f"/oembed?url=%2Fembed%2F{chart_id}{'%3Flang%3Den' if lang == 'en' else ''}&amp;format=json"
+        pinned = "%3Freport%3D2019-2023" + ("%26lang%3Den" if lang == "en" else "")
+        oembed = f"/oembed?url=%2Fembed%2F{chart_id}{pinned}&amp;format=json"
         assert f'<link rel="alternate" type="application/json+oembed" href="{oembed}"' in page
         if not rows.empty:
             assert re.search(rf'<noscript><img class="still" src="/export/chart/{chart_id}\.png\?[^"]*" alt="', page)
@@ -277,9 +279,10 @@ def test_oembed_answers_rich_with_the_iframe_code(client: FlaskClient, url: str)
     assert answer["type"] == "rich" and answer["version"] == "1.0"
     assert answer["title"] == "Aid funds and goods by programme"
     assert answer["provider_url"] == "http://localhost/"
-    assert '<iframe src="http://localhost/embed/aid-funds?lang=en"' in answer["html"]
+    # Pinned (issue 25): the code names the period the link showed, which nothing added later changes.
+    assert '<iframe src="http://localhost/embed/aid-funds?report=2019-2023&amp;lang=en"' in answer["html"]
     assert '<script src="http://localhost/embed.js" async></script>' in answer["html"]
-    assert answer["thumbnail_url"].startswith("http://localhost/export/chart/aid-funds.png?lang=en")
+    assert answer["thumbnail_url"].startswith("http://localhost/export/chart/aid-funds.png?report=2019-2023&lang=en")
     assert f'height="{answer["height"]}"' in answer["html"] and answer["width"] > 0
     thumbnail = client.get(answer["thumbnail_url"])
     assert thumbnail.status_code == 200
@@ -291,7 +294,7 @@ def test_oembed_of_the_static_embed_and_maxwidth(client: FlaskClient) -> None:
     answer = client.get(
         "/oembed", query_string={"url": "/embed/model-workers?static=1", "maxwidth": "400", "maxheight": "300"}
     ).get_json()
-    assert 'src="http://localhost/embed/model-workers?static=1"' in answer["html"]
+    assert 'src="http://localhost/embed/model-workers?report=2019-2023&amp;static=1"' in answer["html"]
     assert answer["width"] == 400 and answer["height"] == 300
 
 

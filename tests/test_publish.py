@@ -11,6 +11,7 @@ import re
 import shutil
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -24,7 +25,6 @@ from uniondash.charts import CHARTS
 from uniondash.cli import cli
 from uniondash.datastore import read_data_set
 from uniondash.errors import UniondashError
-from uniondash.load import load_dataset
 from uniondash.publish import site
 from uniondash.publish.datapackage import published_tables
 from uniondash.publish.links import BAKE_ROOT
@@ -110,16 +110,42 @@ def test_every_static_embed_is_baked_with_its_drawings_and_a_policy_that_allows_
             assert re.search(r'id="(?:n-)?defs-0a0a0[ab]"', page)
 
 
-def test_metadata_and_zip_are_dated_by_the_data_and_link_into_the_site(static_site: Path) -> None:
-    moment = build_moment(load_dataset(SHIPPED), environ={})
+def test_metadata_zip_and_briefing_are_dated_by_the_build_not_the_report(static_site: Path) -> None:
+    # The build's own time (issue 25; "Generated November 30, 2023" was the report's date), recorded once in
+    # the manifest and stamped everywhere from it.
+    manifest = json.loads((static_site / "manifest.json").read_bytes())
+    built = datetime.fromisoformat(manifest["built"])
+    assert built.date() > date(2023, 11, 30) and abs((datetime.now(UTC) - built).days) <= 1
     metadata = json.loads((static_site / "export/chart/aid-funds.metadata.json").read_bytes())
-    assert metadata["generated_at"] == moment.isoformat(timespec="seconds") == "2023-11-30T00:00:00+00:00"
+    assert metadata["generated_at"] == manifest["built"]
     assert metadata["embed_url"] == "../../embed/aid-funds/index.html"
     with zipfile.ZipFile(static_site / "en/export/chart/aid-funds.zip") as bundle:
-        assert {info.date_time for info in bundle.infolist()} == {(2023, 11, 30, 0, 0, 0)}
+        assert {info.date_time[:3] for info in bundle.infolist()} == {(built.year, built.month, built.day)}
         readme = bundle.read("README.txt").decode("utf-8-sig")
-    assert "2023-11-30T00:00:00+00:00" in readme
+    assert manifest["built"] in readme and "2023-11-30T00:00:00" not in readme
     assert "uniondash.invalid" not in readme
+    briefing = (static_site / "briefing/index.html").read_text(encoding="utf-8")
+    assert f"{built.year}年{built.month}月{built.day}日" in briefing
+    english = (static_site / "en/briefing/index.html").read_text(encoding="utf-8")
+    assert str(built.year) in english and "November 30, 2023" not in english
+    # Which reports the build holds.
+    assert manifest["reports"] == [
+        {
+            "id": "zzrb-2023-11-30-p03",
+            "report_kind": "five-year",
+            "period": "2019-2023",
+            "published": "2023-11-30",
+            "citation_zh": "株洲日报 2023年11月30日 第3版",
+            "citation_en": "Zhuzhou Daily, 30 November 2023, page 3",
+        }
+    ]
+    assert "2019–2023年五年报告" in (static_site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_fixed_build_time_gives_fixed_dates() -> None:
+    assert build_moment({"SOURCE_DATE_EPOCH": "1700000000"}).isoformat() == "2023-11-14T22:13:20+00:00"
+    recorded = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert build_moment({}, recorded) == recorded
 
 
 def test_manifest_lists_every_file_with_its_hash(static_site: Path) -> None:
@@ -234,10 +260,14 @@ def test_site_from_synthetic_data_has_every_chart_and_a_valid_package(published:
         for chart in CHARTS.values():
             assert (newer / f"{prefix}embed/{chart.id}/index.html").is_file()
             assert all((newer / f"{prefix}export/chart/{chart.id}.{fmt}").is_file() for fmt in EXPORT_FORMATS)
-    # The invented 2024 figure is in the chart's files (the synthetic data is what was baked).
-    assert "0.61亿元" in (newer / "export/chart/aid-funds.csv").read_text(encoding="utf-8-sig")
+    # The charts without a period show the first edition (issue 25); the invented report is in the data and
+    # the manifest names it.
+    assert "0.61亿元" not in (newer / "export/chart/aid-funds.csv").read_text(encoding="utf-8-sig")
+    assert "0.61亿元" in (newer / "data/facts.csv").read_text(encoding="utf-8")
+    manifest = json.loads((newer / "manifest.json").read_bytes())
+    assert [report["id"] for report in manifest["reports"]] == ["zzrb-2023-11-30-p03", "synthetic-test-data"]
     metadata = json.loads((newer / "export/chart/aid-funds.metadata.json").read_bytes())
-    assert metadata["generated_at"] == "2026-01-01T00:00:00+00:00"  # the newest source: the synthetic one
+    assert metadata["generated_at"] == manifest["built"]  # the build's time
     assert frictionless.validate(str(newer / "data/datapackage.json")).valid
 
 

@@ -9,7 +9,7 @@ Filters is `chartspec.chart_spec` (plain data); how a medium draws it is a rende
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -34,7 +34,19 @@ def chart_facts(facts: pd.DataFrame, filters: Filters, select: Callable[[pd.Data
     else:
         universe = facts[select(facts) & (facts["kind"] == "aggregate")]
         remember(_CHART_UNIVERSE, key, (facts, universe), _CHART_UNIVERSE_MAX)
+    if filters.latest:
+        filters = replace(filters, latest=False, report=newest_report(universe))
     return filter_facts(universe, filters)
+
+
+def newest_report(facts: pd.DataFrame) -> tuple[int, int] | None:
+    """The period of the newest report among `facts` (a chart's figures): the live embed's 'latest'. Of two
+    ending together, the longer (the five-year report over the annual report of its last year)."""
+    if facts.empty:
+        return None
+    periods = set(zip(facts["edition_start"].astype(int), facts["edition_end"].astype(int), strict=True))
+    start, end = max(periods, key=lambda period: (period[1], period[1] - period[0]))
+    return int(start), int(end)
 
 
 @dataclass(frozen=True)

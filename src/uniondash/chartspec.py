@@ -39,9 +39,13 @@ import pandas as pd
 from uniondash.charts import CHARTS, Chart
 from uniondash.errors import UniondashError
 from uniondash.format import (
+    QUALIFIERS_EN,
     as_of_label,
+    compact_number,
     display_computed,
     display_value,
+    english_unit,
+    exact_number_en,
     join_labels,
     period_label,
     span_label,
@@ -84,6 +88,25 @@ TEXT = {
         "summary": "{title}，{period}。{items}。来源：{source}。",
         "scales": "各部分单位不同，刻度各自独立，长短不可相互比较。",
         "own_scale": "另一单位和刻度",
+        "missing": "无数据",
+        "compared": "{label}：{period}比{other}{change}",
+        "up": "增加{}",
+        "down": "减少{}",
+        "same": "持平",
+        "points_up": "提高{}个百分点",
+        "points_down": "降低{}个百分点",
+        "percent": "（{}）",
+        "about": "约",
+        "how": "计算值：{later} − {earlier}；百分比 = 差额 ÷ {other}的数字",
+        "how_points": "计算值：{later} − {earlier}",
+        "how_about": "；原文数字带“{qualifiers}”，差额为约数",
+        "refused": "{label}：不与{other}的{value}{other_label}比较：{why}",
+        "other_label": "（{}）",
+        "why_scope": "统计范围不同（{this}与{that}）",
+        "why_length": "统计时期长短不同（{this}与{that}）",
+        "why_unit": "一个按{this}统计，一个按{that}统计",
+        "years_n": "{}年",
+        "years_one": "1年",
     },
     "en": {
         "source": "Source: {}",
@@ -105,6 +128,25 @@ TEXT = {
         "summary": "{title}, {period}. {items}. Source: {source}.",
         "scales": "The parts are in different units, each on its own scale: their lengths do not compare.",
         "own_scale": "own scale",
+        "missing": "no figure",
+        "compared": "{label}: {period} against {other}, {change}",
+        "up": "up {}",
+        "down": "down {}",
+        "same": "unchanged",
+        "points_up": "up {} percentage points",
+        "points_down": "down {} percentage points",
+        "percent": " ({})",
+        "about": "about ",
+        "how": "computed: {later} − {earlier}; the percentage is the change over the {other} figure",
+        "how_points": "computed: {later} − {earlier}",
+        "how_about": "; the report's figures are not exact (“{qualifiers}”), so neither is the change",
+        "refused": "{label}: not compared with the {other} figure of {value}{other_label}: {why}",
+        "other_label": " ({})",
+        "why_scope": "another scope ({this} against {that})",
+        "why_length": "periods of different length ({this} against {that})",
+        "why_unit": "one counts {this}, the other {that}",
+        "years_n": "{} years",
+        "years_one": "one year",
     },
 }
 
@@ -137,11 +179,12 @@ class Bar:
 
 @dataclass(frozen=True)
 class Point:
-    """One period of a change across years."""
+    """One period of a change across years; a period the data has no figure for is a point with no value
+    (`value` None, `fact_id` ''), drawn as missing, never as zero."""
 
     fact_id: str
     period: str
-    value: float
+    value: float | None
     value_text: str
 
 
@@ -204,6 +247,23 @@ class ComputedTotal:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A figure of this chart against the figure of an earlier report for the same metric, unit and scope over
+    a period of equal length: the change and the percentage, computed (no report states them), with how.
+    `comparable` False: a figure of another scope, period length or count (人次 against 人) that is *not*
+    compared, and `text` says why."""
+
+    fact_id: str  # the figure of this chart
+    other_id: str  # the earlier report's figure
+    other_report: tuple[int, int]  # the period of the report it comes from (what `compare=` names)
+    comparable: bool
+    text: str  # '筹集“冬送温暖”资金：2019–2023年比2014–2018年增加7000万元（+33.3%）' or why not
+    how: str  # '计算值：2.8亿元 − 2.1亿元；百分比 = 差额 ÷ 2014–2018年的数字' ('' when refused)
+    change: float | None = None
+    percent: float | None = None
+
+
+@dataclass(frozen=True)
 class ChartSpec:
     """What one chart of the registry shows for a Dataset and Filters, in one language."""
 
@@ -228,6 +288,21 @@ class ChartSpec:
     empty_reason: str
     # Every fact shown (bars, change points, cards, rates written on bars), in report order.
     fact_ids: tuple[str, ...]
+    # Its figures against earlier reports' (computed), and those not compared, saying why.
+    comparisons: tuple[Comparison, ...] = ()
+
+    @property
+    def captions(self) -> tuple[tuple[str, str], ...]:
+        """What every medium writes under the chart, as (text, how): the computed totals, then the
+        comparisons with other reports (computed too) and the refusals."""
+        return tuple((total.text, total.how) for total in self.computed) + tuple(
+            (comparison.text, comparison.how) for comparison in self.comparisons
+        )
+
+    @property
+    def compared_reports(self) -> tuple[tuple[int, int], ...]:
+        """The reports this chart's comparisons draw on: what a pinned URL names (`compare=`)."""
+        return tuple(sorted({comparison.other_report for comparison in self.comparisons}))
 
     @property
     def has_comparison(self) -> bool:
@@ -271,6 +346,10 @@ class _DatasetLookups:
     citations: dict[Lang, dict[str, str]]
     # Every fact as a record, by its row label in `Dataset.facts`.
     records: dict[Any, Record]
+    # City-wide figures by (programme, level): where a figure's counterparts in other reports are.
+    by_programme: dict[tuple[str, str], list[Record]]
+    # Labels of scopes and measures, for saying why two figures are not compared.
+    labels: dict[Lang, dict[tuple[str, str], str]]
 
 
 _LOOKUPS: weakref.WeakKeyDictionary[Dataset, _DatasetLookups] = weakref.WeakKeyDictionary()
@@ -288,7 +367,19 @@ def _lookups(dataset: Dataset) -> _DatasetLookups:
                 for lang in ("zh", "en")
             },
             records=dict(zip(dataset.facts.index, _to_records(dataset.facts), strict=True)),
+            by_programme={},
+            labels={
+                lang: {
+                    (table, str(row["id"])): str(row[f"label_{lang}"])
+                    for table in ("scopes", "measures")
+                    for row in getattr(dataset, table).to_dict("records")
+                }
+                for lang in ("zh", "en")
+            },
         )
+        for record in found.records.values():
+            if record["kind"] == "aggregate":
+                found.by_programme.setdefault((record["programme_id"], record["level_id"]), []).append(record)
         _LOOKUPS[dataset] = found
     return found
 
@@ -487,6 +578,7 @@ def chart_spec(chart: Chart, dataset: Dataset, filters: Filters) -> ChartSpec:
     # Records, not pandas rows: a chart has a few facts, and a pandas operation per bar cost more than the rest.
     records = _records_of(facts, dataset)
     rates = _rates_by_numerator(records)
+    rate_ids = {rate["id"] for attached in rates.values() for rate in attached}
     planned = _plan_panels(facts, records, dataset, lang)
     summable = _lookups(dataset).summable_by_id
     panels: list[PanelFacts] = []
@@ -530,6 +622,7 @@ def chart_spec(chart: Chart, dataset: Dataset, filters: Filters) -> ChartSpec:
         else f"{chart.title(lang)}: {reason}",
         empty_reason=reason,
         fact_ids=tuple(str(record["id"]) for record in records),
+        comparisons=comparisons_of([r for r in records if r["id"] not in rate_ids], dataset, filters),
     )
 
 
@@ -562,17 +655,20 @@ def _panel(
     top = scale.get(unit_zh, float(max(record["value"] for record in records)))
     if panel.change:
         rows = panel.facts
+        slots = _periods_in_order(rows)
         series = []
         for number, (label, group) in enumerate(rows.groupby(f"label_{lang}", sort=False)):
-            group = group.sort_values("period_end")
+            by_period = {(int(f["period_start"]), int(f["period_end"])): f for f in _to_records(group)}
             points = tuple(
                 Point(
                     str(fact["id"]),
-                    period_label(int(fact["period_start"]), int(fact["period_end"]), lang),
+                    period_label(start, end, lang),
                     float(fact["value"]),
                     display_value(fact, lang),
                 )
-                for fact in _to_records(group)
+                if (fact := by_period.get((start, end))) is not None
+                else Point("", period_label(start, end, lang), None, TEXT[lang]["missing"])
+                for start, end in slots
             )
             series.append(Series(str(label), number, points))
         start, end = period_span(rows)
@@ -595,6 +691,181 @@ def _panel(
         for fact in records
     )
     return Panel("bars", heading, unit, unit_zh, kind, facts_period(records, summable, lang), bars=bars, scale_max=top)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Comparisons between reports (editions).
+
+# Counts of one thing in persons and in person-times: the same programme's figures in these two are the
+# same thing counted two ways, never compared (人次 against 人).
+_COUNTED_TWO_WAYS = frozenset({"persons", "person_times"})
+
+
+def _report_of(record: Record) -> tuple[int, int]:
+    return int(record["edition_start"]), int(record["edition_end"])
+
+
+def _years(record: Record) -> int:
+    return int(record["period_end"]) - int(record["period_start"]) + 1
+
+
+def comparisons_of(records: Sequence[Record], dataset: Dataset, filters: Filters) -> tuple[Comparison, ...]:
+    """Each figure of `records` against its counterpart in an earlier report: the figure of the same
+    programme, metric (so unit), scope, level and kind whose period is as long and ends before this one's
+    begins (the latest such). Where there is none but there is one of another scope, period length or
+    count (人次 against 人), that one is named as not compared, with why. `filters.compare` limits the
+    reports compared with (None: any; (): none)."""
+    if filters.compare == ():
+        return ()
+    allowed = None if filters.compare is None else set(filters.compare)
+    lookups = _lookups(dataset)
+    found: list[Comparison] = []
+    for record in records:
+        if record["kind"] != "aggregate":
+            continue
+        earlier = [
+            other
+            for other in lookups.by_programme.get((record["programme_id"], record["level_id"]), ())
+            if _report_of(other) != _report_of(record)
+            and int(other["period_end"]) < int(record["period_start"])
+            and (allowed is None or _report_of(other) in allowed)
+        ]
+        if not earlier:
+            continue
+        same = [
+            other
+            for other in earlier
+            if other["metric_id"] == record["metric_id"]
+            and other["scope_id"] == record["scope_id"]
+            and _years(other) == _years(record)
+        ]
+        if same:
+            last = max(int(other["period_end"]) for other in same)
+            same = [other for other in same if int(other["period_end"]) == last]
+            # A whole and its part may share metric and scope (人才总量, 高技能人才): told apart by their
+            # labels, then by being a part or not.
+            if len(same) > 1:
+                same = [other for other in same if other["label_zh"] == record["label_zh"]] or same
+            if len(same) > 1:
+                same = [other for other in same if bool(other["part_of"]) == bool(record["part_of"])] or same
+            if len(same) == 1:
+                found.append(_compared(record, same[0], filters.lang))
+            continue  # several figures of that period and no way to tell which: nothing said
+        refused = _refusal(record, earlier, lookups.labels[filters.lang], filters.lang)
+        if refused is not None:
+            found.append(refused)
+    return tuple(found)
+
+
+def _compared(record: Record, other: Record, lang: Lang) -> Comparison:
+    text = TEXT[lang]
+    change = float(record["value"]) - float(other["value"])
+    rate = record["measure_id"] == "rate"
+    inexact = sorted({str(q) for q in (record["qualifier"], other["qualifier"]) if q})
+    about = text["about"] if inexact else ""
+    period = period_label(int(record["period_start"]), int(record["period_end"]), lang)
+    other_period = period_label(int(other["period_start"]), int(other["period_end"]), lang)
+    percent = None if rate or not float(other["value"]) else 100 * change / float(other["value"])
+    if rate:
+        points = f"{abs(change):g}"
+        said = text["same"] if not change else text["points_up" if change > 0 else "points_down"].format(points)
+    else:
+        amount = _amount(abs(change), record, lang)
+        said = text["same"] if not change else text["up" if change > 0 else "down"].format(about + amount)
+        if percent is not None and change:
+            said += text["percent"].format(f"{about}{percent:+.1f}%")
+    later, earlier = display_value(record, lang), display_value(other, lang)
+    how = (text["how_points"] if rate or percent is None else text["how"]).format(
+        later=later, earlier=earlier, other=other_period
+    )
+    if inexact:
+        words = inexact if lang == "zh" else [QUALIFIERS_EN.get(q, "{}").replace("{}", "").strip() for q in inexact]
+        how += text["how_about"].format(qualifiers="、".join(words) if lang == "zh" else ", ".join(words))
+    return Comparison(
+        fact_id=str(record["id"]),
+        other_id=str(other["id"]),
+        other_report=_report_of(other),
+        comparable=True,
+        text=text["compared"].format(label=record[f"label_{lang}"], period=period, other=other_period, change=said),
+        how=how,
+        change=change,
+        percent=percent,
+    )
+
+
+def _amount(value: float, record: Record, lang: Lang) -> str:
+    """A change as a reader reads a figure: '7000万元', '2万人' / '70 million yuan', '20,000 people'."""
+    if lang == "zh":
+        return f"{compact_number(value, lang)}{record['unit_zh']}"
+    return f"{exact_number_en(value)} {english_unit(value, str(record['unit_en']))}".strip()
+
+
+def _refusal(
+    record: Record, earlier: Sequence[Record], labels: Mapping[tuple[str, str], str], lang: Lang
+) -> Comparison | None:
+    """The latest earlier figure that looks comparable but is not (another scope, length, or 人次 against
+    人), named with why; None when no earlier figure is about the same thing."""
+    text = TEXT[lang]
+
+    def label(table: str, item: object) -> str:
+        name = labels.get((table, str(item)), str(item))
+        return name if lang == "zh" else name[:1].lower() + name[1:]
+
+    def why(other: Record) -> str | None:
+        if other["metric_id"] == record["metric_id"]:
+            if other["scope_id"] != record["scope_id"]:
+                return text["why_scope"].format(
+                    this=label("scopes", record["scope_id"]), that=label("scopes", other["scope_id"])
+                )
+            if _years(other) != _years(record):
+                return text["why_length"].format(
+                    this=_years_text(_years(record), lang), that=_years_text(_years(other), lang)
+                )
+            return None
+        if {record["measure_id"], other["measure_id"]} == _COUNTED_TWO_WAYS and other["scope_id"] == record["scope_id"]:
+            return text["why_unit"].format(
+                this=label("measures", record["measure_id"]), that=label("measures", other["measure_id"])
+            )
+        return None
+
+    named = [(other, reason) for other in earlier if (reason := why(other))]
+    if not named:
+        return None
+    other, reason = max(named, key=lambda pair: (int(pair[0]["period_end"]), _years(pair[0])))
+    own = other[f"label_{lang}"] == record[f"label_{lang}"]
+    return Comparison(
+        fact_id=str(record["id"]),
+        other_id=str(other["id"]),
+        other_report=_report_of(other),
+        comparable=False,
+        text=text["refused"].format(
+            label=record[f"label_{lang}"],
+            other=period_label(int(other["period_start"]), int(other["period_end"]), lang),
+            value=display_value(other, lang),
+            # The other figure's own label where it is not this one's ('其中市总工会本级').
+            other_label="" if own else text["other_label"].format(other[f"label_{lang}"]),
+            why=reason,
+        ),
+        how="",
+    )
+
+
+def _years_text(years: int, lang: Lang) -> str:
+    return TEXT[lang]["years_one"] if years == 1 else TEXT[lang]["years_n"].format(years)
+
+
+def _periods_in_order(facts: pd.DataFrame) -> list[tuple[int, int]]:
+    """The periods of a change across years, oldest first, with those between that have no figure (periods of
+    one length, one after the other: 2023, 2024, 2025; 2014–2018, 2019–2023): a missing year is a gap in the
+    series, never left out (which would join its neighbours) nor drawn as zero."""
+    spans = sorted(
+        {(int(start), int(end)) for start, end in zip(facts["period_start"], facts["period_end"], strict=True)}
+    )
+    length = spans[0][1] - spans[0][0] + 1
+    if any(end - start + 1 != length or (start - spans[0][0]) % length for start, end in spans):
+        return spans  # not one regular series of periods: only those there are
+    first, last = spans[0][0], spans[-1][0]
+    return [(start, start + length - 1) for start in range(first, last + 1, length)]
 
 
 def computed_totals_of(

@@ -47,6 +47,11 @@ def open_dataset(data_dir: str | None) -> Dataset:
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """`--years --programme --section --lang`: the dashboard's URL filters, for export commands."""
     options = [
+        click.option(
+            "--report",
+            default=None,
+            help="A report, by the period it covers (see `validate`): 2019-2023. Default: the latest five-year report.",
+        ),
         click.option("--years", default=None, help="Years, as in the dashboard URL: 2019-2023 or 2021,2023."),
         click.option("--programme", "programmes", multiple=True, help="Programme id (repeatable); see `validate`."),
         click.option("--section", "sections", multiple=True, help="Section id (repeatable); see `validate`."),
@@ -58,12 +63,21 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def filters_from_options(
-    dataset: Dataset, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str
+    dataset: Dataset,
+    years: str | None,
+    programmes: tuple[str, ...],
+    sections: tuple[str, ...],
+    lang: str,
+    report: str | None = None,
 ) -> Filters:
     """The same parsing as the dashboard's URL, but strict: on the command line a bad value is a usage
     error (exit 2) naming its option, where the dashboard falls back to the default with a notice."""
+    if years and report:
+        raise click.UsageError("choose --report or --years, not both.")
     if years:
         check_years(dataset, years)
+    if report:
+        check_report(dataset, report)
     for option, values, table in (("--programme", programmes, "programmes"), ("--section", sections, "sections")):
         known = list(getattr(dataset, table)["id"])
         unknown = [value for value in dict.fromkeys(values) if value not in known]
@@ -75,6 +89,8 @@ def filters_from_options(
     params: dict[str, list[str]] = {"programme": list(programmes), "section": list(sections), "lang": [lang]}
     if years:
         params["years"] = [years]
+    if report:
+        params["report"] = [report]
     from uniondash.query import parse_filters
 
     filters, notices = parse_filters(params, dataset)
@@ -101,10 +117,24 @@ def check_years(dataset: Dataset, years: str) -> None:
         raise click.BadParameter(f"no figures for {shown} ({has}).", param_hint="'--years'")
 
 
+def check_report(dataset: Dataset, report: str) -> None:
+    """`--report` must name the period of a report the data has."""
+    from uniondash.query import parse_years
+
+    periods = ", ".join(f"{e.start}-{e.end}" if e.start != e.end else str(e.start) for e in dataset.editions)
+    try:
+        years = parse_years(report)
+    except ValueError:
+        years = frozenset()
+    period = (min(years), max(years)) if years else None
+    if period is None or len(years) != period[1] - period[0] + 1 or dataset.edition(period) is None:
+        raise click.BadParameter(f"no report covers {report[:40]!r} (reports: {periods}).", param_hint="'--report'")
+
+
 @click.group()
 @click.version_option(package_name="uniondash")
 def cli() -> None:
-    """uniondash: the Zhuzhou city trade union's five-year figures (2019–2023) as data and a dashboard."""
+    """uniondash: the Zhuzhou city trade union's reports (five-year, annual) as cited data and a dashboard."""
 
 
 def main() -> None:
@@ -181,6 +211,15 @@ def summary(dataset: Dataset) -> str:
         lines.append(f"  {section.label_zh} / {section.label_en}: {len(in_section)}")
         for programme in dataset.programmes[dataset.programmes["section_id"] == section.id].itertuples():
             lines.append(f"      {programme.label_zh} ({programme.id}): {by_programme.get(programme.id, 0)}")
+    lines += ["", "By report (sources.csv; the first is the first edition, shown by embeds without a period):"]
+    default = dataset.default_edition
+    for edition in dataset.editions:
+        count = int(((facts["edition_start"] == edition.start) & (facts["edition_end"] == edition.end)).sum())
+        period = f"{edition.start}–{edition.end}" if edition.start != edition.end else str(edition.start)
+        role = " · default view" if edition == default else ""
+        lines.append(
+            f"  {period} {edition.kind}, published {edition.published} ({', '.join(edition.source_ids)}): {count}{role}"
+        )
     lines += ["", "By period:"]
     periods = facts.groupby(["period_start", "period_end"]).size().reset_index(name="count")
     for start, end, count in periods.itertuples(index=False):
@@ -263,7 +302,13 @@ def status(url: str | None, data_dir: str | None) -> None:
 @filter_options
 @data_dir_option
 def export_pdf(
-    out: str, years: str | None, programmes: tuple[str, ...], sections: tuple[str, ...], lang: str, data_dir: str | None
+    out: str,
+    report: str | None,
+    years: str | None,
+    programmes: tuple[str, ...],
+    sections: tuple[str, ...],
+    lang: str,
+    data_dir: str | None,
 ) -> None:
     """Print the briefing (headline figures and key charts) to an A4 PDF.
 
@@ -277,7 +322,7 @@ def export_pdf(
     from uniondash.exports.pdf import write_briefing_pdf
 
     dataset = open_dataset(data_dir)
-    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    filters = filters_from_options(dataset, years, programmes, sections, lang, report)
     path = write_briefing_pdf(dataset, filters, out)
     click.echo(f"Wrote {path} ({path.stat().st_size // 1024} KB)")
 
@@ -316,6 +361,7 @@ def one_shot(command: Callable[..., Any]) -> Callable[..., Any]:
 def export_xlsx(
     out: str,
     template: bool,
+    report: str | None,
     years: str | None,
     programmes: tuple[str, ...],
     sections: tuple[str, ...],
@@ -339,7 +385,7 @@ def export_xlsx(
     if template:
         write_template(dataset, out, "en" if lang == "en" else "zh")
         return
-    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    filters = filters_from_options(dataset, years, programmes, sections, lang, report)
     path, workbook = write_workbook(dataset, filters, out)
     figures = len(filter_facts(dataset.facts, filters))
     click.echo(
@@ -428,6 +474,7 @@ def export_charts(
     width: int | None,
     height: int | None,
     scale: float | None,
+    report: str | None,
     years: str | None,
     programmes: tuple[str, ...],
     sections: tuple[str, ...],
@@ -449,7 +496,7 @@ def export_charts(
     from uniondash.exports.images import ChartImages, ChartRenderer, MemoryCache, image_size
 
     dataset = open_dataset(data_dir)
-    filters = filters_from_options(dataset, years, programmes, sections, lang)
+    filters = filters_from_options(dataset, years, programmes, sections, lang, report)
     chosen = tuple(dict.fromkeys(formats)) or CHART_FILE_FORMATS
     size = image_size(width, height, scale)
     renderer = ChartRenderer() if {"png", "svg"} & set(chosen) else None

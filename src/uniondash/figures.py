@@ -288,9 +288,12 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
     card_heights = [round(scale * (_card_px(v, t, beside) + CARD_GAP)) for v, t in cards]
     cards_height = sum(card_heights) + (gap + above[0] if cards and spec.panels else 0)
     plot_height = cards_height + sum(heights) + sum(gap + extra for extra in above[1:])
-    captions = len(spec.computed) + legend
+    # Computed totals and comparisons with other reports: each its text and how, wrapped to the width.
+    ems = HEADING_EMS * (2.4 if beside else 1)
+    caption_lines = [[*caption_wrap(text, lang, ems), *caption_wrap(how, lang, ems)] for text, how in spec.captions]
+    caption_rows = [max(2, len(lines)) for lines in caption_lines]
     ticks = round(scale * TICKS) if spec.panels else 0
-    bottom = round(scale * (BOTTOM + 2 * CAPTION_LINE * captions)) + ticks
+    bottom = round(scale * (BOTTOM + CAPTION_LINE * (sum(caption_rows) + 2 * legend))) + ticks
     top_margin = round(scale * TOP) + (above[0] if spec.panels and not cards else 0)
     layout = _layout(spec, lang, top_margin + plot_height + bottom, bottom, top_margin)
     traces: list[Spec] = []
@@ -315,6 +318,7 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
         top -= height
         if panel.kind == "change":
             panel_traces, x_axis, y_axis, labels = _change_bars(panel, lang)
+            labels += _missing_marks(panel, lang, x, y)
         else:
             names, values = texts[index]
             value = value_axes[panel.unit_zh]
@@ -334,9 +338,9 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
         layout["xaxis"] = {"visible": False}
         layout["yaxis"] = {"visible": False}
     # Under the plot, below the tick labels: the computed totals, then the legend; the source at the foot.
-    for line, total in enumerate(spec.computed):
-        shift = -(ticks + round(scale * 2 * CAPTION_LINE * line))
-        text = "<br>".join(plain(part) for part in (total.text, total.how) if part)
+    for number, lines in enumerate(caption_lines):
+        shift = -(ticks + round(scale * CAPTION_LINE * sum(caption_rows[:number])))
+        text = "<br>".join(plain(line) for line in lines)
         annotations.append(_caption(text, 0, shift, "top", FONT_SIZE - 1, TEXT_COLOUR, "computed"))
     source = TEXT[lang]["source"].format(plain(spec.source))
     annotations.append(_caption(source, 0, -(bottom - round(10 * scale)), "bottom", 13, MUTED_COLOUR, "source"))
@@ -349,7 +353,7 @@ def render_plotly(spec: ChartSpec, style: ChartStyle = NARROW) -> go.Figure:
                 axis["tickfont"] = {**axis.get("tickfont", {}), "size": FONT_SIZE}
         layout["meta"] = {"min_width": round((widest + PLOT_EMS) * FONT_SIZE * scale + BESIDE_MARGINS * scale)}
     if legend:
-        layout["legend"]["y"] = -(ticks + round(scale * 2 * CAPTION_LINE * len(spec.computed))) / plot_height
+        layout["legend"]["y"] = -(ticks + round(scale * CAPTION_LINE * sum(caption_rows))) / plot_height
     hold_still(layout)
     figure: Spec = {"data": traces, "layout": layout}
     scale_fonts(figure, scale)
@@ -437,6 +441,34 @@ def _card_annotations(values: list[str], lines: list[str], y: float, scale: floa
 
 # A heading's width in em of the body size that fits the plot of a 390px phone (headings are 1px smaller).
 HEADING_EMS = PLOT_EMS * FONT_SIZE / (FONT_SIZE - 1)
+
+
+# Where a caption line may end: after Chinese punctuation, before an opening bracket, at a space.
+_CAPTION_BREAKS = re.compile(r"(?<=[：；，、。])|(?=（)|(?<= )")
+
+
+def caption_wrap(text: str, lang: Lang, ems: float = HEADING_EMS) -> list[str]:
+    """A caption under the plot (a computed total, a comparison, why not) cut into lines `ems` wide, at
+    punctuation and spaces, so a number ('2.1亿元', '+33.3%') is never cut; a piece longer than a line is
+    wrapped as a bar label is. Plain text in, plain text out."""
+    if not text:
+        return []
+    lines: list[str] = []
+    current = ""
+    for piece in (part for part in _CAPTION_BREAKS.split(text) if part):
+        if text_ems(current + piece) <= ems:
+            current += piece
+            continue
+        if current:
+            lines.append(current.rstrip())
+        if text_ems(piece) <= ems:
+            current = piece
+        else:
+            *full, current = wrap_label(piece.strip(), lang, int(ems if lang == "zh" else ems / 0.55))
+            lines += full
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
 
 
 def heading_lines(heading: str, lang: Lang, ems: float = HEADING_EMS) -> list[str]:
@@ -591,7 +623,8 @@ def _change_bars(panel: SpecPanel, lang: Lang) -> tuple[list[Spec], Spec, Spec, 
     many = len(panel.series) > 1
     traces = []
     for series in panel.series:
-        labels = [plain(point.value_text) for point in series.points]
+        # A period without a figure has no bar and no label here: `_missing_marks` says it is missing.
+        labels = [plain(point.value_text) if point.value is not None else "" for point in series.points]
         traces.append(
             {
                 "type": "bar",
@@ -610,6 +643,34 @@ def _change_bars(panel: SpecPanel, lang: Lang) -> tuple[list[Spec], Spec, Spec, 
         )
     value = {**value_axis(panel.scale_max, panel.unit_zh, lang), **GRID}
     return traces, {"type": "category", "tickfont": {"size": FONT_SIZE - 1}}, value, []
+
+
+def _missing_marks(panel: SpecPanel, lang: Lang, x: str, y: str) -> list[Spec]:
+    """'无数据' / 'no figure' on the axis where a period of the series has no figure: a gap, not a zero."""
+    many = len(panel.series) > 1
+    marks = []
+    for number, period in enumerate(point.period for point in panel.series[0].points):
+        missing = [series.label for series in panel.series if series.points[number].value is None]
+        if not missing:
+            continue
+        word = TEXT[lang]["missing"]
+        text = (
+            "<br>".join(plain(f"{label}{'：' if lang == 'zh' else ': '}{word}") for label in missing) if many else word
+        )
+        marks.append(
+            {
+                "name": "missing",
+                "text": text,
+                "x": period,
+                "y": 0,
+                "xref": x,
+                "yref": y,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": FONT_SIZE - 1, "color": MUTED_COLOUR},
+            }
+        )
+    return marks
 
 
 GRID: Spec = {

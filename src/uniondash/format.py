@@ -169,3 +169,66 @@ def span_label(start: int, end: int, summable: bool, lang: Lang) -> str:
         # Short enough for a panel heading on a phone ("Unit: person-times · 2019–2023 total").
         return f"{period} total"
     return f"{period} · 五年合计" if years == 5 else f"{period} · 累计"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reports (editions): what kind, on which period, published when.
+
+REPORT_KINDS: dict[str, dict[Lang, str]] = {
+    "five-year": {"zh": "五年报告", "en": "five-year report"},
+    "annual": {"zh": "年度报告", "en": "annual report"},
+    "mid-term": {"zh": "中期报告", "en": "mid-term report"},
+}
+# The work a report sums up, for titles: '株洲市总工会五年工作成就' / 'five years of work'; '' a view by years.
+REPORT_WORK: dict[str, dict[Lang, str]] = {
+    "five-year": {"zh": "五年", "en": "five years of work"},
+    "annual": {"zh": "年度", "en": "a year of work"},
+    "mid-term": {"zh": "阶段", "en": "work so far"},
+    "": {"zh": "", "en": "work year by year"},
+}
+SITE_TITLE: dict[Lang, str] = {"zh": "株洲市总工会{work}工作成就", "en": "Zhuzhou trade unions: {work}"}
+
+
+def site_title(kind: str, lang: Lang) -> str:
+    """The title of what a view shows, by the kind of its report ('' for a view by years):
+    '株洲市总工会五年工作成就' / 'Zhuzhou trade unions: five years of work'."""
+    work = REPORT_WORK.get(kind, REPORT_WORK[""])[lang]
+    return SITE_TITLE[lang].format(work=work)
+
+
+def report_kind_label(kind: str, lang: Lang) -> str:
+    """'五年报告' / 'five-year report' (the kind's id if unknown)."""
+    return REPORT_KINDS.get(kind, {}).get(lang, kind)
+
+
+def edition_label(start: int, end: int, kind: str, lang: Lang) -> str:
+    """'2019–2023年五年报告' / '2019–2023 five-year report'; '2024年年度报告' / '2024 annual report'."""
+    joiner = "" if lang == "zh" else " "
+    return f"{period_label(start, end, lang)}{joiner}{report_kind_label(kind, lang)}"
+
+
+def date_label(iso_date: str, lang: Lang) -> str:
+    """'2025年1月15日' / '15 January 2025' from 'YYYY-MM-DD' (the text itself if it is not a date)."""
+    try:
+        year, month, day = (int(part) for part in iso_date.split("-"))
+    except ValueError:
+        return iso_date
+    if not 1 <= month <= 12:
+        return iso_date
+    return f"{year}年{month}月{day}日" if lang == "zh" else f"{day} {_MONTHS_EN[month - 1]} {year}"
+
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -186,10 +185,15 @@ def _ids(table: _Table | None, column: str = "id") -> list[str] | None:
     return table.frame[column].tolist()
 
 
-def _duplicate_figures(facts: pd.DataFrame, table: _Table) -> list[DataProblem]:
-    """A figure entered twice under two ids would be counted twice in every total: name both rows."""
+def _duplicate_figures(
+    facts: pd.DataFrame, table: _Table, conflicts: frozenset[int] | set[int] = frozenset()
+) -> list[DataProblem]:
+    """A figure entered twice under two ids would be counted twice in every total: name both rows.
+    Rows in `conflicts` are named already (two sources, two values: `_conflicting_sources`)."""
     problems = []
     for row, earlier, shared in schema.duplicate_figures(facts):
+        if row in conflicts:
+            continue
         problems.append(
             DataProblem(
                 table.file,
@@ -201,6 +205,43 @@ def _duplicate_figures(facts: pd.DataFrame, table: _Table) -> list[DataProblem]:
             )
         )
     return problems
+
+
+def _conflicting_sources(facts: pd.DataFrame, table: _Table) -> tuple[list[DataProblem], set[int]]:
+    """Two sources giving one figure different values: both rows and both sources named, nothing drawn."""
+    problems = []
+    rows: set[int] = set()
+    for row, earlier in schema.conflicting_figures(facts):
+        rows.add(row)
+        this, other = facts.iloc[row], facts.iloc[earlier]
+        problems.append(
+            DataProblem(
+                table.file,
+                table.line_of(row),
+                "value",
+                f"{this['id']!r} (source {this['source_id']!r}) gives {this['as_written']} where line "
+                f"{table.line_of(earlier)}, {other['id']!r} (source {other['source_id']!r}), gives "
+                f"{other['as_written']} for the same figure: metric {this['metric_id']!r}, scope "
+                f"{this['scope_id']!r}, period {this['period_start']}–{this['period_end']}. Keep the right one "
+                "(delete the other row), or, if they are different figures, say how in their labels",
+            )
+        )
+    return problems, rows
+
+
+def _facts_after_their_report(facts: pd.DataFrame, sources: pd.DataFrame, table: _Table) -> list[DataProblem]:
+    ends = sources.set_index("id")["period_end"]
+    return [
+        DataProblem(
+            table.file,
+            table.line_of(row),
+            "period_end",
+            f"{facts['id'].iloc[row]!r} ends in {facts['period_end'].iloc[row]}, after the period its source "
+            f"{facts['source_id'].iloc[row]!r} reports on (to {ends[facts['source_id'].iloc[row]]}, sources.csv "
+            "period_end): a report cannot give figures of later years",
+        )
+        for row in schema.facts_after_their_report(facts, sources)
+    ]
 
 
 def load_dataset(data_dir: str | Path) -> Dataset:
@@ -248,11 +289,22 @@ def load_tables(files: Mapping[str, bytes], data_dir: str | Path = "", version: 
             if validated is not None:
                 frames[name] = validated
                 ids[name] = validated["id"].tolist() if "id" in validated.columns else None
+    sources_table = tables["sources"]
+    if sources_table is not None and "sources" in frames:
+        sources_ok = _validate(
+            _Table("sources", frames["sources"], sources_table.lines), schema.sources_consistency_schema, problems
+        )
+        if sources_ok is None:
+            del frames["sources"]  # its own errors say why; the facts are not checked against it
     facts_table = tables["facts"]
     if facts_table is not None and {"facts", "metrics", "measures"} <= frames.keys():
         stage_two = lambda: schema.facts_consistency_schema(frames["metrics"], frames["measures"])  # noqa: E731
         _validate(_Table("facts", frames["facts"], facts_table.lines), stage_two, problems)
-        problems.extend(_duplicate_figures(frames["facts"], facts_table))
+        conflicts, conflicting_rows = _conflicting_sources(frames["facts"], facts_table)
+        problems.extend(conflicts)
+        problems.extend(_duplicate_figures(frames["facts"], facts_table, conflicting_rows))
+        if "sources" in frames:
+            problems.extend(_facts_after_their_report(frames["facts"], frames["sources"], facts_table))
     if problems:
         raise DataError(problems, str(data_dir))
     return Dataset.from_frames(frames, data_dir, version)

@@ -34,8 +34,16 @@ from uniondash.figures import (
     render_plotly,
     without_captions,
 )
-from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
-from uniondash.model import Dataset, Filters, Lang, headline_facts
+from uniondash.format import (
+    LOCALES,
+    display_value,
+    edition_label,
+    join_labels,
+    period_label,
+    site_title,
+    years_list,
+)
+from uniondash.model import Dataset, Filters, Lang, headline_facts, view_edition
 from uniondash.numbers import whole_number
 from uniondash.query import Notice, shown, to_query_string
 from uniondash.share import dashboard_url
@@ -50,14 +58,14 @@ BRIEFING_STYLE = PRINT
 
 TEXT = {
     "zh": {
-        "deck_title": "株洲市总工会五年工作成就",
-        "briefing_title": "株洲市总工会五年工作成就 · 简报",
+        "briefing_title": "{} · 简报",
         "source": "来源",
         "period": "时期",
         "other_periods": "（个别数字另注时期）",
         "filters": "筛选",
         "generated": "生成日期",
         "years": "年份",
+        "report": "报告",
         "sections": "板块",
         "programmes": "项目",
         "all_years": "全部年份",
@@ -87,14 +95,14 @@ TEXT = {
         "colon": "：",
     },
     "en": {
-        "deck_title": "Zhuzhou trade unions: five years of work",
-        "briefing_title": "Zhuzhou trade unions: five years of work · briefing",
+        "briefing_title": "{} · briefing",
         "source": "Source",
         "period": "Period",
         "other_periods": " (a few figures note their own period)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",
+        "report": "Report",
         "sections": "Sections",
         "programmes": "Programmes",
         "all_years": "all years",
@@ -296,7 +304,8 @@ def chart_view(chart: Chart, spec: ChartSpec, dataset: Dataset, filters: Filters
         figure=figure,
         facts=facts,
         height=height or 400,
-        computed=tuple("\n".join(part for part in (total.text, total.how) if part) for total in spec.computed),
+        # Computed totals and comparisons with other reports, as every medium writes them under the chart.
+        computed=tuple("\n".join(part for part in caption if part) for caption in spec.captions),
         min_width=int(meta.get("min_width", 0)) if isinstance(meta, dict) else 0,
         fact_ids=frozenset(spec.fact_ids),
         summary=describe(chart, dataset, filters),
@@ -385,7 +394,7 @@ def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
     title = Slide(
         "title",
         "",
-        TEXT[lang]["deck_title"],
+        deck_title(dataset, filters),
         deck_period(facts, lang),
         source_line(dataset, facts, lang),
         subtitle=source_title(dataset, facts, lang),
@@ -393,15 +402,38 @@ def plan_slides(dataset: Dataset, filters: Filters) -> list[Slide]:
     return [title, *slides]
 
 
+def deck_title(dataset: Dataset, filters: Filters) -> str:
+    """The slides' and the briefing's title, from the kind of report shown: '株洲市总工会五年工作成就'."""
+    edition = view_edition(dataset, filters)
+    return site_title(edition.kind if edition is not None else "", filters.lang)
+
+
+def _texts(dataset: Dataset, filters: Filters) -> dict[str, str]:
+    """The page's words, with the titles taken from the data."""
+    title = deck_title(dataset, filters)
+    text = TEXT[filters.lang]
+    return {**text, "deck_title": title, "briefing_title": text["briefing_title"].format(title)}
+
+
 def describe_filters(dataset: Dataset, filters: Filters) -> str:
-    """The filters in words: '年份：2019–2020、2023；板块：职工帮扶；项目：全部'."""
+    """The filters in words: '报告：2019–2023年五年报告；板块：职工帮扶；项目：全部' or '年份：2019–2020、2023；…'."""
     text = TEXT[filters.lang]
     colon = text["colon"]
-    years = years_list(filters.years, filters.lang) or text["all_years"]
+    edition = view_edition(dataset, filters)
+    if edition is not None:
+        shown = edition_label(edition.start, edition.end, edition.kind, filters.lang)
+        return describe_rest(dataset, filters, f"{text['report']}{colon}{shown}")
+    return describe_rest(dataset, filters, f"{text['years']}{colon}{years_list(filters.years, filters.lang)}")
+
+
+def describe_rest(dataset: Dataset, filters: Filters, first: str) -> str:
+    """`first` (the period chosen), then the sections and programmes chosen, in words."""
+    text = TEXT[filters.lang]
+    colon = text["colon"]
     sections = join_labels((dataset.label("sections", s, filters.lang) for s in filters.sections), filters.lang)
     programmes = join_labels((dataset.label("programmes", p, filters.lang) for p in filters.programmes), filters.lang)
     parts = [
-        f"{text['years']}{colon}{years}",
+        first,
         f"{text['sections']}{colon}{sections or text['all']}",
         f"{text['programmes']}{colon}{programmes or text['all']}",
     ]
@@ -508,7 +540,7 @@ def render_present(
     """The slides (from `plan_slides`) as one HTML page; `start` is the 1-based slide shown first."""
     return _templates.get_template("present.html").render(
         lang=filters.lang,
-        text=TEXT[filters.lang],
+        text=_texts(dataset, filters),
         slides=slides,
         figures={slide.chart.chart_id: slide.chart.figure for slide in slides if slide.chart},
         filters_text=describe_filters(dataset, filters) if filters != Filters(lang=filters.lang) else "",
@@ -538,7 +570,7 @@ def render_briefing(
     facts = shown_facts(plans)
     return _templates.get_template("briefing.html").render(
         lang=lang,
-        text=TEXT[lang],
+        text=_texts(dataset, filters),
         plans=plans,
         figures={view.chart_id: view.figure for plan in plans for view in plan.charts},
         period=deck_period(facts, lang) if not facts.empty else "",

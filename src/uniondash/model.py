@@ -6,6 +6,7 @@ Nothing here reads files or knows about Dash: every function takes frames and re
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -21,9 +22,58 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 LOWER_BOUND_QUALIFIERS = frozenset({"余", "多", "以上", "超过", "逾"})
 
 
+# The kinds of report a source is (sources.csv `report_kind`), newest view first among equals.
+FIVE_YEAR = "five-year"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The reports on one period: a congress's five-year report (2019–2023), an annual report (2024), a
+    mid-term report. One period, one edition, whatever the number of documents that report on it."""
+
+    start: int
+    end: int
+    kind: str  # 'five-year', 'annual' or 'mid-term' (sources.csv report_kind)
+    published: str  # YYYY-MM-DD: the newest of its sources' dates
+    source_ids: tuple[str, ...]
+
+    @property
+    def period(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+    @property
+    def years(self) -> int:
+        return self.end - self.start + 1
+
+
+def editions_of(sources: pd.DataFrame) -> tuple[Edition, ...]:
+    """One edition per period the sources report on, in the order the sources first name them."""
+    grouped: dict[tuple[int, int], list[Any]] = {}
+    for source in sources.to_dict("records"):
+        grouped.setdefault((int(source["period_start"]), int(source["period_end"])), []).append(source)
+    return tuple(
+        Edition(
+            start,
+            end,
+            str(group[0]["report_kind"]),
+            max(str(source["published"]) for source in group),
+            tuple(str(source["id"]) for source in group),
+        )
+        for (start, end), group in grouped.items()
+    )
+
+
+def newest_edition(editions: Sequence[Edition]) -> Edition:
+    """The edition of the latest period; of two ending together, the longer (a five-year report over the
+    annual report of its last year); then the later published."""
+    return max(editions, key=lambda edition: (edition.end, edition.years, edition.published))
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Every table of the data directory, validated. `facts` carries its section, measure and unit."""
+    """Every table of the data directory, validated. `facts` carries its section, measure and unit, and the
+    period of the report it comes from (`edition_start`, `edition_end`; `in_default`: of the default view's).
+    """
 
     facts: pd.DataFrame
     sections: pd.DataFrame
@@ -38,6 +88,8 @@ class Dataset:
     data_dir: Path = field(default=Path("."))
     # The id of the data set the tables were loaded from (datastore.py); "" when built in memory.
     version: str = ""
+    # The reports, one per period, in sources.csv order (the first is the first edition).
+    editions: tuple[Edition, ...] = ()
 
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame], data_dir: Path, version: str = "") -> Dataset:
@@ -55,6 +107,12 @@ class Dataset:
         # Keep the file's row order (the report's order) as the default order everywhere.
         order = {fact_id: position for position, fact_id in enumerate(frames["facts"]["id"])}
         facts = facts.sort_values("id", key=lambda ids: ids.map(order)).reset_index(drop=True)
+        editions = editions_of(frames["sources"])
+        report = frames["sources"].set_index("id")[["period_start", "period_end"]]
+        facts["edition_start"] = facts["source_id"].map(report["period_start"]).astype(int)
+        facts["edition_end"] = facts["source_id"].map(report["period_end"]).astype(int)
+        default = default_edition(editions).period if editions else (0, 0)
+        facts["in_default"] = (facts["edition_start"] == default[0]) & (facts["edition_end"] == default[1])
         return cls(
             facts=facts,
             sections=frames["sections"].sort_values("order", kind="stable").reset_index(drop=True),
@@ -68,7 +126,37 @@ class Dataset:
             headlines=frames["headlines"].sort_values("order", kind="stable").reset_index(drop=True),
             data_dir=data_dir,
             version=version,
+            editions=editions,
         )
+
+    def edition(self, period: tuple[int, int]) -> Edition | None:
+        """The edition reporting on exactly `period`, if any."""
+        return next((edition for edition in self.editions if edition.period == period), None)
+
+    @property
+    def default_edition(self) -> Edition:
+        """What the dashboard shows when the URL names no period: the latest five-year report."""
+        return default_edition(self.editions)
+
+    @property
+    def first_edition(self) -> Edition:
+        """The report of the first row of sources.csv (rows are only ever appended): what an embed or a
+        download whose URL names no period shows, for ever, whatever is added later."""
+        return self.editions[0]
+
+    def series_years(self) -> frozenset[int] | None:
+        """The years from the default view's last through the newest later report's, when there are later
+        reports: where single years of both (2023 of the five-year report, 2024 of an annual report) form
+        one series across years. None without later reports."""
+        later = self.later_editions()
+        if not later:
+            return None
+        return frozenset(range(self.default_edition.end, max(edition.end for edition in later) + 1))
+
+    def later_editions(self) -> list[Edition]:
+        """Reports on years after the default view's, oldest first: offered beside it, dated."""
+        last = self.default_edition.end
+        return sorted((edition for edition in self.editions if edition.start > last), key=lambda e: e.period)
 
     def available_years(self) -> list[int]:
         """Every year some figure's period touches, oldest first."""
@@ -87,6 +175,24 @@ class Dataset:
         return str(match.iloc[0]) if len(match) else item_id
 
 
+def default_edition(editions: Sequence[Edition]) -> Edition:
+    """The latest five-year report; without one, the newest report."""
+    if not editions:
+        raise UniondashError("no sources, so no report to show")
+    five_year = [edition for edition in editions if edition.kind == FIVE_YEAR]
+    return newest_edition(five_year or editions)
+
+
+def view_edition(dataset: Dataset, filters: Filters) -> Edition | None:
+    """The report a view shows: the one it names, else (no period named, or `latest`) the default view's;
+    None for a view by years, which may hold figures of several reports."""
+    if filters.years is not None:
+        return None
+    if filters.report is not None:
+        return dataset.edition(filters.report)
+    return dataset.default_edition
+
+
 def years_spanned(facts: pd.DataFrame) -> list[int]:
     if facts.empty:
         return []
@@ -95,12 +201,25 @@ def years_spanned(facts: pd.DataFrame) -> list[int]:
 
 @dataclass(frozen=True)
 class Filters:
-    """What the reader chose. `years=None` means every year; empty tuples mean every item."""
+    """What the reader chose. Figures are chosen by the report they come from (`report`: its period) or by
+    the years their periods lie in (`years`), never both; neither is the default view (the latest five-year
+    report's figures). `latest`: a chart's newest report that has its figures (the live embed). Empty
+    tuples mean every item."""
 
     years: frozenset[int] | None = None
     programmes: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     lang: Lang = "zh"
+    report: tuple[int, int] | None = None
+    latest: bool = False
+    # Comparisons with other reports: None compares each figure with the last earlier report's of equal
+    # length (a live page); () with none; else only with the reports on these periods (an embed, pinned).
+    compare: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def is_default_view(self) -> bool:
+        """No period named: the default view's figures (the latest five-year report's)."""
+        return self.years is None and self.report is None and not self.latest
 
 
 def period_within(facts: pd.DataFrame, years: frozenset[int] | None) -> pd.Series:
@@ -130,11 +249,17 @@ def remember(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
 
 def filter_facts(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The facts the filters keep, in their original order."""
-    key = (id(facts), replace(filters, lang="zh"))  # the language does not change which facts are kept
+    # Neither the language nor the comparisons change which facts are kept.
+    key = (id(facts), replace(filters, lang="zh", compare=None))
     hit = _FILTERED.get(key)
     if hit is not None and hit[0] is facts:
         return hit[1].copy(deep=False)
-    keep = period_within(facts, filters.years)
+    if filters.years is not None:
+        keep = period_within(facts, filters.years)
+    elif filters.report is not None:
+        keep = (facts["edition_start"] == filters.report[0]) & (facts["edition_end"] == filters.report[1])
+    else:  # the default view; `latest` is a chart's choice (charts.chart_facts), else the default too
+        keep = facts["in_default"].astype(bool)
     if filters.programmes:
         keep &= facts["programme_id"].isin(filters.programmes)
     if filters.sections:
@@ -234,59 +359,70 @@ def period_span(facts: pd.DataFrame) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class YearChoice:
-    """One choice of the year filter: the years (None: the report's view, every figure) and its count."""
+    """One choice of the period select and how many figures it shows: the default view (`years` and
+    `report` None: the latest five-year report, and `later` figures of reports since, shown beside it and
+    counted apart), a report (`report`: its period), or years (figures whose periods lie within them)."""
 
     years: frozenset[int] | None
     count: int
-
-
-_REPORT_PERIODS: dict[int, tuple[pd.DataFrame, tuple[int, int]]] = {}
-
-
-def report_period(facts: pd.DataFrame) -> tuple[int, int]:
-    """The period most city-wide figures share (the report's own, 2019–2023): what the year filter starts at."""
-    hit = _REPORT_PERIODS.get(id(facts))
-    if hit is not None and hit[0] is facts:  # asked on every page of the same frame: computed once
-        return hit[1]
-    period = _report_period(facts)
-    remember(_REPORT_PERIODS, id(facts), (facts, period), 64)
-    return period
-
-
-def _report_period(facts: pd.DataFrame) -> tuple[int, int]:
-    aggregate = facts[facts["kind"] == "aggregate"] if (facts["kind"] == "aggregate").any() else facts
-    if aggregate.empty:
-        raise UniondashError("no figures, so no period")
-    periods = aggregate.groupby(["period_start", "period_end"], sort=True).size()
-    # Ties go to the latest period (the newest report wins once an analyst appends another).
-    best = periods[periods == periods.max()].index[-1]
-    return int(best[0]), int(best[1])
+    report: tuple[int, int] | None = None
+    later: int = 0
 
 
 def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
     """See `_year_choices`; the same for every language, so computed once per filter choice."""
-    return list(_year_choices(dataset, replace(filters, lang="zh")))
+    return list(_year_choices(dataset, replace(filters, lang="zh", latest=False)))
+
+
+def later_facts(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """The figures of reports on years after the default view's (annual reports since the five-year
+    report), under the filters' programmes and sections: what the default view offers beside its own."""
+    later = [edition.period for edition in dataset.later_editions()]
+    if not later:
+        return dataset.facts.iloc[0:0]
+    other = replace(filters, years=frozenset(dataset.available_years()), report=None, latest=False)
+    facts = filter_facts(dataset.facts, other)
+    return facts[[period in later for period in zip(facts["edition_start"], facts["edition_end"], strict=True)]]
 
 
 @lru_cache(maxsize=1024)
 def _year_choices(dataset: Dataset, filters: Filters) -> tuple[YearChoice, ...]:
-    """What the year filter offers, given the other filters: the report's view first (every figure), then
-    each period some figure has (a range) and each year with figures of its own, narrower than the whole,
-    with how many figures each shows. A choice that would show nothing is left out, unless it is the
-    current one (a URL may ask for it); the current choice is always offered so the control can show it.
+    """What the period select offers, given the other filters: the default view first (the latest five-year
+    report, with the figures of later reports beside it, counted apart), then every other report, then
+    each period narrower than a report's that some figure has, and each year with figures of its own (and
+    the run of those years, for a series across reports), with how many figures each shows. A choice that
+    would show nothing is left out, unless it is the current one (a URL may ask for it): the current choice
+    is always offered so the control can show it.
     """
-    facts = filter_facts(dataset.facts, replace(filters, years=None))
+    default = dataset.default_edition
+    base = replace(filters, years=None, report=None)
+    choices = [YearChoice(None, len(filter_facts(dataset.facts, base)), later=len(later_facts(dataset, base)))]
+    for edition in sorted(dataset.editions, key=lambda e: (e.end, e.years), reverse=True):
+        if edition == default and filters.report != default.period:
+            continue  # the default view is this report's
+        count = len(filter_facts(dataset.facts, replace(base, report=edition.period)))
+        if count or filters.report == edition.period:
+            choices.append(YearChoice(None, count, report=edition.period))
+    if filters.report is not None and dataset.edition(filters.report) is None:
+        choices.append(YearChoice(None, 0, report=filters.report))
+    facts = filter_facts(dataset.facts, replace(base, years=frozenset(dataset.available_years())))
     every = frozenset(dataset.available_years())
-    first, last = report_period(dataset.facts)
-    report = frozenset(range(first, last + 1))
-    spans = dataset.facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False, name=None)
-    candidates = [frozenset(range(int(start), int(end) + 1)) for start, end in sorted(set(spans))]
-    choices = [YearChoice(None, len(facts))]
+    reports = {frozenset(range(edition.start, edition.end + 1)) for edition in dataset.editions}
+    spans = set(dataset.facts[["period_start", "period_end"]].drop_duplicates().itertuples(index=False, name=None))
+    # A period longer than a year is offered only inside a report's (2022–2023 within 2019–2023): a longer
+    # one (careers since 2003) is its report's, whose choice names it.
+    inside = [
+        (int(start), int(end))
+        for start, end in spans
+        if start == end or any(e.start <= start and end <= e.end for e in dataset.editions)
+    ]
+    candidates = [frozenset(range(start, end + 1)) for start, end in sorted(inside)]
+    series = dataset.series_years()
+    if series is not None:
+        candidates.append(series)
     seen: set[frozenset[int]] = set()
     for years in candidates:
-        # The whole span is the report's view; the report's own period alone would differ from it only by
-        # the few figures of longer spans (careers since 2003), which the filter's note names instead.
-        if years in seen or years in (every, report):
+        if years in seen or years == every or years in reports:
             continue
         seen.add(years)
         count = int(period_within(facts, years).sum())

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from uniondash.model import LANGS, Dataset, Filters, Lang
 
+# Every parameter `parse_filters` reads: a cache of answers keys on these (web.page_cache).
+FILTER_PARAMS = ("years", "report", "compare", "programme", "section", "lang")
 MAX_VALUE_LENGTH = 200
 MAX_VALUES = 100
 # ASCII digits ([0-9], not \d, which takes '２０２３' and '٢٠٢٣' too), matched whole (fullmatch, so no '\n' after).
@@ -80,10 +82,14 @@ def format_years(years: frozenset[int] | None) -> str:
     return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
 
 
-def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -> tuple[Filters, list[Notice]]:
-    """Filters from query parameters; unknown or malformed values are dropped with a notice."""
+def parse_filters(
+    params: Mapping[str, str | Sequence[str]], dataset: Dataset, *, live: bool = False
+) -> tuple[Filters, list[Notice]]:
+    """Filters from query parameters; unknown or malformed values are dropped with a notice. `live`: the URL
+    is an embed's or a download's, which may ask for each chart's newest report (`report=latest`); a page
+    shows one report or years, and takes `report=latest` as its default view, saying so."""
     notices: list[Notice] = []
-    too_long = [name for name in ("years", "programme", "section", "lang") if _too_long(params, name)]
+    too_long = [name for name in FILTER_PARAMS if _too_long(params, name)]
     for name in too_long:
         notices.append(Notice(f"参数 {name} 过长，已忽略。", f"Parameter {name} is too long and was ignored."))
 
@@ -120,7 +126,9 @@ def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -
                     )
                 )
                 years = None
-            elif years == available:
+            elif years == available and len(dataset.editions) <= 1:
+                # One report: every year is its view. With several, every year is a view of its own
+                # (all reports' figures by their periods), not the default (the latest five-year report).
                 years = None
             elif asked - available:
                 notices.append(
@@ -130,9 +138,94 @@ def parse_filters(params: Mapping[str, str | Sequence[str]], dataset: Dataset) -
                     )
                 )
 
+    report, latest = _report([] if "report" in too_long else _values(params, "report"), dataset, notices)
+    if latest and not live:
+        latest = False
+        notices.append(
+            Notice(
+                "“report=latest”用于实时嵌入；本页显示默认内容（最新的五年报告）。",
+                "“report=latest” is for live embeds: this page shows the default view (the latest five-year report).",
+            )
+        )
+    if (report is not None or latest) and years is not None:
+        notices.append(
+            Notice(
+                "已按所选报告显示，年份参数被忽略（报告与年份只能选一个）。",
+                "Showing the chosen report: the years were ignored (choose a report or years, not both).",
+            )
+        )
+        years = None
     programmes = _known(params, "programme", set(dataset.programmes["id"]), too_long, notices, "项目", "programme")
     sections = _known(params, "section", set(dataset.sections["id"]), too_long, notices, "板块", "section")
-    return Filters(years=years, programmes=programmes, sections=sections, lang=lang), notices
+    compare = _compare([] if "compare" in too_long else _values(params, "compare"), dataset, notices)
+    filters = Filters(
+        years=years, programmes=programmes, sections=sections, lang=lang, report=report, latest=latest, compare=compare
+    )
+    return filters, notices
+
+
+def _compare(values: list[str], dataset: Dataset, notices: list[Notice]) -> tuple[tuple[int, int], ...] | None:
+    """`compare=2014-2018` (repeatable): the reports to compare with; None (compare as a page does) if absent."""
+    if not values:
+        return None
+    periods = []
+    for text in values[:MAX_VALUES]:
+        period = _period(text)
+        if period is None or dataset.edition(period) is None:
+            notices.append(
+                Notice(
+                    f"没有报告期为“{shown(text)}”的报告可供比较，已忽略。",
+                    f"No report covers {text[:40]!r} to compare with: ignored.",
+                )
+            )
+            continue
+        periods.append(period)
+    return tuple(sorted(set(periods)))
+
+
+def _period(text: str) -> tuple[int, int] | None:
+    """'2019-2023' or '2024' as (start, end); None for anything else (a list, a gap)."""
+    try:
+        years = parse_years(text)
+    except ValueError:
+        return None
+    start, end = min(years), max(years)
+    return (start, end) if len(years) == end - start + 1 else None
+
+
+LATEST = "latest"
+
+
+def _report(values: list[str], dataset: Dataset, notices: list[Notice]) -> tuple[tuple[int, int] | None, bool]:
+    """`report=2019-2023` (the report on that period) or `report=latest` (a chart's newest report)."""
+    if not values:
+        return None, False
+    text = values[-1]
+    if text == LATEST:
+        return None, True
+    period = _period(text)
+    if period is None or dataset.edition(period) is None:
+        known = "、".join(format_years(frozenset(range(e.start, e.end + 1))) for e in dataset.editions)
+        notices.append(
+            Notice(
+                f"没有报告期为“{shown(text)}”的报告（有：{known}），已显示默认内容。",
+                f"No report covers {text[:40]!r} (there are: {known.replace('、', ', ')}): showing the default view.",
+            )
+        )
+        return None, False
+    return period, False
+
+
+def pinned(filters: Filters, dataset: Dataset) -> Filters:
+    """An embed's or a download's filters, which never change by themselves: a URL that names no period
+    shows the first edition (the report of the first row of sources.csv), not the default view, which moves
+    to newer reports; and it compares with the reports it names only (`compare=`), none if it names none,
+    so a report added later adds no line to it. Only `report=latest` follows the data, as it says."""
+    if filters.latest:
+        return filters
+    if filters.is_default_view:
+        filters = replace(filters, report=dataset.first_edition.period)
+    return filters if filters.compare is not None else replace(filters, compare=())
 
 
 def _too_long(params: Mapping[str, str | Sequence[str]], name: str) -> bool:
@@ -165,8 +258,13 @@ def _known(
 def to_query_string(filters: Filters) -> str:
     """The canonical query string for `filters` (defaults left out), without the leading '?'."""
     pairs: list[tuple[str, str]] = []
+    if filters.latest:
+        pairs.append(("report", LATEST))
+    elif filters.report is not None:
+        pairs.append(("report", format_years(frozenset(range(filters.report[0], filters.report[1] + 1)))))
     if filters.years is not None:
         pairs.append(("years", format_years(filters.years)))
+    pairs += [("compare", format_years(frozenset(range(start, end + 1)))) for start, end in filters.compare or ()]
     pairs += [("programme", programme) for programme in filters.programmes]
     pairs += [("section", section) for section in filters.sections]
     if filters.lang != "zh":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 import pandas as pd
@@ -163,8 +164,42 @@ def sources_schema() -> pa.DataFrameSchema:
         "citation_zh": _text(),
         "citation_en": _text(),
         "local_copy": _text(False),
+        "report_kind": _text(
+            True, pa.Check.isin(REPORT_KINDS, error=f"not a kind of report: use one of {', '.join(REPORT_KINDS)}")
+        ),
+        "period_start": _int(1900, 2100),
+        "period_end": _int(1900, 2100),
     }
     return pa.DataFrameSchema(columns, strict=True, name="sources")
+
+
+# A report's kind and how many years it may cover: a congress's five-year report, a yearly one, and a report
+# part-way through a congress's term (its years so far).
+REPORT_YEARS = {"five-year": (5, 5), "annual": (1, 1), "mid-term": (2, 4)}
+REPORT_KINDS = tuple(REPORT_YEARS)
+
+
+def sources_consistency_schema() -> pa.DataFrameSchema:
+    """Stage two for sources.csv: a report's period fits its kind and was over when it was published."""
+
+    def fits_kind(row: pd.Series) -> bool:
+        low, high = REPORT_YEARS[row["report_kind"]]
+        return bool(low <= row["period_end"] - row["period_start"] + 1 <= high)
+
+    checks = [
+        _row_check("period_order", "period_start: is after period_end", lambda r: r["period_start"] <= r["period_end"]),
+        _row_check(
+            "period_fits_kind",
+            "period_end: the period does not fit report_kind (five-year: 5 years, annual: 1, mid-term: 2 to 4)",
+            fits_kind,
+        ),
+        _row_check(
+            "published_after_period",
+            "published: is before the last year of the period the report covers (period_end)",
+            lambda r: int(str(r["published"])[:4]) >= r["period_end"],
+        ),
+    ]
+    return pa.DataFrameSchema(checks=checks, name="sources")
 
 
 def sections_schema() -> pa.DataFrameSchema:
@@ -403,3 +438,41 @@ def duplicate_figures(facts: pd.DataFrame) -> list[tuple[int, int, str]]:
             else:
                 first[key] = position
     return [(row, earlier, shared) for row, (earlier, shared) in sorted(found.items())]
+
+
+def conflicting_figures(facts: pd.DataFrame) -> list[tuple[int, int]]:
+    """Rows of two sources that give one figure different values: (row, earlier row), positions in `facts`.
+
+    One figure: the same metric, programme, scope, level, kind and period, and either the same label or,
+    in each source, the only row with those dimensions (a source's whole and its part share dimensions,
+    and are told apart by their labels). Drawn, they would be two bars for one count, or one would hide
+    the other: the data must say which is right.
+    """
+    dimensions = [*FIGURE_DIMENSIONS, "kind"]
+    keys = list(facts[dimensions].itertuples(index=False, name=None))
+    sources = facts["source_id"].tolist()
+    values = [float(value) for value in facts["value"]]
+    labels = [str(label) for label in facts["label_zh"]]
+    alone = Counter(zip(keys, sources, strict=True))
+    found: list[tuple[int, int]] = []
+    seen: dict[tuple[object, ...], list[int]] = {}
+    for position, key in enumerate(keys):
+        for earlier in seen.get(key, []):
+            if sources[earlier] == sources[position] or values[earlier] == values[position]:
+                continue
+            same_label = labels[earlier] == labels[position]
+            if same_label or (alone[(key, sources[earlier])] == 1 and alone[(key, sources[position])] == 1):
+                found.append((position, earlier))
+                break
+        seen.setdefault(key, []).append(position)
+    return found
+
+
+def facts_after_their_report(facts: pd.DataFrame, sources: pd.DataFrame) -> list[int]:
+    """Rows whose period ends after the last year their source reports on: a report cannot state them."""
+    ends = dict(zip(sources["id"], sources["period_end"], strict=True))
+    return [
+        position
+        for position, (source_id, end) in enumerate(zip(facts["source_id"], facts["period_end"], strict=True))
+        if source_id in ends and int(end) > int(ends[source_id])
+    ]

@@ -54,7 +54,7 @@ def test_overview_loads_without_console_errors(driver, dashboard_url):
     values = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#headline-winter-warmth .ud-value")]
     assert values == ["2.8亿元", "48.3万人次"]
     assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
-    assert driver.title == "总览 · 株洲市总工会五年工作成就"
+    assert driver.title == "总览 · 株洲市总工会五年工作成就 · 2019–2023年五年报告"
     # The source quote opens in place.
     summary = driver.find_element(By.CSS_SELECTOR, "#headline-winter-warmth details summary")
     summary.click()
@@ -103,7 +103,7 @@ def test_year_and_programme_filters_update_the_charts_and_the_url(driver, dashbo
     assert len(bar_keys(driver, "aid-funds")) == 5
 
     years = Select(driver.find_element(By.ID, "filter-years"))
-    assert years.first_selected_option.text == "2019–2023年 · 报告期（17）"
+    assert years.first_selected_option.text == "2019–2023年五年报告（17）"
     years.select_by_value("2023")
     wait_for_query(driver, {"years": ["2023"]})
     # No aid figure is broken out for 2023 alone: every chart says why instead of going blank.
@@ -211,7 +211,7 @@ def test_on_a_phone_the_filters_fold_away_and_stay_open_while_used(driver, dashb
     set_viewport(driver, 390, 844, mobile=True)
     open_page(driver, dashboard_url + "/section/aid")
     toggle = driver.find_element(By.ID, "filters-toggle")
-    assert "2019–2023年 · 报告期" in toggle.text
+    assert "2019–2023年五年报告" in toggle.text
     assert not driver.find_element(By.ID, "filter-years").is_displayed()
     toggle.click()
     WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.ID, "filter-years").is_displayed())

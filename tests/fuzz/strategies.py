@@ -90,7 +90,7 @@ HUGE = ("x" * 10_000, ",".join(["2019"] * 3_000), "%" * 3_000, "\u4e2d" * 5_000,
 THOUSANDS_OF_DIGITS = "9" * 5_000
 # Every numeric parameter of every route, and the others.
 NUMERIC_PARAMS = ("width", "height", "scale", "slide", "interval", "maxwidth", "maxheight")
-PARAMS = ("years", "programme", "section", "lang", "static", "url", "format", *NUMERIC_PARAMS)
+PARAMS = ("years", "report", "compare", "programme", "section", "lang", "static", "url", "format", *NUMERIC_PARAMS)
 # Unescaped in a "raw" query string, so values can split into extra parameters and %-escapes stay malformed.
 _RAW_SAFE = "%&=+;,/?:@!$'()*~[]"
 

@@ -44,6 +44,7 @@ def test_field_names_are_the_stable_contract_of_the_renderers():
         "text_alternative",
         "empty_reason",
         "fact_ids",
+        "comparisons",
     ]
     assert [f.name for f in dataclasses.fields(Panel)] == [
         "kind",

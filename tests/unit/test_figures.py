@@ -328,7 +328,11 @@ def test_several_years_of_one_metric_are_drawn_as_a_change(multi_year_dataset):
 
 
 def test_a_five_year_total_is_never_set_beside_single_years(multi_year_dataset):
-    figure = build("aid-funds", multi_year_dataset)
+    # The default view is the five-year report alone: its box holds no figure of another period (issue 25).
+    (only,) = bars(build("aid-funds", multi_year_dataset))
+    assert 280_000_000 in only["x"] and 61_000_000 not in only["x"]
+    # A view of every year shows both reports' figures: the totals and the yearly change on their own panels.
+    figure = build("aid-funds", multi_year_dataset, years=frozenset(range(2019, 2026)))
     totals, change = bars(figure)
     assert 280_000_000 in totals["x"] and 61_000_000 not in totals["x"]
     assert change["x"] == ["2024年", "2025年"] and change["yaxis"] == "y2"

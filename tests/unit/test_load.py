@@ -388,13 +388,13 @@ def test_formula_like_text_is_refused_raw_and_read_back_when_stored_escaped(data
         f"store it with a leading apostrophe ('{text[0]}…), as uniondash import-xlsx does, or reword it"
     ]
     set_cell(facts, "aid-household-employment", "note", "'" + text)
-    facts_frame = load_dataset(data_copy).facts.set_index("id")
+    facts_frame = load_files(data_copy).facts.set_index("id")
     assert facts_frame.loc["aid-household-employment", "note"] == text  # the text as written, apostrophe off
 
 
 def test_an_apostrophe_before_other_text_is_kept(data_copy):
     set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "'quoted' reading")
-    assert load_dataset(data_copy).facts.set_index("id").loc["aid-household-employment", "note"] == "'quoted' reading"
+    assert load_files(data_copy).facts.set_index("id").loc["aid-household-employment", "note"] == "'quoted' reading"
 
 
 def test_text_longer_than_its_column_allows_is_refused(data_copy):

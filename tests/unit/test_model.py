@@ -103,10 +103,9 @@ def test_single_years_are_the_years_with_figures_of_their_own(dataset, multi_yea
 # The year filter's choices, programme counts and stocks.
 
 
-def test_the_report_period_is_the_period_most_city_wide_figures_share(dataset):
-    from uniondash.model import report_period
-
-    assert report_period(dataset.facts) == (2019, 2023)
+def test_the_report_period_is_the_one_sources_csv_declares(dataset):
+    # Declared by the data (issue 25), no longer guessed from the figures' most common period.
+    assert dataset.default_edition.period == (2019, 2023) and dataset.default_edition.kind == "five-year"
 
 
 def test_year_choices_offer_only_what_shows_something_with_counts(dataset):

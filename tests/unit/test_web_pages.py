@@ -90,7 +90,7 @@ def test_overview_shows_the_headline_cards_as_written_with_period_and_quote(data
     assert [text(v) for v in with_class(models, "ud-value")] == ["7名", "37名", "161名"]
     talent = find(page, "headline-talent")
     assert text(with_class(talent, "ud-period")) == "截至2023年"  # a headcount is a stock: as of its year
-    assert page.meta() == {"lang": "zh-CN", "title": "总览 · 株洲市总工会五年工作成就"}
+    assert page.meta() == {"lang": "zh-CN", "title": "总览 · 株洲市总工会五年工作成就 · 2019–2023年五年报告"}
 
 
 def test_overview_in_english(dataset):
@@ -267,11 +267,20 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
     assert f'src="http://dash.example/embed/aid-funds?{query.replace("&", "&amp;")}"' in code.value  # type: ignore[attr-defined]
     # Real buttons, named by their visible word and what they copy, each with a live region to say it is done.
     copies = [c for c in walk(funds) if c.__class__.__name__ == "Button" and "ud-copy" in str(attr(c, "className"))]
-    assert sorted(attr(c, "data-copy") for c in copies) == ["embed-code-aid-funds", "share-link-aid-funds"]
-    assert {attr(c, "aria-label") for c in copies} == {"复制：本图链接", "复制：嵌入代码（iframe）"}
+    # The embed code is pinned to the period shown; the live one (newest report) is a second, named choice.
+    assert sorted(attr(c, "data-copy") for c in copies) == [
+        "embed-code-aid-funds",
+        "embed-code-live-aid-funds",
+        "share-link-aid-funds",
+    ]
+    assert {attr(c, "aria-label") for c in copies} == {
+        "复制：本图链接",
+        "复制：嵌入代码（固定为本图所示时期，新报告不会改变它）",
+        "复制：实时嵌入代码（始终显示最新报告的数字）",
+    }
     assert all(attr(c, "type") == "button" and attr(c, "data-copied") == "已复制" for c in copies)
     statuses = with_class(funds, "ud-copy-status")
-    assert len(statuses) == 2 and all(attr(s, "aria-live") == "polite" for s in statuses)
+    assert len(statuses) == 3 and all(attr(s, "aria-live") == "polite" for s in statuses)
     assert attr(find(page, "export-excel"), "href") == f"/export/summary.xlsx?{query}"
     graph = find(page, "graph-aid-funds")
     assert graph.figure["data"][0]["text"][3] == "2.8亿元"  # type: ignore[attr-defined]
@@ -310,19 +319,20 @@ def test_filter_controls_show_the_url(dataset):
 def test_the_year_filter_offers_only_choices_that_show_something_with_counts(dataset):
     select = find(render(dataset, "/", ""), "filter-years")
     labels = {o["value"]: o["label"] for o in attr(select, "options")}
-    # The report's view first (every figure), then the narrower periods the data has, each with its count.
+    # The report's view first (every figure), named from sources.csv, then the narrower periods the data has,
+    # each with its count.
     assert labels == {
-        "all": f"2019–2023年 · 报告期（{len(dataset.facts)}）",
+        "all": f"2019–2023年五年报告（{len(dataset.facts)}）",
         "2022": "2022年（1）",
         "2022-2023": "2022–2023年（22）",
         "2023": "2023年（19）",
     }
     assert attr(select, "value") == "all"
     english = {o["value"]: o["label"] for o in attr(find(render(dataset, "/", "?lang=en"), "filter-years"), "options")}
-    assert english["all"] == f"2019–2023 · report period ({len(dataset.facts)})" and english["2023"] == "2023 (19)"
+    assert english["all"] == f"2019–2023 five-year report ({len(dataset.facts)})" and english["2023"] == "2023 (19)"
     # Counts follow the other filters, as facets do: only the aid section's figures.
     aid = {o["value"]: o["label"] for o in attr(find(render(dataset, "/", "?section=aid"), "filter-years"), "options")}
-    assert aid == {"all": "2019–2023年 · 报告期（17）", "2022-2023": "2022–2023年（3）", "2023": "2023年（1）"}
+    assert aid == {"all": "2019–2023年五年报告（17）", "2022-2023": "2022–2023年（3）", "2023": "2023年（1）"}
 
 
 def test_a_year_choice_from_the_url_that_shows_nothing_is_still_shown_with_its_count(dataset):

@@ -58,8 +58,8 @@ from uniondash.exports.xlsx_tables import (
     honours_table,
     summary_table,
 )
-from uniondash.format import join_labels, years_list
-from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
+from uniondash.format import edition_label, join_labels, site_title, years_list
+from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts, view_edition
 from uniondash.query import Notice, format_years, to_query_string
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,17 +85,32 @@ def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]
     """The filters in words, one (name, value) pair each, in the reader's language."""
     lang = filters.lang
     text = TEXT[lang]
-    years = years_list(filters.years, lang) or text["all_years"]
+    edition = view_edition(dataset, filters)
+    if edition is not None:
+        period = (text["report"], edition_label(edition.start, edition.end, edition.kind, lang))
+    else:
+        period = (text["years"], years_list(filters.years, lang) or text["all_years"])
     sections = join_labels((_label(dataset, "sections", s, lang) for s in filters.sections), lang)
     programmes = join_labels((_label(dataset, "programmes", p, lang) for p in filters.programmes), lang)
     query = to_query_string(filters)
     return [
-        (text["years"], years),
+        period,
         (text["sections"], sections or text["all"]),
         (text["programmes"], programmes or text["all"]),
         (text["language"], text["language_value"]),
         (text["query"], f"?{query}" if query else text["query_none"]),
     ]
+
+
+def workbook_title(dataset: Dataset, filters: Filters) -> str:
+    """'株洲市总工会五年工作成就（2019–2023年五年报告）· 数据导出': the view's report, from the data."""
+    lang = filters.lang
+    edition = view_edition(dataset, filters)
+    if edition is None:
+        title, period = site_title("", lang), years_list(filters.years, lang)
+    else:
+        title, period = site_title(edition.kind, lang), edition_label(edition.start, edition.end, edition.kind, lang)
+    return TEXT[lang]["title"].format(title=title, period=period)
 
 
 def noteswrapped_lines(
@@ -109,7 +124,7 @@ def noteswrapped_lines(
     """Every line of the notes sheet: (key, value, is_heading)."""
     lang = filters.lang
     text = TEXT[lang]
-    lines: list[tuple[str, str, bool]] = [(text["title"], "", True)]
+    lines: list[tuple[str, str, bool]] = [(workbook_title(dataset, filters), "", True)]
     if facts.empty:
         lines.append((text["attention"], text["empty"], False))
     lines.append(("", "", False))
@@ -123,6 +138,11 @@ def noteswrapped_lines(
             (text["doc_title"], str(source[f"title_{lang}"]), False),
             (text["publication"], str(source[f"publication_{lang}"]), False),
             (text["published"], str(source["published"]), False),
+            (
+                text["report_period"],
+                edition_label(int(source["period_start"]), int(source["period_end"]), str(source["report_kind"]), lang),
+                False,
+            ),
             (text["page"], page, False),
             (text["authors"], str(source[f"authors_{lang}"]), False),
             (text["citation"], str(source[f"citation_{lang}"]), False),
@@ -236,7 +256,7 @@ def build_workbook(
     if headers_only is not None:
         fit_columns_to_headers(headers_only)  # its header row prints on two pages, not five
     _write_lines(notes, noteswrapped_lines(dataset, filters, facts, notices, generated_at, sheets_described))
-    workbook.properties.title = text["title"]
+    workbook.properties.title = workbook_title(dataset, filters)
     workbook.properties.creator = "uniondash"
     workbook.properties.description = _source_of(dataset, facts["source_id"], lang)
     name_every_font(workbook)

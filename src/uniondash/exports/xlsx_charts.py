@@ -116,7 +116,8 @@ def scale_for(panel: Panel, lang: Lang) -> Scale:
     Rates stay in %; a count below 10,000 keeps its own unit. The axis runs to the dashboard's top tick.
     """
     largest = panel.scale_max or max(
-        [bar.value for bar in panel.bars] + [p.value for s in panel.series for p in s.points] or [0.0]
+        [bar.value for bar in panel.bars] + [p.value for s in panel.series for p in s.points if p.value is not None]
+        or [0.0]
     )
     # The dashboard's ticks (round steps, 4–6 of them): Excel's own crowd '1,0002,000…' on a narrow chart.
     ticks = [0.0, 20.0, 40.0, 60.0, 80.0, 100.0] if panel.unit_zh == "%" else axis_ticks(largest, lang)[0]
@@ -229,7 +230,8 @@ def _panel_table(
             points = by_series[0]
             categories = [f"{period}{text['colon']}{points[period].value_text}" for period in periods]
         series = [
-            (s.label, [(points[p].value / scale.divisor) if p in points else None for p in periods])
+            # A period with no figure is an empty cell: a gap in the chart, never a zero.
+            (s.label, [_scaled(points[p].value, scale) if p in points else None for p in periods])
             for s, points in zip(panel.series, by_series, strict=True)
         ]
         headers = [text["chart_id_header"], text["period"], *(s.label for s in panel.series), text["shown"]]
@@ -248,6 +250,10 @@ def _panel_table(
     )
     data_sheet.cell(row=top, column=1).font = body_font(data_sheet.parent, bold=True)
     return top + 1, categories, series
+
+
+def _scaled(value: float | None, scale: Scale) -> float | None:
+    return None if value is None else value / scale.divisor
 
 
 def bar_chart(
@@ -359,7 +365,8 @@ def add_charts(charts_sheet: Worksheet, data_sheet: Worksheet, specs: Sequence[C
             lines += [
                 ("· " + card_line(c.label, c.value_text, c.rate_text, c.period, lang), False, False) for c in spec.cards
             ]
-        lines += [(total.text + (f" {total.how}" if total.how else ""), False, False) for total in spec.computed]
+        # Computed totals and the comparisons with other reports, as every medium writes them under the chart.
+        lines += [(caption + (f" {how}" if how else ""), False, False) for caption, how in spec.captions]
         lines += [(note, False, True) for note in spec.notes]
         lines.append((text["source"].format(spec.source) + " · " + text["chart_id"].format(spec.chart_id), False, True))
         # One printed line a row (a long line cut in two), so every row is 15 pt and the page count exact.

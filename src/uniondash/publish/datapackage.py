@@ -23,6 +23,7 @@ from typing import Any
 from uniondash import __version__
 from uniondash.datastore import FILES
 from uniondash.exports.chart_files import neutralise
+from uniondash.format import edition_label
 from uniondash.model import Dataset
 
 ENV_LICENCE = "UNIONDASH_LICENCE"
@@ -159,9 +160,12 @@ def data_package(
     return {
         "profile": "tabular-data-package",
         "name": "zhuzhou-trade-union-five-year-figures",
-        "title": "Zhuzhou city trade union: figures of the five-year report (2019–2023)",
-        "description": "Every figure of the report as tidy rows, each citing the report's own sentence. "
-        "株洲市总工会五年工作成就数据，每一行引用报告原文。",
+        # What the data holds, from sources.csv: 'the 2019–2023 five-year report', then any report added.
+        "title": "Zhuzhou city trade union: figures of the "
+        + ", ".join(edition_label(e.start, e.end, e.kind, "en") for e in dataset.editions),
+        "description": "Every figure of the reports as tidy rows, each citing the report's own sentence. "
+        f"株洲市总工会工作成就数据（{'、'.join(edition_label(e.start, e.end, e.kind, 'zh') for e in dataset.editions)}），"
+        "每一行引用报告原文。",
         "version": __version__,
         "created": created,
         "licenses": [licence(environ)],

@@ -50,11 +50,13 @@ from uniondash.exports.images import (
     RendererUnavailable,
     parse_image_size,
 )
+from uniondash.format import edition_label, site_title
 from uniondash.load import load_data_set
 from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.publish import links
 from uniondash.publish.datapackage import data_package, package_json, published_tables
+from uniondash.query import pinned
 from uniondash.share import embed_url, export_url
 from uniondash.state import DataState
 from uniondash.web import vendor_routes
@@ -89,6 +91,8 @@ class Bake:
     accept: Callable[[bytes], bool] | None = None
     # Optional bakes of one kind stand or fall together: the first refusal skips the rest.
     kind: str = ""
+    # Other live URLs of the same answer (the embed without a period, which shows the first edition).
+    aliases: tuple[str, ...] = ()
 
 
 def _no_plotly(page: bytes) -> bool:
@@ -104,17 +108,32 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
     ]
     skipped: list[str] = []
     for lang, prefix in LANGS:
-        filters = Filters(lang=lang)
+        # The first edition, named as the embeds name it (report=…), and reachable without a period too.
+        plain = Filters(lang=lang)
+        filters = pinned(plain, dataset)
         for chart in CHARTS.values():
             if chart.rows(dataset, filters).empty:
                 skipped.append(f"{lang}:{chart.id}")
                 continue
             embed = embed_url(chart.id, filters)
-            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html"))
+            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html", aliases=(embed_url(chart.id, plain),)))
             static = embed + ("&" if "?" in embed else "?") + "static=1"
-            bakes.append(Bake(static, f"{prefix}embed/{chart.id}/static.html", True, _no_plotly, "static-embed"))
+            bakes.append(
+                Bake(
+                    static,
+                    f"{prefix}embed/{chart.id}/static.html",
+                    True,
+                    _no_plotly,
+                    "static-embed",
+                    (embed_url(chart.id, plain, static=True),),
+                )
+            )
             bakes += [
-                Bake(export_url(chart.id, fmt, filters), f"{prefix}export/chart/{chart.id}.{fmt}")
+                Bake(
+                    export_url(chart.id, fmt, filters),
+                    f"{prefix}export/chart/{chart.id}.{fmt}",
+                    aliases=(export_url(chart.id, fmt, plain),),
+                )
                 for fmt in EXPORT_FORMATS
             ]
         query = "?lang=en" if lang == "en" else ""
@@ -122,15 +141,42 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
     return bakes, skipped
 
 
-def build_moment(dataset: Dataset, environ: Mapping[str, str] | None = None) -> datetime:
-    """The date written into ZIPs, PDFs and metadata: $SOURCE_DATE_EPOCH (the reproducible-builds
-    convention), else the publication date of the newest source, so that same data → same bytes."""
+def build_moment(environ: Mapping[str, str] | None = None, recorded: datetime | None = None) -> datetime:
+    """The time written into the briefing, its PDF, the ZIPs and metadata: the build's own (to the second),
+    never a report's date. $SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it; a rebuild of a
+    published version takes the time its manifest recorded (`recorded`), so the same data gives it the
+    same bytes again."""
     env = os.environ if environ is None else environ
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)
-    newest = max(str(published) for published in dataset.sources["published"])
-    return datetime.fromisoformat(newest).replace(tzinfo=UTC)
+    if recorded is not None:
+        return recorded
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def recorded_moment(target: Path) -> datetime | None:
+    """The build time a published version's manifest records, if it is readable."""
+    try:
+        built = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("built", "")
+        return datetime.fromisoformat(str(built)) if built else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def reports_held(dataset: Dataset) -> list[dict[str, str]]:
+    """The reports (sources) a build holds, as its manifest records them: id, kind, period, date, citation."""
+    return [
+        {
+            "id": str(source["id"]),
+            "report_kind": str(source["report_kind"]),
+            "period": f"{source['period_start']}-{source['period_end']}",
+            "published": str(source["published"]),
+            "citation_zh": str(source["citation_zh"]),
+            "citation_en": str(source["citation_en"]),
+        }
+        for source in dataset.sources.to_dict("records")
+    ]
 
 
 @dataclass
@@ -149,8 +195,10 @@ def bake_site(
     environ: Mapping[str, str] | None = None,
     pdf: bool = True,
     renderers: int = 2,
+    recorded: datetime | None = None,
 ) -> Site:
-    """Every file of the static site, in memory; UniondashError if a page the site needs does not answer."""
+    """Every file of the static site, in memory; UniondashError if a page the site needs does not answer.
+    `recorded`: the build time of the version being rebuilt (`build_moment`)."""
     from uniondash.exports.pdf import write_briefing_pdf
     from uniondash.web.app import create_app
 
@@ -160,7 +208,7 @@ def bake_site(
     # Default settings, not the environment's: the site must not depend on where it was built. Its links
     # are made on BAKE_ROOT, then pointed at the site's files (links.py).
     app = create_app(DataState.fixed(dataset), Settings(public_url=links.BAKE_ROOT))
-    moment = build_moment(dataset, environ)
+    moment = build_moment(environ, recorded)
     bakes, skipped = baked_urls(dataset)
     site = Site(skipped=skipped)
 
@@ -206,6 +254,8 @@ def bake_site(
                 policies[path] = response.headers["Content-Security-Policy"]
             answers[path] = (body, response.mimetype, bake.url)
             url_map.add(bake.url, path)
+            for alias in bake.aliases:
+                url_map.add(alias, path)
         for lang, prefix in LANGS:
             briefing = render_briefing(
                 dataset, Filters(lang=lang), plotly_url=vendor_routes.PLOTLY_JS_URL, generated=moment.date()
@@ -227,7 +277,7 @@ def bake_site(
     finally:
         printer.shutdown(wait=True, cancel_futures=True)
         work.cleanup()
-    site.files[MANIFEST] = manifest(site.files)
+    site.files[MANIFEST] = manifest(site.files, moment, reports_held(dataset))
     return site
 
 
@@ -236,17 +286,18 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
     `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
     even on two cores); the routes then answer from the cache."""
     size = parse_image_size({})
+    shown = {lang: pinned(Filters(lang=lang), dataset) for lang, _ in LANGS}  # what the baked embeds show
     work: list[Callable[[ChartImages], object]] = [
-        partial(_draw_image, chart, Filters(lang=lang), fmt, size)
+        partial(_draw_image, chart, shown[lang], fmt, size)
         for lang, _ in LANGS
         for chart in CHARTS.values()
-        if not chart.rows(dataset, Filters(lang=lang)).empty
+        if not chart.rows(dataset, shown[lang]).empty
         for fmt in IMAGE_FORMATS
     ]
     # The static embeds' inline drawings too (a phone's and a column's): every static.html has its chart.
     for lang, _ in LANGS:
         for chart in CHARTS.values():
-            params = parse_qs(urlsplit(embed_url(chart.id, Filters(lang=lang))).query)
+            params = parse_qs(urlsplit(embed_url(chart.id, shown[lang])).query)
             view = embed_view(dataset, chart.id, params)
             if view.rows:
                 work += [partial(_draw_embed_svg, view, width) for width in (NARROW_WIDTH, STATIC_WIDTH)]
@@ -372,15 +423,24 @@ def data_files(
     return files
 
 
-def manifest(files: Mapping[str, bytes]) -> bytes:
-    """Every file with its size and SHA-256, sorted: what a CDN upload or a comparison of versions needs."""
+def manifest(
+    files: Mapping[str, bytes], moment: datetime | None = None, reports: list[dict[str, str]] | None = None
+) -> bytes:
+    """Every file with its size and SHA-256, sorted: what a CDN upload or a comparison of versions needs;
+    when it was built, and which reports (sources) it holds."""
     entries = {path: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in files.items()}
-    return (json.dumps({"files": dict(sorted(entries.items()))}, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    described: dict[str, object] = {"files": dict(sorted(entries.items()))}
+    if moment is not None:
+        described["built"] = moment.isoformat(timespec="seconds")
+    if reports is not None:
+        described["reports"] = reports
+    return (json.dumps(described, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 INDEX_TEXT = {
     "zh": {
-        "title": "株洲市总工会五年工作成就 · 图表与数据（静态发布）",
+        "title": "{} · 图表与数据（静态发布）",
+        "reports": "本版包含的报告：",
         "intro": "每个图表的嵌入页、图片与数据，以及幻灯片、简报和全部数据（Frictionless 数据包）。",
         "embed": "嵌入页",
         "static": "静态嵌入",
@@ -392,7 +452,8 @@ INDEX_TEXT = {
         "missing": "数据中没有该图表的数字，未发布：",
     },
     "en": {
-        "title": "Zhuzhou city trade union, five-year report · charts and data (static edition)",
+        "title": "{} · charts and data (static edition)",
+        "reports": "Reports in this version: ",
         "intro": "Each chart's embed page, images and data, the slides, the briefing and all the data "
         "(a Frictionless Data Package).",
         "embed": "embed",
@@ -434,13 +495,21 @@ def index_page(dataset: Dataset, lang: Lang, files: Mapping[str, bytes], prefix:
         meetings.append(link(f"{prefix}briefing/{PDF_NAME}", text["pdf"]))
     other = "en/index.html" if lang == "zh" else "../index.html"
     note = f"<p>{html.escape(text['missing'] + '、'.join(missing))}</p>" if missing else ""
-    source = html.escape(str(dataset.sources[f"citation_{lang}"].iloc[0]))
+    # The embeds without a period show the first edition; every report the data holds is named.
+    first = dataset.first_edition
+    title = text["title"].format(site_title(first.kind, lang))
+    held = ("；" if lang == "zh" else "; ").join(
+        f"{edition_label(int(row['period_start']), int(row['period_end']), str(row['report_kind']), lang)}"
+        f" ({row[f'citation_{lang}']})"
+        for row in dataset.sources.to_dict("records")
+    )
+    source = html.escape(text["reports"] + held)
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(text["title"])}</title>
+<title>{html.escape(title)}</title>
 <link rel="icon" href="data:,">
 <style>
 body {{ max-width: 60rem; margin: 0 auto; padding: 1rem; color: #1a1a1a; line-height: 1.6;
@@ -451,7 +520,7 @@ li {{ margin: 0.3rem 0; }}
 </head>
 <body>
 <p><a href="{other}">{html.escape(text["other"])}</a></p>
-<h1>{html.escape(text["title"])}</h1>
+<h1>{html.escape(title)}</h1>
 <p>{html.escape(text["intro"])}</p>
 <ul>
 {chr(10).join(rows)}
@@ -512,10 +581,14 @@ def build_site(
     refuse_links(out)
     if target.exists() and not target.is_dir():
         raise UniondashError(f"{target} exists and is not a folder")
+    recorded = None
     if version is not None and target.exists():
         # Other data can only make other files: refused before a minute of drawing, not after.
         _refuse_changed(version, target, data_differences(target, data_dir))
-    site = bake_site(data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf)
+        recorded = recorded_moment(target)
+    site = bake_site(
+        data_dir, base_url=base_url, dashboard_url=dashboard_url, environ=environ, pdf=pdf, recorded=recorded
+    )
     size = sum(len(data) for data in site.files.values())
 
     def report(unchanged: bool = False) -> BuildReport:

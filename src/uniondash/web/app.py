@@ -12,6 +12,7 @@ from dash import Dash, dcc, html
 from flask import Flask, Response
 
 from uniondash.config import Settings
+from uniondash.format import site_title
 from uniondash.state import DataState
 from uniondash.web import (
     callbacks,
@@ -24,7 +25,6 @@ from uniondash.web import (
     serving,
     urls,
 )
-from uniondash.web.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -36,14 +36,16 @@ def create_app(data: Path | DataState, settings: Settings | None = None) -> Dash
     settings = settings or Settings.from_env()
     # Reloaded when the data set changes (uniondash import-xlsx): every route asks it for the current data.
     state = data if isinstance(data, DataState) else DataState.watch(Path(data))
+    # The title before the page callback sets the view's own: the default view's report, from the data.
+    title = site_title(state.current().default_edition.kind, "zh")
     app = Dash(
         __name__,
-        title=t("zh", "site_title"),
+        title=title,
         update_title="",  # keep the page title while callbacks run
         assets_folder=str(ASSETS),
         # The page callback draws the controls, so their callbacks reference ids not yet in the layout.
         suppress_callback_exceptions=True,
-        meta_tags=[{"name": "description", "content": t("zh", "site_title")}],
+        meta_tags=[{"name": "description", "content": title}],
         # gzip/brotli for every response (flask-compress): the page's scripts shrink to about a quarter.
         compress=True,
     )

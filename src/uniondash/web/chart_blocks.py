@@ -63,13 +63,14 @@ class ChartParts:
     table: html.Details
     figure_height: int | None  # the chart's height in its embed page (the share panel's iframe code)
     draws: bool  # a comparison is drawn; False: the chart's figures are all lone, shown as number cards
+    compared: tuple[tuple[int, int], ...] = ()  # the reports its comparisons draw on (a pinned code names them)
 
 
 # Chart parts by (chart, dataset, the rows it draws, language). Many URLs draw the same rows (a year choice
 # or another section's programme changes nothing in this chart), so a view never drawn before mostly
 # reuses charts already built; building a figure is most of the cost of drawing a page. Bounded, oldest
 # out first; the components in it are never changed once made.
-_CHART_PARTS: dict[tuple[str, int, tuple[str, ...], Lang], tuple[Dataset, ChartParts]] = {}
+_CHART_PARTS: dict[tuple[str, int, tuple[str, ...], Lang, str, Any], tuple[Dataset, ChartParts]] = {}
 _CHART_PARTS_MAX = 1024
 
 
@@ -106,15 +107,17 @@ def chart_draws(chart: Chart, dataset: Dataset, filters: Filters) -> bool:
     return draws
 
 
-def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "") -> html.Section:
+def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str = "", suffix: str = "") -> html.Section:
     """One chart: heading (what, when), the plot with a text alternative, totals, source, table, share links.
 
     Its lone figures are number cards above the plot; a chart of lone figures only (competitions: 10000余场,
-    110万人次) is a block of number cards with no plot (`ud-chart-numbers`), its table and share panel kept."""
+    110万人次) is a block of number cards with no plot (`ud-chart-numbers`), its table and share panel kept.
+    `suffix` tells apart the ids of a second block of the same chart on a page (later reports' figures)."""
     lang = filters.lang
     facts = chart_rows(chart, dataset, filters)
+    key = f"{chart.id}-{suffix}" if suffix else chart.id
     # h2: a chart comes straight under the page's h1 (headings go down one level at a time).
-    heading: list[Any] = [html.H2(chart.title(lang), className="ud-card-title", id=f"chart-title-{chart.id}")]
+    heading: list[Any] = [html.H2(chart.title(lang), className="ud-card-title", id=f"chart-title-{key}")]
     if facts.empty:
         return html.Section(
             [
@@ -125,10 +128,14 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                 ),
             ],
             className="card ud-chart ud-chart-empty",
-            id=f"chart-{chart.id}",
+            id=f"chart-{key}",
             **attrs({"data-chart": chart.id}),
         )
-    parts = chart_parts(chart, dataset, filters, facts)
+    parts = chart_parts(chart, dataset, filters, facts, suffix)
+    shared = share_filters(dataset, filters, parts.compared)
+    # The static site holds each chart's embed without a period (the first edition, no comparison).
+    first = Filters(lang=lang, report=dataset.first_edition.period, compare=())
+    published = Filters(lang=lang) if replace(shared, compare=()) == first else shared
     return html.Section(
         [
             html.Div([*heading, parts.subheading], className="card-header"),
@@ -136,7 +143,7 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
                 [
                     *parts.body,
                     html.Div(
-                        [parts.table, share_links(chart, filters, base_url, parts.figure_height)],
+                        [parts.table, share_links(chart, shared, base_url, parts.figure_height, suffix, published)],
                         className="ud-chart-tools",
                     ),
                 ],
@@ -144,24 +151,38 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
             ),
         ],
         className="card ud-chart" if parts.draws else "card ud-chart-numbers",
-        id=f"chart-{chart.id}",
-        **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{chart.id}"}),
+        id=f"chart-{key}",
+        **attrs({"data-chart": chart.id, "aria-labelledby": f"chart-title-{key}"}),
     )
 
 
-def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
-    """The chart's figure and texts for `facts` (its rows under `filters`, not empty), built once per rows."""
-    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang)
+def share_filters(dataset: Dataset, filters: Filters, compared: tuple[tuple[int, int], ...]) -> Filters:
+    """What the share panel hands out for a chart of this view: the same figures named for ever. The
+    default view is named by its report's period (report=2019-2023), and the comparisons by the reports
+    they draw on (compare=2014-2018): a code pasted into an article shows the same when reports are added.
+    (The live code, `report=latest`, is a second choice, named as such.)"""
+    if filters.is_default_view:
+        filters = replace(filters, report=dataset.default_edition.period)
+    return filters if filters.compare is not None else replace(filters, compare=compared)
+
+
+def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame, suffix: str = "") -> ChartParts:
+    """The chart's figure and texts for `facts` (its rows under `filters`, not empty), built once per rows
+    (and comparisons asked for: a page compares as it can, a pinned view with the reports it names)."""
+    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang, suffix, filters.compare)
     hit = _CHART_PARTS.get(key)
     if hit is not None and hit[0] is dataset:
         return hit[1]
-    parts = _build_chart_parts(chart, dataset, filters, facts)
+    parts = _build_chart_parts(chart, dataset, filters, facts, suffix)
     remember(_CHART_PARTS, key, (dataset, parts), _CHART_PARTS_MAX)
     return parts
 
 
-def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame) -> ChartParts:
+def _build_chart_parts(
+    chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame, suffix: str = ""
+) -> ChartParts:
     lang = filters.lang
+    key = f"{chart.id}-{suffix}" if suffix else chart.id
     spec = chart_spec(chart, dataset, filters)
     # The embed page still draws lone figures in plotly (an embedded chart must show something); the page
     # shows them as HTML number cards and draws only the comparison.
@@ -169,18 +190,28 @@ def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: 
     lone = {card.fact_id for card in spec.cards}
     drawn = facts[~facts["id"].isin(lone) & ~facts["numerator_id"].isin(lone)]
     start, end = period_span(drawn if spec.has_comparison else facts)
+    # The box is headed with every period it holds: a number card of a longer span (金秋助学 since 2003)
+    # is named beside the bars' period, never left under a heading that does not cover it.
+    others = sorted(
+        {
+            (int(s), int(e))
+            for s, e in zip(facts["period_start"], facts["period_end"], strict=True)
+            if int(s) < start or int(e) > end
+        }
+    )
+    period = t(lang, "sep").join(period_label(s, e, lang) for s, e in [(start, end), *others])
     subheading = html.P(
-        [html.Span(period_label(start, end, lang), className="ud-period"), " · ", chart.description(lang)],
+        [html.Span(period, className="ud-period"), " · ", chart.description(lang)],
         className="ud-chart-sub",
     )
-    body: list[Any] = [number_cards(spec, facts, dataset, chart.id)] if spec.cards else []
+    body: list[Any] = [number_cards(spec, facts, dataset, key)] if spec.cards else []
     if spec.has_comparison:
         figure, height = without_captions(render_plotly(replace(spec, cards=())) if spec.cards else embedded)
         body += [
             html.P(describe_facts(chart.title(lang), drawn, dataset, lang), className="visually-hidden"),
             html.Div(
                 dcc.Graph(
-                    id=f"graph-{chart.id}",
+                    id=f"graph-{key}",
                     figure=figure,
                     config=GRAPH_CONFIG,
                     style={"height": f"{height or 400}px"},
@@ -188,12 +219,17 @@ def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: 
                 ),
                 **attrs({"aria-hidden": "true"}),
             ),
-            *[
-                line
-                for total in spec.computed
-                for line in computed_lines("\n".join(part for part in (total.text, total.how) if part))
-            ],
         ]
+    # Computed totals and the comparisons with other reports (computed too), under the plot or the cards; a
+    # comparison refused is a note saying why, not a figure.
+    body += [
+        line for total in spec.computed for line in computed_lines("\n".join(p for p in (total.text, total.how) if p))
+    ]
+    for comparison in spec.comparisons:
+        if comparison.comparable:
+            body += computed_lines(f"{comparison.text}\n{comparison.how}")
+        else:
+            body.append(html.P(comparison.text, className="ud-computed-note ud-not-compared"))
     body.append(
         html.P(
             [f"{t(lang, 'source')}{t(lang, 'colon')}", html.Cite(t(lang, "sep").join(citations(dataset, facts, lang)))],
@@ -201,19 +237,25 @@ def _build_chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: 
         )
     )
     table = data_table(chart, facts, dataset, lang)
-    return ChartParts(subheading, body, table, share.embed_layout(embedded)[0], spec.has_comparison)
+    height = share.embed_layout(embedded)[0]
+    return ChartParts(subheading, body, table, height, spec.has_comparison, spec.compared_reports)
 
 
-def number_cards(spec: ChartSpec, facts: pd.DataFrame, dataset: Dataset, chart_id: str) -> dbc.Row:
-    """The chart's lone figures (`ChartSpec.cards`) as number cards, side by side where there is room."""
+def number_cards(spec: ChartSpec, facts: pd.DataFrame, dataset: Dataset, key: str) -> dbc.Row:
+    """The chart's lone figures (`ChartSpec.cards`) as number cards, side by side where there is room.
+    `key`: the block's id key (the chart id, with a suffix for a second block of it on the page)."""
+    suffix = key.removeprefix(spec.chart_id)
     return dbc.Row(
-        [dbc.Col(number_card(card, facts, dataset, spec.lang), xs=12, md=6, className="mb-3") for card in spec.cards],
+        [
+            dbc.Col(number_card(card, facts, dataset, spec.lang, suffix), xs=12, md=6, className="mb-3")
+            for card in spec.cards
+        ],
         className="ud-number-cards",
-        id=f"numbers-{chart_id}",
+        id=f"numbers-{key}",
     )
 
 
-def number_card(card: NumberCard, facts: pd.DataFrame, dataset: Dataset, lang: Lang) -> dbc.Card:
+def number_card(card: NumberCard, facts: pd.DataFrame, dataset: Dataset, lang: Lang, suffix: str = "") -> dbc.Card:
     """A figure with nothing alike to compare it with, as the headline cards show figures: the number as the
     report writes it (qualifier kept), its label (with a rate the report gives on it), its period as the
     chart's spec names it ('2019–2023年 · 五年合计', '截至2023年', '2003–2023年 · 累计'), and the quote."""
@@ -246,7 +288,7 @@ def number_card(card: NumberCard, facts: pd.DataFrame, dataset: Dataset, lang: L
             ),
         ],
         className="ud-figure-card ud-number-card h-100",
-        id=f"number-{card.fact_id}",
+        id=f"number-{card.fact_id}{suffix}",
     )
 
 
@@ -311,15 +353,27 @@ def data_table(chart: Chart, facts: pd.DataFrame, dataset: Dataset, lang: Lang) 
     )
 
 
-def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height: int | None = None) -> html.Details:
+def share_links(
+    chart: Chart,
+    filters: Filters,
+    base_url: str = "",
+    chart_height: int | None = None,
+    suffix: str = "",
+    published: Filters | None = None,
+) -> html.Details:
     """The chart's share panel: its link and iframe code (with copy buttons) and every download.
 
+    `filters` name the period shown (`share_filters`): the embed code is pinned to it. A second code, named
+    as such, always shows the chart's newest report (`report=latest`): it changes when one is added.
     `chart_height` is the chart's height in the embed page (`share.embed_layout`): the iframe code's
     fallback height; its /embed.js then sizes the frame exactly."""
     lang = filters.lang
+    key = f"{chart.id}-{suffix}" if suffix else chart.id
     embed = share.embed_url(chart.id, filters)
     link = base_url.rstrip("/") + share.chart_view_url(chart.id, chart.section_id, filters)
     iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(chart_height))
+    live = replace(filters, years=None, report=None, latest=True, compare=None)
+    live_code = share.iframe_code(chart.id, live, base_url, chart.title(lang), share.frame_height(chart_height))
     downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
             label,
@@ -330,15 +384,15 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
         for fmt, label in SHARE_DOWNLOADS
     ]
 
-    def copyable(key: str, field: str, value: str, rows: int) -> html.Div:
-        field_id = f"{field}-{chart.id}"
+    def copyable(text_key: str, field: str, value: str, rows: int) -> html.Div:
+        field_id = f"{field}-{key}"
         return html.Div(
             [
-                html.Label(t(lang, key), htmlFor=field_id, className="ud-embed-label"),
+                html.Label(t(lang, text_key), htmlFor=field_id, className="ud-embed-label"),
                 html.Div(
                     [
                         dcc.Textarea(id=field_id, value=value, readOnly=True, className="ud-embed-code", rows=rows),
-                        copy_button(field_id, f"{t(lang, 'copy')}{t(lang, 'colon')}{t(lang, key)}", lang),
+                        copy_button(field_id, f"{t(lang, 'copy')}{t(lang, 'colon')}{t(lang, text_key)}", lang),
                     ],
                     className="ud-copy-row",
                 ),
@@ -352,8 +406,10 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
             html.Summary(t(lang, "share")),
             html.Div(downloads, className="ud-share-links"),
             copyable("share_link", "share-link", link, 1),
-            *published_field(chart, filters, copyable),
+            *published_field(chart, filters if published is None else published, copyable),
             copyable("embed_code", "embed-code", iframe, 4),
+            copyable("embed_code_live", "embed-code-live", live_code, 4),
+            html.P(t(lang, "embed_live_note"), className="ud-note ud-embed-live-note"),
         ],
         className="ud-details",
     )

@@ -15,17 +15,22 @@ from dash import dcc, html
 from uniondash.format import (
     as_of_label,
     display_value,
+    edition_label,
     english_unit,
     period_label,
+    site_title,
     span_label,
+    years_label,
 )
 from uniondash.model import (
     Dataset,
     Filters,
     Lang,
     citations,
+    filter_facts,
     is_stock,
     period_span,
+    view_edition,
 )
 from uniondash.query import Notice
 from uniondash.web import urls
@@ -45,14 +50,25 @@ def aria(label: str) -> dict[str, Any]:
 # Frame: header, navigation, notices, footer.
 
 
-def header(filters: Filters, path: str) -> html.Header:
+def view_title(dataset: Dataset, filters: Filters) -> tuple[str, str]:
+    """The title and the period of what the view shows, from the data: ('株洲市总工会五年工作成就',
+    '2019–2023年五年报告') for a report's view, ('株洲市总工会工作成就', '2023–2024年') for a view by years."""
+    lang = filters.lang
+    edition = view_edition(dataset, filters)
+    if edition is None:
+        return site_title("", lang), years_label(filters.years, lang)
+    return site_title(edition.kind, lang), edition_label(edition.start, edition.end, edition.kind, lang)
+
+
+def header(dataset: Dataset, filters: Filters, path: str) -> html.Header:
     """Site title, the language switch (a link: the language is part of the URL) and meeting links."""
     lang = filters.lang
+    title, period = view_title(dataset, filters)
     return html.Header(
         dbc.Container(
             [
                 dcc.Link(
-                    [html.Span(t(lang, "site_title"), className="ud-brand-title"), html.Span(t(lang, "site_period"))],
+                    [html.Span(title, className="ud-brand-title"), html.Span(period, id="site-period")],
                     href=urls.href("/", filters),
                     className="ud-brand",
                 ),
@@ -115,18 +131,30 @@ def notices_alert(notices: Sequence[Notice], lang: Lang) -> dbc.Alert | None:
     )
 
 
-def footer(dataset: Dataset, lang: Lang) -> html.Footer:
-    source = dataset.sources.iloc[0]
+def footer(dataset: Dataset, filters: Filters) -> html.Footer:
+    """The sources of what the view shows (its report's; a view by years, every report it draws on)."""
+    lang = filters.lang
+    edition = view_edition(dataset, filters)
+    if edition is not None:
+        ids = list(edition.source_ids)
+    else:
+        shown = filter_facts(dataset.facts, filters)
+        ids = list(dict.fromkeys(str(source) for source in shown["source_id"])) or [str(dataset.sources["id"].iloc[0])]
+    sources = dataset.sources.set_index("id").loc[ids]
+    lines = [
+        html.P(
+            [
+                f"{t(lang, 'source')}{t(lang, 'colon')}",
+                html.Cite(str(source[f"citation_{lang}"])),
+                f" · {source[f'title_{lang}']}",
+            ]
+        )
+        for _, source in sources.iterrows()
+    ]
     return html.Footer(
         dbc.Container(
             [
-                html.P(
-                    [
-                        f"{t(lang, 'source')}{t(lang, 'colon')}",
-                        html.Cite(str(source[f"citation_{lang}"])),
-                        f" · {source[f'title_{lang}']}",
-                    ]
-                ),
+                *lines,
                 html.P(t(lang, "qualifiers"), className="mb-0"),
             ],
             fluid="xxl",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from uniondash.format import (
+    edition_label,
     join_labels,
     period_label,
     years_label,
@@ -18,9 +20,10 @@ from uniondash.model import (
     Lang,
     YearChoice,
     filter_facts,
+    later_facts,
     other_spans,
     programme_counts,
-    report_period,
+    view_edition,
     year_choices,
 )
 from uniondash.query import format_years
@@ -41,7 +44,6 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
     `filters` is what the URL says; `page_filters` what this page shows (a section page narrows it).
     """
     lang = filters.lang
-    report = report_period(dataset.facts)
     year_block = html.Div(
         [
             html.Label(t(lang, "years"), htmlFor="filter-years", className="ud-filter-label"),
@@ -49,11 +51,11 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
             dbc.Select(
                 id="filter-years",
                 options=[
-                    {"label": year_choice_label(choice, report, lang), "value": year_choice_value(choice.years)}
+                    {"label": year_choice_label(choice, dataset, lang), "value": year_choice_value(choice)}
                     # Counted on what this page shows (a section page: its own figures).
                     for choice in year_choices(dataset, page_filters)
                 ],
-                value=year_choice_value(filters.years),
+                value=year_choice_value(YearChoice(filters.years, 0, filters.report)),
                 size="sm",
                 className="ud-year-select",
             ),
@@ -121,41 +123,66 @@ def filter_bar(dataset: Dataset, filters: Filters, page_filters: Filters, sectio
 
 
 ALL_YEARS = "all"
+REPORT_VALUE = urls.REPORT_VALUE
 
 
-def year_choice_value(years: frozenset[int] | None) -> str:
-    """The year select's value for a choice: 'all' (the report's view) or the URL's form ('2022-2023')."""
-    return format_years(years) if years else ALL_YEARS
+def year_choice_value(choice: YearChoice) -> str:
+    """The period select's value for a choice: 'all' (the default view), 'report:2019-2023' (a report) or
+    the URL's form of years ('2022-2023')."""
+    if choice.report is not None:
+        return REPORT_VALUE + format_years(frozenset(range(choice.report[0], choice.report[1] + 1)))
+    return format_years(choice.years) if choice.years else ALL_YEARS
 
 
-def year_choice_label(choice: YearChoice, report: tuple[int, int], lang: Lang) -> str:
-    """'2019–2023年 · 报告期（88）', '2023年（19）' / '2019–2023 · report period (88)', '2023 (19)'."""
+def _edition_text(dataset: Dataset, period: tuple[int, int], lang: Lang) -> str:
+    edition = dataset.edition(period)
+    kind = edition.kind if edition is not None else ""
+    return edition_label(period[0], period[1], kind, lang) if kind else period_label(*period, lang)
+
+
+def year_choice_label(choice: YearChoice, dataset: Dataset, lang: Lang) -> str:
+    """'2019–2023年五年报告（88）', '2024年年度报告（4）', '2023年（19）' / '2019–2023 five-year report (88)'…;
+    the default view also counts the later reports' figures it lists apart: '…（88），另列此后报告的数字（4）'."""
+    if choice.report is not None:
+        return t(lang, "years_edition").format(edition=_edition_text(dataset, choice.report, lang), count=choice.count)
     if choice.years is None:
-        return t(lang, "years_report").format(period=period_label(*report, lang), count=choice.count)
+        edition = _edition_text(dataset, dataset.default_edition.period, lang)
+        key = "years_default_later" if choice.later else "years_default"
+        return t(lang, key).format(edition=edition, count=choice.count, later=choice.later)
     return t(lang, "years_choice").format(years=years_label(choice.years, lang), count=choice.count)
 
 
 def years_note(dataset: Dataset, filters: Filters) -> html.Small | None:
-    """Under the report's view, which figures of other spans it shows beside the report's own period:
-    '另含：2003–2023年的 2 个数字、2023年的 19 个数字' (careers since 2003, single years)."""
+    """Under a report's view, which figures of other spans it shows beside the report's own period:
+    '另含：2003–2023年的 2 个数字、2023年的 19 个数字' (careers since 2003, single years); under the default
+    view, the later reports' figures listed apart: '此后报告的数字另列于后：2024年年度报告的 4 个数字'."""
     lang = filters.lang
+    edition = view_edition(dataset, filters)
     facts = filter_facts(dataset.facts, filters)
-    if filters.years is not None or facts.empty:
+    if edition is None or filters.latest:
         return None
-    spans = other_spans(facts, report_period(dataset.facts))
-    if not spans:
-        return None
+    spans = other_spans(facts, edition.period) if not facts.empty else []
     parts = [tn(lang, "years_span_count", count, period=period_label(start, end, lang)) for start, end, count in spans]
-    return html.Small(
-        t(lang, "years_note").format(join_labels(parts, lang)), className="ud-years-note", id="years-note"
-    )
+    lines = [t(lang, "years_note").format(join_labels(parts, lang))] if parts else []
+    later = later_facts(dataset, filters) if filters.is_default_view else facts.iloc[0:0]
+    if not later.empty:
+        counts = Counter(zip(later["edition_start"], later["edition_end"], strict=True))
+        named = [
+            tn(lang, "years_later_count", count, edition=_edition_text(dataset, (int(start), int(end)), lang))
+            for (start, end), count in sorted(counts.items())
+        ]
+        lines.append(t(lang, "years_note_later").format(join_labels(named, lang)))
+    if not lines:
+        return None
+    return html.Small(" ".join(lines), className="ud-years-note", id="years-note")
 
 
 def filters_summary(dataset: Dataset, filters: Filters) -> str:
-    """'2019–2023年 · 2 个项目' / 'all years · all programmes': the choice in a few words."""
+    """'2019–2023年五年报告 · 2 个项目' / '2023 · all programmes': the choice in a few words."""
     lang = filters.lang
-    report = period_label(*report_period(dataset.facts), lang) if not dataset.facts.empty else ""
-    years = years_label(filters.years, lang) or t(lang, "years_report_short").format(period=report)
+    edition = view_edition(dataset, filters)
+    shown = _edition_text(dataset, edition.period, lang) if edition is not None else ""
+    years = years_label(filters.years, lang) or shown
     programmes = tn(lang, "n_programmes", len(filters.programmes)) if filters.programmes else ""
     sections = tn(lang, "n_sections", len(filters.sections)) if filters.sections else ""
     return " · ".join(part for part in (years, sections, programmes) if part)

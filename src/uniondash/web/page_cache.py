@@ -51,6 +51,7 @@ from uniondash.config import Settings
 from uniondash.exports.images import DirectoryCache, ImageCache, dataset_fingerprint
 from uniondash.exports.shared_cache import redis_cache
 from uniondash.model import Dataset
+from uniondash.query import FILTER_PARAMS as QUERY_PARAMS
 from uniondash.query import Notice, parse_filters, to_query_string
 from uniondash.state import DataState, as_state
 from uniondash.web import pages, urls
@@ -380,7 +381,7 @@ def entry_size(key: PageKey, page: CachedPage) -> int:
 
 RESPONSE_CACHE_KEY = "uniondash_response_cache"
 # The filter parameters every page reads (query.parse_filters); a route names any others it reads.
-FILTER_PARAMS = ("years", "programme", "section", "lang")
+FILTER_PARAMS = QUERY_PARAMS
 _NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{16,})'")
 # Headers that belong to one answer, not to the page.
 _PER_ANSWER = {"content-length", "date", "set-cookie"}
@@ -468,7 +469,7 @@ def response_key(
     the entry: an embed in a widely read article is one entry whatever its readers' links carry.
     """
     filter_args = {name: args[name] for name in FILTER_PARAMS if name in args}
-    filters, notices = parse_filters(filter_args, dataset)
+    filters, notices = parse_filters(filter_args, dataset, live=True)  # a key: `report=latest` kept apart
     own = {name: args.get(name, []) for name in params}
     text = json.dumps(
         [endpoint, sorted(view_args.items()), to_query_string(filters), [n.en for n in notices], own, host, today],

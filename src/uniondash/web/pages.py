@@ -15,14 +15,14 @@ import pandas as pd
 from dash import dcc, html
 
 from uniondash.charts import CHARTS
-from uniondash.format import join_labels, period_label, years_label
+from uniondash.format import date_label, edition_label, join_labels, period_label, years_label
 from uniondash.meeting import headline_cards
-from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
+from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts, later_facts, view_edition
 from uniondash.web import urls
 from uniondash.web.chart_blocks import chart_block, chart_draws, chart_rows
-from uniondash.web.components import aria, figure_card, footer, header, navigation, notices_alert
+from uniondash.web.components import aria, figure_card, footer, header, navigation, notices_alert, view_title
 from uniondash.web.filter_bar import filter_bar
-from uniondash.web.i18n import t, tn
+from uniondash.web.i18n import OVERVIEW_HEADINGS, t, tn
 
 
 def view_attribute(view: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def render(dataset: Dataset, pathname: str | None, search: str | None, base_url:
     controls = [filter_bar(dataset, filters, page_filters, section_id)] if where.page != "not_found" else []
     children = [
         html.A(t(lang, "skip"), href="#main", className="visually-hidden-focusable ud-skip"),
-        header(filters, path),
+        header(dataset, filters, path),
         navigation(dataset, filters, path if where.page != "not_found" else ""),
         dbc.Container(
             [
@@ -76,12 +76,13 @@ def render(dataset: Dataset, pathname: str | None, search: str | None, base_url:
             fluid="xxl",
             className="ud-container",
         ),
-        footer(dataset, lang),
+        footer(dataset, filters),
     ]
     # The page's language on its own root too: the CSS picks the English font stack by it before (and
     # whether or not) the page script has set <html lang>.
     root = html.Div(children, lang=html_lang(lang), className="ud-root")
-    return Page([root], lang, f"{title} · {t(lang, 'site_title')}")
+    site, period = view_title(dataset, filters)
+    return Page([root], lang, f"{title} · {site} · {period}" if period else f"{title} · {site}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -173,8 +174,8 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
     return [
         html.Div(
             [
-                html.H1(t(lang, "overview_heading"), className="ud-page-title"),
-                html.P(t(lang, "overview_lead"), className="ud-lead"),
+                html.H1(overview_heading(dataset, filters), className="ud-page-title"),
+                html.P(overview_lead(dataset, filters), className="ud-lead"),
             ],
             className="ud-overview-head",
         ),
@@ -193,7 +194,127 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
         html.Section(
             [html.H2(t(lang, "sections_index"), className="ud-section-title"), section_index(dataset, filters)],
         ),
+        later_reports(dataset, filters),
     ]
+
+
+def overview_heading(dataset: Dataset, filters: Filters) -> str:
+    """'五年工作成就一览' / 'Five years at a glance': by the kind of report the view shows."""
+    edition = view_edition(dataset, filters)
+    return OVERVIEW_HEADINGS[filters.lang][edition.kind if edition else ""]
+
+
+def overview_lead(dataset: Dataset, filters: Filters) -> str:
+    """What the headline figures are, from the data: the report, its citation (or the years chosen)."""
+    lang = filters.lang
+    edition = view_edition(dataset, filters)
+    if edition is None:
+        return t(lang, "overview_lead_years").format(years=years_label(filters.years, lang))
+    cited = dataset.sources.set_index("id").loc[list(edition.source_ids), f"citation_{lang}"]
+    return t(lang, "overview_lead").format(
+        edition=edition_label(edition.start, edition.end, edition.kind, lang),
+        citation=t(lang, "sep").join(str(citation) for citation in cited),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reports published after the default view's: beside it, apart, dated.
+
+
+def later_reports(dataset: Dataset, filters: Filters, section_id: str | None = None, base_url: str = "") -> Any:
+    """Under the default view (the latest five-year report), the figures of reports published since (annual
+    reports), each report under its own heading with its period and date, never inside the five-year
+    report's boxes. On a section page its charts are drawn across years (`Dataset.series_years`: the last
+    year of the five-year report's and the years after), so single years form one series; on the
+    overview its figures are cards, one a programme. Nothing for any other view."""
+    later = dataset.later_editions()
+    if not filters.is_default_view or not later:
+        return None
+    lang = filters.lang
+    default = dataset.default_edition
+    shown = urls.section_filters(filters, section_id, dataset) if section_id else filters
+    facts = later_facts(dataset, shown)
+    if facts.empty:
+        return None
+    blocks: list[Any] = [
+        html.H2(t(lang, "later_heading"), className="ud-section-title"),
+        html.P(
+            t(lang, "later_note").format(edition=edition_label(default.start, default.end, default.kind, lang)),
+            className="ud-note",
+        ),
+    ]
+    if section_id is not None:
+        # Which reports these are, dated, each with a link to it alone: the charts below draw their years.
+        named = [
+            edition
+            for edition in later
+            if ((facts["edition_start"] == edition.start) & (facts["edition_end"] == edition.end)).any()
+        ]
+        blocks.append(
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            t(lang, "later_report").format(
+                                edition=edition_label(edition.start, edition.end, edition.kind, lang),
+                                published=date_label(edition.published, lang),
+                            ),
+                            " · ",
+                            dcc.Link(
+                                t(lang, "later_open"),
+                                href=urls.href(
+                                    urls.section_path(section_id), Filters(lang=lang, report=edition.period)
+                                ),
+                            ),
+                        ]
+                    )
+                    for edition in named
+                ],
+                className="ud-later-list",
+            )
+        )
+    series = dataset.series_years()
+    if section_id is not None and series is not None:
+        across = replace(shown, years=series)
+        charted: set[str] = set()
+        for chart in CHARTS.values():
+            if chart.section_id != section_id or not chart_rows(chart, dataset, across)["id"].isin(facts["id"]).any():
+                continue
+            charted |= set(chart_rows(chart, dataset, across)["id"])
+            blocks.append(chart_block(chart, dataset, across, base_url, suffix="later"))
+        facts = facts[~facts["id"].isin(charted)]
+    for edition in later:
+        own = facts[(facts["edition_start"] == edition.start) & (facts["edition_end"] == edition.end)]
+        if own.empty:
+            continue
+        label = edition_label(edition.start, edition.end, edition.kind, lang)
+        heading = t(lang, "later_report").format(edition=label, published=date_label(edition.published, lang))
+        link = urls.href(
+            urls.section_path(section_id) if section_id else "/", Filters(lang=lang, report=edition.period)
+        )
+        blocks += [
+            html.H3(heading, className="ud-later-heading"),
+            dcc.Link(t(lang, "later_open"), href=link, className="ud-later-link"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        figure_card(
+                            dataset.label("programmes", str(programme_id), lang),
+                            group,
+                            dataset,
+                            lang,
+                            card_id=f"later-{edition.start}-{edition.end}-{programme_id}",
+                        ),
+                        xs=12,
+                        sm=6,
+                        lg=4,
+                        className="mb-3",
+                    )
+                    for programme_id, group in own.groupby("programme_id", sort=False)
+                ]
+            ),
+        ]
+    return html.Section(blocks, id="later-reports", className="ud-later", **aria(t(lang, "later_heading")))
 
 
 def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
@@ -341,15 +462,20 @@ def section(dataset: Dataset, section_id: str, filters: Filters, base_url: str =
         )
     if facts.empty:  # each chart also says why it is empty; this says it once for the page
         main.insert(0, dbc.Alert(t(lang, "nothing_here"), color="info", id="nothing-here"))
+    _, period = view_title(dataset, filters)
     return [
         html.Div(part_heading_lines(part_heading(dataset, section_id, lang), "ud-kicker"), className="ud-kickers"),
         html.H1(dataset.label("sections", section_id, lang), className="ud-page-title"),
+        html.P(t(lang, "period_line").format(period), className="ud-period-line", id="section-period")
+        if period
+        else None,
         dbc.Row(
             [
                 dbc.Col(main, xs=12, lg=8 if not stories.empty else 12, className="ud-main-col"),
                 dbc.Col(story_panel(stories, dataset, lang), xs=12, lg=4) if not stories.empty else None,
             ]
         ),
+        later_reports(dataset, filters, section_id, base_url),
     ]
 
 

@@ -48,7 +48,7 @@ from uniondash.figures import (
 from uniondash.format import display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.numbers import whole_number
-from uniondash.query import Notice, parse_filters, shown
+from uniondash.query import Notice, parse_filters, pinned, shown
 from uniondash.share import (
     EMBED_SCRIPT,
     chart_view_url,
@@ -108,7 +108,7 @@ TEXT = {
         "available": "可嵌入的图表：",
         "data": "数据（CSV）",
         "interactive": "交互版",
-        "provider": "株洲市工会五年工作成就数据看板",
+        "provider": "株洲市总工会工作成就数据看板",
     },
     "en": {
         "full_view": "Open in the dashboard",
@@ -119,7 +119,7 @@ TEXT = {
         "available": "Charts you can embed:",
         "data": "Data (CSV)",
         "interactive": "Interactive version",
-        "provider": "Zhuzhou trade unions: five years of work",
+        "provider": "Zhuzhou trade unions: dashboard of their work",
     },
 }
 
@@ -210,8 +210,10 @@ class EmbedView:
 
 
 def embed_view(dataset: Dataset, chart_id: str, params: dict[str, list[str]]) -> EmbedView:
-    """The embed of a known chart for the query `params`; bad parameters give the defaults and notices."""
-    filters, notices = parse_filters(params, dataset)
+    """The embed of a known chart for the query `params`; bad parameters give the defaults and notices.
+    Pinned (`query.pinned`): without a period it shows the first edition, whatever reports come later."""
+    filters, notices = parse_filters(params, dataset, live=True)
+    filters = pinned(filters, dataset)
     lang = filters.lang
     chart = CHARTS[chart_id]
     facts = chart.rows(dataset, filters)
@@ -611,7 +613,9 @@ def register(server: Flask, data: Dataset | DataState, *, images: ChartImages | 
                 )
             )
         params = request.args.to_dict(flat=False)
-        filters, notices = parse_filters(params, dataset)
+        filters, notices = parse_filters(params, dataset, live=True)
+        # A download's URL is pasted and cited as an embed's is: pinned the same way.
+        filters = pinned(filters, dataset)
         filename = chart_files.export_filename(chart.id, filters, fmt)
         base_url = public_root()
         try:

@@ -21,6 +21,8 @@ MAX_FIELDS = 500
 # a path of a megabyte must not make a page, or a key, of a megabyte.
 MAX_PATH = 200
 SECTION_PREFIX = "/section/"
+# The period select's value for a report (filter_bar.year_choice_value): 'report:2019-2023'.
+REPORT_VALUE = "report:"
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,15 @@ def changed_search(
     params, _ = query_params(search)
     current, _ = parse_filters(params, dataset)
     if control == "years":
-        # The year select's value: 'all' (the report's view) or a range/set as the URL writes it.
+        # The period select's value: 'all' (the default view), 'report:2019-2023' (a report) or years as the
+        # URL writes them. Another period drops the comparisons a pinned link named.
         if not isinstance(value, str) or len(value) > 100:
             return None
-        if value == "all":
-            params.pop("years", None)
-        else:
+        for name in ("years", "report", "compare"):
+            params.pop(name, None)
+        if value.startswith(REPORT_VALUE):
+            params["report"] = [value[len(REPORT_VALUE) :]]
+        elif value != "all":
             try:
                 parse_years(value)
             except ValueError:
