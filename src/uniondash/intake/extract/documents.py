@@ -29,6 +29,9 @@ MAX_DOCX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 100
 MAX_DOCX_MEMBERS = 2_000
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+# Invisible characters a quote must never carry: C0 controls (but tab and line end), bidirectional
+# overrides and isolates (a quote that reads otherwise than it is stored), zero-width marks.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 class ExtractError(UniondashError):
@@ -78,7 +81,7 @@ def read_document(path: str | Path) -> Document:
         raise ExtractError(f"{name}: cannot read: {error.strerror or error}") from error
     # Every format the same way, so a report gives the same rows as .txt, .docx or PDF: a PDF wraps lines
     # inside sentences, and a newspaper's text breaks them across columns (考 / 取技师) whatever the format.
-    return Document(join_wrapped_lines(text, across_blank=True), name, kind, pages)
+    return Document(join_wrapped_lines(_CONTROLS.sub("", text), across_blank=True), name, kind, pages)
 
 
 def _bounded(text: str, name: str) -> str:

@@ -101,7 +101,7 @@ class Figure:
     as_written: str
     number_as_written: str
     unit_as_written: str  # with its 万/亿 scale: 万元, 万人次, 万
-    qualifier: str
+    qualifier: str  # as facts.csv names it (余, never the traditional 餘 the text may write)
     value: float  # in base units
     unit: str  # the unit without its scale: 元, 人次, % ('' when the noun follows: 5.1万余待岗职工)
     form: str  # plain, scaled, percent, chinese, range-low, range-high
@@ -270,13 +270,18 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
         end=end,
         as_written=as_written,
         number_as_written=text[match.start("num") : match.end("num")],
-        unit_as_written=scale + unit,
+        unit_as_written=_written(text, match, "scale") + _written(text, match, "unit"),
         qualifier=qualifier,
         value=base_value(value, scale),
         unit=unit,
         form=form,
         note=note,
     )
+
+
+def _written(text: str, match: re.Match[str], group: str) -> str:
+    """A group as the original text writes it (萬, not the 万 of the twin), or '' when it did not match."""
+    return text[match.start(group) : match.end(group)] if match.group(group) else ""
 
 
 def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
@@ -304,7 +309,9 @@ def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
         end=lo_end,
         as_written=text[lo_start:lo_end],
         number_as_written=text[match.start("lo") : match.end("lo")],
-        unit_as_written=lo_scale_used + lo_unit_used,
+        unit_as_written=(_written(text, match, "hiscale") + _written(text, match, "hiunit"))
+        if shared
+        else _written(text, match, "loscale") + _written(text, match, "lounit"),
         qualifier=pre,
         value=base_value(low, lo_scale_used),
         unit=lo_unit_used,
@@ -316,7 +323,7 @@ def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
         end=match.end(),
         as_written=text[match.start("hi") : match.end()],
         number_as_written=text[match.start("hi") : match.end("hi")],
-        unit_as_written=hi_scale + hi_unit,
+        unit_as_written=_written(text, match, "hiscale") + _written(text, match, "hiunit"),
         qualifier=hi_post,
         value=base_value(high, hi_scale),
         unit=hi_unit,
