@@ -20,13 +20,17 @@ from uniondash.errors import UniondashError
 from uniondash.intake.extract.text import join_wrapped_lines
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-# What a report's text may grow to once unpacked: a 200-page report is about 300 000 characters.
-MAX_TEXT_CHARS = 5_000_000
+# What a report's text may grow to once unpacked: a 300-page report is about 400 000 characters.
+MAX_TEXT_CHARS = 2_000_000
 MAX_PDF_PAGES = 2_000
-# A .docx's parts: Word compresses its XML about 5–15 times; a zip bomb, hundreds or thousands of times.
-MAX_DOCX_PART_BYTES = 100 * 1024 * 1024
-MAX_DOCX_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_DOCX_RATIO = 100
+# A .docx's parts: a 300-page report's document.xml is a few MB; parsed, XML takes several times its size,
+# so a part is refused above 30 MB unpacked (the 300 MB memory bound holds at the 10 MB upload cap). Word
+# compresses its XML 5–15 times, repetitive tables up to ~150; a zip bomb, a thousand: a large part that
+# unpacks to more than 200 times its packed size is refused too.
+MAX_DOCX_PART_BYTES = 30 * 1024 * 1024
+MAX_DOCX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_DOCX_RATIO = 200
+_RATIO_CHECKED_ABOVE = 5 * 1024 * 1024
 MAX_DOCX_MEMBERS = 2_000
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 # Invisible characters a quote must never carry: C0 controls (but tab and line end), bidirectional
@@ -134,7 +138,9 @@ def check_docx_package(path: Path) -> None:
             for member in members:
                 total += member.file_size
                 ratio = member.file_size / max(member.compress_size, 1)
-                if member.file_size > MAX_DOCX_PART_BYTES or (member.file_size > 1_000_000 and ratio > MAX_DOCX_RATIO):
+                if member.file_size > MAX_DOCX_PART_BYTES or (
+                    member.file_size > _RATIO_CHECKED_ABOVE and ratio > MAX_DOCX_RATIO
+                ):
                     raise ExtractError(
                         f"{name}: part {member.filename} unpacks to {member.file_size / 1024 / 1024:.0f} MB "
                         f"({ratio:.0f}× its packed size): refused as a zip bomb"

@@ -16,9 +16,10 @@ else the report's year (a story's figure, as of the report), and the row says so
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from uniondash.intake.extract.rules import CN_DIGITS, number_value
+from uniondash.intake.extract.rules import CN_DIGITS, SpanIndex, number_value
 
 _N = rf"(?:\d{{1,2}}|[{CN_DIGITS}]{{1,3}})"
 
@@ -40,14 +41,14 @@ def _years(text: str) -> int | None:
 def find_cues(twin: str, report_year: int | None) -> list[Cue]:
     """Every period word of the normalised text, resolved against `report_year` (None: relative cues unresolved)."""
     cues: list[Cue] = []
-    taken: list[tuple[int, int]] = []
+    taken = SpanIndex()
     anchors: dict[int, int] = {}  # N年前 → the start year, for a later N年里
 
     def add(match: re.Match[str], period: tuple[int, int] | None, report_period: bool = False) -> None:
         start, end = match.span()
-        if any(low < end and start < high for low, high in taken):
+        if taken.overlap(start, end) is not None:
             return
-        taken.append((start, end))
+        taken.add(start, end, "cue")
         cues.append(Cue(start, end, match.group(0), period, report_period))
 
     y = report_year
@@ -129,11 +130,22 @@ def paragraphs(text: str) -> list[Paragraph]:
     return out
 
 
+class CueIndex:
+    """The cues in text order, asked for those within a span in O(log n)."""
+
+    def __init__(self, cues: list[Cue]) -> None:
+        self.cues = sorted(cues, key=lambda cue: cue.start)
+        self.starts = [cue.start for cue in self.cues]
+
+    def within(self, start: int, end: int) -> list[Cue]:
+        return self.cues[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
+
+
 def period_of(
-    position: int, sentence: tuple[int, int], cues: list[Cue], paragraph_cue: Cue | None, carried: Cue | None
+    position: int, sentence: tuple[int, int], cues: CueIndex, paragraph_cue: Cue | None, carried: Cue | None
 ) -> tuple[Cue | None, str]:
     """The cue that sets the period of a figure at `position`, and how it was chosen."""
-    in_sentence = [cue for cue in cues if sentence[0] <= cue.start < sentence[1]]
+    in_sentence = cues.within(*sentence)
     if in_sentence:
         nearest = min(in_sentence, key=lambda cue: min(abs(cue.start - position), abs(cue.end - position)))
         return nearest, "sentence"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from uniondash.errors import UniondashError
 from uniondash.exports.xlsx_data import FACT_COLUMNS
 from uniondash.intake.extract import periods as period_rules
-from uniondash.intake.extract.documents import read_document
+from uniondash.intake.extract.documents import ExtractError, read_document
 from uniondash.intake.extract.rules import Figure, Skipped, find_figures
 from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, suggest
 from uniondash.intake.extract.text import han_share, normalise
@@ -28,6 +29,7 @@ from uniondash.model import Dataset
 # The columns of a proposed row: facts.csv's, then what the reviewer reads beside them.
 EXTRA_COLUMNS = ("context", "confidence", "review")
 PROPOSAL_COLUMNS = (*FACT_COLUMNS, *EXTRA_COLUMNS)
+MAX_FIGURES = 5_000  # a long annual report states a few hundred; the bound keeps the work and memory bounded
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _SENTENCE_END = "。！？!?"
 _CLAUSE_MARKS = "，,；;：:。！？!?\n"
@@ -88,6 +90,9 @@ _DISTRIBUTED = re.compile(r"^(全国|国家级|全省|省级|省|市级|市|县�
 _EVENT_WORDS = re.compile(r"现场|仪式|盛典|论坛|开幕式|启动|当天|举行")
 _PRONOUN = re.compile(r"[他她]")
 _PERSONS = {"人", "名", "位"}
+# A range's two rows are two figures: their labels say which bound (the importer refuses two alike).
+_BOUND = {"range-low": "（下限）", "range-high": "（上限）"}
+_MAX_PARTS_BACK = 20  # a 其中 part's whole is among the 20 figures before it (bounds a hostile endless sentence)
 
 
 class NoDatasetError(UniondashError):
@@ -118,7 +123,10 @@ def extract_file(
 ) -> Proposal:
     """Read the report at `path` (.txt, .docx, .pdf, .html; see `documents`) and propose its figures."""
     document = read_document(path)
-    proposal = extract_text(document.text, report_date=report_date, source_id=source_id, dataset=dataset)
+    try:
+        proposal = extract_text(document.text, report_date=report_date, source_id=source_id, dataset=dataset)
+    except ExtractError as error:
+        raise ExtractError(f"{document.name}: {error}") from error
     proposal.source_name = document.name
     if document.kind == "pdf":
         proposal.messages.insert(0, f"Read {document.pages} page(s) of {document.name}.")
@@ -161,12 +169,16 @@ def extract_text(
             [], date, date_from, [*messages, "0 figures proposed: the text is not Chinese (uniondash reads Chinese reports)."], text=text
         )
     report_year = int(date[:4]) if date else None
-    figures, skipped = find_figures(text, twin)
+    figures, skipped = find_figures(text, twin, limit=MAX_FIGURES)
+    if len(figures) > MAX_FIGURES:
+        raise ExtractError(
+            f"more than {MAX_FIGURES} figures: a report states a few hundred; split the text"
+        )
     cues = period_rules.find_cues(twin, report_year)
     candidates = exemplars(dataset) if dataset is not None else []
     scopes = _named_scopes(dataset)
-    rows, spans = _rows(text, twin, figures, cues, candidates, scopes, source_id or "", report_year)
-    rows, spans, repeats = _drop_repeats(rows, spans)
+    rows, spans, sentences = _rows(text, twin, figures, cues, candidates, scopes, source_id or "", report_year)
+    rows, spans, repeats = _drop_repeats(rows, spans, sentences)
     prefix = source_id or "proposed"
     ids = {row["id"]: f"{prefix}-{number:03d}" for number, row in enumerate(rows, start=1)}
     for row in rows:
@@ -201,21 +213,27 @@ def _parse_date(value: str | dt.date | None) -> str | None:
 # Spans: sentences, clauses, paragraphs
 
 
-def _span_around(text: str, position: int, marks: str) -> tuple[int, int]:
-    start = position
-    while start > 0 and text[start - 1] not in marks and text[start - 1] != "\n":
-        start -= 1
-    end = position
-    while end < len(text) and text[end] not in marks and text[end] != "\n":
-        end += 1
-    return start, end
+class Marks:
+    """Where the text's sentence or clause marks stand, to find the span around a position in O(log n)."""
+
+    def __init__(self, text: str, marks: str) -> None:
+        self.text = text
+        self.positions = [match.start() for match in re.finditer(f"[{re.escape(marks)}\n]", text)]
+
+    def around(self, position: int) -> tuple[int, int]:
+        """From just after the last mark before `position` to the next mark at or after it."""
+        index = bisect_right(self.positions, position - 1)
+        start = self.positions[index - 1] + 1 if index else 0
+        end = self.positions[index] if index < len(self.positions) else len(self.text)
+        return start, end
 
 
-def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+def sentence_span(sentences: Marks, start: int, end: int) -> tuple[int, int]:
     """The sentence holding [start, end): from the last 。！？ (or line start) to the next, its closing
     quotation marks included."""
-    low, _ = _span_around(text, start, _SENTENCE_END)
-    _, high = _span_around(text, max(start, end - 1), _SENTENCE_END)
+    text = sentences.text
+    low, _ = sentences.around(start)
+    _, high = sentences.around(max(start, end - 1))
     if high < len(text) and text[high] in _SENTENCE_END:
         high += 1
         while high < len(text) and text[high] in "”」’\"":
@@ -225,12 +243,13 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     return low, high
 
 
-def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
     """The shortest clause holding [start, end): between the marks ，；：。！？, or within the brackets
     that hold the figure (（其中市总工会本级258.5万元）); a bracket inside the clause does not end it
     (帮扶救助困难职工（农民工）48.3万人次)."""
-    low, _ = _span_around(text, start, _CLAUSE_MARKS)
-    _, high = _span_around(text, max(start, end - 1), _CLAUSE_MARKS)
+    text = clauses.text
+    low, _ = clauses.around(start)
+    _, high = clauses.around(max(start, end - 1))
     opened = max(text.rfind("（", low, start), text.rfind("(", low, start))
     if opened >= 0 and max(text.find("）", opened, start), text.find(")", opened, start)) < 0:
         low = opened + 1  # the figure stands inside brackets: its clause is the bracketed text
@@ -307,14 +326,14 @@ def _labels(text: str, figures: list[Figure], clause: tuple[int, int]) -> list[s
     labels: list[str] = []
     afters: list[bool] = []
     previous_end = clause[0]
+    item_starts = [item[0] for item in items]
     for number, figure in enumerate(figures):
-        index, (low, high) = next(
-            ((i, item) for i, item in enumerate(items) if item[0] <= figure.start < max(item[1], item[0] + 1)),
-            (0, clause),
-        )
+        index = max(0, bisect_right(item_starts, figure.start) - 1)
+        low, high = items[index]
         if number + 1 < len(figures):
             high = min(high, figures[number + 1].start)
-        enumerated = index > 0 and not any(items[0][0] <= f.start < items[index - 1][1] for f in figures)
+        # 天元、芦淞、炎陵3个县区总工会: the items before hold names, no figure; the list names this one.
+        enumerated = index > 0 and number == 0
         before = text[max(low, previous_end) : figure.start]
         after = re.sub(r"^[的之]", "", text[figure.end : high].strip())
         cleaned = _clean_label(before)
@@ -331,13 +350,15 @@ def _labels(text: str, figures: list[Figure], clause: tuple[int, int]) -> list[s
             labels.append(cleaned[:40] if cleaned else _clean_label(after)[:40])
         afters.append(use_after)
         previous_end = figure.end
-    for number, figure in enumerate(figures):  # nothing around it names it: the clause without the figure does
-        if not labels[number]:
-            labels[number] = _clean_label(text[clause[0] : figure.start] + text[figure.end : clause[1]])[:40]
     # Distributed parts: 全国和省五一劳动奖 118个、1746个.
-    if len(figures) >= 2 and (match := _DISTRIBUTED.match(labels[0])) and (not labels[1] or labels[1] == labels[0]):
+    if len(figures) >= 2 and (match := _DISTRIBUTED.match(labels[0])) and not labels[1]:
         labels[0] = match.group(1) + match.group(3)
         labels[1] = match.group(2) + match.group(3)
+    for number, figure in enumerate(figures):
+        if number and (figure.form == "range-high" or not labels[number]) and labels[number - 1]:
+            labels[number] = labels[number - 1]  # 300元至500元, 118个、1746个: the same noun
+        if not labels[number]:  # nothing around it names it: the clause without the figure does
+            labels[number] = _clean_label(text[clause[0] : figure.start] + text[figure.end : clause[1]])[:40]
     # Level words first, noun last: 2个全国、7个省级、30个市级示范性劳模和工匠人才创新工作室.
     if len(labels) >= 2 and all(afters):
         last = labels[-1]
@@ -362,6 +383,20 @@ def level_of(label: str) -> str:
     return ""
 
 
+def _levels(labels: dict[int, str], by_clause: dict[tuple[int, int], list[int]]) -> dict[int, str]:
+    """Each figure's honour level; within a list, an honour without its own level word takes the level of
+    the item before it (全国五一劳动奖状2个、奖章12人、工人先锋号9个: all three national)."""
+    levels: dict[int, str] = {}
+    for indexes in by_clause.values():
+        current = ""
+        for index in indexes:
+            own = level_of(labels[index])
+            if own:
+                current = own
+            levels[index] = own or (current if _HONOUR.search(labels[index]) else "")
+    return levels
+
+
 def _unit_family(figure: Figure) -> str:
     return "人" if figure.unit in _PERSONS else figure.unit
 
@@ -375,27 +410,31 @@ def _rows(
     scopes: list[tuple[str, str, str]],
     source_id: str,
     report_year: int | None,
-) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]], list[tuple[int, int]]]:
     rows: list[dict[str, Any]] = []
     spans: list[tuple[int, int]] = []
+    sentences: list[tuple[int, int]] = []
     by_clause: dict[tuple[int, int], list[int]] = {}
-    clauses = [clause_span(text, figure.start, figure.end) for figure in figures]
+    sentence_marks, clause_marks = Marks(text, _SENTENCE_END), Marks(text, _CLAUSE_MARKS)
+    clauses = [clause_span(clause_marks, figure.start, figure.end) for figure in figures]
     for index, clause in enumerate(clauses):
         by_clause.setdefault(clause, []).append(index)
     labels: dict[int, str] = {}
     for clause, indexes in by_clause.items():
         for index, label in zip(indexes, _labels(text, [figures[i] for i in indexes], clause), strict=True):
             labels[index] = label
-    paragraph_cues = _paragraph_periods(text, twin, cues)
+    levels = _levels(labels, by_clause)
+    cue_index = period_rules.CueIndex(cues)
+    paragraph_cues = _paragraph_periods(text, twin, cue_index, sentence_marks)
     sentence_figures: dict[tuple[int, int], list[int]] = {}
     for index, figure in enumerate(figures):
-        sentence = sentence_span(text, figure.start, figure.end)
+        sentence = sentence_span(sentence_marks, figure.start, figure.end)
         sentence_figures.setdefault(sentence, []).append(index)
         clause = clauses[index]
         quote = text[clause[0] : clause[1]].strip()
         context = text[sentence[0] : sentence[1]].strip()
         paragraph_cue, carried = paragraph_cues(figure.start)
-        cue, how = period_rules.period_of(figure.start, sentence, cues, paragraph_cue, carried)
+        cue, how = period_rules.period_of(figure.start, sentence, cue_index, paragraph_cue, carried)
         review: list[str] = []
         if figure.note:
             review.append(figure.note)
@@ -406,7 +445,7 @@ def _rows(
             period = cue.period
             where = {"sentence": "", "paragraph": " (its paragraph)", "earlier paragraph": " (an earlier paragraph)"}[how]
             review.append(f"period from {cue.text}{where}" if period else f"period from {cue.text}: needs --report-date")
-        label = labels[index]
+        label = labels[index] + _BOUND.get(figure.form, "")
         paragraph_start = text.rfind("\n", 0, sentence[0]) + 1
         scope_id, kind = _scope_and_kind(label, quote, context, text[paragraph_start : sentence[0]], scopes, cue)
         suggestion = suggest(label, quote, figure.unit, candidates)
@@ -430,7 +469,7 @@ def _rows(
                 "period_start": period[0] if period else "",
                 "period_end": period[1] if period else "",
                 "scope_id": scope_id,
-                "level_id": level_of(label),
+                "level_id": levels[index],
                 "kind": kind,
                 "part_of": part_of,
                 "numerator_id": "",
@@ -445,14 +484,16 @@ def _rows(
             }
         )
         spans.append((figure.start, figure.end))
-    return rows, spans
+        sentences.append(sentence)
+    return rows, spans, sentences
 
 
 def _whole_of(index: int, figures: list[Figure], in_sentence: list[int], twin: str) -> str:
     """'#i' of the figure this one is a 其中 part of: the nearest earlier figure of its sentence with the same
     kind of unit, with 其中 between them and no ；or closing bracket between 其中 and the part."""
     figure = figures[index]
-    for candidate in reversed([i for i in in_sentence if i < index]):
+    earlier = [i for i in in_sentence[-_MAX_PARTS_BACK - 1 :] if i < index]
+    for candidate in reversed(earlier):
         between = twin[figures[candidate].end : figure.start]
         at = between.rfind("其中")
         if at >= 0 and not re.search(r"[；;）)]", between[at:]):
@@ -461,7 +502,7 @@ def _whole_of(index: int, figures: list[Figure], in_sentence: list[int], twin: s
 
 
 def _paragraph_periods(
-    text: str, twin: str, cues: list[period_rules.Cue]
+    text: str, twin: str, cues: period_rules.CueIndex, sentences: Marks
 ) -> Callable[[int], tuple[period_rules.Cue | None, period_rules.Cue | None]]:
     """position → (the cue opening an earlier sentence of its paragraph, the report-period cue carried
     from an earlier paragraph of the same part). A cue opens a sentence when it stands in its first clause
@@ -477,11 +518,10 @@ def _paragraph_periods(
         found: list[tuple[int, period_rules.Cue]] = []
         position = paragraph.start
         while position < paragraph.end:
-            sentence = sentence_span(text, position, position + 1)
-            first_clause_end = next(
-                (i for i in range(sentence[0], min(sentence[1], paragraph.end)) if twin[i] in "，,；;"), sentence[1]
-            )
-            cue = next((c for c in cues if sentence[0] <= c.start < first_clause_end), None)
+            sentence = sentence_span(sentences, position, position + 1)
+            comma = re.compile("[，,；;]").search(twin, sentence[0], min(sentence[1], paragraph.end))
+            first_clause_end = comma.start() if comma else sentence[1]
+            cue = next(iter(cues.within(sentence[0], first_clause_end)), None)
             if cue is not None:
                 found.append((sentence[0], cue))
             position = max(sentence[1], position + 1)
@@ -489,12 +529,14 @@ def _paragraph_periods(
         if found:
             carry = found[-1][1] if found[-1][1].report_period else None
 
+    starts = [paragraph.start for paragraph in paragraphs]
+
     def lookup(position: int) -> tuple[period_rules.Cue | None, period_rules.Cue | None]:
-        for index, paragraph in enumerate(paragraphs):
-            if paragraph.start <= position <= paragraph.end:
-                earlier = [cue for start, cue in openings[index] if start <= position]
-                return (earlier[-1] if earlier else None), carried[index]
-        return None, None
+        index = bisect_right(starts, position) - 1
+        if index < 0 or position > paragraphs[index].end:
+            return None, None
+        earlier = [cue for start, cue in openings[index] if start <= position]
+        return (earlier[-1] if earlier else None), carried[index]
 
     return lookup
 
@@ -525,33 +567,35 @@ def _scope_and_kind(
 
 
 def _drop_repeats(
-    rows: list[dict[str, Any]], spans: list[tuple[int, int]]
+    rows: list[dict[str, Any]], spans: list[tuple[int, int]], sentences: list[tuple[int, int]]
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
     """A figure stated again in another sentence (same value, unit and qualifier, a noun in common, and
     not a small bare count that many things share) is kept once, where it is first stated."""
     kept: list[dict[str, Any]] = []
     kept_spans: list[tuple[int, int]] = []
+    by_figure: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[int, int], frozenset[str]]]] = {}
     repeats = 0
-    for row, span in zip(rows, spans, strict=True):
+    for row, span, sentence in zip(rows, spans, sentences, strict=True):
         distinctive = (
-            float(row["value"]) >= 100 or row["qualifier"] or "." in row["number_as_written"] or row["unit_as_written"][:1] in "万亿"
+            float(row["value"]) >= 100
+            or row["qualifier"]
+            or "." in row["number_as_written"]
+            or row["unit_as_written"][:1] in "万亿萬億"
         )
-        twin_of = next(
-            (
-                earlier
-                for earlier in kept
-                if distinctive
-                and earlier["context"] != row["context"]
-                and (earlier["value"], earlier["unit_as_written"], earlier["qualifier"])
-                == (row["value"], row["unit_as_written"], row["qualifier"])
-                and bigrams(earlier["label_zh"] + earlier["source_quote"]) & bigrams(row["label_zh"] + row["source_quote"])
-            ),
-            None,
-        )
+        figure = (row["value"], row["unit_as_written"], row["qualifier"])
+        pairs = bigrams(row["label_zh"] + row["source_quote"])
+        twin_of = None
+        if distinctive:
+            twin_of = next(
+                (earlier for earlier, where, its_pairs in by_figure.get(figure, []) if where != sentence and its_pairs & pairs),
+                None,
+            )
         if twin_of is not None:
             repeats += 1
-            twin_of["review"] += f"; stated again: {row['source_quote']}"
+            if twin_of["review"].count("stated again") < 3:
+                twin_of["review"] += f"; stated again: {row['source_quote']}"
             continue
         kept.append(row)
         kept_spans.append(span)
+        by_figure.setdefault(figure, []).append((row, sentence, pairs))
     return kept, kept_spans, repeats

@@ -24,6 +24,7 @@ How each form is read (the README's extract section says the same to users):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -118,6 +119,32 @@ class Skipped:
     reason: str
 
 
+class SpanIndex:
+    """Spans [start, end) with a label, asked "what overlaps [a, b)?" in O(log n) (a report has thousands of
+    figures and exclusions: a scan of every span for every figure would be quadratic)."""
+
+    def __init__(self, spans: list[tuple[int, int, str]] | None = None) -> None:
+        self.spans = sorted(spans or [])
+        self.starts = [span[0] for span in self.spans]
+        self.longest = max((end - start for start, end, _ in self.spans), default=0)
+
+    def add(self, start: int, end: int, label: str = "") -> None:
+        index = bisect_left(self.starts, start)
+        self.starts.insert(index, start)
+        self.spans.insert(index, (start, end, label))
+        self.longest = max(self.longest, end - start)
+
+    def overlap(self, start: int, end: int) -> str | None:
+        """The label of a span overlapping [start, end), or None."""
+        index = bisect_left(self.starts, end) - 1
+        while index >= 0 and self.starts[index] >= start - self.longest:
+            low, high, label = self.spans[index]
+            if low < end and start < high:
+                return label
+            index -= 1
+        return None
+
+
 def excluded_spans(twin: str) -> list[tuple[int, int, str]]:
     """Spans of the normalised text whose numbers are not figures, with the reason."""
     spans: list[tuple[int, int, str]] = []
@@ -147,20 +174,16 @@ def base_value(number: Decimal, scale: str) -> float:
     return float(int(value)) if value == value.to_integral_value() else float(value)
 
 
-def find_figures(text: str, twin: str) -> tuple[list[Figure], list[Skipped]]:
+def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[Figure], list[Skipped]]:
     """Every figure of `text` (read through `twin`, its normalised twin of the same length) and what was
-    left out on purpose. Figures come in text order; each span stands in `text`."""
+    left out on purpose. Figures come in text order; each span stands in `text`. With `limit`, it stops
+    once it has found more than `limit` figures (the caller refuses such a text: the work stays bounded)."""
     assert len(text) == len(twin)
-    excluded = excluded_spans(twin)
+    excluded = SpanIndex(excluded_spans(twin))
+    blocked = excluded.overlap
     figures: list[Figure] = []
     skipped: list[Skipped] = []
-    taken: list[tuple[int, int]] = []
-
-    def blocked(start: int, end: int) -> str | None:
-        for low, high, reason in excluded:
-            if low < end and start < high:
-                return reason
-        return None
+    taken = SpanIndex()
 
     for match in RANGE.finditer(twin):
         if blocked(match.start("lo"), match.end("hi")) or _glued(twin, match.start("lo"), match.end()):
@@ -168,14 +191,14 @@ def find_figures(text: str, twin: str) -> tuple[list[Figure], list[Skipped]]:
         pair = _range_figures(text, match)
         if pair:
             figures.extend(pair)
-            taken.append((match.start(), match.end()))
+            taken.add(match.start(), match.end())
     for match in _VAGUE.finditer(twin):
         if not blocked(match.start(), match.end()):
             skipped.append(Skipped(match.start(), match.end(), text[match.start() : match.end()], "vague number"))
-            taken.append((match.start(), match.end()))
+            taken.add(match.start(), match.end())
     for match in FIGURE.finditer(twin):
         start, end = match.start(), match.end()
-        if any(low < end and start < high for low, high in taken):
+        if taken.overlap(start, end) is not None:
             continue
         reason = blocked(match.start("num"), match.end("num")) or _not_a_figure(twin, match)
         if reason:
@@ -185,6 +208,8 @@ def find_figures(text: str, twin: str) -> tuple[list[Figure], list[Skipped]]:
         figure = _figure(text, match)
         if figure is not None:
             figures.append(figure)
+            if limit is not None and len(figures) > limit:
+                break
     figures.sort(key=lambda figure: figure.start)
     return figures, sorted(skipped, key=lambda item: item.start)
 

@@ -51,7 +51,7 @@ _WRAP_MIN = 16
 
 
 def _is_cjk(char: str) -> bool:
-    return bool(re.match(f"[{_CJK}]", char))
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def join_wrapped_lines(text: str, *, across_blank: bool = False, min_length: int = _WRAP_MIN) -> str:
