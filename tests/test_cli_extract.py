@@ -38,14 +38,28 @@ def run(*args: str) -> tuple[int, str]:
 def test_extract_writes_csv_and_workbook_and_never_the_data(tmp_path: Path, data_copy: Path) -> None:
     before = digest(data_copy)
     code, output = run(
-        "extract", str(SYNTHETIC), "--csv", str(tmp_path / "p.csv"), "--out", str(tmp_path / "p.xlsx"), "--data-dir", str(data_copy)
+        "extract",
+        str(SYNTHETIC),
+        "--csv",
+        str(tmp_path / "p.csv"),
+        "--out",
+        str(tmp_path / "p.xlsx"),
+        "--data-dir",
+        str(data_copy),
     )
     assert code == 0, output
     assert "Report date 2024-12-20 as the text states it (line 5)." in output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text(encoding="utf-8-sig"))))
     assert tuple(rows[0].keys()) == PROPOSAL_COLUMNS
     assert len(rows) == 43
-    assert {row["as_written"] for row in rows} >= {"3.1亿元", "2450.5万元", "60万余人次", "一千二百个", "约2300万元", "不少于1.2万家"}
+    assert {row["as_written"] for row in rows} >= {
+        "3.1亿元",
+        "2450.5万元",
+        "60万余人次",
+        "一千二百个",
+        "约2300万元",
+        "不少于1.2万家",
+    }
     workbook = load_workbook(tmp_path / "p.xlsx")
     sheet = workbook[DATA_SHEET["zh"]]
     header = [cell.value for cell in sheet[1]]
@@ -109,7 +123,16 @@ def _review(path: Path, dataset_dir: Path) -> int:
 
 def test_round_trip_extract_review_dry_run_import(tmp_path: Path, data_copy: Path) -> None:
     proposed = tmp_path / "proposed.xlsx"
-    code, output = run("extract", str(SYNTHETIC), "--out", str(proposed), "--source-id", "test-2024-12-20", "--data-dir", str(data_copy))
+    code, output = run(
+        "extract",
+        str(SYNTHETIC),
+        "--out",
+        str(proposed),
+        "--source-id",
+        "test-2024-12-20",
+        "--data-dir",
+        str(data_copy),
+    )
     assert code == 0, output
     assert "import-xlsx" in output
     code, output = run("import-xlsx", str(proposed), "--dry-run", "--data-dir", str(data_copy))
@@ -130,7 +153,12 @@ def test_round_trip_extract_review_dry_run_import(tmp_path: Path, data_copy: Pat
     text = squeeze(SYNTHETIC.read_text(encoding="utf-8"))
     assert all(squeeze(quote) in text for quote in imported["source_quote"])
     winter = imported[imported["as_written"] == "3.1亿元"].iloc[0]
-    assert (winter["value"], winter["period_start"], winter["period_end"], winter["metric_id"]) == (310000000, 2020, 2024, "funds-raised")
+    assert (winter["value"], winter["period_start"], winter["period_end"], winter["metric_id"]) == (
+        310000000,
+        2020,
+        2024,
+        "funds-raised",
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -149,7 +177,11 @@ def test_hostile_documents_are_refused_in_one_line(name: str, tmp_path: Path, da
 
 @pytest.mark.parametrize(
     ("content", "said"),
-    [("", "the text is empty"), ("   \n\n", "the text is empty"), ("The union held 300 meetings in 2023.", "the text is not Chinese")],
+    [
+        ("", "the text is empty"),
+        ("   \n\n", "the text is empty"),
+        ("The union held 300 meetings in 2023.", "the text is not Chinese"),
+    ],
 )
 def test_empty_or_non_chinese_text_gives_zero_rows_and_says_so(content: str, said: str, tmp_path: Path) -> None:
     report = tmp_path / "report.txt"

@@ -42,7 +42,16 @@ def print_pdf(docx_path: Path, out_dir: Path) -> Path:
         pytest.skip("LibreOffice (soffice) is not installed: `make system` installs libreoffice-writer-nogui")
     profile = out_dir / "lo-profile"
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            str(docx_path),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

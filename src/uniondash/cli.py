@@ -344,7 +344,9 @@ def import_xlsx(workbook: str, dry_run: bool, remove_missing: bool, data_dir: st
 
 @cli.command("extract")
 @click.argument("report", type=click.Path(dir_okay=False))
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Write the proposed rows to this CSV file.")
+@click.option(
+    "--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Write the proposed rows to this CSV file."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
@@ -357,7 +359,9 @@ def import_xlsx(workbook: str, dry_run: bool, remove_missing: bool, data_dir: st
     help="The report's date, YYYY-MM-DD, for 今年, 去年 and 五年来 [default: the date the text states].",
 )
 @click.option("--source-id", default=None, help="The source id the rows cite (a row of sources.csv, or a new one).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the workbook.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the workbook."
+)
 @data_dir_option
 @one_shot
 def extract(

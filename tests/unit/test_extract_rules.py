@@ -147,7 +147,11 @@ def test_vague_numbers_are_listed_not_proposed() -> None:
 def test_traditional_characters_are_read_and_quoted_as_printed() -> None:
     text = "五年來，籌集資金2.8億元，幫扶職工48.3萬餘人次，兩面錦旗。"
     found = figures(text)
-    assert found == [("2.8億元", 280000000, "", "億元"), ("48.3萬餘人次", 483000, "余", "萬人次"), ("兩面", 2, "", "面")]
+    assert found == [
+        ("2.8億元", 280000000, "", "億元"),
+        ("48.3萬餘人次", 483000, "余", "萬人次"),
+        ("兩面", 2, "", "面"),
+    ]
     proposal = extract_text(text, report_date="2023-11-30")
     for row in proposal.rows:
         assert row["as_written"] in text and row["source_quote"] in text
@@ -164,7 +168,10 @@ def test_normalise_keeps_every_position() -> None:
 def test_wrapped_lines_are_joined_inside_sentences_only() -> None:
     text = "镜头 1. 凝心铸魂\n全市各级工会开展主题教育活动1500余场、劳模工匠宣\n讲7000场。\n\n下一段。"
     # The space a PDF's text layer leaves between a CJK character and a digit goes too (quotes ignore spaces).
-    assert join_wrapped_lines(text) == "镜头1. 凝心铸魂\n全市各级工会开展主题教育活动1500余场、劳模工匠宣讲7000场。\n\n下一段。"
+    assert (
+        join_wrapped_lines(text)
+        == "镜头1. 凝心铸魂\n全市各级工会开展主题教育活动1500余场、劳模工匠宣讲7000场。\n\n下一段。"
+    )
 
 
 def test_a_repeated_headline_figure_is_proposed_once() -> None:

@@ -260,7 +260,31 @@ def read_pdf(path: Path) -> tuple[str, int]:
 # .html
 
 _BLOCKS = frozenset(
-    "p div br li tr h1 h2 h3 h4 h5 h6 section article table ul ol dd dt blockquote pre title td th".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "table",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "title",
+        "td",
+        "th",
+    ]
 )
 _DROPPED = frozenset({"script", "style", "nav", "noscript", "template", "svg", "iframe", "object", "head"})
 

@@ -43,7 +43,12 @@ REVIEW_FILL = PatternFill("solid", fgColor="FFF2CC")  # proposed, to review
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _GREY = PatternFill("solid", fgColor="EDEDED")
 READING_HEADERS = {
-    "zh": ("审核（仅供阅读）", "原句：引文加粗，数字标红（仅供阅读）", "建议的可信度（仅供阅读）", "读取说明（仅供阅读）"),
+    "zh": (
+        "审核（仅供阅读）",
+        "原句：引文加粗，数字标红（仅供阅读）",
+        "建议的可信度（仅供阅读）",
+        "读取说明（仅供阅读）",
+    ),
     "en": (
         "Review (for reading)",
         "Sentence: quote in bold, figure in red (for reading)",
@@ -51,7 +56,10 @@ READING_HEADERS = {
         "How it was read (for reading)",
     ),
 }
-_TO_REVIEW = {"zh": "待审核：核对原句，删除不是统计数字的行", "en": "to review: check against the sentence; delete rows that are not statistics"}
+_TO_REVIEW = {
+    "zh": "待审核：核对原句，删除不是统计数字的行",
+    "en": "to review: check against the sentence; delete rows that are not statistics",
+}
 _NOTE = {
     "zh": (
         "由 uniondash extract 从报告中提取的建议行（黄色）：逐行对照右侧原句核对数值、限定词、单位和年份，"
@@ -126,7 +134,12 @@ def proposal_workbook(proposal: Proposal, dataset: Dataset, lang: Lang = "zh") -
     reading_start = len(FACT_COLUMNS) + 2
     _header(sheet, FACT_COLUMNS, 1, _HEADER_FILL)
     _header(sheet, READING_HEADERS[lang], reading_start, _GREY)
-    for width_column, width in ((reading_start, 16), (reading_start + 1, 70), (reading_start + 2, 12), (reading_start + 3, 50)):
+    for width_column, width in (
+        (reading_start, 16),
+        (reading_start + 1, 70),
+        (reading_start + 2, 12),
+        (reading_start + 3, 50),
+    ):
         sheet.column_dimensions[get_column_letter(width_column)].width = width
     for number, (row, span) in enumerate(zip(proposal.rows, proposal.spans, strict=True), start=2):
         for column_number, column in enumerate(FACT_COLUMNS, start=1):
@@ -171,7 +184,9 @@ def _sources(sheet: Any, proposal: Proposal, dataset: Dataset) -> None:
     """The data set's sources, then a row for the proposal's source when it is new (what is known filled in:
     its id and date; the reviewer completes the rest, and the import names any empty required cell)."""
     _header(sheet, SOURCE_COLUMNS, 1, _HEADER_FILL)
-    rows = [[str(value) for value in values] for values in zip(*(dataset.sources[c] for c in SOURCE_COLUMNS), strict=True)]
+    rows = [
+        [str(value) for value in values] for values in zip(*(dataset.sources[c] for c in SOURCE_COLUMNS), strict=True)
+    ]
     source_ids = {row["source_id"] for row in proposal.rows if row["source_id"]}
     known = set(dataset.sources["id"])
     for source_id in sorted(source_ids - known):
@@ -218,7 +233,9 @@ def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
             if row["period_start"] != row["period_end"]
             else str(row["period_start"] or "?")
         )
-        lines.append(f"  {row['id']}  {row['as_written']}  = {row['value']}  {period}  {row['label_zh']}  「{row['source_quote']}」")
+        lines.append(
+            f"  {row['id']}  {row['as_written']}  = {row['value']}  {period}  {row['label_zh']}  「{row['source_quote']}」"
+        )
     if limit is not None and len(proposal.rows) > limit:
         lines.append(f"  … and {len(proposal.rows) - limit} more (write them with --csv or --out)")
     return lines

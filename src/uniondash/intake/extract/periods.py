@@ -52,7 +52,7 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
         cues.append(Cue(start, end, match.group(0), period, report_period))
 
     y = report_year
-    for match in re.finditer(rf"((?:19|20)\d{{2}})\s*[-~至到]\s*((?:19|20)\d{{2}})年", twin):
+    for match in re.finditer(r"((?:19|20)\d{2})\s*[-~至到]\s*((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), int(match.group(2))), True)
     for match in re.finditer(r"((?:19|20)\d{2})年(?:以来|来|至今|起)", twin):
         add(match, (int(match.group(1)), y) if y else None, True)

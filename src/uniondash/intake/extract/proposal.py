@@ -76,9 +76,44 @@ _LEADING = (
 _TRAILING = ("建有", "拥有", "共有", "已有", "达到", "达", "为", "共", "累计", "的", "约", "近", "超过", "逾", "不少于")
 # A label ending in one of these verbs names nothing: the noun after the figure does (建成了1200多平方米的展示馆).
 _VERBS = (
-    "建成了", "建成", "建设了", "表彰了", "表彰", "帮助", "资助", "推动", "组织", "培养", "吸引了", "吸引", "拥有", "建有",
-    "创建", "培育", "选树", "慰问", "输送", "指导", "追回了", "捐助了", "捐助", "走过", "推荐", "将", "带动", "覆盖",
-    "惠及", "服务", "新建", "打造", "成立", "发展", "吸纳", "举办", "开展", "等",
+    "建成了",
+    "建成",
+    "建设了",
+    "表彰了",
+    "表彰",
+    "帮助",
+    "资助",
+    "推动",
+    "组织",
+    "培养",
+    "吸引了",
+    "吸引",
+    "拥有",
+    "建有",
+    "创建",
+    "培育",
+    "选树",
+    "慰问",
+    "输送",
+    "指导",
+    "追回了",
+    "捐助了",
+    "捐助",
+    "走过",
+    "推荐",
+    "将",
+    "带动",
+    "覆盖",
+    "惠及",
+    "服务",
+    "新建",
+    "打造",
+    "成立",
+    "发展",
+    "吸纳",
+    "举办",
+    "开展",
+    "等",
 )
 _HONOUR = re.compile(r"劳模|劳动模范|工匠|奖状|奖章|奖|先锋号|示范|模范|先进|工作室|基地|能手|标兵|称号|优秀|百佳|十佳")
 _LEVEL_WORDS = (
@@ -86,7 +121,9 @@ _LEVEL_WORDS = (
     ("provincial", re.compile(r"^(?:全省|省级|省|湖南省|[\u4e00-\u9fff]{2}省)")),
     ("municipal", re.compile(r"^(?:市级|市(?!场))")),
 )
-_DISTRIBUTED = re.compile(r"^(全国|国家级|全省|省级|省|市级|市|县级|县)(?:和|及|、)(全国|国家级|全省|省级|省|市级|市|县级|县)(.+)$")
+_DISTRIBUTED = re.compile(
+    r"^(全国|国家级|全省|省级|省|市级|市|县级|县)(?:和|及|、)(全国|国家级|全省|省级|省|市级|市|县级|县)(.+)$"
+)
 _EVENT_WORDS = re.compile(r"现场|仪式|盛典|论坛|开幕式|启动|当天|举行")
 _PRONOUN = re.compile(r"[他她]")
 _PERSONS = {"人", "名", "位"}
@@ -166,14 +203,16 @@ def extract_text(
         return Proposal([], date, date_from, [*messages, "0 figures proposed: the text is empty."], text=text)
     if han_share(text) < 0.3:
         return Proposal(
-            [], date, date_from, [*messages, "0 figures proposed: the text is not Chinese (uniondash reads Chinese reports)."], text=text
+            [],
+            date,
+            date_from,
+            [*messages, "0 figures proposed: the text is not Chinese (uniondash reads Chinese reports)."],
+            text=text,
         )
     report_year = int(date[:4]) if date else None
     figures, skipped = find_figures(text, twin, limit=MAX_FIGURES)
     if len(figures) > MAX_FIGURES:
-        raise ExtractError(
-            f"more than {MAX_FIGURES} figures: a report states a few hundred; split the text"
-        )
+        raise ExtractError(f"more than {MAX_FIGURES} figures: a report states a few hundred; split the text")
     cues = period_rules.find_cues(twin, report_year)
     candidates = exemplars(dataset) if dataset is not None else []
     scopes = _named_scopes(dataset)
@@ -184,14 +223,19 @@ def extract_text(
     for row in rows:
         row["id"] = ids[row["id"]]
         row["part_of"] = ids.get(row["part_of"], "")
-    messages.append(f"{len(rows)} figures proposed" + (f"; {repeats} repeated figure(s) proposed once." if repeats else "."))
+    messages.append(
+        f"{len(rows)} figures proposed" + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
+    )
     vague = [item.text for item in skipped if item.reason == "vague number"]
     if vague:
         messages.append("Vague numbers not proposed (no number can be given): " + "、".join(dict.fromkeys(vague)) + ".")
     left_out = [item for item in skipped if item.reason in ("title", "threshold of a scope", "phone number")]
     if left_out:
         messages.append(
-            "Left out: " + "; ".join(f"{item.text} ({item.reason})" for item in left_out[:10]) + ("; …" if len(left_out) > 10 else "") + "."
+            "Left out: "
+            + "; ".join(f"{item.text} ({item.reason})" for item in left_out[:10])
+            + ("; …" if len(left_out) > 10 else "")
+            + "."
         )
     if not rows:
         messages.append("0 figures proposed: no number with a unit was found in the text.")
@@ -236,7 +280,7 @@ def sentence_span(sentences: Marks, start: int, end: int) -> tuple[int, int]:
     _, high = sentences.around(max(start, end - 1))
     if high < len(text) and text[high] in _SENTENCE_END:
         high += 1
-        while high < len(text) and text[high] in "”」’\"":
+        while high < len(text) and text[high] in '”」’"':
             high += 1
     while low < high and text[low] in " \t”」’":
         low += 1
@@ -443,8 +487,12 @@ def _rows(
             review.append("no period word: the report's year" if report_year else "no period word and no report date")
         else:
             period = cue.period
-            where = {"sentence": "", "paragraph": " (its paragraph)", "earlier paragraph": " (an earlier paragraph)"}[how]
-            review.append(f"period from {cue.text}{where}" if period else f"period from {cue.text}: needs --report-date")
+            where = {"sentence": "", "paragraph": " (its paragraph)", "earlier paragraph": " (an earlier paragraph)"}[
+                how
+            ]
+            review.append(
+                f"period from {cue.text}{where}" if period else f"period from {cue.text}: needs --report-date"
+            )
         label = labels[index] + _BOUND.get(figure.form, "")
         paragraph_start = text.rfind("\n", 0, sentence[0]) + 1
         scope_id, kind = _scope_and_kind(label, quote, context, text[paragraph_start : sentence[0]], scopes, cue)
@@ -587,7 +635,11 @@ def _drop_repeats(
         twin_of = None
         if distinctive:
             twin_of = next(
-                (earlier for earlier, where, its_pairs in by_figure.get(figure, []) if where != sentence and its_pairs & pairs),
+                (
+                    earlier
+                    for earlier, where, its_pairs in by_figure.get(figure, [])
+                    if where != sentence and its_pairs & pairs
+                ),
                 None,
             )
         if twin_of is not None:

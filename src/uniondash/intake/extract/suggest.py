@@ -65,7 +65,9 @@ def exemplars(dataset: Dataset) -> list[Exemplar]:
         strict=True,
     ):
         out.append(
-            Exemplar(str(fact_id), str(programme), str(metric), str(unit_of.get(metric, "")), bigrams(label), bigrams(quote))
+            Exemplar(
+                str(fact_id), str(programme), str(metric), str(unit_of.get(metric, "")), bigrams(label), bigrams(quote)
+            )
         )
     return out
 
