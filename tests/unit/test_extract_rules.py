@@ -46,7 +46,8 @@ SCALES = [
     ("入会率98.5%，同比增长12%。", [("98.5%", 98.5, "", "%"), ("12%", 12, "", "%")]),
     ("建会率提高5个百分点。", [("5个百分点", 5, "", "个百分点")]),
     ("覆盖１２３４名职工，筹集２．５万元。", [("１２３４名", 1234, "", "名"), ("２．５万元", 25000, "", "万元")]),
-    ("服务热线24小时在线，共接听来电3000次。", [("24小时", 24, "", "小时"), ("3000次", 3000, "", "次")]),
+    # Service hours describe the service; they do not measure the union's work.
+    ("服务热线24小时在线，共接听来电3000次。", [("3000次", 3000, "", "次")]),
 ]
 LISTS = [
     (
@@ -100,6 +101,19 @@ EXCLUDED = [
     "2022年以来，工作成效显著。",
     "2019—2023年，工会工作取得新成绩。",
     "年满18岁的职工均可报名。",
+    "建成24小时职工驿站，向8小时之外延伸服务。",
+    "此次三天两夜的疗养活动为期4天。",
+    "腊八节当天，三八节前夕，五一期间，余杭区总工会签约企业。",
+    "今年前9个月，工会工作扎实推进。",
+]
+MORE = [
+    ("与企业签约22家。", [("22家", 22, "", "家")]),
+    ("该活动已坚持开展十余年。", [("十余年", 10, "余", "年")]),
+    ("逾千名职工参加。", [("逾千名", 1000, "逾", "名")]),
+    ("表彰先进四集体一个人。", [("四集体", 4, "", "集体"), ("一个", 1, "", "个")]),
+    ("为职工提供帮扶3200人(次)。", [("3200人(次)", 3200, "", "人(次)")]),
+    ("每人补助四五百元。", [("四五百元", 400, "", "元"), ("四五百元", 500, "", "元")]),
+    ("走访企业最近3年未见此类情况。", []),
 ]
 
 
@@ -130,6 +144,11 @@ def test_ranges_give_both_bounds(sentence: str, expected: list) -> None:
 
 @pytest.mark.parametrize(("sentence", "expected"), PERSON_TIMES, ids=[case[0] for case in PERSON_TIMES])
 def test_person_times_never_read_as_persons(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), MORE, ids=[case[0] for case in MORE])
+def test_words_around_numbers(sentence: str, expected: list) -> None:
     assert figures(sentence) == expected
 
 

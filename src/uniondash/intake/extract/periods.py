@@ -76,6 +76,18 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
             add(match, (anchors[years], y) if y else None, False)
         else:
             add(match, (y - years + 1, y) if y else None, True)
+    # A programme's own span, a figure that also dates the figures after it: 已经持续开展9年 → 2013–2021,
+    # 陪我们走过20年 after "20年前…启动" → 2003–2023.
+    for match in re.finditer(
+        rf"(?:持续|坚持|连续|已经?|走过了?|开展了?|举办了?)[^，,。；;\n]{{0,6}}?({_N})(?:余|多)?(?:个)?(?:年头|年)(?![前后来里间度级])",
+        twin,
+    ):
+        years = _years(match.group(1))
+        if years:
+            first = anchors.get(years, y - years + 1 if y else None)
+            add(match, (first, y) if y and first else None, True)
+    for match in re.finditer(r"比((?:19|20)\d{2})年", twin):
+        add(match, (int(match.group(1)), y) if y else None)
     for match in re.finditer(r"去年|上年|上一年", twin):
         add(match, (y - 1, y - 1) if y else None)
     for match in re.finditer(r"前年", twin):

@@ -33,6 +33,11 @@ POST_QUALIFIERS = ("余", "多", "以上")
 # Units and measure words, longest first so 人次 wins over 人 and 平方米 over 米.
 UNITS = sorted(
     [
+        "人(次)",
+        "场(次)",
+        "户(次)",
+        "个年头",
+        "集体",
         "个百分点",
         "百分点",
         "平方公里",
@@ -124,6 +129,10 @@ FIGURE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<num>{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
     rf"(?P<unit>{_UNIT})?(?P<q3>以上)?"
 )
+# Two neighbouring digits before a place: 四五百元 (400–500), 三四十人, 两三千名: a range, as its two bounds.
+APPROXIMATE = re.compile(
+    rf"(?P<lo>[一两二三四五六七八])(?P<hi>[二三四五六七八九])(?P<place>[十百千万])(?P<unit>{_UNIT})"
+)
 RANGE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
     rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
@@ -145,6 +154,19 @@ _EXCLUDED = [
     ),
     ("phone number", re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")),
     ("time", re.compile(r"(?<!\d)\d{1,2}[:时]\d{2}分?")),
+    ("event length", re.compile(rf"为期(?:{_AR}|{_CN})(?:天|日|周|个月|小时)|(?:{_AR}|{_CN})天(?:{_AR}|{_CN})夜")),
+    (
+        "service hours",
+        re.compile(rf"(?<!\d)24小时|(?:{_AR}|{_CN})小时(?:之外|以外|之内|以内|值班|服务|在线|驿站|营业|开放)"),
+    ),
+    (
+        "festival",
+        re.compile(
+            r"腊八|初[一二三四五六七八九十]|[五六七八]一(?:节|劳动节|国际|前|期间|假期)?|三八|五四|十一(?:黄金周|假期|期间|国庆)|端午|重阳"
+        ),
+    ),
+    ("place name", re.compile(r"余杭|余姚|余干|余江|余庆|余热")),
+    ("period", re.compile(rf"前(?:{_AR}|{_CN})个月|(?:{_AR}|{_CN})个月(?:来|以来|里|间|内)")),
     (
         "slogan",
         re.compile(
@@ -163,7 +185,7 @@ _EXCLUDED = [
 ]
 # After N年: a time before now, a period word, a school year or decade, a campaign's name: never a figure.
 _YEAR_AFTER = re.compile(r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年)")
-_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "连续", "每")
+_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每")
 # N人以上 + the noun it bounds: a threshold of the scope (百人以上企业), not a count.
 _THRESHOLD_AFTER = re.compile(r"的?(?:企业|单位|规模|已建|非公|用工|公司|工会|家庭|职工|人员)")
 _VAGUE = re.compile(
@@ -241,6 +263,8 @@ def number_value(number: str) -> Decimal | None:
             return None
     import cn2an
 
+    if number[0] in "十百千万亿":  # cn2an reads 十 but not a bare 百 or 千 (逾千名, 近百人): read them as 一百, 一千
+        number = "一" + number
     try:
         return Decimal(str(cn2an.cn2an(number, "normal")))
     except (ValueError, KeyError, IndexError, TypeError):
@@ -271,6 +295,29 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
         if pair:
             figures.extend(pair)
             taken.add(match.start(), match.end())
+    for match in APPROXIMATE.finditer(twin):
+        low, high = number_value(match.group("lo")), number_value(match.group("hi"))
+        if blocked(match.start(), match.end()) or low is None or high is None or high != low + 1:
+            continue
+        place = number_value(match.group("place")) or Decimal(1)
+        written = text[match.start() : match.end()]
+        unit = text[match.start("unit") : match.end("unit")]
+        for bound, form in ((low, "range-low"), (high, "range-high")):
+            figures.append(
+                Figure(
+                    start=match.start(),
+                    end=match.end(),
+                    as_written=written,
+                    number_as_written=written[: -len(unit)],
+                    unit_as_written=unit,
+                    qualifier="",
+                    value=base_value(bound * place, ""),
+                    unit=match.group("unit"),
+                    form=form,
+                    note=f"range {written}: {'lower' if form == 'range-low' else 'upper'} bound",
+                )
+            )
+        taken.add(match.start(), match.end())
     for match in _VAGUE.finditer(twin):
         if not blocked(match.start(), match.end()):
             skipped.append(Skipped(match.start(), match.end(), text[match.start() : match.end()], "vague number"))
@@ -314,8 +361,10 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         if not (qualified and nxt and "\u4e00" <= nxt <= "\u9fff" and not chinese):
             return "no unit"
     if chinese:
-        if len(number) == 1 and number in "十百千万亿一":
+        if len(number) == 1 and number in "十百千万亿" and not qualified:
             return "a word, not a number"
+        if number == "一" and not re.search(f"[{CN_DIGITS}](?:{_UNIT})$", twin[max(0, start - 4) : start]):
+            return "a word, not a number"  # 一名普通焊工, 一批; but 四集体一个人 counts
         if number[0] in "万亿" or twin[end : end + 1] == "几" or twin[max(0, start - 1) : start] in ("几", "数"):
             return "vague number"
     before = twin[max(0, start - 2) : start]
@@ -340,9 +389,13 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     value = number_value(number)
     if value is None:
         return "not a number"
-    if chinese and value == 1:
-        return "a word, not a number"
+    if chinese and unit == "节":
+        return "festival"  # 三八节, 腊八节
     return None
+
+
+# Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
+_VERB_BEFORE = {"约": "签簽预預相制节節邀公契合条條大", "近": "最附邻就亲贴", "超": "高赶", "逾": ""}
 
 
 def _figure(text: str, match: re.Match[str]) -> Figure | None:
@@ -352,11 +405,16 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
         return None
     scale, unit = match.group("scale") or "", match.group("unit") or ""
     pre, post = match.group("pre") or "", match.group("q1") or match.group("q2") or match.group("q3") or ""
+    before = text[max(0, match.start("pre") - 1) : match.start("pre")] if pre else ""
+    if before and before in _VERB_BEFORE.get(pre, ""):
+        pre = ""  # 签约22家, 预约, 最近: a verb or word, not a qualifier
     qualifier = pre or post
     note = ""
     if pre and post:
         note = f"two qualifiers ({pre} … {post}): {pre} kept"
     start = match.start("pre") if pre else match.start("num")
+    if not pre and match.group("pre"):
+        qualifier = post
     end = match.end()
     if pre and post:  # keep as_written = qualifier + number + unit: cut the second qualifier off
         end = match.end("unit") if match.group("unit") else match.end("scale") if scale else match.end("num")
