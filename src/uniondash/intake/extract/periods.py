@@ -83,9 +83,10 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
         twin,
     ):
         years = _years(match.group(1))
-        if years:
-            first = anchors.get(years, y - years + 1 if y else None)
-            add(match, (first, y) if y and first else None, True)
+        if years and y:
+            add(match, (anchors.get(years, y - years + 1), y), True)
+        elif years:
+            add(match, None, True)
     for match in re.finditer(r"比((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), y) if y else None)
     for match in re.finditer(r"去年|上年|上一年", twin):
