@@ -18,18 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from uniondash.errors import UniondashError
-from uniondash.exports.xlsx_data import FACT_COLUMNS
 from uniondash.intake.extract import periods as period_rules
 from uniondash.intake.extract.documents import ExtractError, read_document
 from uniondash.intake.extract.rules import Figure, Skipped, find_figures
 from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, suggest
 from uniondash.intake.extract.text import han_share, normalise
 from uniondash.model import Dataset
+from uniondash.schema import facts_schema
 
+# facts.csv's columns in order, from the loader's own schema (as the workbook's `FACT_COLUMNS`; not imported
+# from there, which would load openpyxl for a command that may write no workbook).
+FACT_COLUMNS: tuple[str, ...] = tuple(
+    facts_schema(dict.fromkeys(("programmes", "metrics", "scopes", "levels", "kinds", "sources")), None).columns
+)
 # The columns of a proposed row: facts.csv's, then what the reviewer reads beside them.
 EXTRA_COLUMNS = ("context", "confidence", "review")
 PROPOSAL_COLUMNS = (*FACT_COLUMNS, *EXTRA_COLUMNS)
-MAX_FIGURES = 5_000  # a long annual report states a few hundred; the bound keeps the work and memory bounded
+# A long annual report states a few hundred figures; import-xlsx takes 20 000 rows at most: the same bound.
+MAX_FIGURES = 20_000
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _SENTENCE_END = "。！？!?"
 _CLAUSE_MARKS = "，,；;：:。！？!?\n"
