@@ -624,14 +624,14 @@ def _drop_repeats(
     rows: list[dict[str, Any]], spans: list[tuple[int, int]], sentences: list[tuple[int, int]]
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
     """A figure stated again in another sentence (same value, unit and qualifier, a noun in common, and
-    not a small bare count that many things share) is kept once, where it is first stated."""
+    not a bare count under 10 that many things share) is kept once, where it is first stated."""
     kept: list[dict[str, Any]] = []
     kept_spans: list[tuple[int, int]] = []
     by_figure: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[int, int], frozenset[str]]]] = {}
     repeats = 0
     for row, span, sentence in zip(rows, spans, sentences, strict=True):
         distinctive = (
-            float(row["value"]) >= 100
+            float(row["value"]) >= 10
             or row["qualifier"]
             or "." in row["number_as_written"]
             or row["unit_as_written"][:1] in "万亿萬億"

@@ -171,7 +171,8 @@ _EXCLUDED = [
         "slogan",
         re.compile(
             "两个确立|两个维护|四个意识|四个自信|四个全面|三个代表|三个务必|五个必须|两个大局|两个一百年|三会一课|"
-            "一岗双责|两学一做|三严三实|五位一体|十四五|十三五|十二五|一带一路|一户一|一企一|一人一"
+            "一岗双责|两学一做|三严三实|五位一体|十四五|十三五|十二五|一带一路|一户一|一企一|一人一|八项规定|"
+            "六稳|六保|三新一高"
         ),
     ),
     (
@@ -412,6 +413,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         return "not a number"
     if chinese and unit == "节":
         return "festival"  # 三八节, 腊八节
+    if chinese and unit in ("类", "批") and not qualified:
+        return "a kind or a way, not a count"  # 两类人群, 分两批
     return None
 
 
@@ -439,6 +442,9 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     end = match.end()
     if pre and post:  # keep as_written = qualifier + number + unit: cut the second qualifier off
         end = match.end("unit") if match.group("unit") else match.end("scale") if scale else match.end("num")
+    if unit == "个" and twin_after(text, end) == "人":
+        end += 1  # 四集体一个人: 个人 is people, not 个 of something
+        unit = "个人"
     as_written = text[start:end]
     if unit == "%" or unit.endswith("百分点"):
         form = "percent"
@@ -453,13 +459,22 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
         end=end,
         as_written=as_written,
         number_as_written=text[match.start("num") : match.end("num")],
-        unit_as_written=_written(text, match, "scale") + _written(text, match, "unit"),
+        unit_as_written=_written(text, match, "scale")
+        + (text[match.start("unit") : end] if unit == "个人" else _written(text, match, "unit")),
         qualifier=qualifier,
         value=base_value(value, scale),
         unit=unit,
         form=form,
         note=note,
     )
+
+
+def twin_after(text: str, end: int) -> str:
+    """The character after a figure's 个 when 个人 means people (一个人，…); '' when 人 begins a word (个人才…)."""
+    if text[end : end + 1] != "人":
+        return ""
+    following = text[end + 1 : end + 2]
+    return "人" if not following or following in "，。、；,;:：)）获被受荣和及与" else ""
 
 
 def _written(text: str, match: re.Match[str], group: str) -> str:
