@@ -80,7 +80,7 @@ def memory(folder: Path, pages: int) -> list[str]:
     files.append(("Word report at the 10 MB cap", docx_at_cap(folder / "cap.docx")))
     files.append(("10 MB of text (.txt)", txt_at_cap(folder / "cap.txt")))
     files += [(f"hostile: {path.name}", path) for path in make_corpus(folder / "hostile")]
-    lines = ["| file | outcome | seconds | peak memory |", "|---|---|---|---|"]
+    lines = ["| file | outcome | seconds | peak memory | of which imports |", "|---|---|---|---|---|"]
     peaks = []
     for label, path in files:
         measured = peak_memory(path)
