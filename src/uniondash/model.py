@@ -19,7 +19,7 @@ from uniondash.errors import UniondashError
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
-LOWER_BOUND_QUALIFIERS = frozenset({"余", "多", "以上", "超过", "逾"})
+LOWER_BOUND_QUALIFIERS = frozenset({"余", "多", "以上", "超", "超过", "逾", "不少于"})
 
 
 # The kinds of report a source is (sources.csv `report_kind`), newest view first among equals.

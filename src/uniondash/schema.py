@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
-QUALIFIERS = ("", "余", "多", "以上", "接近", "近", "约", "超过", "逾")
+QUALIFIERS = ("", "余", "多", "以上", "接近", "近", "约", "超", "超过", "逾", "不少于")
 SCALES = {"亿": 100_000_000, "万": 10_000}
 NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 # Written units a base unit may appear as. "人次" is never read as "人", nor money as people.

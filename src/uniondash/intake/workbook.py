@@ -715,7 +715,7 @@ _ZH = {
     "duplicate": "编号重复",
     "negative": "为负数；数值应为数量或金额",
     "not a plain number": "不是纯数字（如 2600 或 2.8）",
-    "unknown qualifier": "未知的限定词；请用 余/多/以上/接近/近/约/超过/逾 或留空",
+    "unknown qualifier": "未知的限定词；请用 余/多/以上/接近/近/约/超/超过/逾/不少于 或留空",
     "out of range": "超出范围",
     "not a date": "不是日期（YYYY-MM-DD）",
     "is after period_end": "起始年份晚于结束年份",
