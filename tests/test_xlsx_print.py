@@ -127,8 +127,9 @@ def test_every_chart_prints_whole_on_one_page(printed, dataset, name):
 def test_empty_selection_prints_on_few_pages(printed, name, message):
     _, pdf = printed[name]
     # One page each for 说明, 汇总, 荣誉, 图表 and 图表数据; the header row of 全部数据 (22 column ids and 5
-    # labels, read back by import-xlsx) on two landscape pages; 来源 on one.
-    assert len(pdf.pages) == 8
+    # labels, read back by import-xlsx) on two landscape pages; 来源 on two since each report declares its
+    # kind and period (report_kind, period_start, period_end: issue 25).
+    assert len(pdf.pages) == 9
     text = "".join(pdf.text(page) for page in range(len(pdf.pages)))
     assert squeeze(message) in text
     # Every column id of the 全部数据 header is printed whole, on the two pages after the chart data's.
