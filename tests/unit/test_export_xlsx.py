@@ -446,7 +446,9 @@ def test_english_sheet_names_and_labels(full_en, dataset):
     assert "Aid funds and goods by programme\nUnit: yuan · 2019–2023 total" in titles
     assert "People helped by programme (person-times)\nUnit: person-times · 2019–2023 total" in titles
     text = notes_text(workbook, "Notes")
-    assert SOURCE_EN in text and "He Chunlin, Yin Zhiyi, He Xing" in text and "Report | 2019–2023 five-year report" in text
+    assert (
+        SOURCE_EN in text and "He Chunlin, Yin Zhiyi, He Xing" in text and "Report | 2019–2023 five-year report" in text
+    )
 
 
 @pytest.mark.parametrize(
