@@ -45,6 +45,8 @@ from uniondash.exports.xlsx_data import (
     DATA_SHEET,
     add_data_sheets,
     fit_columns_to_headers,
+    import_notes,
+    import_sheets,
 )
 from uniondash.exports.xlsx_tables import (
     TEXT,
@@ -167,6 +169,7 @@ def noteswrapped_lines(
     lines += [(text[key], text[f"{key}_text"], False) for key in ("periods", "qualifiers", "units", "kinds")]
     lines += [(text["computed"], text["computed_text"], False), ("", "", False), (text["sheets"], "", True)]
     lines += [(name, description, False) for name, description in sheets]
+    lines += [("", "", False), *import_notes(lang)]
     return lines
 
 
@@ -248,6 +251,7 @@ def build_workbook(
     # Sheets added here by other modules (全部数据/All figures, 来源/Sources: `xlsx_data.add_data_sheets`)
     # get the print setup and named fonts below like every sheet.
     add_data_sheets(workbook, dataset, facts, lang)  # 全部数据 and 来源: what import-xlsx reads back
+    sheets_described += import_sheets(lang)
     headers_only = workbook[DATA_SHEET[lang]] if facts.empty else None
     if headers_only is not None:
         fit_columns_to_headers(headers_only)  # its header row prints on two pages, not five

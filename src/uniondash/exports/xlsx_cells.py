@@ -6,6 +6,7 @@ nothing of charts or of which sheets a workbook has.
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Iterable, Sequence
 from copy import copy
@@ -17,8 +18,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.pagebreak import Break, ColBreak
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,9 +46,17 @@ FONT_NAMES: dict[Lang, str] = {"zh": "Microsoft YaHei", "en": "Arial"}
 # 10 pt text, never printed below 8 pt: a sheet too wide for the page at 80 % runs onto more pages.
 FONT_SIZE_PT = 10
 MIN_PRINT_SCALE = 80
-# Printable width of A4 in column-width units (characters of the 10 pt default face) at 100 %:
-# 297 mm (landscape) or 210 mm (portrait) less 2 × 12.7 mm margins, about 1.8 mm a unit (measured in Calc).
-PAGE_WIDTH_UNITS = {"landscape": 150, "portrait": 100}
+# Calc sizes a column-width unit by the default face's digit at 10 pt. Where the named faces are missing
+# (Debian: "Microsoft YaHei" and "Arial" fall back to DejaVu Sans) a unit is 6.35 pt, measured by printing
+# columns of 10, 20 and 40 units to PDF: the widest of the faces in play, so a page planned with it holds.
+# Narrower digits (Liberation Sans, YaHei itself in Excel) only print a little larger.
+COLUMN_UNIT_PT = 6.35
+SIDE_MARGIN_IN = 0.25  # Excel's "Narrow" margins: the most columns a page holds at 80 %
+A4_WIDTH_PT = {"landscape": 841.89, "portrait": 595.28}
+# Printable width of A4 in column-width units at 100 %: 126 landscape, 88 portrait.
+PAGE_WIDTH_UNITS = {
+    orientation: int((width - 2 * 72 * SIDE_MARGIN_IN) / COLUMN_UNIT_PT) for orientation, width in A4_WIDTH_PT.items()
+}
 SHANGHAI_NAME = "Asia/Shanghai"
 # The alignments `_style` gives cells (top-aligned, so wrapped rows read from their first line).
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
@@ -89,6 +99,9 @@ class Table:
     centred: frozenset[str] = frozenset()
     # Columns of numbers (right-aligned, header too), also when the selection leaves them empty.
     numbers: frozenset[str] = frozenset()
+    # The column that starts a second printed page when the table is too wide for one at 80 %
+    # (`print_setup` keeps the break only then); None lets Calc break where the page is full.
+    print_break: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -191,32 +204,48 @@ def print_setup(
 ) -> None:
     """A4, never below 8 pt: one page wide when the columns fit at ≥ 80 %, else 80 % over more pages.
 
-    `landscape=None` chooses: landscape when the columns are wider than a portrait page. `title_rows`
-    ("1:1") repeat on every printed page, `title_columns` ("A:A") on pages that continue to the right.
-    The print area is the used range, so an empty selection prints its headers and message, not a blank.
+    The scale is set, not left to the application's "fit to width": Calc's own fitting shrank some sheets
+    below what their widths need (78 % for 80 %). `landscape=None` chooses: landscape when the columns
+    do not fit a portrait page at 80 %. `title_rows` ("1:1") repeat on every printed page, `title_columns`
+    ("A:A") on pages that continue to the right. A sheet wider than a page prints a row's pages one after
+    another (over, then down), at the column breaks its table asked for (`Table.print_break`) or where
+    the page is full; a sheet that fits drops those breaks. The print area is the used range, so an
+    empty selection prints its headers and message, not a blank, unless the sheet set a narrower one
+    (全部数据 leaves out the columns it holds for reading on screen).
     """
-    widths = [(ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, ws.max_column + 1)]
+    last_column = max(ws.max_column, 1)
+    if ws.print_area:
+        last_column = min(last_column, range_boundaries(ws.print_area.rpartition("!")[2].replace("$", ""))[2] or 1)
+    widths = [(ws.column_dimensions[get_column_letter(column)].width or 8.43) for column in range(1, last_column + 1)]
     total = sum(widths)
     if landscape is None:
-        landscape = total > PAGE_WIDTH_UNITS["portrait"]
+        landscape = print_scale(total, PAGE_WIDTH_UNITS["portrait"]) is None
     page = PAGE_WIDTH_UNITS["landscape" if landscape else "portrait"]
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_IN
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    if total * MIN_PRINT_SCALE / 100 <= page:
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+    scale = print_scale(total, page)
+    if scale is not None:
+        ws.page_setup.scale = scale
+        ws.col_breaks = ColBreak()  # one page wide: a break asked for in case it did not fit is not needed
     else:
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
         ws.page_setup.scale = MIN_PRINT_SCALE
+        ws.page_setup.pageOrder = "overThenDown"
         if title_columns:
             ws.print_title_cols = title_columns
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
+    ws.print_area = f"A1:{get_column_letter(last_column)}{max(ws.max_row, 1)}"
+
+
+def print_scale(total_units: float, page_units: int) -> int | None:
+    """The scale (%) at which columns `total_units` wide fill a page `page_units` wide, at most 100;
+    None when that would be below 80 % (text under 8 pt)."""
+    scale = min(100, math.floor(page_units * 100 / max(total_units, 1)))
+    return scale if scale >= MIN_PRINT_SCALE else None
 
 
 def fit_to_page_width(ws: Worksheet, landscape: bool = True, title_row: int | None = None) -> None:
@@ -260,6 +289,8 @@ def write_table(ws: Worksheet, table: Table, top: int = 1, freeze: bool = True, 
             # Neither LibreOffice nor Excel grows a row for wrapped text written by a program.
             ws.row_dimensions[top + offset].height = LINE_HEIGHT_PT * lines
     last = top + len(table.rows)
+    if table.print_break in table.headers:
+        ws.col_breaks.append(Break(id=table.headers.index(table.print_break)))  # after the column before it
     if freeze:
         ws.freeze_panes = ws.cell(row=top + 1, column=1)
         ws.print_title_rows = f"{top}:{top}"
@@ -309,9 +340,12 @@ def _shown_width(value: CellValue) -> int:
     return display_width(str(value))
 
 
+NOTES_KEY_WIDTH = 20
+
+
 def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
     """Key/value lines for the notes sheet; a heading's text runs on over the empty value column."""
-    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["A"].width = NOTES_KEY_WIDTH
     ws.column_dimensions["B"].width = NOTES_VALUE_WIDTH
     for row, (key, value, heading) in enumerate(lines, start=1):
         key_cell = ws.cell(row=row, column=1)
@@ -322,5 +356,10 @@ def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
         put(value_cell, value or None)
         value_cell.alignment = TOP_WRAPPED
         value_cell.font = body_font(ws.parent)
-        if value and wrapped_lines(value, NOTES_VALUE_WIDTH) > 1:
-            ws.row_dimensions[row].height = LINE_HEIGHT_PT * wrapped_lines(value, NOTES_VALUE_WIDTH)
+        # A row as tall as its value's lines, or its key's (a long sheet name wraps in its column too).
+        lines_needed = max(
+            wrapped_lines(value, NOTES_VALUE_WIDTH) if value else 1,
+            wrapped_lines(key, NOTES_KEY_WIDTH) if key and not heading else 1,
+        )
+        if lines_needed > 1:
+            ws.row_dimensions[row].height = LINE_HEIGHT_PT * lines_needed

@@ -303,31 +303,39 @@ def _section_table(dataset: Dataset, records: Sequence[Mapping[str, Any]], lang:
                 _note(fact, lang),
             ]
         )
-    # Set widths, so the sheet prints the same whatever the selection: text wraps inside them.
+    # Set widths, so the sheet prints the same whatever the selection: text wraps inside them. The Chinese
+    # sheet fits one landscape page wide at 80 % (157 units); the English one, with its extra column and
+    # longer words, prints each row over two pages: what the figure is, then where it comes from.
     zh = lang == "zh"
     widths = {
-        text["id"]: 16 if zh else 14,
-        text["programme"]: 10 if zh else 11,
-        text["figure"]: 16,
-        text["metric"]: 10,
+        text["id"]: 15 if zh else 16,
+        text["programme"]: 10 if zh else 13,
+        text["figure"]: 15 if zh else 18,
+        text["metric"]: 10 if zh else 12,
         text["value"]: 12,
-        text["unit"]: 5 if zh else 8,
-        text["shown"]: 10 if zh else 11,
-        text["as_written"]: 9,
-        text["qualifier"]: 5 if zh else 8,
+        text["unit"]: 5 if zh else 9,
+        text["shown"]: 10 if zh else 12,
+        text["as_written"]: 10,
+        text["qualifier"]: 5 if zh else 9,
         text["period_start"]: 5,
         text["period_end"]: 5,
-        text["scope"]: 6 if zh else 8,
-        text["level"]: 5 if zh else 7,
-        text["kind"]: 6 if zh else 8,
-        text["part_of"]: 10 if zh else 9,
-        text["source"]: 10 if zh else 9,
-        text["source_quote"]: 18 if zh else 12,
-        text["note"]: 14 if zh else 15,
+        text["scope"]: 6 if zh else 9,
+        text["level"]: 5 if zh else 10,
+        text["kind"]: 6 if zh else 11,
+        text["part_of"]: 9 if zh else 14,
+        text["source"]: 10 if zh else 22,
+        text["source_quote"]: 16 if zh else 50,
+        text["note"]: 13 if zh else 50,
     }
     wrap = frozenset(set(widths) - {text["value"], text["period_start"], text["period_end"]})
     return Table(
-        headers, rows, wrap, widths, frozenset({text["period_start"], text["period_end"]}), frozenset({text["value"]})
+        headers,
+        rows,
+        wrap,
+        widths,
+        frozenset({text["period_start"], text["period_end"]}),
+        frozenset({text["value"]}),
+        print_break=text["part_of"],
     )
 
 
