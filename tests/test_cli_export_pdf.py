@@ -71,7 +71,7 @@ def test_full_briefing_text_holds_the_headline_figures_as_written(full_pdf, data
     for figure in ("2.8亿元", "48.3万人次", "10000余场", "2600余万元", "52万余人次", "接近70万人", "4494.49万元"):
         assert figure in text
     assert "株洲市总工会五年工作成就 · 简报" in text and SOURCE_ZH in text
-    assert "年份：全部年份；板块：全部；项目：全部" in text
+    assert "报告：2019–2023年五年报告；板块：全部；项目：全部" in text
     # Every key chart was drawn: its caption is there and the "could not be drawn" stand-in is not.
     assert "图表未能绘制" not in text
     key_charts: dict[str, Chart] = {}

@@ -180,7 +180,8 @@ def _compare(values: list[str], dataset: Dataset, notices: list[Notice]) -> tupl
             )
             continue
         periods.append(period)
-    return tuple(sorted(set(periods)))
+    # None when none is understood: the same view as without the parameter (its notice says so).
+    return tuple(sorted(set(periods))) or None
 
 
 def _period(text: str) -> tuple[int, int] | None:

@@ -55,7 +55,8 @@ def test_the_period_select_leads_to_each_report_and_back(driver: WebDriver, edit
 def test_the_share_panel_hands_out_pinned_code_and_names_the_live_one(driver: WebDriver, editions_url: str) -> None:
     open_page(driver, editions_url + "/section/aid?lang=en")
     block = driver.find_element(By.ID, "chart-aid-funds")
-    block.find_element(By.XPATH, ".//summary[normalize-space()='Share and export']").click()
+    summary = block.find_element(By.XPATH, ".//summary[normalize-space()='Share and export']")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", summary)
     code = driver.find_element(By.ID, "embed-code-aid-funds").get_attribute("value") or ""
     live = driver.find_element(By.ID, "embed-code-live-aid-funds").get_attribute("value") or ""
     assert "report=2019-2023&amp;compare=2014-2018" in code and "report=latest" in live

@@ -127,7 +127,9 @@ def test_every_chart_draws_inside_the_iframe_and_fits_its_width(
         assert "株洲日报 2023年11月30日 第3版" in browser.find_element(By.CSS_SELECTOR, "footer .source").text
         link = browser.find_element(By.CSS_SELECTOR, "footer a.full-view")
         assert link.get_attribute("target") == "_blank"
-        assert link.get_attribute("href") == f"{sites.dashboard}/section/{chart.section_id}#chart-{chart_id}"
+        # The link back names the report the embed shows (pinned, issue 25).
+        pinned = f"/section/{chart.section_id}?report=2019-2023#chart-{chart_id}"
+        assert link.get_attribute("href") == f"{sites.dashboard}{pinned}"
         assert errors(browser) == [], chart_id
 
 

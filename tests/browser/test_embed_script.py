@@ -175,7 +175,7 @@ def test_static_embed_draws_without_script_and_is_light(browser: WebDriver, site
             assert (
                 browser.find_element(By.CSS_SELECTOR, "footer a.data")
                 .get_attribute("href")
-                .endswith(f"/export/chart/{chart_id}.csv")
+                .endswith(f"/export/chart/{chart_id}.csv?report=2019-2023")  # pinned, as the embed (issue 25)
             )
         finally:
             browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
@@ -193,7 +193,7 @@ def test_oembed_is_discovered_and_answers(browser: WebDriver, sites: Sites) -> N
         answer = json.load(response)
     assert answer["type"] == "rich" and answer["version"] == "1.0"
     assert answer["title"] == "Model workers by level"
-    assert f'src="{sites.dashboard}/embed/model-workers?lang=en"' in answer["html"]
+    assert f'src="{sites.dashboard}/embed/model-workers?report=2019-2023&amp;lang=en"' in answer["html"]  # pinned
     assert f'<script src="{sites.dashboard}/embed.js" async></script>' in answer["html"]
     with urllib.request.urlopen(answer["thumbnail_url"]) as thumbnail:
         assert thumbnail.headers["Content-Type"] == "image/png"

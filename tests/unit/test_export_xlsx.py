@@ -349,7 +349,8 @@ def test_notes_name_source_filters_time_and_reading_guide(full_zh, dataset):
         "第3版（专版）",
         source["authors_zh"],
         SOURCE_ZH,
-        "年份 | 全部年份",
+        "报告 | 2019–2023年五年报告",
+        "报告期 | 2019–2023年五年报告",
         "板块 | 全部",
         "生成时间 | 2024-03-01 09:30（北京时间，UTC+8，Asia/Shanghai）",
         "88 条数字，来自 7 个板块、34 个项目；其中主要数字 29 条。",
@@ -507,7 +508,9 @@ def test_english_sheet_names_and_labels(full_en, dataset):
     assert "Aid funds and goods by programme\nUnit: million yuan · 2019–2023 total" in titles
     assert "People helped by programme (person-times)\nUnit: thousand person-times · 2019–2023 total" in titles
     text = notes_text(workbook, "Notes")
-    assert SOURCE_EN in text and "He Chunlin, Yin Zhiyi, He Xing" in text and "Years | all years" in text
+    assert (
+        SOURCE_EN in text and "He Chunlin, Yin Zhiyi, He Xing" in text and "Report | 2019–2023 five-year report" in text
+    )
 
 
 @pytest.mark.parametrize(
