@@ -230,7 +230,8 @@ def extract_text(
         row["id"] = ids[row["id"]]
         row["part_of"] = ids.get(row["part_of"], "")
     messages.append(
-        f"{len(rows)} figures proposed" + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
+        f"{len(rows)} figure{'' if len(rows) == 1 else 's'} proposed"
+        + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
     )
     vague = [item.text for item in skipped if item.reason == "vague number"]
     if vague:
