@@ -294,7 +294,9 @@ def second_edition_data_dir(
 
 
 def append_edition(target: Path, *sources: dict[str, str]) -> None:
-    """Append SYNTHETIC editions (their sources and rows) to the data directory `target`, as CSV edits."""
+    """Append SYNTHETIC editions (their sources and rows) to the data directory `target`, as CSV edits, and
+    seal the files as the new data set (as `import-xlsx` writes one)."""
     facts = {row["id"]: row for row in read_rows(target / "facts.csv")}
     append_rows(target / "sources.csv", list(sources))
     append_rows(target / "facts.csv", [row for source in sources for row in edition_rows(source, facts)])
+    seal_as_is(target)

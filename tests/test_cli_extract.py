@@ -215,3 +215,24 @@ def test_report_date_option_wins_and_the_text_date_is_said(tmp_path: Path) -> No
     code, output = run("extract", str(SYNTHETIC), "--report-date", "2025-01-15")
     assert code == 0
     assert "Report date 2025-01-15 from --report-date (the text states 2024-12-20, line 5)." in output
+
+
+@pytest.mark.parametrize(
+    ("periods", "expected"),
+    [
+        (
+            [(2019, 2023), (2023, 2023), (2003, 2023)],
+            {"report_kind": "five-year", "period_start": "2019", "period_end": "2023"},
+        ),
+        ([(2024, 2024), (2023, 2023)], {"report_kind": "annual", "period_start": "2024", "period_end": "2024"}),
+        ([(2022, 2024), (2024, 2024)], {"report_kind": "mid-term", "period_start": "2022", "period_end": "2024"}),
+        ([(2004, 2024)], {}),  # twenty years: no kind of report fits, the reviewer fills it in
+        ([], {}),
+    ],
+)
+def test_the_new_sources_kind_and_period_are_guessed_from_its_figures(periods, expected) -> None:
+    from uniondash.intake.extract.output import report_guess
+    from uniondash.intake.extract.proposal import Proposal
+
+    rows = [{"period_start": start, "period_end": end} for start, end in periods]
+    assert report_guess(Proposal(rows=rows, report_date="2024-12-20", report_date_from="--report-date")) == expected

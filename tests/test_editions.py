@@ -32,6 +32,7 @@ from tests.synthetic import (
     append_rows,
     edition_rows,
     read_rows,
+    seal_as_is,
     second_edition_data_dir,
 )
 from uniondash.charts import CHARTS
@@ -41,7 +42,7 @@ from uniondash.config import Settings
 from uniondash.errors import DataError
 from uniondash.exports.xlsx import build_workbook
 from uniondash.figures import render_plotly
-from uniondash.load import load_dataset
+from uniondash.load import load_dataset, load_files
 from uniondash.meeting import plan_slides, render_briefing
 from uniondash.model import Dataset, Filters, filter_facts, later_facts, year_choices
 from uniondash.web.app import create_app
@@ -141,7 +142,7 @@ def test_a_source_that_misstates_its_report_is_refused_at_its_line(
     sources = data_copy / "sources.csv"
     sources.write_text(sources.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     with pytest.raises(DataError) as raised:
-        load_dataset(data_copy)
+        load_files(data_copy)
     assert f"sources.csv:2: column '{column}': " in str(raised.value)
     assert problem in str(raised.value)
 
@@ -150,7 +151,7 @@ def test_a_figure_after_its_reports_period_is_refused(data_copy: Path) -> None:
     facts = (data_copy / "facts.csv").read_text(encoding="utf-8")
     (data_copy / "facts.csv").write_text(facts.replace(",2023,2023,city,", ",2024,2024,city,", 1), encoding="utf-8")
     with pytest.raises(DataError, match=r"ends in 2024, after the period its source 'zzrb-2023-11-30-p03'"):
-        load_dataset(data_copy)
+        load_files(data_copy)
 
 
 def test_two_reports_giving_one_figure_two_values_is_an_error_naming_both_rows_and_sources(tmp_path: Path) -> None:
@@ -169,7 +170,7 @@ def test_two_reports_giving_one_figure_two_values_is_an_error_naming_both_rows_a
     }
     append_rows(data_dir / "facts.csv", [restated])
     with pytest.raises(DataError) as raised:
-        load_dataset(data_dir)
+        load_files(data_dir)
     message = str(raised.value)
     line = len(read_rows(data_dir / "facts.csv")) + 1
     original = 1 + next(n for n, row in enumerate(read_rows(data_dir / "facts.csv"), 1) if row["id"] == base["id"])
@@ -187,7 +188,7 @@ def test_the_same_figure_of_two_reports_with_the_same_value_is_a_figure_entered_
         [{**base, "id": "workforce-high-skilled-again", "source_id": EDITION_2024["id"], "part_of": ""}],
     )
     with pytest.raises(DataError, match="repeats the figure"):
-        load_dataset(data_dir)
+        load_files(data_dir)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -421,6 +422,7 @@ def test_a_missing_year_is_shown_as_missing_not_as_zero(tmp_path: Path) -> None:
     rows[0]["source_quote"] = "SYNTHETIC 合成测试：筹集“冬送温暖”资金6500万元"
     append_rows(data_dir / "sources.csv", [annual_2026])
     append_rows(data_dir / "facts.csv", rows)
+    seal_as_is(data_dir)
     dataset = load_dataset(data_dir)
     spec = chart_spec(CHARTS["aid-funds"], dataset, Filters(years=frozenset({2024, 2025, 2026})))
     (panel,) = spec.panels
@@ -561,6 +563,7 @@ def test_a_link_naming_no_report_stays_on_the_first_edition_when_a_newer_five_ye
         row.update(period_start="2024", period_end="2028")
     append_rows(data_dir / "sources.csv", [newer])
     append_rows(data_dir / "facts.csv", rows)
+    seal_as_is(data_dir)
     dataset = load_dataset(data_dir)
     assert dataset.default_edition.period == (2024, 2028) and dataset.first_edition.period == (2019, 2023)
     app_client = create_app(data_dir, Settings()).server.test_client()

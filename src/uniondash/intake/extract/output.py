@@ -180,6 +180,25 @@ def _header(sheet: Any, columns: Sequence[str], start: int, fill: PatternFill) -
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, 12)
 
 
+REPORT_KINDS = ("annual", "mid-term", "mid-term", "mid-term", "five-year")  # by length in years, 1 to 5
+
+
+def report_guess(proposal: Proposal) -> dict[str, str]:
+    """The report's kind and period as its figures suggest them, for the reviewer to confirm: the longest
+    period among the figures that end in the latest year any figure ends (五年来 of a congress report: five
+    years, a five-year report; 今年 of an annual report: one year). Empty where no figure's period fits a kind."""
+    periods = {(int(row["period_start"]), int(row["period_end"])) for row in proposal.rows if row.get("period_end")}
+    if not periods:
+        return {}
+    end = max(last for _, last in periods)
+    # Careers since 2003 end in the report's year too: only spans a report can have (one to five years) count.
+    starts = [first for first, last in periods if last == end and 1 <= end - first + 1 <= len(REPORT_KINDS)]
+    if not starts:
+        return {}
+    start = min(starts)
+    return {"report_kind": REPORT_KINDS[end - start], "period_start": str(start), "period_end": str(end)}
+
+
 def _sources(sheet: Any, proposal: Proposal, dataset: Dataset) -> None:
     """The data set's sources, then a row for the proposal's source when it is new (what is known filled in:
     its id and date; the reviewer completes the rest, and the import names any empty required cell)."""
@@ -191,7 +210,7 @@ def _sources(sheet: Any, proposal: Proposal, dataset: Dataset) -> None:
     known = set(dataset.sources["id"])
     for source_id in sorted(source_ids - known):
         new = dict.fromkeys(SOURCE_COLUMNS, "")
-        new.update(id=source_id, published=proposal.report_date or "")
+        new.update(id=source_id, published=proposal.report_date or "", **report_guess(proposal))
         rows.append([new[column] for column in SOURCE_COLUMNS])
     for number, values in enumerate(rows, start=2):
         for column_number, (column, value) in enumerate(zip(SOURCE_COLUMNS, values, strict=True), start=1):
