@@ -29,13 +29,29 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
-def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
-    """The whole app for one data directory; `settings` default to the UNIONDASH_* environment."""
+def create_app(
+    data_dir: Path, settings: Settings | None = None, *, url_prefix: str = "/", desk: bool | None = None
+) -> Dash:
+    """The whole app for one data directory; `settings` default to the UNIONDASH_* environment.
+
+    `url_prefix` mounts the dashboard under a path (the desk's preview of a draft: /desk/preview/<id>/).
+    `desk` adds the data desk at /desk (default: `settings.desk`, UNIONDASH_DESK); the public pages never
+    import it, and without it nothing of the desk is loaded.
+    """
     settings = settings or Settings.from_env()
+    if desk is None:
+        desk = settings.desk
+    if desk:
+        # The data folder is brought to the published version before it is loaded (the desk's follower).
+        from uniondash.desk.web import desk_config, prepare_data_dir
+
+        desk_settings = desk_config(Path(data_dir), settings)
+        prepare_data_dir(Path(data_dir), desk_settings)
     # Reloaded when the files change (uniondash import-xlsx): every route asks it for the current data.
     state = DataState.watch(Path(data_dir))
     app = Dash(
         __name__,
+        url_base_pathname=url_prefix,
         title=t("zh", "site_title"),
         update_title="",  # keep the page title while callbacks run
         assets_folder=str(ASSETS),
@@ -53,12 +69,16 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> Dash:
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
-    callbacks.register(app, state)
+    callbacks.register(app, state, prefix=url_prefix)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
     export_routes.register(app.server, state)
     press_routes.register(app.server, state)
     meeting_routes.register(app.server, state)
     serving.register(app.server, state)
+    if desk:
+        from uniondash.desk.web import register as register_desk
+
+        register_desk(app.server, Path(data_dir), desk_settings)
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.

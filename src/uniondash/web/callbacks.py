@@ -19,8 +19,11 @@ from uniondash.web.page_cache import PageCache
 from uniondash.web.serving import PAGE_CACHE_KEY
 
 
-def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None = None) -> None:
-    """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment)."""
+def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None = None, *, prefix: str = "/") -> None:
+    """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment).
+
+    `prefix`: the path the app is mounted under (the desk's preview); the pages see paths without it.
+    """
     state = as_state(data)
     cache = page_cache or PageCache.from_env(state.current())
     app.server.extensions[PAGE_CACHE_KEY] = cache
@@ -35,6 +38,8 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
         # Drawn once per view and then served from the cache (see page_cache; emptied when the data changes).
         # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
         base_url = flask.request.host_url if flask.request.host else ""
+        if prefix != "/" and isinstance(pathname, str) and pathname.startswith(prefix):
+            pathname = "/" + pathname[len(prefix) :]
         cache.follow(state.current())  # new data on disk: the pages drawn from the old data go
         return cache.page(pathname, search, base_url=base_url)
 

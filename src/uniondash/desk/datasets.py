@@ -1,0 +1,153 @@
+"""A data set as files (file stem → bytes): read from a folder, validated, compared, zipped, materialised.
+
+A published version is a whole set of the CSV files `load.FILES` names. Everything here is a plain function
+of bytes, except `materialise`, which puts a set into a data folder for the running server to take.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from uniondash.load import FILES, load_dataset
+from uniondash.model import Dataset
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Fields of a figure shown beside its id in a diff.
+SHOWN = ("label_zh", "label_en", "as_written", "period_start", "period_end", "source_quote")
+# Text that a spreadsheet would run as a formula (the audit CSV, version zips keep the data's own bytes).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def shanghai_time(timestamp: float) -> str:
+    """A moment as staff in Zhuzhou read it: 2026-12-07 21:40 (UTC+8)."""
+    return datetime.fromtimestamp(timestamp, SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def cell(text: str) -> str:
+    """A CSV cell no spreadsheet runs as a formula (a leading ' is Excel's own 'this is text')."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def read_folder(data_dir: Path) -> dict[str, bytes]:
+    """Every data file of a folder; a missing one is simply absent (validation then names it)."""
+    out: dict[str, bytes] = {}
+    for name in FILES:
+        path = Path(data_dir) / f"{name}.csv"
+        if path.is_file():
+            out[name] = path.read_bytes()
+    return out
+
+
+@contextmanager
+def scratch_folder(files: Mapping[str, bytes], name: str = "data") -> Iterator[Path]:
+    """The set written into a temporary folder (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="uniondash-desk-") as scratch:
+        folder = Path(scratch) / name
+        folder.mkdir()
+        for stem, data in files.items():
+            (folder / f"{stem}.csv").write_bytes(data)
+        yield folder
+
+
+def validate(files: Mapping[str, bytes]) -> Dataset:
+    """The set loaded by the loader itself (all checks), or `DataError` naming every problem."""
+    with scratch_folder(files) as folder:
+        return load_dataset(folder)
+
+
+def rows_by_id(raw: bytes | None) -> dict[str, dict[str, str]]:
+    if not raw:
+        return {}
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+    out: dict[str, dict[str, str]] = {}
+    for row in reader:
+        key = (row.get("id") or row.get("fact_id") or "").strip()
+        if key:
+            out[key] = {column: (value or "").strip() for column, value in row.items() if column}
+    return out
+
+
+def shown(row: Mapping[str, str]) -> dict[str, str]:
+    return {column: row.get(column, "") for column in SHOWN}
+
+
+def compare_sets(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, Any]:
+    """What a version changes against the one before: figures added, changed (old → new per field), removed,
+    each with its quote, and the other files that changed. Plain JSON-able data for the history."""
+    old_facts, new_facts = rows_by_id(old.get("facts")), rows_by_id(new.get("facts"))
+    changed: dict[str, Any] = {}
+    for key in new_facts.keys() & old_facts.keys():
+        fields = [
+            {"column": column, "old": old_facts[key].get(column, ""), "new": value}
+            for column, value in new_facts[key].items()
+            if old_facts[key].get(column, "") != value
+        ]
+        if fields:
+            changed[key] = {"fields": fields, **shown(new_facts[key])}
+    return {
+        "added": {key: shown(new_facts[key]) for key in new_facts if key not in old_facts},
+        "changed": dict(sorted(changed.items())),
+        "removed": {key: shown(old_facts[key]) for key in old_facts if key not in new_facts},
+        "files_changed": sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name)),
+    }
+
+
+def version_zip(number: int, files: Mapping[str, bytes], created: float) -> bytes:
+    """A version's data as a zip: its CSV files as published and their `datapackage.json`."""
+    from uniondash.publish.datapackage import data_package, package_json
+
+    moment = datetime.fromtimestamp(created, UTC)
+    with scratch_folder(files) as folder:
+        dataset = load_dataset(folder)
+        package = data_package(folder, dataset, moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    package["version"] = str(number)
+    stamp = moment.astimezone(SHANGHAI).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(zipfile.ZipInfo(f"uniondash-v{number}/{name}.csv", stamp), files[name])
+        archive.writestr(zipfile.ZipInfo(f"uniondash-v{number}/datapackage.json", stamp), package_json(package))
+    return buffer.getvalue()
+
+
+def materialise(data_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Put a whole set into the data folder for the server's workers to take.
+
+    Through the data store when it exists (one set, taken by readers at once); else every file is written
+    beside its target, synced, and renamed into place in load order (sources before the facts citing them).
+    """
+    try:
+        from uniondash import datastore  # type: ignore[attr-defined]
+    except ImportError:
+        datastore = None
+    if datastore is not None:
+        datastore.write_data_set(data_dir, {f"{name}.csv": data for name, data in files.items()})
+        return
+    temporary: list[tuple[Path, Path]] = []
+    try:
+        for name in FILES:
+            if name not in files:
+                continue
+            target = Path(data_dir) / f"{name}.csv"
+            if target.is_file() and target.read_bytes() == files[name]:
+                continue
+            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".desk.tmp", dir=data_dir)
+            with os.fdopen(handle, "wb") as out:
+                out.write(files[name])
+                out.flush()
+                os.fsync(out.fileno())
+            temporary.append((Path(temp_name), target))
+        for temp, target in temporary:
+            os.replace(temp, target)
+    finally:
+        for temp, _ in temporary:
+            temp.unlink(missing_ok=True)
