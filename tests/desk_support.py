@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
 from tests.synthetic import SHIPPED, SYNTHETIC_2024_SOURCE, copy_shipped, synthetic_2024_rows
 from uniondash.config import Settings
+from uniondash.desk import accounts
 from uniondash.desk.commands import add_user
 from uniondash.desk.store import DeskStore
 from uniondash.exports.xlsx import workbook_bytes
@@ -19,6 +21,8 @@ from uniondash.exports.xlsx_data import DATA_SHEET, SOURCES_SHEET, template_work
 from uniondash.load import load_dataset
 
 PASSWORD = "correct horse battery"
+# Tests hash with cheap argon2 parameters (the real ones take about 0.5 s a hash on a busy CI machine).
+accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 ACCOUNTS = {"ann": "editor", "bob": "publisher", "cai": "publisher"}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

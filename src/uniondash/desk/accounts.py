@@ -59,6 +59,12 @@ def check_password(password: str) -> str:
     return password
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the hasher (tests use cheap parameters; production keeps the library's)."""
+    global _HASHER, _DUMMY_HASH
+    _HASHER, _DUMMY_HASH = hasher, hasher.hash("uniondash-no-such-account")
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(check_password(password))
 

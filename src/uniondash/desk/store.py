@@ -221,7 +221,9 @@ def make_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads take no lock in WAL mode; a write transaction takes the write lock at once.
+            readonly = connection.get_execution_options().get("readonly")
+            connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     # Short connect timeout: an unreachable database must not hang a request (the desk says so instead).
@@ -301,10 +303,13 @@ class DeskStore:
             ) from error
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, *, readonly: bool = False) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with self.engine.connect() as connection:
+                if readonly:
+                    connection = connection.execution_options(readonly=True)
+                with connection.begin():
+                    yield connection
         except (DeskError, IntegrityError):
             raise
         except SQLAlchemyError as error:
@@ -325,7 +330,7 @@ class DeskStore:
     # -- settings ----------------------------------------------------------------------------------
 
     def setting(self, key: str, default: str = "") -> str:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             value = connection.execute(
                 sa.select(settings_table.c.value).where(settings_table.c.key == key)
             ).scalar_one_or_none()
@@ -368,14 +373,14 @@ class DeskStore:
             self._audit(connection, by, "user-add", name, f"role={role}")
 
     def user(self, name: str) -> User | None:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
         if row is None:
             return None
         return User(row["name"], row["role"], bool(row["disabled"]), row["created_at"], row["password_hash"])
 
     def users(self) -> list[User]:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(users).order_by(users.c.name)).mappings().all()
         return [User(r["name"], r["role"], bool(r["disabled"]), r["created_at"], r["password_hash"]) for r in rows]
 
@@ -461,14 +466,14 @@ class DeskStore:
         return hashes
 
     def blob(self, digest: str) -> bytes:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             data = connection.execute(sa.select(blobs.c.data).where(blobs.c.sha256 == digest)).scalar_one_or_none()
         if data is None:
             raise DeskError("数据库中缺少文件内容", f"stored file {digest[:12]} is missing from the database")
         return bytes(data)
 
     def files(self, hashes: Mapping[str, str]) -> dict[str, bytes]:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             rows = connection.execute(
                 sa.select(blobs.c.sha256, blobs.c.data).where(blobs.c.sha256.in_(set(hashes.values())))
             ).all()
@@ -500,21 +505,21 @@ class DeskStore:
         )
 
     def published(self) -> Version | None:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).order_by(versions.c.number.desc()).limit(1)).mappings().first()
         return None if row is None else self._version(row)
 
     def published_number(self) -> int | None:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             return connection.execute(sa.select(sa.func.max(versions.c.number))).scalar_one_or_none()
 
     def version(self, number: int) -> Version | None:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).where(versions.c.number == number)).mappings().first()
         return None if row is None else self._version(row)
 
     def versions(self) -> list[Version]:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(versions).order_by(versions.c.number.desc())).mappings().all()
         return [self._version(row) for row in rows]
 
@@ -679,12 +684,12 @@ class DeskStore:
         return change_id
 
     def change(self, change_id: int) -> Change | None:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(changes).where(changes.c.id == change_id)).mappings().first()
         return None if row is None else self._change(row)
 
     def changes(self, limit: int = 200) -> list[Change]:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(changes).order_by(changes.c.id.desc()).limit(limit)).mappings().all()
         return [self._change(row) for row in rows]
 
@@ -775,7 +780,7 @@ class DeskStore:
         )
 
     def audit_rows(self, limit: int | None = None) -> list[dict[str, Any]]:
-        with self._tx() as connection:
+        with self._tx(readonly=True) as connection:
             query = sa.select(audit).order_by(audit.c.id.desc())
             if limit:
                 query = query.limit(limit)

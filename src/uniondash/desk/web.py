@@ -180,6 +180,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
+            if g.get("desk_db_down"):
+                return _page("db_down", 503)
             return redirect(
                 url_for(
                     "desk.login",
@@ -268,12 +270,14 @@ def home() -> str:
 @login_required
 def upload() -> WerkzeugResponse:
     require("upload")
-    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # the form's fields besides the file
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         flash(t("no_file"), "error")
         return back_to("desk.home")
-    data = sent.stream.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        data = sent.stream.read(MAX_UPLOAD_BYTES + 1)
+    finally:
+        sent.close()  # a large upload is spooled to a temporary file: removed now
     name = display_name(sent.filename)
     store = desk().store
     published = store.published()
@@ -604,6 +608,11 @@ def before() -> Any:
         return redirect(request.full_path, code=303) if request.method == "GET" else _page("db_down", 503)
     session.permanent = True  # the cookie's lifetime is the idle time, renewed as the desk is used
     if request.method == "POST":
+        if request.endpoint == "desk.upload":  # read before the form is parsed (the CSRF check reads it)
+            request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # the form's fields besides the file
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            return _page("too_large", 413)  # refused unread
         csrf.protect()
     return None
 
@@ -715,7 +724,11 @@ def register(server: Flask, data_dir: Path, config: DeskConfig) -> DeskState:
 
     @manager.user_loader
     def load_user(token: str) -> DeskUser | None:
-        found = store.session_actor(token, config.idle_seconds)
+        try:
+            found = store.session_actor(token, config.idle_seconds)
+        except DeskUnavailable:
+            g.desk_db_down = True  # login_required answers 503: the visitor is not signed out by an outage
+            return None
         return DeskUser(found, token) if found else None
 
     limiter = Limiter(
@@ -725,9 +738,13 @@ def register(server: Flask, data_dir: Path, config: DeskConfig) -> DeskState:
         strategy="moving-window",
         default_limits=[],
     )
-    limiter.limit(SIGN_IN_LIMITS_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)(login)
-    limiter.limit(SIGN_IN_LIMITS_ACCOUNT, methods=["POST"], key_func=account_key, deduct_when=failed_sign_in)(login)
     server.register_blueprint(bp)
+    # This app's sign-in view, wrapped by this app's limiter: failed attempts count, per address and per account.
+    by_address = limiter.limit(SIGN_IN_LIMITS_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)
+    by_account = limiter.limit(
+        SIGN_IN_LIMITS_ACCOUNT, methods=["POST"], key_func=account_key, deduct_when=failed_sign_in
+    )
+    server.view_functions["desk.login"] = by_address(by_account(login))
     # /healthz says which published version this host serves, and when the database cannot be reached.
     server.extensions.setdefault(HEALTH_KEY, {})["desk"] = state.follower.health
     # Every worker follows the published version, whether or not anyone opens the desk (a pid check per request).
