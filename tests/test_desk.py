@@ -525,11 +525,17 @@ def test_hostile_uploads_are_refused_with_a_reason_and_nothing_is_written(
 
 def test_an_upload_over_the_limit_is_refused_before_it_is_read(desk: Desk):
     editor = desk.client("ann")
-    response = editor.post(
-        "/desk/upload",
-        data={"file": (io.BytesIO(b"x" * (11 * 1024 * 1024)), "huge.xlsx"), "csrf_token": csrf_of(editor)},
-        content_type="multipart/form-data",
+    token = csrf_of(editor)
+    body = (
+        (
+            f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="huge.xlsx"\r\n\r\n'
+        ).encode()
+        + b"x" * (11 * 1024 * 1024)
+        + b"\r\n--b--\r\n"
     )
+    # raw bytes: the test client would spool a large form to a temporary file that the refusal leaves unread
+    response = editor.post("/desk/upload", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413 and "10 MB" in response.get_data(as_text=True)
     assert desk.store.changes() == []
 
