@@ -12,6 +12,7 @@ never framed (security_headers.py: `frame-ancestors 'none'`).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import subprocess
@@ -44,6 +45,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from uniondash.desk import accounts
@@ -568,7 +570,15 @@ def preview(change_id: int, rest: str) -> Any:
     if found.files is None:
         abort(404)
     app = preview_app(desk(), found)
-    return app.server.wsgi_app  # Flask runs it on this request; the desk's own headers still apply
+    # The draft's dashboard answers this request inside its own context (its Flask contexts never mix with
+    # the desk's), read whole; the desk's after-request rules (no-store, never framed) then apply to it.
+    body, status, headers = contextvars.Context().run(run_wsgi_app, app.server.wsgi_app, request.environ, buffered=True)
+    try:
+        data = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return Response(data, status=status, headers=headers)
 
 
 def preview_app(state: DeskState, found: Change) -> Any:
