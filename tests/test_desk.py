@@ -535,7 +535,12 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(desk: Desk):
         + b"\r\n--b--\r\n"
     )
     # raw bytes: the test client would spool a large form to a temporary file that the refusal leaves unread
-    response = editor.post("/desk/upload", data=body, content_type="multipart/form-data; boundary=b")
+    response = editor.post(
+        "/desk/upload",
+        input_stream=io.BytesIO(body),
+        content_length=len(body),
+        content_type="multipart/form-data; boundary=b",
+    )
     assert response.status_code == 413 and "10 MB" in response.get_data(as_text=True)
     assert desk.store.changes() == []
 
