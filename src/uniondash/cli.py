@@ -481,7 +481,12 @@ def desk_store(data_dir: str | None) -> Any:
 
 @cli.group()
 def user() -> None:
-    """Desk accounts: add, list, disable, change a password (stored hashed with argon2)."""
+    """Desk accounts: add, list, disable, change a password (stored hashed with argon2).
+
+    Example:
+
+        echo "$PASSWORD" | uniondash user add li --role editor --password-stdin
+    """
 
 
 @user.command("add")
@@ -577,7 +582,12 @@ def user_list(data_dir: str | None) -> None:
 
 @cli.group("desk")
 def desk_group() -> None:
-    """The data desk's database (SQLite beside the data folder, or $UNIONDASH_DATABASE_URL)."""
+    """The data desk's database (SQLite beside the data folder, or $UNIONDASH_DATABASE_URL).
+
+    Example:
+
+        uniondash desk migrate --data-dir data
+    """
 
 
 @desk_group.command("migrate")
