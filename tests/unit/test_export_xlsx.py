@@ -20,15 +20,14 @@ from uniondash.chartspec import comparisons_and_cards
 from uniondash.errors import UniondashError
 from uniondash.exports.xlsx import (
     build_workbook,
-    display_width,
     export_filename,
     honours_pivot,
-    number_format,
     put,
     sheet_name,
     workbook_bytes,
     write_workbook,
 )
+from uniondash.exports.xlsx_cells import display_width, number_format
 from uniondash.format import display_value, period_label
 from uniondash.load import load_dataset
 from uniondash.model import Dataset, Filters, filter_facts

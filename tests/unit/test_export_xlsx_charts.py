@@ -18,16 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from uniondash.chartspec import ChartSpec, comparisons_and_cards
-from uniondash.exports.xlsx import (
-    FONT_NAMES,
-    MIN_PRINT_SCALE,
-    PAGE_WIDTH_UNITS,
-    build_workbook,
-    generated_label,
-    name_every_font,
-    new_workbook,
-    workbook_bytes,
-)
+from uniondash.exports.xlsx import build_workbook, generated_label, name_every_font, new_workbook, workbook_bytes
+from uniondash.exports.xlsx_cells import FONT_NAMES, MIN_PRINT_SCALE, PAGE_WIDTH_UNITS
 from uniondash.exports.xlsx_charts import ROW_CM, ROWS_PER_PAGE, split_line
 from uniondash.format import display_value
 from uniondash.model import Dataset, Filters

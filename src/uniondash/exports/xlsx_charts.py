@@ -45,7 +45,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash.chartspec import ChartSpec, Panel
-from uniondash.exports.xlsx import Number, Table, body_font, display_width, put, workbook_lang, write_table
+from uniondash.exports.xlsx_cells import Number, Table, body_font, put, workbook_lang, write_table
+from uniondash.exports.xlsx_data import display_width
 from uniondash.format import axis_ticks
 from uniondash.model import Lang
 
