@@ -1,6 +1,6 @@
 """The data desk, measured: approval-to-visible time on one host (SQLite) and on two hosts sharing a
-PostgreSQL (a throwaway server on 127.0.0.1:55432, tests/postgres.py). Each host is `uniondash serve` with
-2 workers and its own data folder; "visible" is when 20 answers of /healthz in a row, from any worker,
+PostgreSQL (a throwaway server on 127.0.0.1:55432 or UNIONDASH_TEST_PG_PORT, tests/postgres.py). Each host is `uniondash serve` with
+2 workers and its own data folder; "visible" is when 20 answers of the operator status (/-/status) in a row, from any worker,
 report the new version and its 90 figures (the workers' data reloaded, not only the folder written).
 
     .venv/bin/python benchmarks/bench_desk.py [--rounds 3]
@@ -67,11 +67,11 @@ def main() -> None:
     one_host = []
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="bench-desk-sqlite-") as scratch:
-            one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, 8142))
+            one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, 8182))
     two_hosts = []
     with postgres_server() as server:
         for n in range(args.rounds):
-            two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, 8143))
+            two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, 8184))
     for name, times in (("one host, SQLite", one_host), ("two hosts, PostgreSQL", two_hosts)):
         print(
             f"{name}: approval to visible on every worker, median {statistics.median(times):.2f} s, "

@@ -14,6 +14,8 @@ import csv
 import shutil
 from pathlib import Path
 
+from uniondash.datastore import read_files, write_data_set
+
 SHIPPED = Path(__file__).resolve().parents[1] / "data"
 SOURCE_ID = "synthetic-growth-data"
 DISTRICTS = 10
@@ -95,4 +97,6 @@ def grown_data_dir(target: Path, multiplier: int) -> Path:
                 }
             )
     _append(target / "facts.csv", fact_fields, rows)
+    # Sealed as one data set, as `uniondash validate --seal` would after such an edit (servers take sealed sets).
+    write_data_set(target, read_files(target).tables)
     return target

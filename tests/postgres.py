@@ -1,5 +1,5 @@
 """A throwaway PostgreSQL server for the desk's tests: Debian's `postgresql` package, a cluster made with
-initdb in a temporary folder, on 127.0.0.1:55432, run as the `postgres` user (runuser) when tests run as
+initdb in a temporary folder, on 127.0.0.1:55432 (UNIONDASH_TEST_PG_PORT for another), run as the `postgres` user (runuser) when tests run as
 root; stopped and removed at the end of the session. Without the package the tests skip, except under
 CI=true, where they fail: CI must run them (`make system` installs it)."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PORT = 55432
+PORT = int(os.environ.get("UNIONDASH_TEST_PG_PORT", "55432"))
 
 
 def _binaries() -> Path | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -417,8 +418,9 @@ def test_database_unreachable_public_pages_serve_healthz_says_so_desk_cannot_pub
         desk.server.extensions["uniondash_desk"].store.engine.dispose()
         follower = desk.server.extensions["uniondash_desk"].follower
         follower.sync_once()
-        health = desk.client().get("/healthz").get_json()
-        assert health["desk"] == {"version": 1, "problem": "database-unreachable"} and health["status"] == "ok"
+        # The public /healthz says only that this host serves its last good data; the operator's status why.
+        assert desk.client().get("/healthz").get_data(as_text=True) == "serving last good data\n"
+        assert follower.health() == {"version": 1, "problem": "database-unreachable"}
         assert desk.client().get("/").status_code == 200
         response = client.get("/desk/")
         assert response.status_code == 503 and "不能上传或发布" in response.get_data(as_text=True)
@@ -577,3 +579,59 @@ def test_a_report_upload_says_what_this_server_can_read(shared_desk: Desk):
     change = desk.store.change(change_id)
     assert change.status == "invalid" and change.source_kind == "report"
     assert change.plan["problems"][0]["en"]
+
+
+def test_the_previews_links_reload_exports_slides_and_briefing_stay_on_the_draft(desk: Desk, workbook_2024: bytes):
+    from tests.dash_requests import page_callback as page_request
+
+    editor = desk.client("ann")
+    change_id = upload(editor, workbook_2024)
+    prefix = f"/desk/preview/{change_id}"
+    editor.get(f"{prefix}/")
+    token = editor.get_cookie("_csrf_token", path="/desk/preview/").value
+    drawn = editor.post(
+        f"{prefix}/_dash-update-component",
+        json=page_request(f"{prefix}/section/workforce", "?years=2024"),
+        headers={"X-CSRFToken": token},
+    )
+    links = re.findall(r'"(?:href|src)":"(/[^"]*)"', drawn.get_data(as_text=True))
+    assert links and all(link.startswith(f"{prefix}/") for link in links), links
+    for wanted in ("/section/workforce", "/export/summary.xlsx", "/present", "/briefing"):
+        assert any(link.startswith(prefix + wanted) for link in links), wanted
+    # Reloading a section, the slides, the briefing and the summary workbook are the draft's, not the site's.
+    assert editor.get(f"{prefix}/section/workforce?years=2024").status_code == 200
+    for path in ("/present?years=2024", "/briefing?years=2024"):
+        page = editor.get(prefix + path)
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store", path
+        assert "72万" in body, path  # SYNTHETIC 2024 talent figure: only the draft has it
+        assert not re.search(r'(?:href|src)="/(?!desk/preview/)', body), path
+        assert "72万" not in desk.client().get(path).get_data(as_text=True)  # the public site never has it
+    summary = editor.get(f"{prefix}/export/summary.xlsx?years=2024")
+    assert summary.status_code == 200 and summary.headers["Cache-Control"] == "no-store"
+    assert summary.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_preview_never_uses_the_public_caches(tmp_path: Path, monkeypatch, workbook_2024: bytes):
+    shared = tmp_path / "shared-cache"
+    monkeypatch.setenv("UNIONDASH_CACHE_DIR", str(shared))  # the public app's page and image caches
+    desk = make_desk(tmp_path)
+    editor = desk.client("ann")
+    change_id = upload(editor, workbook_2024)
+    editor.get(f"/desk/preview/{change_id}/")
+    app = desk.server.extensions["uniondash_desk"].previews[change_id]
+    from uniondash.exports.images import MemoryCache
+    from uniondash.web.page_cache import PageCache
+    from uniondash.web.press_routes import EXTENSION_KEY
+    from uniondash.web.serving import PAGE_CACHE_KEY
+
+    pages: PageCache = app.server.extensions[PAGE_CACHE_KEY]
+    assert pages.shared is None
+    assert isinstance(app.server.extensions[EXTENSION_KEY].cache, MemoryCache)
+    # while the public app of this environment does share them
+    from uniondash.config import Settings
+    from uniondash.web.app import create_app
+
+    public = create_app(desk.data_dir, Settings.from_env(), desk=False).server
+    assert public.extensions[PAGE_CACHE_KEY].shared is not None
+    assert not isinstance(public.extensions[EXTENSION_KEY].cache, MemoryCache)

@@ -23,11 +23,13 @@ import sqlalchemy as sa
 from tests.desk_support import synthetic_workbook
 from tests.postgres import create_database, postgres_server
 from tests.synthetic import copy_shipped
+from tests.test_serving import OPERATOR, STATUS_TOKEN
 from uniondash.desk.changes import plan_upload
 from uniondash.desk.datasets import read_folder
 from uniondash.desk.follower import materialised_version, sync_folder
 from uniondash.desk.store import DeskConflict, DeskStore
 from uniondash.desk.web import publish_change
+from uniondash.web.serving import STATUS_PATH
 
 WAIT = 60  # seconds a host may take to follow (a ceiling on a loaded machine, not a measurement)
 
@@ -114,6 +116,7 @@ def start_host(data_dir: Path, port: int, database_url: str, log: Any) -> subpro
         "UNIONDASH_RELOAD_SECONDS": "1",
         "UNIONDASH_CACHE_DIR": "",
         "UNIONDASH_REDIS_URL": "",
+        "UNIONDASH_STATUS_TOKEN": STATUS_TOKEN,
     }
     return subprocess.Popen(
         [
@@ -138,7 +141,9 @@ def start_host(data_dir: Path, port: int, database_url: str, log: Any) -> subpro
 
 
 def health(port: int) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+    """The operator's status of whichever worker answers (the public /healthz says only ok or last good)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{STATUS_PATH}", headers=OPERATOR)
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -156,7 +161,7 @@ def wait_for(condition, what: str) -> float:
 
 def test_two_hosts_sharing_one_postgresql_serve_the_same_version_after_an_approval(pg_url: str, tmp_path: Path):
     folders = [copy_shipped(tmp_path / f"host{n}" / "data") for n in (1, 2)]
-    ports = [8140, 8141]
+    ports = [8180, 8181]
     logs = [(tmp_path / f"host{n}.log").open("wb") for n in (1, 2)]
     hosts = [start_host(folder, port, pg_url, log) for folder, port, log in zip(folders, ports, logs, strict=True)]
     try:
@@ -165,7 +170,7 @@ def test_two_hosts_sharing_one_postgresql_serve_the_same_version_after_an_approv
         store = DeskStore.open(pg_url)
         number = publish_change(store, store.change(submitted(store, folders[0])), "bob")
         assert number == 2
-        # every worker of each host: /healthz is answered by any worker; ask until both hosts show 90 figures
+        # every worker of each host: the status is answered by any worker; ask until both hosts show 90 figures
         for port in ports:
             wait_for(
                 lambda port=port: health(port)["desk"]["version"] == 2 and health(port)["facts"] == 90,

@@ -50,11 +50,12 @@ CHART = "aid-funds"  # draws aid-winter-funds, under the tampered programme and 
 
 @pytest.fixture(scope="module")
 def tampered_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.synthetic import copy_shipped
+    from tests.synthetic import copy_shipped, seal_as_is
 
     target = copy_shipped(tmp_path_factory.mktemp("tampered") / "data")
     for file, row_id, column, text in TAMPERED:
         set_cell(target / file, row_id, column, text)
+    seal_as_is(target)  # served: a server takes sealed sets only
     return target
 
 

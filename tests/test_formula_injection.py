@@ -23,7 +23,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 
-from tests.synthetic import copy_shipped
+from tests.synthetic import copy_shipped, seal_as_is
 from tests.unit.test_load import set_cell
 from uniondash.exports.chart_files import CSV_COLUMNS
 from uniondash.web.app import create_app
@@ -56,6 +56,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     data = copy_shipped(tmp_path_factory.mktemp("formulas") / "data")
     for file, row_id, column, text in TAMPERED:
         set_cell(data / file, row_id, column, text)
+    seal_as_is(data)  # served: a server takes sealed sets only
     yield create_app(data).server.test_client()
 
 

@@ -27,7 +27,7 @@ from uniondash.figures import (
     WIDE,
 )
 from uniondash.format import display_value, period_label
-from uniondash.load import load_dataset
+from uniondash.load import load_files
 from uniondash.meeting import (
     chart_views,
     citation_parts,
@@ -367,7 +367,7 @@ def test_slides_cite_the_source_of_their_own_facts(multi_year_dataset):
 def hostile_dataset(data_copy: Path) -> Dataset:
     set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", '<script>alert("p")</script>冬送温暖')
     set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", "<img src=x onerror=alert(1)>资金")
-    return load_dataset(data_copy)
+    return load_files(data_copy)
 
 
 def test_data_text_and_parameters_are_escaped(hostile_dataset):

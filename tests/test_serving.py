@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
@@ -26,17 +27,28 @@ from tests.dash_requests import page_callback
 from tests.synthetic import SHIPPED
 from uniondash.config import Settings
 from uniondash.errors import UniondashError
+from uniondash.load import load_dataset
 from uniondash.web import serving
 from uniondash.web.app import create_app
 from uniondash.web.production import ensure_shared_cache, gunicorn_options
 
 VENV_BIN = Path(sys.executable).parent
 PAGE_CALLBACK = page_callback("/section/aid", "?lang=en")
+# The operator's token of the apps and servers started here (the status endpoint exists only with one).
+STATUS_TOKEN = "test-operator-token-0123456789"
+OPERATOR = {"Authorization": f"Bearer {STATUS_TOKEN}"}
 
 
 @pytest.fixture(scope="module")
 def client() -> FlaskClient:
-    return create_app(SHIPPED).server.test_client()
+    return create_app(SHIPPED, Settings(status_token=STATUS_TOKEN)).server.test_client()
+
+
+def operator_status(client: FlaskClient) -> dict[str, Any]:
+    """The operator's status of the worker behind `client` (an app made with STATUS_TOKEN)."""
+    response = client.get(serving.STATUS_PATH, headers=OPERATOR)
+    assert response.status_code == 200, response.data
+    return dict(response.get_json())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -96,13 +108,25 @@ def test_workers_share_a_private_cache_directory_unless_one_is_configured(tmp_pa
 # Health check and static files.
 
 
-def test_healthz_is_cheap_uncached_json(client: FlaskClient):
+def test_healthz_is_cheap_uncached_and_says_ok_and_nothing_more(client: FlaskClient):
+    # Issue 24: the public health check showed the data path and the offending CSV line to anyone.
     response = client.get("/healthz")
     assert response.status_code == 200 and response.cache_control.no_store
-    body = response.get_json()
+    assert response.mimetype == "text/plain" and response.get_data(as_text=True) == "ok\n"
+
+
+def test_the_operator_status_needs_the_token_and_says_what_is_served(client: FlaskClient):
+    body = operator_status(client)
     assert body["status"] == "ok" and body["facts"] == 88 and body["pid"] == os.getpid()
+    assert body["version"] == load_dataset(SHIPPED).version and body["data_dir"] == str(SHIPPED)
     assert set(body["page_cache"]) == {"pages", "bytes", "hits", "misses"}
     assert set(body["bundles"]) == {"files", "bytes"}
+    for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": STATUS_TOKEN}):
+        refused = client.get(serving.STATUS_PATH, headers=headers)
+        assert refused.status_code == 404 and b"88" not in refused.data and b"data" not in refused.data
+    # Without a token configured the endpoint does not exist, whatever is sent.
+    bare = create_app(SHIPPED, Settings()).server.test_client()
+    assert bare.get(serving.STATUS_PATH, headers={"Authorization": "Bearer "}).status_code == 404
 
 
 def test_the_dashboard_gets_the_basic_plotly_bundle_revalidated_by_etag(client: FlaskClient):
@@ -223,16 +247,17 @@ def test_the_compressed_store_is_bounded_by_count_and_bytes():
 def test_warm_up_draws_the_overview_and_compresses_the_bundles(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("UNIONDASH_REDIS_URL", raising=False)
     monkeypatch.delenv("UNIONDASH_CACHE_DIR", raising=False)
-    server = create_app(SHIPPED).server
+    server = create_app(SHIPPED, Settings(status_token=STATUS_TOKEN)).server
     serving.warm_up(server)
-    stats = server.test_client().get("/healthz").get_json()["page_cache"]
+    stats = operator_status(server.test_client())["page_cache"]
     assert stats["bytes"] > 0
     assert stats | {"bytes": 0} == {"pages": 2, "bytes": 0, "hits": 0, "misses": 2}  # the overview, zh and en
     client = server.test_client()
     body = json.loads(json.dumps(PAGE_CALLBACK))
     body["inputs"][0]["value"], body["inputs"][1]["value"] = "/", "?lang=en"
-    assert client.post("/_dash-update-component", json=body, base_url="https://any.host.example").status_code == 200
-    assert client.get("/healthz").get_json()["page_cache"]["hits"] == 1  # whatever host the reader used
+    # Drawn for one name of the machine, served for the other: share links come from the public address.
+    assert client.post("/_dash-update-component", json=body, base_url="http://127.0.0.1:8050").status_code == 200
+    assert operator_status(client)["page_cache"]["hits"] == 1  # whatever (trusted) host the reader used
 
 
 def test_a_failing_warm_up_is_logged_not_raised(caplog: pytest.LogCaptureFixture):
@@ -254,10 +279,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+def get(
+    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        headers = {"Content-Type": "application/json"} if body else {}
+        headers = {**({"Content-Type": "application/json"} if body else {}), **(headers or {})}
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()
@@ -311,6 +338,7 @@ def test_uniondash_serve_runs_gunicorn_with_workers(serve: list[subprocess.Popen
     port = free_port()
     command = [str(VENV_BIN / "uniondash"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     env = {k: v for k, v in os.environ.items() if k not in ("UNIONDASH_CACHE_DIR", "UNIONDASH_REDIS_URL")}
+    env["UNIONDASH_STATUS_TOKEN"] = STATUS_TOKEN
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True
     )
@@ -318,7 +346,7 @@ def test_uniondash_serve_runs_gunicorn_with_workers(serve: list[subprocess.Popen
     wait_healthy(port, process)
     check_serves_the_dashboard(port)
     # Two workers answer: a new connection per request lands on either.
-    pids = {json.loads(get(port, "GET", "/healthz")[1])["pid"] for _ in range(40)}
+    pids = {json.loads(get(port, "GET", serving.STATUS_PATH, headers=OPERATOR)[1])["pid"] for _ in range(40)}
     assert process.pid not in pids and 1 <= len(pids) <= 2
 
 

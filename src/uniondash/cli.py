@@ -126,16 +126,44 @@ def main() -> None:
 
 
 @cli.command()
+@click.option(
+    "--seal",
+    is_flag=True,
+    help="If the files are valid, seal them as the data set that servers and commands take (after a hand edit).",
+)
 @data_dir_option
-def validate(data_dir: str | None) -> None:
+def validate(seal: bool, data_dir: str | None) -> None:
     """Check every data file and print what it holds, or every problem found.
+
+    The files are checked as they are. Servers and the other commands take only a sealed set (the files
+    as data/manifest.json lists them): after editing a CSV by hand, --seal checks and seals them.
 
     Example:
 
-        uniondash validate --data-dir ~/uniondash-2024/data
+        uniondash validate --data-dir ~/uniondash-2024/data --seal
     """
-    dataset = open_dataset(data_dir)
+    from uniondash.datastore import finish_interrupted_write, read_files
+    from uniondash.datastore import seal as seal_files
+    from uniondash.load import load_data_set
+
+    folder = resolve_data_dir(data_dir)
+    if seal:
+        finish_interrupted_write(folder)
+    files = read_files(folder)
+    dataset = load_data_set(files, folder)
     click.echo(summary(dataset))
+    if seal:
+        version = seal_files(folder, files)
+        click.echo(f"\nSealed: data set {version}. A running server takes it within seconds.")
+    elif files.sealed:
+        click.echo(f"\nSealed: data set {files.version}.")
+    else:
+        raise UniondashError(
+            f"these files are valid but not sealed ({', '.join(files.unsealed[:3])}"
+            + (" …" if len(files.unsealed) > 3 else "")
+            + " not as manifest.json lists them): servers keep the sealed set and other commands refuse them. "
+            "Seal them with `uniondash validate --seal`."
+        )
 
 
 def summary(dataset: Dataset) -> str:
@@ -198,6 +226,34 @@ def serve(host: str | None, port: int | None, workers: int | None, debug: bool, 
 
     click.echo(f"uniondash on http://{host}:{port}/ with {workers or settings.workers} workers (Ctrl+C to stop)")
     run_gunicorn(data_path, host, port, workers or settings.workers)
+
+
+@cli.command()
+@click.option(
+    "--url",
+    default=None,
+    help="A running server to ask as well (http://127.0.0.1:8050), with $UNIONDASH_STATUS_TOKEN.",
+)
+@data_dir_option
+def status(url: str | None, data_dir: str | None) -> None:
+    """Say what the data directory holds and, with --url, what a running server serves; exit 1 if wrong.
+
+    The details the public /healthz never shows: the sealed data set and its version, files that do not
+    belong to it (edited by hand, a copy under way), every problem by file and line, an interrupted write.
+
+    Example:
+
+        UNIONDASH_STATUS_TOKEN=… uniondash status --url http://127.0.0.1:8050
+    """
+    from uniondash.config import Settings
+    from uniondash.status import data_report, server_report
+
+    report = data_report(resolve_data_dir(data_dir))
+    if url:
+        report = report + server_report(url, Settings.from_env().status_token, report.version)
+    click.echo("\n".join(report.lines))
+    if not report.ok:
+        raise UniondashError("something needs attention (above)")
 
 
 # Export commands are added below, one function each (export-xlsx, export-charts, export-pdf).

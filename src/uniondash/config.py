@@ -4,9 +4,11 @@ the server settings, read from UNIONDASH_* environment variables."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from uniondash.errors import UniondashError
 
@@ -24,6 +26,55 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
             "to a folder holding facts.csv and its dimension files."
         )
     return path
+
+
+# Names a request may carry in its Host header when nothing else is configured: the machine itself.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# A host name or IPv4 address as werkzeug checks them (lower case); a leading '.' admits every subdomain.
+_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]")
+
+
+def public_url(text: str, name: str = "UNIONDASH_PUBLIC_URL") -> str:
+    """The public address as given (`https://data.example.cn` or with a path), checked, without a final '/'."""
+    text = text.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or not _HOST_NAME.fullmatch(parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]")
+        or (port is not None and not 0 < port < 65536)
+    ):
+        raise UniondashError(
+            f"{name}={text[:80]!r}: expected the address readers use, e.g. https://data.example.cn "
+            "(http or https, a host name, an optional port and path; no query)"
+        )
+    return text.rstrip("/")
+
+
+def host_of(url: str) -> str:
+    """The host name of an address checked by `public_url`, as a trusted-hosts entry (IPv6 in brackets)."""
+    hostname = urlsplit(url).hostname or ""
+    return f"[{hostname}]" if ":" in hostname else hostname
+
+
+def trusted_hosts(text: str, name: str = "UNIONDASH_TRUSTED_HOSTS") -> tuple[str, ...]:
+    """Host names separated by spaces or commas, checked; ports are not part of a name."""
+    hosts = tuple(dict.fromkeys(part.lower() for part in re.split(r"[\s,]+", text.strip()) if part))
+    bad = [host for host in hosts if not _HOST_NAME.fullmatch(host)]
+    if bad:
+        raise UniondashError(
+            f"{name}: {bad[0][:80]!r} is not a host name (give names such as data.example.cn or .example.cn, "
+            "without scheme, port or path)"
+        )
+    return hosts
 
 
 @dataclass(frozen=True)
@@ -47,6 +98,32 @@ class Settings:
     desk_idle_hours: int = 8
     # Where the desk bakes static versions (build-static --version); unset: no baking from the desk.
     static_dir: str | None = None
+    # The address readers use (https://data.example.cn): every absolute URL the app writes (oEmbed, share
+    # codes, embed.js) starts with it. Unset: the request's own address, which can then only be a local one.
+    public_url: str | None = None
+    # The Host names the app answers (Flask's TRUSTED_HOSTS); others get a 400. Unset: the machine's own
+    # names (LOCAL_HOSTS) and the public address's host.
+    trusted_hosts: tuple[str, ...] = ()
+    # The operator's status endpoint (/-/status) answers only with this bearer token; unset: no endpoint.
+    status_token: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", public_url(self.public_url))
+        extra = [host for host in self.trusted_hosts if host not in LOCAL_HOSTS]
+        if extra and self.public_url is None:
+            raise UniondashError(
+                f"UNIONDASH_TRUSTED_HOSTS names {extra[0]!r}: set UNIONDASH_PUBLIC_URL too (the address readers "
+                "use), so that links written into pages, oEmbed answers and share codes never take a request's Host"
+            )
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host names answered: the configured ones, else the local names and the public address's host."""
+        if self.trusted_hosts:
+            return self.trusted_hosts
+        public = (host_of(self.public_url),) if self.public_url else ()
+        return tuple(dict.fromkeys((*LOCAL_HOSTS, *public)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,7 +133,8 @@ class Settings:
             text = env.get(name, "").strip()
             if not text:
                 return default
-            if not text.isdigit() or not low <= int(text) <= high:
+            # ASCII digits only: '²' and '①' pass str.isdigit() but not int().
+            if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
                 raise UniondashError(f"{name}={text!r}: expected a whole number from {low} to {high}")
             return int(text)
 
@@ -75,4 +153,17 @@ class Settings:
             database_url=env.get("UNIONDASH_DATABASE_URL", "").strip() or None,
             desk_idle_hours=number("UNIONDASH_DESK_IDLE_HOURS", cls.desk_idle_hours, 1, 24 * 30),
             static_dir=env.get("UNIONDASH_STATIC_DIR", "").strip() or None,
+            public_url=env.get("UNIONDASH_PUBLIC_URL", "").strip() or None,
+            trusted_hosts=trusted_hosts(env.get("UNIONDASH_TRUSTED_HOSTS", "")),
+            status_token=_token(env.get("UNIONDASH_STATUS_TOKEN", "")),
         )
+
+
+def _token(text: str) -> str | None:
+    """The operator's token: at least 16 printable ASCII characters (a short one is guessed), or none."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) < 16 or not text.isascii() or not text.isprintable() or " " in text:
+        raise UniondashError("UNIONDASH_STATUS_TOKEN: use at least 16 printable ASCII characters without spaces")
+    return text

@@ -1,33 +1,26 @@
-"""Read the data directory into a validated `Dataset`: all of it or nothing, with every problem named."""
+"""Read the data directory into a validated `Dataset`: all of it or nothing, with every problem named.
+
+What is validated is exactly what is served: the loader checks the bytes of one data set, read once
+(`datastore.read_data_set`), and builds the `Dataset` from those same bytes, never reading a file twice.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from uniondash import schema
+from uniondash.datastore import FILES, DataSet, read_data_set, read_files
 from uniondash.errors import DataError, DataProblem
 from uniondash.model import Dataset
 
-# Files in load order: a file's foreign keys point only at files above it.
-FILES = (
-    "sources",
-    "sections",
-    "programmes",
-    "measures",
-    "metrics",
-    "levels",
-    "kinds",
-    "scopes",
-    "facts",
-    "headlines",
-)
+__all__ = ["FILES", "load_data_set", "load_dataset", "load_files", "load_tables"]
 
 
 class _Table:
@@ -45,12 +38,11 @@ class _Table:
         return None
 
 
-def _read_csv(path: Path, problems: list[DataProblem]) -> _Table | None:
-    name = path.stem
-    if not path.is_file():
+def _read_csv(name: str, raw: bytes | None, problems: list[DataProblem]) -> _Table | None:
+    path = Path(f"{name}.csv")
+    if raw is None:
         problems.append(DataProblem(path.name, None, None, "file is missing"))
         return None
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -214,10 +206,29 @@ def _duplicate_figures(facts: pd.DataFrame, table: _Table) -> list[DataProblem]:
 
 
 def load_dataset(data_dir: str | Path) -> Dataset:
-    """Load and validate every file of `data_dir`; raise `DataError` naming every problem found."""
+    """The sealed data set of `data_dir`, validated; `DataError` naming every problem found (a
+    `datastore.DataSetError` if the files are not one sealed set)."""
+    data_dir = Path(data_dir)
+    return load_data_set(read_data_set(data_dir), data_dir)
+
+
+def load_files(data_dir: str | Path) -> Dataset:
+    """The files of `data_dir` as they are, sealed or not, validated: what `uniondash validate` checks
+    before sealing them, and what a scratch folder holds. Never for serving or publishing."""
+    data_dir = Path(data_dir)
+    return load_data_set(read_files(data_dir), data_dir)
+
+
+def load_data_set(data_set: DataSet, data_dir: str | Path = "") -> Dataset:
+    """Validate the bytes of `data_set` (`data_dir` names where they came from, in messages)."""
+    return load_tables(data_set.tables, data_dir, data_set.version)
+
+
+def load_tables(files: Mapping[str, bytes], data_dir: str | Path = "", version: str = "") -> Dataset:
+    """Validate the files `files` (stem → bytes; a missing stem is a missing file); `DataError` if any is wrong."""
     data_dir = Path(data_dir)
     problems: list[DataProblem] = []
-    tables = {name: _read_csv(data_dir / f"{name}.csv", problems) for name in FILES}
+    tables = {name: _read_csv(name, files.get(name), problems) for name in FILES}
     # Foreign keys are checked only against parents that passed: a broken parent reports itself once.
     ids: dict[str, list[str] | None] = dict.fromkeys(FILES)
     schemas: dict[str, Callable[[], pa.DataFrameSchema]] = {
@@ -246,4 +257,4 @@ def load_dataset(data_dir: str | Path) -> Dataset:
         problems.extend(_duplicate_figures(frames["facts"], facts_table))
     if problems:
         raise DataError(problems, str(data_dir))
-    return Dataset.from_frames(frames, data_dir)
+    return Dataset.from_frames(frames, data_dir, version)

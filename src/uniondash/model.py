@@ -36,9 +36,11 @@ class Dataset:
     sources: pd.DataFrame
     headlines: pd.DataFrame
     data_dir: Path = field(default=Path("."))
+    # The id of the data set the tables were loaded from (datastore.py); "" when built in memory.
+    version: str = ""
 
     @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame], data_dir: Path) -> Dataset:
+    def from_frames(cls, frames: dict[str, pd.DataFrame], data_dir: Path, version: str = "") -> Dataset:
         measures = frames["measures"].assign(summable=frames["measures"]["summable"] == "true")
         programmes = frames["programmes"].sort_values(["section_id", "order"], kind="stable")
         metrics = frames["metrics"]
@@ -65,6 +67,7 @@ class Dataset:
             sources=frames["sources"],
             headlines=frames["headlines"].sort_values("order", kind="stable").reset_index(drop=True),
             data_dir=data_dir,
+            version=version,
         )
 
     def available_years(self) -> list[int]:

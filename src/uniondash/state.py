@@ -1,11 +1,14 @@
-"""`DataState`: the dataset a running server shows, reloaded when the files of its data directory change.
+"""`DataState`: the dataset a running server shows, reloaded when the data set of its directory changes.
 
 Each worker holds one. `current()` is called by every request; at most every `interval` seconds it
-compares a cheap fingerprint of the data files (name, size, modification time) with the last one seen
-and, when they differ, loads and validates the directory again. Valid data replaces the old at once
-(for the next request); invalid data is refused: the last good dataset keeps being served and `problem`
-says what is wrong (shown by /healthz) until the files are fixed. `uniondash import-xlsx` replaces the
-files by rename, so a reload never reads half a file.
+compares a cheap fingerprint of the data files and the manifest (inode, size, mtime and ctime of each: a
+copy that keeps size and mtime, as `cp -p`, `rsync -a` or `tar x` do, still changes the inode or the
+ctime) with the last one seen and, when they differ, reads the sealed data set (`datastore.read_data_set`:
+every file once, all of one version) and validates those very bytes. A new valid set replaces the old at
+once (for the next request); anything else is refused: files that are not one sealed set (edited by hand,
+half-way through a copy) or a set that does not validate. The last good dataset keeps being served and
+`problem` says what is wrong (in the log, `uniondash status` and the operator's status endpoint; the public
+/healthz says only "serving last good data") until a valid set is sealed.
 
 Things built from a dataset (the page cache's pages, chart images) follow it through `derived`: a value
 is built once per dataset, so nothing built from the old data is used after the switch.
@@ -21,8 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from uniondash.datastore import FILES, MANIFEST, PENDING_SUFFIX, read_data_set
 from uniondash.errors import DataError
-from uniondash.load import FILES, load_dataset
+from uniondash.load import load_data_set
 from uniondash.model import Dataset
 
 logger = logging.getLogger(__name__)
@@ -32,15 +36,21 @@ DEFAULT_INTERVAL = 2.0
 ENV_INTERVAL = "UNIONDASH_RELOAD_SECONDS"
 
 
-def files_fingerprint(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """(file, size, mtime in ns) of every data file: a stat per file, no reading."""
+# Every name whose change may change the set: the files, the manifest, and a committed write's manifest.
+WATCHED = (*(f"{name}.csv" for name in FILES), MANIFEST, f".{MANIFEST}{PENDING_SUFFIX}")
+
+
+def files_fingerprint(data_dir: Path) -> tuple[tuple[str, int, int, int, int], ...]:
+    """(file, inode, size, mtime, ctime in ns) of every data file and the manifest: a stat each, no reading.
+
+    The ctime is the kernel's: no copy tool can set it, so an edit that keeps the size and the mtime shows."""
     out = []
-    for name in FILES:
+    for name in WATCHED:
         try:
-            stat = (data_dir / f"{name}.csv").stat()
-            out.append((name, stat.st_size, stat.st_mtime_ns))
+            stat = (data_dir / name).stat()
+            out.append((name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
         except OSError:
-            out.append((name, -1, -1))
+            out.append((name, -1, -1, -1, -1))
     return tuple(out)
 
 
@@ -60,7 +70,9 @@ class DataState:
         self.interval = interval
         self._clock = clock
         self._checked = clock()
-        self._seen = files_fingerprint(data_dir) if data_dir is not None else ()
+        self._seen: tuple[tuple[str, int, int, int, int], ...] = (
+            files_fingerprint(data_dir) if data_dir is not None else ()
+        )
         self._lock = threading.Lock()
         self._derived: dict[str, tuple[Dataset, Any]] = {}
         self.problem: DataError | None = None
@@ -74,14 +86,24 @@ class DataState:
 
     @classmethod
     def watch(cls, data_dir: Path, interval: float | None = None) -> DataState:
-        """Load `data_dir` now (raising `DataError` if it is invalid) and follow its changes."""
+        """Load the sealed set of `data_dir` now (raising `DataError` if there is no valid one) and follow it."""
         if interval is None:
             text = os.environ.get(ENV_INTERVAL, "").strip()
             interval = float(text) if text.replace(".", "", 1).isdigit() else DEFAULT_INTERVAL
         fingerprint = files_fingerprint(data_dir)
-        state = cls(load_dataset(data_dir), data_dir, interval=interval)
+        state = cls(load_data_set(read_data_set(data_dir), data_dir), data_dir, interval=interval)
         state._seen = fingerprint  # the files as they were before loading: a change during the load shows
         return state
+
+    @classmethod
+    def pinned(cls, data_dir: Path) -> DataState:
+        """The sealed set of `data_dir` as it is now, never reloaded (a static build bakes one version)."""
+        return cls(load_data_set(read_data_set(data_dir), data_dir), None)
+
+    @property
+    def version(self) -> str:
+        """The id of the data set served."""
+        return self._dataset.version
 
     def current(self) -> Dataset:
         """The dataset to use for this request; checks the files first if `interval` has passed."""
@@ -99,10 +121,15 @@ class DataState:
             if fingerprint == self._seen:
                 return False
             try:
-                dataset = load_dataset(self.data_dir)
+                data_set = read_data_set(self.data_dir)
+                if data_set.version == self._dataset.version:
+                    # The same set (sealed again, a hand edit undone): nothing to load, nothing wrong.
+                    self._seen, self.problem = fingerprint, None
+                    return False
+                dataset = load_data_set(data_set, self.data_dir)
             except DataError as error:
                 if self.problem is None or str(self.problem) != str(error):
-                    logger.error("data in %s not reloaded, serving the last good data:\n%s", self.data_dir, error)
+                    logger.error("data in %s not taken, serving the last good data:\n%s", self.data_dir, error)
                 self.problem = error
                 self._seen = fingerprint  # do not reload the same broken files on every check
                 return False
@@ -112,7 +139,9 @@ class DataState:
             self._dataset, self._seen, self.problem = dataset, fingerprint, None
             self.reloads += 1
             self.loaded_at = time.time()
-            logger.info("data in %s reloaded: %d figures", self.data_dir, len(dataset.facts))
+            logger.info(
+                "data in %s reloaded: data set %s, %d figures", self.data_dir, dataset.version, len(dataset.facts)
+            )
             return True
         finally:
             self._lock.release()
@@ -127,9 +156,21 @@ class DataState:
         self._derived[name] = (dataset, value)
         return value
 
-    def health(self) -> dict[str, Any]:
-        """For /healthz: what is served, and what is wrong with the files on disk, if anything."""
-        body: dict[str, Any] = {"facts": len(self._dataset.facts), "reloads": self.reloads}
+    @property
+    def healthy(self) -> bool:
+        """False while the files on disk are refused and the last good data is served."""
+        return self.problem is None
+
+    def details(self) -> dict[str, Any]:
+        """For the operator (`uniondash status`, the token-guarded status endpoint; never the public
+        /healthz): the set served, where it comes from, and what is wrong with the files on disk."""
+        body: dict[str, Any] = {
+            "version": self._dataset.version,
+            "facts": len(self._dataset.facts),
+            "reloads": self.reloads,
+            "loaded_at": self.loaded_at,
+            "data_dir": str(self.data_dir) if self.data_dir is not None else None,
+        }
         if self.problem is not None:
             body["data_problem"] = str(self.problem)
         return body

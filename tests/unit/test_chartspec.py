@@ -168,11 +168,11 @@ def test_a_reloaded_dataset_is_never_drawn_from_the_old_ones_lookups(dataset, da
     """The specs keep look-ups per frame and per Dataset (records, rates, each chart's facts); a reload makes a
     new Dataset (`state.DataState`), so a changed figure shows at once, and the old data still draws as it was."""
     from tests.unit.test_load import set_cell
-    from uniondash.load import load_dataset
+    from uniondash.load import load_files
 
     before = spec("aid-funds", dataset)  # the shipped data's look-ups are made and kept
     set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", "冬送温暖资金（改过的标签）")
-    reloaded = load_dataset(data_copy)
+    reloaded = load_files(data_copy)
     labels = [bar.label for panel in spec("aid-funds", reloaded).panels for bar in panel.bars]
     assert "冬送温暖资金（改过的标签）" in labels
     assert spec("aid-funds", dataset) == before

@@ -29,7 +29,7 @@ from uniondash.exports.xlsx import (
 )
 from uniondash.exports.xlsx_cells import display_width, number_format
 from uniondash.format import display_value, period_label
-from uniondash.load import load_dataset
+from uniondash.load import load_files
 from uniondash.model import Dataset, Filters, filter_facts
 from uniondash.query import Notice
 
@@ -551,7 +551,7 @@ def test_formula_like_data_is_neutralised_in_the_workbook(data_copy: Path):
     set_cell(data_copy / "facts.csv", "aid-winter-people", "source_quote", "=1+2 帮扶救助困难职工（农民工）48.3万人次")
     set_cell(data_copy / "programmes.csv", "winter-warmth", "label_zh", "@SUM(1+1)")
     set_cell(data_copy / "sections.csv", "aid", "label_zh", "-职工帮扶")
-    dataset = load_dataset(data_copy)
+    dataset = load_files(data_copy)
     workbook, data = built(dataset, Filters())
     formulas = [
         cell.coordinate for ws in workbook.worksheets for row in ws.iter_rows() for cell in row if cell.data_type == "f"

@@ -6,7 +6,6 @@ Each workbook here is one uniondash exported, edited with openpyxl the way an an
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from tests.synthetic import SYNTHETIC_2024_SOURCE, SYNTHETIC_2024_TEXT, synthetic_2024_rows
+from tests.synthetic import SYNTHETIC_2024_SOURCE, SYNTHETIC_2024_TEXT, seal_as_is, synthetic_2024_rows
+from uniondash import datastore
 from uniondash.cli import cli
 from uniondash.exports.xlsx import write_workbook
 from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, SOURCE_COLUMNS, SOURCES_SHEET, data_sheet_notes
@@ -88,6 +88,7 @@ def test_data_sheet_holds_every_figure_with_the_facts_columns_and_labels_beside(
 def test_formula_like_text_stays_text(data_copy: Path, tmp_path: Path):
     facts = data_copy / "facts.csv"
     facts.write_bytes(facts.read_bytes().replace(b"Held on 31 March 2023;", b"=Held on 31 March 2023;", 1))
+    seal_as_is(data_copy)
     path = export(data_copy, tmp_path / "all.xlsx")
     cell = load_workbook(path)[DATA_SHEET["zh"]].cell(row=row_of(path, "全部数据", "ideology-walk-2023"), column=21)
     assert cell.data_type == "s" and cell.value.startswith("=Held") and cell.quotePrefix
@@ -297,18 +298,20 @@ def test_a_write_that_fails_half_way_leaves_the_old_files(
     plan = plan_import(path, data_copy)
     assert set(plan.files) == {"sources", "facts"}
     before = snapshot(data_copy)
-    real_replace = os.replace
+    real_write = datastore._write_new
 
-    def failing_replace(source: Any, target: Any) -> None:
-        if str(target).endswith("facts.csv"):
+    # The files are written as one data set (datastore.write_data_set): the disk fills up while the new
+    # facts.csv is written, after sources.csv, before the set is committed.
+    def disk_full(path: Path, data: bytes, mode: int) -> None:
+        if path.name.startswith(".facts.csv"):
             raise OSError(28, "No space left on device")
-        real_replace(source, target)
+        real_write(path, data, mode)
 
-    monkeypatch.setattr(importer.os, "replace", failing_replace)
+    monkeypatch.setattr(datastore, "_write_new", disk_full)
     with pytest.raises(importer.UniondashError, match="the old files are kept"):
         write_plan(plan, data_copy)
-    assert snapshot(data_copy) == before  # sources.csv, already replaced, was put back
-    assert not list(data_copy.glob(".*.tmp"))
+    assert snapshot(data_copy) == before  # the new sources.csv, already written, never replaced the old
+    assert not [path for path in data_copy.iterdir() if path.name.startswith(".")]
 
 
 def test_template_is_an_empty_workbook_that_imports_to_nothing(data_copy: Path, tmp_path: Path):

@@ -1,4 +1,7 @@
-"""The loader: the shipped data loads typed, and every kind of broken input stops it with file/row/column."""
+"""The loader: the shipped data loads typed, and every kind of broken input stops it with file/row/column.
+
+The files are edited in place and checked as they are (`load_files`, what `uniondash validate` does before
+sealing); that servers and commands take only sealed sets is tested in test_datastore.py."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 
 from tests.synthetic import read_rows
 from uniondash.errors import DataError
-from uniondash.load import FILES, load_dataset
+from uniondash.load import FILES, load_files
 
 
 def rewrite(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +39,7 @@ def set_cell(path: Path, row_id: str, column: str, value: str) -> None:
 
 def problems_of(data_dir: Path) -> list[str]:
     with pytest.raises(DataError) as caught:
-        load_dataset(data_dir)
+        load_files(data_dir)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -81,7 +84,7 @@ def test_utf8_with_or_without_bom_loads(data_copy, with_bom):
         path = data_copy / f"{name}.csv"
         text = path.read_text(encoding="utf-8-sig")
         path.write_bytes(("\ufeff" if with_bom else "").encode() + text.encode("utf-8"))
-    assert len(load_dataset(data_copy).facts) > 80
+    assert len(load_files(data_copy).facts) > 80
 
 
 # ---- each kind of bad input --------------------------------------------------------------------
@@ -233,7 +236,7 @@ def test_every_problem_is_reported_not_just_the_first(data_copy):
 def test_error_message_says_what_to_do(data_copy):
     (data_copy / "facts.csv").unlink()
     with pytest.raises(DataError) as caught:
-        load_dataset(data_copy)
+        load_files(data_copy)
     message = str(caught.value)
     assert str(data_copy) in message
     assert "Nothing was loaded" in message and "uniondash validate" in message

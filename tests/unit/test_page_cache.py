@@ -13,6 +13,8 @@ from dash._utils import to_json
 
 from tests.dash_requests import page_callback
 from tests.synthetic import SHIPPED
+from tests.test_serving import STATUS_TOKEN, operator_status
+from uniondash.config import Settings
 from uniondash.exports.images import MemoryCache
 from uniondash.model import Dataset
 from uniondash.web import page_cache, pages
@@ -288,13 +290,13 @@ def test_shared_bytes_round_trip(dataset: Dataset):
 def test_the_page_callback_is_served_from_the_cache(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("UNIONDASH_REDIS_URL", raising=False)
     monkeypatch.delenv("UNIONDASH_CACHE_DIR", raising=False)
-    client = create_app(SHIPPED).server.test_client()
+    client = create_app(SHIPPED, Settings(status_token=STATUS_TOKEN)).server.test_client()
     body = page_callback("/section/aid", "?lang=en")
     answers = [client.post("/_dash-update-component", json=body) for _ in range(3)]
     assert all(answer.status_code == 200 for answer in answers)
     assert answers[0].get_json() == answers[2].get_json()
     assert answers[0].get_json()["response"]["page-meta"]["data"]["lang"] == "en"
-    stats = client.get("/healthz").get_json()["page_cache"]
+    stats = operator_status(client)["page_cache"]
     assert stats["bytes"] > 0 and stats | {"bytes": 0} == {"pages": 1, "bytes": 0, "hits": 2, "misses": 1}
 
 

@@ -1,14 +1,14 @@
 """A data set as files (file stem → bytes): read from a folder, validated, compared, zipped, materialised.
 
 A published version is a whole set of the CSV files `load.FILES` names. Everything here is a plain function
-of bytes, except `materialise`, which puts a set into a data folder for the running server to take.
+of bytes, except `materialise`, which puts a set into a data folder for the running server to take, only
+ever as one sealed set (`datastore.write_data_set`): a worker reads the old set or the new one, never a mix.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from uniondash.load import FILES, load_dataset
+from uniondash.datastore import FILES, MANIFEST, manifest_bytes, read_data_set, write_data_set
+from uniondash.load import load_tables
 from uniondash.model import Dataset
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -38,13 +39,17 @@ def cell(text: str) -> str:
 
 
 def read_folder(data_dir: Path) -> dict[str, bytes]:
-    """Every data file of a folder; a missing one is simply absent (validation then names it)."""
-    out: dict[str, bytes] = {}
-    for name in FILES:
-        path = Path(data_dir) / f"{name}.csv"
-        if path.is_file():
-            out[name] = path.read_bytes()
-    return out
+    """The sealed data set of a folder (`DataSetError` if its files do not match their manifest)."""
+    return dict(read_data_set(Path(data_dir)).tables)
+
+
+def write_folder(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write a set into a new, empty folder, sealed by its manifest when it is complete (a set that
+    lacks a file stays unsealed, and the loader then names the missing file)."""
+    for stem, data in files.items():
+        (folder / f"{stem}.csv").write_bytes(data)
+    if all(stem in files for stem in FILES):
+        (folder / MANIFEST).write_bytes(manifest_bytes(files))
 
 
 @contextmanager
@@ -53,15 +58,13 @@ def scratch_folder(files: Mapping[str, bytes], name: str = "data") -> Iterator[P
     with tempfile.TemporaryDirectory(prefix="uniondash-desk-") as scratch:
         folder = Path(scratch) / name
         folder.mkdir()
-        for stem, data in files.items():
-            (folder / f"{stem}.csv").write_bytes(data)
+        write_folder(folder, files)
         yield folder
 
 
 def validate(files: Mapping[str, bytes]) -> Dataset:
     """The set loaded by the loader itself (all checks), or `DataError` naming every problem."""
-    with scratch_folder(files) as folder:
-        return load_dataset(folder)
+    return load_tables(files)
 
 
 def rows_by_id(raw: bytes | None) -> dict[str, dict[str, str]]:
@@ -107,7 +110,8 @@ def version_zip(number: int, files: Mapping[str, bytes], created: float) -> byte
 
     moment = datetime.fromtimestamp(created, UTC)
     with scratch_folder(files) as folder:
-        dataset = load_dataset(folder)
+        dataset = load_tables(files)
+        (folder / MANIFEST).unlink(missing_ok=True)  # the package lists the CSV files only
         package = data_package(folder, dataset, moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
     package["version"] = str(number)
     stamp = moment.astimezone(SHANGHAI).timetuple()[:6]
@@ -120,34 +124,8 @@ def version_zip(number: int, files: Mapping[str, bytes], created: float) -> byte
 
 
 def materialise(data_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Put a whole set into the data folder for the server's workers to take.
+    """Put a whole set into the data folder for the server's workers to take, as one new sealed set.
 
-    Through the data store when it exists (one set, taken by readers at once); else every file is written
-    beside its target, synced, and renamed into place in load order (sources before the facts citing them).
-    """
-    try:
-        from uniondash import datastore  # type: ignore[attr-defined]
-    except ImportError:
-        datastore = None
-    if datastore is not None:
-        datastore.write_data_set(data_dir, {f"{name}.csv": data for name, data in files.items()})
-        return
-    temporary: list[tuple[Path, Path]] = []
-    try:
-        for name in FILES:
-            if name not in files:
-                continue
-            target = Path(data_dir) / f"{name}.csv"
-            if target.is_file() and target.read_bytes() == files[name]:
-                continue
-            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".desk.tmp", dir=data_dir)
-            with os.fdopen(handle, "wb") as out:
-                out.write(files[name])
-                out.flush()
-                os.fsync(out.fileno())
-            temporary.append((Path(temp_name), target))
-        for temp, target in temporary:
-            os.replace(temp, target)
-    finally:
-        for temp, _ in temporary:
-            temp.unlink(missing_ok=True)
+    `write_data_set` commits it with one rename: a publishing process killed at any moment leaves the old
+    set or the new one, and every reader takes one whole set (see `datastore`'s docstring)."""
+    write_data_set(Path(data_dir), dict(files))

@@ -3,7 +3,8 @@
 A thread in every worker asks the database for the published version's number every second. When the
 data folder holds another one (`.desk-version` says which), it fetches that version's files, checks them
 with the loader, and materialises them into the folder; the worker's `DataState` then takes the new set
-on its next look (every 2 s). One worker per host writes (a file lock); the others find it done.
+on its next look (every 2 s). One worker per host writes (a file lock); the others find it done. The set
+is written as one sealed data set (`datastore.write_data_set`), so a worker never reads a mix of versions.
 
 So an approval reaches every worker of every host within about 1 + 2 s, and a host whose database is
 unreachable keeps serving what its folder holds (the last good data) and says so in /healthz.
@@ -61,8 +62,11 @@ def sync_folder(store: DeskStore, data_dir: Path) -> int:
             if version is None:  # pragma: no cover - versions are never deleted
                 raise DeskError("版本不存在", f"version {number} is missing")
             files = store.files(version.files)
-            on_disk = read_folder(data_dir)
-            if {name: sha256(data) for name, data in on_disk.items()} != version.files:
+            try:
+                on_disk = {name: sha256(data) for name, data in read_folder(data_dir).items()}
+            except DataError:  # files edited by hand and not sealed: the published set replaces them
+                on_disk = {}
+            if on_disk != version.files:
                 validate(files)  # never write a set the loader refuses
                 materialise(data_dir, files)
             write_marker(data_dir, number, version.files)

@@ -50,9 +50,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from uniondash.desk import accounts
 from uniondash.desk.changes import MAX_UPLOAD_BYTES, display_name, plan_upload
-from uniondash.desk.datasets import compare_sets, shanghai_time, validate, version_zip
+from uniondash.desk.datasets import compare_sets, shanghai_time, validate, version_zip, write_folder
 from uniondash.desk.follower import Follower, sync_folder
 from uniondash.desk.permissions import Action, Actor, ChangeRef, allowed
+from uniondash.desk.preview import prefixed, relink
 from uniondash.desk.store import (
     Change,
     DeskConflict,
@@ -570,15 +571,28 @@ def preview(change_id: int, rest: str) -> Any:
     if found.files is None:
         abort(404)
     app = preview_app(desk(), found)
-    # The draft's dashboard answers this request inside its own context (its Flask contexts never mix with
-    # the desk's), read whole; the desk's after-request rules (no-store, never framed) then apply to it.
-    body, status, headers = contextvars.Context().run(run_wsgi_app, app.server.wsgi_app, request.environ, buffered=True)
+    prefix = preview_prefix(found.id)
+    # The draft's app is mounted at the prefix (SCRIPT_NAME): its own routes (/present, /export/…) answer
+    # under it. Its answers come uncompressed so that their links can be kept on the draft (`relink`).
+    environ = {**request.environ, "SCRIPT_NAME": prefix.rstrip("/"), "PATH_INFO": "/" + rest}
+    environ.pop("HTTP_ACCEPT_ENCODING", None)
+    # It answers inside its own context (its Flask contexts never mix with the desk's), read whole; the
+    # desk's after-request rules (no-store, never framed) then apply to it.
+    body, status, headers = contextvars.Context().run(run_wsgi_app, app.server.wsgi_app, environ, buffered=True)
     try:
         data = b"".join(body)
     finally:
         if hasattr(body, "close"):
             body.close()
-    return Response(data, status=status, headers=headers)
+    answer = Response(data, status=status, headers=headers)
+    answer.set_data(relink(data, answer.mimetype or "", prefix))
+    if answer.location:
+        answer.location = prefixed(answer.location, prefix)
+    return answer
+
+
+def preview_prefix(change_id: int) -> str:
+    return f"{PREFIX}/preview/{change_id}/"
 
 
 def preview_app(state: DeskState, found: Change) -> Any:
@@ -591,11 +605,10 @@ def preview_app(state: DeskState, found: Change) -> Any:
 
     folder = Path(tempfile.mkdtemp(prefix=f"uniondash-preview-{found.id}-")) / "data"
     folder.mkdir()
-    for stem, data in state.store.files(found.files or {}).items():
-        (folder / f"{stem}.csv").write_bytes(data)
+    write_folder(folder, state.store.files(found.files or {}))
     # No shared cache: a draft's pages and images never land where the public site reads.
     settings = Settings(cache_dir=None, redis_url=None, page_cache_mb=4)
-    app = create_app(folder, settings, url_prefix=f"{PREFIX}/preview/{found.id}/", desk=False)
+    app = create_app(folder, settings, url_prefix=preview_prefix(found.id), desk=False)
     while len(state.previews) >= PREVIEWS_KEPT:
         state.previews.pop(next(iter(state.previews)))
     state.previews[key] = app

@@ -25,7 +25,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
 import zipfile
@@ -34,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uniondash.datastore import DataSetConflict, tables_version, write_data_set
 from uniondash.errors import DataError, DataProblem, UniondashError
 from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, SOURCE_COLUMNS, SOURCES_SHEET
-from uniondash.load import FILES, load_dataset
+from uniondash.load import FILES, load_dataset, load_files
 from uniondash.model import Lang
 from uniondash.schema import SCALES, squeeze
 
@@ -49,8 +49,7 @@ ID_COLUMNS = frozenset(
     | {"denominator_id", "source_id"}
 )
 NUMBER_TEXT = re.compile(r"^(\d+(?:\.\d+)?)(万|亿)?$")
-# Files are renamed into place in this order, so a server reading between two renames sees valid data:
-# a new source before the facts citing it, a headline gone before the figure it names.
+# The order the written files are listed in (they are written as one data set: datastore.write_data_set).
 WRITE_ORDER = ("sources", "headlines", "facts")
 
 
@@ -560,7 +559,7 @@ def _validate(
         for name, data in originals.items():
             (folder / f"{name}.csv").write_bytes(files.get(name, data))
         try:
-            load_dataset(folder)
+            load_files(folder)  # a scratch folder: never sealed
         except DataError as error:
             ids = {name: _ids_by_line(files.get(name, originals[name])) for name in ("facts", "sources")}
             problems = []
@@ -688,43 +687,16 @@ def _check_quotes(
 
 
 def write_plan(plan: ImportPlan, data_dir: str | os.PathLike[str]) -> list[Path]:
-    """Replace the files that change, all or none; refuse if the data changed since the plan was made."""
+    """Write the files that change as the data set's new version (datastore.write_data_set: a reader takes
+    the whole new set or the old one); refuse if the data changed since the plan was made."""
     data_dir = Path(data_dir)
-    for name in plan.files:
-        if (data_dir / f"{name}.csv").read_bytes() != plan.originals[name]:
-            raise UniondashError(
-                f"{name}.csv changed while the import was being checked; nothing was written: run the import again"
-            )
-    order = [name for name in WRITE_ORDER if name in plan.files]
-    temporary: dict[str, Path] = {}
     try:
-        for name in order:
-            target = data_dir / f"{name}.csv"
-            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".import.tmp", dir=data_dir)
-            temporary[name] = Path(temp_name)
-            with os.fdopen(handle, "wb") as out:
-                out.write(plan.files[name])
-                out.flush()
-                os.fsync(out.fileno())
-            shutil.copymode(target, temp_name)
-    except OSError as error:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
-        raise UniondashError(f"cannot write into {data_dir}: {error.strerror or error}; nothing was written") from error
-    done: list[str] = []
-    try:
-        for name in order:
-            os.replace(temporary[name], data_dir / f"{name}.csv")
-            done.append(name)
-    except OSError as error:
-        for name in done:  # put back what was already replaced
-            (data_dir / f"{name}.csv").write_bytes(plan.originals[name])
-        for name in order:
-            temporary[name].unlink(missing_ok=True)
+        write_data_set(data_dir, plan.files, base=tables_version(plan.originals))
+    except DataSetConflict as error:
         raise UniondashError(
-            f"cannot replace the files in {data_dir}: {error.strerror or error}; the old files are kept"
+            "the data changed while the import was being checked; nothing was written: run the import again"
         ) from error
-    return [data_dir / f"{name}.csv" for name in order]
+    return [data_dir / f"{name}.csv" for name in WRITE_ORDER if name in plan.files]
 
 
 # ---------------------------------------------------------------------------------------------------

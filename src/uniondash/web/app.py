@@ -12,6 +12,8 @@ from dash import Dash, dcc, html
 from flask import Flask, Response
 
 from uniondash.config import Settings
+from uniondash.errors import UniondashError
+from uniondash.exports.images import ChartImages, cache_from_env
 from uniondash.state import DataState
 from uniondash.web import (
     callbacks,
@@ -24,15 +26,17 @@ from uniondash.web import (
     urls,
 )
 from uniondash.web.i18n import t
+from uniondash.web.page_cache import PageCache
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def create_app(
-    data_dir: Path, settings: Settings | None = None, *, url_prefix: str = "/", desk: bool | None = None
+    data: Path | DataState, settings: Settings | None = None, *, url_prefix: str = "/", desk: bool | None = None
 ) -> Dash:
-    """The whole app for one data directory; `settings` default to the UNIONDASH_* environment.
+    """The whole app for one data directory (followed as its data set changes) or a given `DataState`;
+    `settings` default to the UNIONDASH_* environment.
 
     `url_prefix` mounts the dashboard under a path (the desk's preview of a draft: /desk/preview/<id>/).
     `desk` adds the data desk at /desk (default: `settings.desk`, UNIONDASH_DESK); the public pages never
@@ -41,17 +45,23 @@ def create_app(
     settings = settings or Settings.from_env()
     if desk is None:
         desk = settings.desk
+    data_dir = data.data_dir if isinstance(data, DataState) else Path(data)
     if desk:
+        if data_dir is None:
+            raise UniondashError("the data desk needs a data folder to publish into, not a fixed data set")
         # The data folder is brought to the published version before it is loaded (the desk's follower).
         from uniondash.desk.web import desk_config, prepare_data_dir
 
-        desk_settings = desk_config(Path(data_dir), settings)
-        prepare_data_dir(Path(data_dir), desk_settings)
-    # Reloaded when the files change (uniondash import-xlsx): every route asks it for the current data.
-    state = DataState.watch(Path(data_dir))
+        desk_settings = desk_config(data_dir, settings)
+        prepare_data_dir(data_dir, desk_settings)
+    # Reloaded when the data set changes (uniondash import-xlsx): every route asks it for the current data.
+    state = data if isinstance(data, DataState) else DataState.watch(Path(data))
     app = Dash(
         __name__,
-        url_base_pathname=url_prefix,
+        # Under a prefix (the preview), the browser asks under it and the app's own routes answer at "/" of
+        # its mount (the desk passes SCRIPT_NAME), like every other route of the app.
+        requests_pathname_prefix=url_prefix,
+        routes_pathname_prefix="/",
         title=t("zh", "site_title"),
         update_title="",  # keep the page title while callbacks run
         assets_folder=str(ASSETS),
@@ -69,16 +79,18 @@ def create_app(
     # Callback payloads are a few KB; a larger body is refused with 413 before anything parses it.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     close_files_that_compression_replaces(app.server)
-    callbacks.register(app, state, prefix=url_prefix)
+    # The caches named by `settings` (not the environment's): a preview's drafts never reach a shared one.
+    caches = cache_environ(settings)
+    callbacks.register(app, state, PageCache.from_env(state.current(), caches), prefix=url_prefix)
     # Plain Flask routes beside the Dash pages; each module owns its routes.
     export_routes.register(app.server, state)
-    press_routes.register(app.server, state)
+    press_routes.register(app.server, state, images=ChartImages(state.current(), cache=cache_from_env(caches)))
     meeting_routes.register(app.server, state)
-    serving.register(app.server, state)
-    if desk:
+    serving.register(app.server, state, settings.status_token)
+    if desk and data_dir is not None:
         from uniondash.desk.web import register as register_desk
 
-        register_desk(app.server, Path(data_dir), desk_settings)
+        register_desk(app.server, data_dir, desk_settings)
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.
@@ -88,6 +100,15 @@ def create_app(
         lambda path: urls.route(path, state.current()).page != "not_found",
     )
     return app
+
+
+def cache_environ(settings: Settings) -> dict[str, str]:
+    """The cache settings as the caches' environment variables (they read only those)."""
+    return {
+        "UNIONDASH_REDIS_URL": settings.redis_url or "",
+        "UNIONDASH_CACHE_DIR": settings.cache_dir or "",
+        "UNIONDASH_PAGE_CACHE_MB": str(settings.page_cache_mb),
+    }
 
 
 def shell() -> html.Div:

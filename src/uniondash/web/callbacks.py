@@ -25,7 +25,7 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
     `prefix`: the path the app is mounted under (the desk's preview); the pages see paths without it.
     """
     state = as_state(data)
-    cache = page_cache or PageCache.from_env(state.current())
+    cache = page_cache if page_cache is not None else PageCache.from_env(state.current())  # an empty one is falsy
     app.server.extensions[PAGE_CACHE_KEY] = cache
 
     @app.callback(

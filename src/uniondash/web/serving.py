@@ -1,7 +1,11 @@
 """What production serving adds to the Flask server: a health check, cache headers, a smaller plotly.js,
 and script bundles compressed once instead of on every request.
 
-- `/healthz`: cheap, for a load balancer's probe (no data work).
+- `/healthz`: cheap, for a load balancer's probe (no data work), public: it says "ok" or "serving last good
+  data" and nothing more (no path, file, line or count: what is wrong with the files is for the operator).
+- `/-/status`: the operator's view of this worker (data set served, where from, what is wrong with the files
+  on disk, caches), as JSON, only with `Authorization: Bearer $UNIONDASH_STATUS_TOKEN`; without a token set,
+  or with another, it does not exist (404). `uniondash status` asks it.
 - Cache lifetimes: Dash fingerprints most of its bundles ("…v4_4_1m1700000000.min.js"): those are cached
   for a year, immutable. plotly.js is served at one unversioned URL: browsers revalidate it (ETag, a
   304 costs a few hundred bytes), so an upgrade is never hidden behind a stale copy.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -40,6 +45,7 @@ from flask import Flask, Response, jsonify, request
 
 from uniondash.model import Dataset
 from uniondash.state import DataState, as_state
+from uniondash.status import STATUS_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +56,13 @@ ENV_PLOTLY_BUNDLE = "UNIONDASH_PLOTLY_BUNDLE"
 YEAR = 365 * 24 * 3600
 # Set by web/callbacks.py: the worker's cache of drawn pages.
 PAGE_CACHE_KEY = "uniondash_page_cache"
-# The worker's compressed bundles (for tests and /healthz).
+# The worker's compressed bundles (for tests and the status endpoint).
 BUNDLES_KEY = "uniondash_compressed_bundles"
-# More parts of /healthz: name → a function returning a small dict (the data desk: the version this host serves).
+# More parts of the status: name → a function returning a small dict (the data desk: the version this host
+# serves); a part whose dict holds a "problem" makes /healthz say the host serves its last good data.
 HEALTH_KEY = "uniondash_health_parts"
+HEALTHY = "ok"
+LAST_GOOD = "serving last good data"
 # Smallest first at these settings (all the bundles of a page, 5 MB: br 1.17 MB, zstd 1.18 MB, gzip
 # 1.4 MB); about 0.1 s for all of them, once per worker. Higher settings save 3 % for 5× the time.
 _ENCODINGS = ("br", "zstd", "gzip")
@@ -62,8 +71,9 @@ MAX_BUNDLES = 64
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 
 
-def register(server: Flask, data: Dataset | DataState) -> None:
-    """Add `/healthz`, cache lifetimes, the plotly.js bundle and compressed bundles to `server`."""
+def register(server: Flask, data: Dataset | DataState, status_token: str | None = None) -> None:
+    """Add `/healthz`, `/-/status` (with `status_token`), cache lifetimes, the plotly.js bundle and
+    compressed bundles to `server`."""
     state = as_state(data)
     plotly_js = plotly_bundle()
     compressed = _CompressedBundles()
@@ -71,12 +81,23 @@ def register(server: Flask, data: Dataset | DataState) -> None:
 
     @server.get("/healthz")
     def healthz() -> Response:
-        # The counts are this worker's (a load balancer may ask any worker). Files on disk that fail
-        # validation leave the worker on the last good data: still 200, with what is wrong in the body.
+        # Files on disk that are refused leave the worker on the last good data: still 200 (it serves), and
+        # only those words: the path, file and line are in the log and the operator's status.
         state.current()
-        body: dict[str, Any] = {"status": "ok", "pid": os.getpid(), **state.health()}
-        if "data_problem" in body:
-            body["status"] = "serving-last-good-data"
+        parts_ok = not any("problem" in part() for part in server.extensions.get(HEALTH_KEY, {}).values())
+        response = Response(f"{HEALTHY if state.healthy and parts_ok else LAST_GOOD}\n", mimetype="text/plain")
+        response.cache_control.no_store = True
+        return response
+
+    @server.get(STATUS_PATH)
+    def status() -> Response:
+        if not authorised(request.headers.get("Authorization", ""), status_token):
+            response = Response("Not Found\n", status=404, mimetype="text/plain")
+            response.cache_control.no_store = True
+            return response
+        state.current()
+        body: dict[str, Any] = {"status": HEALTHY if state.healthy else LAST_GOOD, "pid": os.getpid()}
+        body |= state.details()  # this worker's: a load balancer may send a request to any worker
         pages = server.extensions.get(PAGE_CACHE_KEY)
         if pages is not None:
             body["page_cache"] = {"pages": len(pages), "bytes": pages.size, "hits": pages.hits, "misses": pages.misses}
@@ -85,6 +106,7 @@ def register(server: Flask, data: Dataset | DataState) -> None:
             body[name] = part()
         response = jsonify(body)
         response.cache_control.no_store = True
+        response.headers["X-Robots-Tag"] = "noindex"
         return response
 
     if plotly_js is not None:
@@ -122,6 +144,14 @@ def register(server: Flask, data: Dataset | DataState) -> None:
         if response.status_code == 200 and request.method == "GET" and not response.is_streamed:
             compressed.apply(response, request.path, request.headers.get("Accept-Encoding", ""))
         return response
+
+
+def authorised(header: str, token: str | None) -> bool:
+    """Whether an Authorization header carries the operator's bearer token (compared in constant time)."""
+    scheme, _, given = header.partition(" ")
+    if token is None or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode("utf-8"))
 
 
 def warm_up(server: Flask) -> None:
