@@ -419,6 +419,78 @@ def record_in_desk_history(folder: Path, changed: dict[str, bytes], workbook: st
         store.close()
 
 
+@cli.command("extract")
+@click.argument("report", type=click.Path(dir_okay=False))
+@click.option(
+    "--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Write the proposed rows to this CSV file."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the proposal as an import workbook (.xlsx): review it, then `uniondash import-xlsx` it.",
+)
+@click.option(
+    "--report-date",
+    default=None,
+    help="The report's date, YYYY-MM-DD, for 今年, 去年 and 五年来 [default: the date the text states].",
+)
+@click.option("--source-id", default=None, help="The source id the rows cite (a row of sources.csv, or a new one).")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the workbook."
+)
+@data_dir_option
+@one_shot
+def extract(
+    report: str,
+    csv_out: str | None,
+    out: str | None,
+    report_date: str | None,
+    source_id: str | None,
+    lang: str,
+    data_dir: str | None,
+) -> None:
+    """Propose the figures of a report (.txt, .docx, .pdf with a text layer, .html) as rows of facts.csv.
+
+    Each row cites the clause it comes from and sits beside its sentence; programme and metric are
+    suggested from the data set's own figures. Nothing is written to the data: review the workbook
+    (--out), then `uniondash import-xlsx` it.
+
+    Example:
+
+        uniondash extract report-2024.docx --out proposed.xlsx --source-id zzrb-2024-11-30-p03
+    """
+    from uniondash.intake.extract import extract_file
+    from uniondash.intake.extract.output import (
+        describe_rows,
+        proposal_csv,
+        proposal_workbook,
+        workbook_bytes,
+        write_atomically,
+    )
+
+    dataset = open_dataset(data_dir)
+    proposal = extract_file(report, report_date=report_date, source_id=source_id, dataset=dataset)
+    for message in proposal.messages:
+        click.echo(message)
+    if not proposal.rows:
+        click.echo("Nothing written.")
+        return
+    if not (csv_out or out):
+        click.echo("\n".join(describe_rows(proposal, limit=20)))
+    # Both files are made before either is written: a failure leaves neither half-done.
+    files = []
+    if csv_out:
+        files.append((csv_out, proposal_csv(proposal)))
+    if out:
+        files.append((out, workbook_bytes(proposal_workbook(proposal, dataset, "en" if lang == "en" else "zh"))))
+    for target, data in files:
+        path = write_atomically(target, data)
+        click.echo(f"Wrote {path} ({len(proposal.rows)} proposed rows)")
+    if out:
+        click.echo(f"Review it (yellow rows, each beside its sentence), then: uniondash import-xlsx {out} --dry-run")
+
+
 @cli.command("export-charts")
 @click.argument("outdir", type=click.Path(file_okay=False))
 @click.option(

@@ -1,0 +1,653 @@
+"""From a report's text to proposed rows of facts.csv: `extract_text` and `extract_file`.
+
+One pass, top-down: normalise (a twin of the same length), find the figures (`rules`), the period words
+(`periods`) and the report's date, then give each figure its quote (the shortest clause holding it), its
+sentence, a label, a level, kind and scope, `part_of` for a 其中 part, and a programme and metric from
+the data set (`suggest`); a figure stated again later (a headline repeated in the body) is proposed once.
+Nothing here writes a file: `Proposal` is the whole answer, and the CLI or the desk decides what to keep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from uniondash.errors import UniondashError
+from uniondash.exports.xlsx_data import FACT_COLUMNS
+from uniondash.intake.extract import periods as period_rules
+from uniondash.intake.extract.documents import ExtractError, read_document
+from uniondash.intake.extract.rules import Figure, Skipped, find_figures
+from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, suggest
+from uniondash.intake.extract.text import han_share, normalise
+from uniondash.model import Dataset
+
+# The columns of a proposed row: facts.csv's, then what the reviewer reads beside them.
+EXTRA_COLUMNS = ("context", "confidence", "review")
+PROPOSAL_COLUMNS = (*FACT_COLUMNS, *EXTRA_COLUMNS)
+MAX_FIGURES = 5_000  # a long annual report states a few hundred; the bound keeps the work and memory bounded
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_SENTENCE_END = "。！？!?"
+_CLAUSE_MARKS = "，,；;：:。！？!?\n"
+_LEADING = (
+    "其中有",
+    "其中",
+    "全市各级工会",
+    "全市各级",
+    "全市",
+    "市总工会",
+    "累计",
+    "共计",
+    "共",
+    "先后",
+    "已经",
+    "已",
+    "并",
+    "还",
+    "为",
+    "向",
+    "牵头",
+    "组织",
+    "开展",
+    "建成了",
+    "建成",
+    "建设",
+    "创建",
+    "培育",
+    "发放",
+    "筹集",
+    "选树",
+    "举办",
+    "新建",
+    "资助",
+    "慰问",
+    "吸引了",
+    "吸引",
+    "拥有",
+    "建有",
+    "帮助",
+    "推荐",
+    "成功",
+)
+_TRAILING = ("建有", "拥有", "共有", "已有", "达到", "达", "为", "共", "累计", "的", "约", "近", "超过", "逾", "不少于")
+# A label ending in one of these verbs names nothing: the noun after the figure does (建成了1200多平方米的展示馆).
+_VERBS = (
+    "建成了",
+    "建成",
+    "建设了",
+    "表彰了",
+    "表彰",
+    "帮助",
+    "资助",
+    "推动",
+    "组织",
+    "培养",
+    "吸引了",
+    "吸引",
+    "拥有",
+    "建有",
+    "创建",
+    "培育",
+    "选树",
+    "慰问",
+    "输送",
+    "指导",
+    "追回了",
+    "捐助了",
+    "捐助",
+    "走过",
+    "推荐",
+    "将",
+    "带动",
+    "覆盖",
+    "惠及",
+    "服务",
+    "新建",
+    "打造",
+    "成立",
+    "发展",
+    "吸纳",
+    "举办",
+    "开展",
+    "等",
+)
+_HONOUR = re.compile(r"劳模|劳动模范|工匠|奖状|奖章|奖|先锋号|示范|模范|先进|工作室|基地|能手|标兵|称号|优秀|百佳|十佳")
+_LEVEL_WORDS = (
+    ("national", re.compile(r"^(?:全国|国家级|国家)")),
+    ("provincial", re.compile(r"^(?:全省|省级|省|湖南省|[\u4e00-\u9fff]{2}省)")),
+    ("municipal", re.compile(r"^(?:市级|市(?!场))")),
+)
+_DISTRIBUTED = re.compile(
+    r"^(全国|国家级|全省|省级|省|市级|市|县级|县)(?:和|及|、)(全国|国家级|全省|省级|省|市级|市|县级|县)(.+)$"
+)
+_EVENT_WORDS = re.compile(r"现场|仪式|盛典|论坛|开幕式|启动|当天|举行")
+_PRONOUN = re.compile(r"[他她]")
+_PERSONS = {"人", "名", "位"}
+# A range's two rows are two figures: their labels say which bound (the importer refuses two alike).
+_BOUND = {"range-low": "（下限）", "range-high": "（上限）"}
+_MAX_PARTS_BACK = 20  # a 其中 part's whole is among the 20 figures before it (bounds a hostile endless sentence)
+
+
+class NoDatasetError(UniondashError):
+    """Raised only when a data set was asked for and cannot be loaded (its own message says why)."""
+
+
+@dataclass
+class Proposal:
+    """The proposed rows of a report (facts.csv's columns plus `context`, `confidence` and `review`),
+    the report date used and how it was found, and what the reader should know (`messages`)."""
+
+    rows: list[dict[str, Any]]
+    report_date: str | None
+    report_date_from: str  # "text, line 17" | "--report-date" | "none"
+    messages: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    text: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each row's as_written in `text`
+    source_name: str = ""
+
+
+def extract_file(
+    path: str | Path,
+    *,
+    report_date: str | dt.date | None = None,
+    source_id: str | None = None,
+    dataset: Dataset | None = None,
+) -> Proposal:
+    """Read the report at `path` (.txt, .docx, .pdf, .html; see `documents`) and propose its figures."""
+    document = read_document(path)
+    try:
+        proposal = extract_text(document.text, report_date=report_date, source_id=source_id, dataset=dataset)
+    except ExtractError as error:
+        raise ExtractError(f"{document.name}: {error}") from error
+    proposal.source_name = document.name
+    if document.kind == "pdf":
+        proposal.messages.insert(0, f"Read {document.pages} page(s) of {document.name}.")
+    return proposal
+
+
+def extract_text(
+    text: str,
+    *,
+    report_date: str | dt.date | None = None,
+    source_id: str | None = None,
+    dataset: Dataset | None = None,
+) -> Proposal:
+    """Propose one row per statistic of `text`; see the module docstring and the README's extract section."""
+    given = _parse_date(report_date)
+    if source_id is not None and not _SLUG.match(source_id):
+        raise UniondashError(f"--source-id {source_id[:60]!r}: use lower-case letters, digits and '-'")
+    twin = normalise(text)
+    stated = period_rules.stated_date(twin)
+    messages: list[str] = []
+    if given is not None:
+        date, date_from = given, "--report-date"
+        if stated and stated[0] != given:
+            messages.append(f"Report date {given} from --report-date (the text states {stated[0]}, line {stated[1]}).")
+        else:
+            messages.append(f"Report date {given} from --report-date.")
+    elif stated is not None:
+        date, date_from = stated[0], f"text, line {stated[1]}"
+        messages.append(f"Report date {date} as the text states it (line {stated[1]}).")
+    else:
+        date, date_from = None, "none"
+        messages.append(
+            "The text states no date and none was given: periods relative to the report (今年, 五年来) are left "
+            "empty; give --report-date YYYY-MM-DD."
+        )
+    if not text.strip():
+        return Proposal([], date, date_from, [*messages, "0 figures proposed: the text is empty."], text=text)
+    if han_share(text) < 0.3:
+        return Proposal(
+            [],
+            date,
+            date_from,
+            [*messages, "0 figures proposed: the text is not Chinese (uniondash reads Chinese reports)."],
+            text=text,
+        )
+    report_year = int(date[:4]) if date else None
+    figures, skipped = find_figures(text, twin, limit=MAX_FIGURES)
+    if len(figures) > MAX_FIGURES:
+        raise ExtractError(f"more than {MAX_FIGURES} figures: a report states a few hundred; split the text")
+    cues = period_rules.find_cues(twin, report_year)
+    candidates = exemplars(dataset) if dataset is not None else []
+    scopes = _named_scopes(dataset)
+    rows, spans, sentences = _rows(text, twin, figures, cues, candidates, scopes, source_id or "", report_year)
+    rows, spans, repeats = _drop_repeats(rows, spans, sentences)
+    prefix = source_id or "proposed"
+    ids = {row["id"]: f"{prefix}-{number:03d}" for number, row in enumerate(rows, start=1)}
+    for row in rows:
+        row["id"] = ids[row["id"]]
+        row["part_of"] = ids.get(row["part_of"], "")
+    messages.append(
+        f"{len(rows)} figures proposed" + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
+    )
+    vague = [item.text for item in skipped if item.reason == "vague number"]
+    if vague:
+        messages.append("Vague numbers not proposed (no number can be given): " + "、".join(dict.fromkeys(vague)) + ".")
+    left_out = [item for item in skipped if item.reason in ("title", "threshold of a scope", "phone number")]
+    if left_out:
+        messages.append(
+            "Left out: "
+            + "; ".join(f"{item.text} ({item.reason})" for item in left_out[:10])
+            + ("; …" if len(left_out) > 10 else "")
+            + "."
+        )
+    if not rows:
+        messages.append("0 figures proposed: no number with a unit was found in the text.")
+    return Proposal(rows, date, date_from, messages, skipped, text, spans)
+
+
+def _parse_date(value: str | dt.date | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise UniondashError(f"--report-date {str(value)[:40]!r}: not a date; use YYYY-MM-DD") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Spans: sentences, clauses, paragraphs
+
+
+class Marks:
+    """Where the text's sentence or clause marks stand, to find the span around a position in O(log n)."""
+
+    def __init__(self, text: str, marks: str) -> None:
+        self.text = text
+        self.positions = [match.start() for match in re.finditer(f"[{re.escape(marks)}\n]", text)]
+
+    def around(self, position: int) -> tuple[int, int]:
+        """From just after the last mark before `position` to the next mark at or after it."""
+        index = bisect_right(self.positions, position - 1)
+        start = self.positions[index - 1] + 1 if index else 0
+        end = self.positions[index] if index < len(self.positions) else len(self.text)
+        return start, end
+
+
+def sentence_span(sentences: Marks, start: int, end: int) -> tuple[int, int]:
+    """The sentence holding [start, end): from the last 。！？ (or line start) to the next, its closing
+    quotation marks included."""
+    text = sentences.text
+    low, _ = sentences.around(start)
+    _, high = sentences.around(max(start, end - 1))
+    if high < len(text) and text[high] in _SENTENCE_END:
+        high += 1
+        while high < len(text) and text[high] in '”」’"':
+            high += 1
+    while low < high and text[low] in " \t”」’":
+        low += 1
+    return low, high
+
+
+def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
+    """The shortest clause holding [start, end): between the marks ，；：。！？, or within the brackets
+    that hold the figure (（其中市总工会本级258.5万元）); a bracket inside the clause does not end it
+    (帮扶救助困难职工（农民工）48.3万人次)."""
+    text = clauses.text
+    low, _ = clauses.around(start)
+    _, high = clauses.around(max(start, end - 1))
+    opened = max(text.rfind("（", low, start), text.rfind("(", low, start))
+    if opened >= 0 and max(text.find("）", opened, start), text.find(")", opened, start)) < 0:
+        low = opened + 1  # the figure stands inside brackets: its clause is the bracketed text
+        closing = [i for i in (text.find("）", end, high), text.find(")", end, high)) if i >= 0]
+        high = min(closing) if closing else high
+    if text[end : end + 1] in ("（", "("):  # a bracket right after the figure is another clause: 2163.5万元（其中…）
+        high = end
+    while low < start and text[low] in " \t“”「」":
+        low += 1
+    while high > end and text[high - 1] in " \t":
+        high -= 1
+    return low, high
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rows
+
+
+def _named_scopes(dataset: Dataset | None) -> list[tuple[str, str, str]]:
+    """(label, scope id, scope kind) of the data set's named persons and bodies, longest label first."""
+    if dataset is None:
+        return []
+    scopes = dataset.scopes
+    named = [
+        (str(label), str(scope_id), str(kind))
+        for scope_id, label, kind in zip(scopes["id"], scopes["label_zh"], scopes["kind"], strict=True)
+        if kind not in ("city", "federation") and len(str(label)) >= 2
+    ]
+    return sorted(named, key=lambda item: -len(item[0]))
+
+
+def _clean_label(words: str) -> str:
+    """Words before or after a figure, without the subject and verb around them (全市…组织, 达, 为)."""
+    label = words.strip(" \t、，,")
+    changed = True
+    while changed and label:
+        changed = False
+        for word in _LEADING:
+            if label.startswith(word) and len(label) > len(word) + 1:
+                label, changed = label[len(word) :], True
+    for word in _TRAILING:
+        if label.endswith(word) and len(label) > len(word) + 1:
+            label = label[: -len(word)]
+            break
+    if label.count("”") > label.count("“"):
+        label = "“" + label
+    if label.count("“") > label.count("”"):
+        label = label + "”"
+    return label.strip(" \t、，,")
+
+
+def _items(text: str, clause: tuple[int, int]) -> list[tuple[int, int]]:
+    """The items of a list clause, split at 、 outside quotation marks and brackets."""
+    items: list[tuple[int, int]] = []
+    start, depth = clause[0], 0
+    for position in range(clause[0], clause[1]):
+        char = text[position]
+        if char in "“（(《「":
+            depth += 1
+        elif char in "”）)》」":
+            depth = max(0, depth - 1)
+        elif char == "、" and depth == 0:
+            items.append((start, position))
+            start = position + 1
+    items.append((start, clause[1]))
+    return items
+
+
+def _labels(text: str, figures: list[Figure], clause: tuple[int, int]) -> list[str]:
+    """A label for each figure of one clause: the noun before it within its list item (、), else the noun
+    after it; a list that names its parts first (全国和省五一劳动奖118个、1746个) gives each number its
+    part, and a list led by level words (2个全国、7个省级、30个市级…工作室) gives each the last one's noun."""
+    items = _items(text, clause)
+    labels: list[str] = []
+    afters: list[bool] = []
+    previous_end = clause[0]
+    item_starts = [item[0] for item in items]
+    for number, figure in enumerate(figures):
+        index = max(0, bisect_right(item_starts, figure.start) - 1)
+        low, high = items[index]
+        if number + 1 < len(figures):
+            high = min(high, figures[number + 1].start)
+        # 天元、芦淞、炎陵3个县区总工会: the items before hold names, no figure; the list names this one.
+        enumerated = index > 0 and number == 0
+        before = text[max(low, previous_end) : figure.start]
+        after = re.sub(r"^[的之]", "", text[figure.end : high].strip())
+        cleaned = _clean_label(before)
+        if cleaned in _LEADING or cleaned in _VERBS:
+            cleaned = ""
+        use_after = len(after) >= 2 and (
+            len(cleaned) < 2 or before.rstrip().endswith(_VERBS) or (enumerated and len(cleaned) <= 3)
+        )
+        if use_after:
+            labels.append(_clean_label(after)[:40])
+        elif enumerated:  # 全国、省、市三级模范职工之家（小家）113个: the whole list names the figure
+            labels.append(_clean_label(text[max(clause[0], previous_end) : figure.start])[:40])
+        else:
+            labels.append(cleaned[:40] if cleaned else _clean_label(after)[:40])
+        afters.append(use_after)
+        previous_end = figure.end
+    # Distributed parts: 全国和省五一劳动奖 118个、1746个.
+    if len(figures) >= 2 and (match := _DISTRIBUTED.match(labels[0])) and not labels[1]:
+        labels[0] = match.group(1) + match.group(3)
+        labels[1] = match.group(2) + match.group(3)
+    for number, figure in enumerate(figures):
+        if number and (figure.form == "range-high" or not labels[number]) and labels[number - 1]:
+            labels[number] = labels[number - 1]  # 300元至500元, 118个、1746个: the same noun
+        if not labels[number]:  # nothing around it names it: the clause without the figure does
+            labels[number] = _clean_label(text[clause[0] : figure.start] + text[figure.end : clause[1]])[:40]
+    # Level words first, noun last: 2个全国、7个省级、30个市级示范性劳模和工匠人才创新工作室.
+    if len(labels) >= 2 and all(afters):
+        last = labels[-1]
+        for _, pattern in _LEVEL_WORDS:
+            found = pattern.match(last)
+            if found and len(last) > found.end() + 1:
+                noun = last[found.end() :].lstrip("级")
+                for position, label in enumerate(labels[:-1]):
+                    if len(label) <= 3 and any(p.match(label) for _, p in _LEVEL_WORDS):
+                        labels[position] = label + noun
+                break
+    return labels
+
+
+def level_of(label: str) -> str:
+    """national / provincial / municipal for an honour, base or studio named with its level; else ''."""
+    if not _HONOUR.search(label) or re.match(r"^[^、]{1,4}、", label):  # 全国、省、市三级…: several levels
+        return ""
+    for level, pattern in _LEVEL_WORDS:
+        if pattern.match(label):
+            return level
+    return ""
+
+
+def _levels(labels: dict[int, str], by_clause: dict[tuple[int, int], list[int]]) -> dict[int, str]:
+    """Each figure's honour level; within a list, an honour without its own level word takes the level of
+    the item before it (全国五一劳动奖状2个、奖章12人、工人先锋号9个: all three national)."""
+    levels: dict[int, str] = {}
+    for indexes in by_clause.values():
+        current = ""
+        for index in indexes:
+            own = level_of(labels[index])
+            if own:
+                current = own
+            levels[index] = own or (current if _HONOUR.search(labels[index]) else "")
+    return levels
+
+
+def _unit_family(figure: Figure) -> str:
+    return "人" if figure.unit in _PERSONS else figure.unit
+
+
+def _rows(
+    text: str,
+    twin: str,
+    figures: list[Figure],
+    cues: list[period_rules.Cue],
+    candidates: list[Exemplar],
+    scopes: list[tuple[str, str, str]],
+    source_id: str,
+    report_year: int | None,
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]], list[tuple[int, int]]]:
+    rows: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    sentences: list[tuple[int, int]] = []
+    by_clause: dict[tuple[int, int], list[int]] = {}
+    sentence_marks, clause_marks = Marks(text, _SENTENCE_END), Marks(text, _CLAUSE_MARKS)
+    clauses = [clause_span(clause_marks, figure.start, figure.end) for figure in figures]
+    for index, clause in enumerate(clauses):
+        by_clause.setdefault(clause, []).append(index)
+    labels: dict[int, str] = {}
+    for clause, indexes in by_clause.items():
+        for index, label in zip(indexes, _labels(text, [figures[i] for i in indexes], clause), strict=True):
+            labels[index] = label
+    levels = _levels(labels, by_clause)
+    cue_index = period_rules.CueIndex(cues)
+    paragraph_cues = _paragraph_periods(text, twin, cue_index, sentence_marks)
+    sentence_figures: dict[tuple[int, int], list[int]] = {}
+    for index, figure in enumerate(figures):
+        sentence = sentence_span(sentence_marks, figure.start, figure.end)
+        sentence_figures.setdefault(sentence, []).append(index)
+        clause = clauses[index]
+        quote = text[clause[0] : clause[1]].strip()
+        context = text[sentence[0] : sentence[1]].strip()
+        paragraph_cue, carried = paragraph_cues(figure.start)
+        cue, how = period_rules.period_of(figure.start, sentence, cue_index, paragraph_cue, carried)
+        review: list[str] = []
+        if figure.note:
+            review.append(figure.note)
+        if cue is None:
+            period = (report_year, report_year) if report_year else None
+            review.append("no period word: the report's year" if report_year else "no period word and no report date")
+        else:
+            period = cue.period
+            where = {"sentence": "", "paragraph": " (its paragraph)", "earlier paragraph": " (an earlier paragraph)"}[
+                how
+            ]
+            review.append(
+                f"period from {cue.text}{where}" if period else f"period from {cue.text}: needs --report-date"
+            )
+        label = labels[index] + _BOUND.get(figure.form, "")
+        paragraph_start = text.rfind("\n", 0, sentence[0]) + 1
+        scope_id, kind = _scope_and_kind(label, quote, context, text[paragraph_start : sentence[0]], scopes, cue)
+        suggestion = suggest(label, quote, figure.unit, candidates)
+        if suggestion.like:
+            review.append(f"reads like {suggestion.like}")
+        if twin[figure.end : figure.end + 2] == "左右":
+            review.append("左右 (about) follows the figure: no qualifier column holds it; say so in a note")
+        part_of = _whole_of(index, figures, sentence_figures[sentence], twin)
+        rows.append(
+            {
+                "id": f"#{index}",
+                "programme_id": suggestion.programme_id,
+                "metric_id": suggestion.metric_id,
+                "label_zh": label,
+                "label_en": "",
+                "value": int(figure.value) if float(figure.value).is_integer() else figure.value,
+                "as_written": figure.as_written,
+                "number_as_written": figure.number_as_written,
+                "unit_as_written": figure.unit_as_written,
+                "qualifier": figure.qualifier,
+                "period_start": period[0] if period else "",
+                "period_end": period[1] if period else "",
+                "scope_id": scope_id,
+                "level_id": levels[index],
+                "kind": kind,
+                "part_of": part_of,
+                "numerator_id": "",
+                "denominator_id": "",
+                "source_id": source_id,
+                "source_quote": quote,
+                "note": "",
+                "note_zh": "",
+                "context": context,
+                "confidence": suggestion.confidence,
+                "review": "; ".join(review),
+            }
+        )
+        spans.append((figure.start, figure.end))
+        sentences.append(sentence)
+    return rows, spans, sentences
+
+
+def _whole_of(index: int, figures: list[Figure], in_sentence: list[int], twin: str) -> str:
+    """'#i' of the figure this one is a 其中 part of: the nearest earlier figure of its sentence with the same
+    kind of unit, with 其中 between them and no ；or closing bracket between 其中 and the part."""
+    figure = figures[index]
+    earlier = [i for i in in_sentence[-_MAX_PARTS_BACK - 1 :] if i < index]
+    for candidate in reversed(earlier):
+        between = twin[figures[candidate].end : figure.start]
+        at = between.rfind("其中")
+        if at >= 0 and not re.search(r"[；;）)]", between[at:]):
+            return f"#{candidate}" if _unit_family(figures[candidate]) == _unit_family(figure) else ""
+    return ""
+
+
+def _paragraph_periods(
+    text: str, twin: str, cues: period_rules.CueIndex, sentences: Marks
+) -> Callable[[int], tuple[period_rules.Cue | None, period_rules.Cue | None]]:
+    """position → (the cue opening an earlier sentence of its paragraph, the report-period cue carried
+    from an earlier paragraph of the same part). A cue opens a sentence when it stands in its first clause
+    (五年来，…); a heading ends a part."""
+    paragraphs = period_rules.paragraphs(text)
+    openings: list[list[tuple[int, period_rules.Cue]]] = []
+    carried: list[period_rules.Cue | None] = []
+    carry: period_rules.Cue | None = None
+    for paragraph in paragraphs:
+        if paragraph.heading:
+            carry = None
+        carried.append(carry)
+        found: list[tuple[int, period_rules.Cue]] = []
+        position = paragraph.start
+        while position < paragraph.end:
+            sentence = sentence_span(sentences, position, position + 1)
+            comma = re.compile("[，,；;]").search(twin, sentence[0], min(sentence[1], paragraph.end))
+            first_clause_end = comma.start() if comma else sentence[1]
+            cue = next(iter(cues.within(sentence[0], first_clause_end)), None)
+            if cue is not None:
+                found.append((sentence[0], cue))
+            position = max(sentence[1], position + 1)
+        openings.append(found)
+        if found:
+            carry = found[-1][1] if found[-1][1].report_period else None
+
+    starts = [paragraph.start for paragraph in paragraphs]
+
+    def lookup(position: int) -> tuple[period_rules.Cue | None, period_rules.Cue | None]:
+        index = bisect_right(starts, position) - 1
+        if index < 0 or position > paragraphs[index].end:
+            return None, None
+        earlier = [cue for start, cue in openings[index] if start <= position]
+        return (earlier[-1] if earlier else None), carried[index]
+
+    return lookup
+
+
+def _scope_and_kind(
+    label: str,
+    quote: str,
+    context: str,
+    before: str,
+    scopes: list[tuple[str, str, str]],
+    cue: period_rules.Cue | None,
+) -> tuple[str, str]:
+    """Whose figure and what kind: the data set's named person or body nearest before the figure in its
+    sentence (else earlier in its paragraph) → individual (a group: event); 本级 → the federation; a
+    sentence with a month and an event word → event; a sentence about 他/她 → individual; else the city."""
+    for text in (context, before):
+        named = [(text.rfind(name), scope_id, kind) for name, scope_id, kind in scopes if name in text]
+        if named:
+            _, scope_id, scope_kind = max(named)
+            return scope_id, "event" if scope_kind == "group" else "individual"
+    if "本级" in label or "本级" in quote:
+        return "federation", "aggregate"
+    if cue is not None and "月" in cue.text and _EVENT_WORDS.search(context):
+        return "city", "event"
+    if _PRONOUN.search(context):
+        return "", "individual"
+    return "city", "aggregate"
+
+
+def _drop_repeats(
+    rows: list[dict[str, Any]], spans: list[tuple[int, int]], sentences: list[tuple[int, int]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
+    """A figure stated again in another sentence (same value, unit and qualifier, a noun in common, and
+    not a small bare count that many things share) is kept once, where it is first stated."""
+    kept: list[dict[str, Any]] = []
+    kept_spans: list[tuple[int, int]] = []
+    by_figure: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[int, int], frozenset[str]]]] = {}
+    repeats = 0
+    for row, span, sentence in zip(rows, spans, sentences, strict=True):
+        distinctive = (
+            float(row["value"]) >= 100
+            or row["qualifier"]
+            or "." in row["number_as_written"]
+            or row["unit_as_written"][:1] in "万亿萬億"
+        )
+        figure = (row["value"], row["unit_as_written"], row["qualifier"])
+        pairs = bigrams(row["label_zh"] + row["source_quote"])
+        twin_of = None
+        if distinctive:
+            twin_of = next(
+                (
+                    earlier
+                    for earlier, where, its_pairs in by_figure.get(figure, [])
+                    if where != sentence and its_pairs & pairs
+                ),
+                None,
+            )
+        if twin_of is not None:
+            repeats += 1
+            if twin_of["review"].count("stated again") < 3:
+                twin_of["review"] += f"; stated again: {row['source_quote']}"
+            continue
+        kept.append(row)
+        kept_spans.append(span)
+        by_figure.setdefault(figure, []).append((row, sentence, pairs))
+    return kept, kept_spans, repeats

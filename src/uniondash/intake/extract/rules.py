@@ -1,0 +1,495 @@
+"""The extraction rules: where a report states a figure, and what the figure is. Pure functions on text.
+
+`find_figures(text)` returns every statistic written in `text` (a number with its unit, scale and
+qualifier: 2600余万元, 52万余人次, 接近70万人, 93%以上, 两面, 3000元至5000元) and what it left out on
+purpose, with the reason (a date, a year, an ordinal, a title, a phone number, a vague number).
+
+How each form is read (the README's extract section says the same to users):
+- qualifiers before the number (近 接近 约 超 超过 逾 不少于) or after it (余 多 以上, also between
+  the scale and the unit: 52万余人次); `as_written` keeps the qualifier, `number_as_written` +
+  `unit_as_written` is `as_written` without it, as facts.csv requires;
+- 万, 亿 and 万亿 scale the number (1.2万亿元 → 1.2 × 10¹²), with decimals; the scale is part of the written
+  unit (万元, 万人次), or the whole written unit when the noun follows (5.1万余待岗职工);
+- Chinese numerals through cn2an (两面 → 2, 一千二百 → 1200); a bare 十/百/千/万 (十件实事, 百人以上), a
+  lone 一 (一名普通焊工) and idioms (四面八方, 千家万户) are words, not figures; vague numbers (十几种,
+  几十个, 数百名, 上千人) are left out and listed, since no number can be given for them;
+- a range (3000元至5000元, 3-5万元) gives two rows, its lower and its upper bound, each with its own
+  value; the lower bound takes the upper bound's scale and unit when it is written once (3-5万元 → 3万元);
+- never a figure: dates and years (2023年, 3月31日, 2023年度), ordinals (第十六次, 第八届), what stands in a
+  title 《…》 or a short name in quotation marks (“3+3+2”, “十百千”), phone and hotline numbers, ages,
+  times before now (18年前), anniversaries (20周年), period words (五年来, 近三年, 20年里), thresholds
+  of a scope (百人以上企业) and numbers joined to Latin letters (5G, G20).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+PRE_QUALIFIERS = ("不少于", "接近", "超过", "近", "约", "超", "逾")
+POST_QUALIFIERS = ("余", "多", "以上")
+# Units and measure words, longest first so 人次 wins over 人 and 平方米 over 米.
+UNITS = sorted(
+    [
+        "人(次)",
+        "场(次)",
+        "户(次)",
+        "个年头",
+        "集体",
+        "个百分点",
+        "百分点",
+        "平方公里",
+        "平方米",
+        "立方米",
+        "个方面",
+        "个月",
+        "人次",
+        "户次",
+        "家次",
+        "场次",
+        "课时",
+        "学时",
+        "小时",
+        "分钟",
+        "公里",
+        "千米",
+        "公斤",
+        "千克",
+        "元",
+        "人",
+        "名",
+        "位",
+        "户",
+        "家",
+        "个",
+        "场",
+        "次",
+        "项",
+        "起",
+        "件",
+        "所",
+        "条",
+        "种",
+        "批",
+        "支",
+        "座",
+        "处",
+        "间",
+        "套",
+        "台",
+        "辆",
+        "册",
+        "本",
+        "份",
+        "篇",
+        "期",
+        "届",
+        "年",
+        "天",
+        "周",
+        "岁",
+        "亩",
+        "米",
+        "吨",
+        "%",
+        "‰",
+        "倍",
+        "面",
+        "张",
+        "块",
+        "栋",
+        "幢",
+        "门",
+        "节",
+        "堂",
+        "班",
+        "轮",
+        "站",
+        "笔",
+        "单",
+        "例",
+        "宗",
+        "类",
+        "首",
+        "分",
+        "元/人",
+    ],
+    key=len,
+    reverse=True,
+)
+SCALES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_AR = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN = f"[{CN_DIGITS}]+"
+_UNIT = "|".join(re.escape(unit) for unit in UNITS)
+_PRE = "|".join(PRE_QUALIFIERS)
+FIGURE = re.compile(
+    rf"(?P<pre>{_PRE})?(?P<num>{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
+    rf"(?P<unit>{_UNIT})?(?P<q3>以上)?"
+)
+# Two neighbouring digits before a place: 四五百元 (400–500), 三四十人, 两三千名: a range, as its two bounds.
+APPROXIMATE = re.compile(
+    rf"(?P<lo>[一两二三四五六七八])(?P<hi>[二三四五六七八九])(?P<place>[十百千万])(?P<unit>{_UNIT})"
+)
+RANGE = re.compile(
+    rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
+    rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
+)
+
+# Spans whose numbers are never figures, with the reason given when one is left out.
+_EXCLUDED = [
+    ("title", re.compile(r"《[^》\n]{0,200}》")),
+    ("name in quotation marks", re.compile(r"“[^”\n]{1,15}”|\"[^\"\n]{1,15}\"|「[^」\n]{1,15}」|‘[^’\n]{1,15}’")),
+    ("date", re.compile(r"(?:19|20)\d{2}\s*[-~至到]\s*(?:19|20)\d{2}年")),
+    ("date", re.compile(r"(?<!\d)(?:19|20)\d{2}[-./年]\d{1,2}(?:[-./月]\d{1,2}[日号]?)?(?:月份|月)?")),
+    ("year", re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:年(?:度)?|级|届)")),
+    ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
+    ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
+    ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    (
+        "phone number",
+        re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|[\d-]{5,}(?:热线|专线|服务热线)"),
+    ),
+    ("phone number", re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")),
+    ("time", re.compile(r"(?<!\d)\d{1,2}[:时]\d{2}分?")),
+    ("event length", re.compile(rf"为期(?:{_AR}|{_CN})(?:天|日|周|个月|小时)|(?:{_AR}|{_CN})天(?:{_AR}|{_CN})夜")),
+    (
+        "service hours",
+        re.compile(rf"(?<!\d)24小时|(?:{_AR}|{_CN})小时(?:之外|以外|之内|以内|值班|服务|在线|驿站|营业|开放)"),
+    ),
+    (
+        "festival",
+        re.compile(
+            r"腊八|初[一二三四五六七八九十]|[五六七八]一(?:节|劳动节|国际|前|期间|假期)?|三八|五四|十一(?:黄金周|假期|期间|国庆)|端午|重阳"
+        ),
+    ),
+    ("place name", re.compile(r"余杭|余姚|余干|余江|余庆|余热")),
+    ("period", re.compile(rf"前(?:{_AR}|{_CN})个月|(?:{_AR}|{_CN})个月(?:来|以来|里|间|内)")),
+    (
+        "slogan",
+        re.compile(
+            "两个确立|两个维护|四个意识|四个自信|四个全面|三个代表|三个务必|五个必须|两个大局|两个一百年|三会一课|"
+            "一岗双责|两学一做|三严三实|五位一体|十四五|十三五|十二五|一带一路|一户一|一企一|一人一"
+        ),
+    ),
+    (
+        "idiom",
+        re.compile(
+            "四面八方|千方百计|千家万户|万千|千万|一心一意|三番五次|五湖四海|十全十美|五花八门|七上八下|三心二意|"
+            "百花齐放|百家争鸣|一次又一次|一个个|一首首|一批批|一天天|一年年|年如一日|千千万万|万无一失|一五一十|"
+            "九牛一毛|两面三刀|三三两两|一举两得|一石二鸟|一分为二|独一无二|两手抓|两手都要硬"
+        ),
+    ),
+]
+# After N年: a time before now, a period word, a school year or decade, a campaign's name: never a figure.
+_YEAR_AFTER = re.compile(r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年)")
+_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每")
+# N人以上 + the noun it bounds: a threshold of the scope (百人以上企业), not a count.
+_THRESHOLD_AFTER = re.compile(r"的?(?:企业|单位|规模|已建|非公|用工|公司|工会|家庭|职工|人员)")
+_VAGUE = re.compile(
+    rf"(?:[一二三四五六七八九]?十几|几[十百千万]+|数[十百千万]+|上[百千万]|成[百千]上[千万]|[{CN_DIGITS}]+来)"
+    rf"(?:{_UNIT})"
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as the report writes it; [start, end) is `as_written` in the text."""
+
+    start: int
+    end: int
+    as_written: str
+    number_as_written: str
+    unit_as_written: str  # with its 万/亿 scale: 万元, 万人次, 万
+    qualifier: str  # as facts.csv names it (余, never the traditional 餘 the text may write)
+    value: float  # in base units
+    unit: str  # the unit without its scale: 元, 人次, % ('' when the noun follows: 5.1万余待岗职工)
+    form: str  # plain, scaled, percent, chinese, range-low, range-high
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A number left out on purpose (and why), for the proposal's messages."""
+
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+class SpanIndex:
+    """Spans [start, end) with a label, asked "what overlaps [a, b)?" in O(log n) (a report has thousands of
+    figures and exclusions: a scan of every span for every figure would be quadratic)."""
+
+    def __init__(self, spans: list[tuple[int, int, str]] | None = None) -> None:
+        self.spans = sorted(spans or [])
+        self.starts = [span[0] for span in self.spans]
+        self.longest = max((end - start for start, end, _ in self.spans), default=0)
+
+    def add(self, start: int, end: int, label: str = "") -> None:
+        index = bisect_left(self.starts, start)
+        self.starts.insert(index, start)
+        self.spans.insert(index, (start, end, label))
+        self.longest = max(self.longest, end - start)
+
+    def overlap(self, start: int, end: int) -> str | None:
+        """The label of a span overlapping [start, end), or None."""
+        index = bisect_left(self.starts, end) - 1
+        while index >= 0 and self.starts[index] >= start - self.longest:
+            low, high, label = self.spans[index]
+            if low < end and start < high:
+                return label
+            index -= 1
+        return None
+
+
+def excluded_spans(twin: str) -> list[tuple[int, int, str]]:
+    """Spans of the normalised text whose numbers are not figures, with the reason."""
+    spans: list[tuple[int, int, str]] = []
+    for reason, pattern in _EXCLUDED:
+        spans.extend((match.start(), match.end(), reason) for match in pattern.finditer(twin))
+    return spans
+
+
+def number_value(number: str) -> Decimal | None:
+    """An Arabic or Chinese numeral's value, or None when it is not a well-formed number."""
+    if number[0].isdigit():
+        try:
+            return Decimal(number.replace(",", ""))
+        except InvalidOperation:
+            return None
+    import cn2an
+
+    if number[0] in "十百千万亿":  # cn2an reads 十 but not a bare 百 or 千 (逾千名, 近百人): read them as 一百, 一千
+        number = "一" + number
+    try:
+        return Decimal(str(cn2an.cn2an(number, "normal")))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def base_value(number: Decimal, scale: str) -> float:
+    """The value in base units: 2600 万 → 26 000 000; exact in decimal, then a float (int-valued when whole)."""
+    value = number * SCALES.get(scale, Decimal(1))
+    return float(int(value)) if value == value.to_integral_value() else float(value)
+
+
+def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[Figure], list[Skipped]]:
+    """Every figure of `text` (read through `twin`, its normalised twin of the same length) and what was
+    left out on purpose. Figures come in text order; each span stands in `text`. With `limit`, it stops
+    once it has found more than `limit` figures (the caller refuses such a text: the work stays bounded)."""
+    assert len(text) == len(twin)
+    excluded = SpanIndex(excluded_spans(twin))
+    blocked = excluded.overlap
+    figures: list[Figure] = []
+    skipped: list[Skipped] = []
+    taken = SpanIndex()
+
+    for match in RANGE.finditer(twin):
+        if blocked(match.start("lo"), match.end("hi")) or _glued(twin, match.start("lo"), match.end()):
+            continue
+        pair = _range_figures(text, match)
+        if pair:
+            figures.extend(pair)
+            taken.add(match.start(), match.end())
+    for match in APPROXIMATE.finditer(twin):
+        low, high = number_value(match.group("lo")), number_value(match.group("hi"))
+        if blocked(match.start(), match.end()) or low is None or high is None or high != low + 1:
+            continue
+        place = number_value(match.group("place")) or Decimal(1)
+        written = text[match.start() : match.end()]
+        unit = text[match.start("unit") : match.end("unit")]
+        for bound, form in ((low, "range-low"), (high, "range-high")):
+            figures.append(
+                Figure(
+                    start=match.start(),
+                    end=match.end(),
+                    as_written=written,
+                    number_as_written=written[: -len(unit)],
+                    unit_as_written=unit,
+                    qualifier="",
+                    value=base_value(bound * place, ""),
+                    unit=match.group("unit"),
+                    form=form,
+                    note=f"range {written}: {'lower' if form == 'range-low' else 'upper'} bound",
+                )
+            )
+        taken.add(match.start(), match.end())
+    for match in _VAGUE.finditer(twin):
+        if not blocked(match.start(), match.end()):
+            skipped.append(Skipped(match.start(), match.end(), text[match.start() : match.end()], "vague number"))
+            taken.add(match.start(), match.end())
+    for match in FIGURE.finditer(twin):
+        start, end = match.start(), match.end()
+        if taken.overlap(start, end) is not None:
+            continue
+        reason = blocked(match.start("num"), match.end("num")) or _not_a_figure(twin, match)
+        if reason:
+            if reason != "no unit" and match.group("unit"):
+                skipped.append(Skipped(start, end, text[start:end], reason))
+            continue
+        figure = _figure(text, match)
+        if figure is not None:
+            figures.append(figure)
+            if limit is not None and len(figures) > limit:
+                break
+    figures.sort(key=lambda figure: figure.start)
+    return figures, sorted(skipped, key=lambda item: item.start)
+
+
+def _glued(twin: str, start: int, end: int) -> bool:
+    """A number joined to Latin letters or to '+' (5G, G20, 3+3+2, App2): a name, not a figure."""
+    before = twin[start - 1] if start else ""
+    after = twin[end] if end < len(twin) else ""
+    return bool(re.match(r"[A-Za-z+#_]", before) or re.match(r"[A-Za-z+#_]", after))
+
+
+def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
+    """Why a match of FIGURE is not a figure, or None when it is one."""
+    number, unit = match.group("num"), match.group("unit") or ""
+    start, end = match.start("num"), match.end()
+    if _glued(twin, match.start("num"), match.end("num") if not unit else end):
+        return "name"
+    chinese = not number[0].isdigit()
+    qualified = bool(match.group("pre") or match.group("q1") or match.group("q2") or match.group("q3"))
+    if not unit and not match.group("scale"):
+        # A number without unit or scale is a figure only with a qualifier before a noun (2000余职工).
+        nxt = twin[end : end + 1]
+        if not (qualified and nxt and "\u4e00" <= nxt <= "\u9fff" and not chinese):
+            return "no unit"
+    if chinese:
+        if len(number) == 1 and number in "十百千万亿" and not qualified:
+            return "a word, not a number"
+        if number == "一" and not re.search(f"[{CN_DIGITS}](?:{_UNIT})$", twin[max(0, start - 4) : start]):
+            return "a word, not a number"  # 一名普通焊工, 一批; but 四集体一个人 counts
+        if number[0] in "万亿" or twin[end : end + 1] == "几" or twin[max(0, start - 1) : start] in ("几", "数"):
+            return "vague number"
+    before = twin[max(0, start - 2) : start]
+    if match.group("pre"):
+        before = twin[max(0, match.start("pre") - 2) : match.start("pre")]
+    after = twin[end : end + 4]
+    if unit == "年":
+        if _YEAR_AFTER.match(after):
+            return "period or time, not a figure"
+        if before.endswith(_PERIOD_BEFORE) or match.group("pre") == "近":
+            return "period word"
+        if chinese and not qualified:
+            return "period word"
+    if unit == "周" and after.startswith("年"):
+        return "anniversary"
+    if unit == "岁":
+        return "age"
+    if unit in ("天", "小时") and before.endswith("第"):
+        return "ordinal"
+    if match.group("q3") and _THRESHOLD_AFTER.match(after):
+        return "threshold of a scope"
+    value = number_value(number)
+    if value is None:
+        return "not a number"
+    if chinese and unit == "节":
+        return "festival"  # 三八节, 腊八节
+    return None
+
+
+# Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
+_VERB_BEFORE = {"约": "签簽预預相制节節邀公契合条條大", "近": "最附邻就亲贴", "超": "高赶", "逾": ""}
+
+
+def _figure(text: str, match: re.Match[str]) -> Figure | None:
+    number = match.group("num")
+    value = number_value(number)
+    if value is None:
+        return None
+    scale, unit = match.group("scale") or "", match.group("unit") or ""
+    pre, post = match.group("pre") or "", match.group("q1") or match.group("q2") or match.group("q3") or ""
+    before = text[max(0, match.start("pre") - 1) : match.start("pre")] if pre else ""
+    if before and before in _VERB_BEFORE.get(pre, ""):
+        pre = ""  # 签约22家, 预约, 最近: a verb or word, not a qualifier
+    qualifier = pre or post
+    note = ""
+    if pre and post:
+        note = f"two qualifiers ({pre} … {post}): {pre} kept"
+    start = match.start("pre") if pre else match.start("num")
+    if not pre and match.group("pre"):
+        qualifier = post
+    end = match.end()
+    if pre and post:  # keep as_written = qualifier + number + unit: cut the second qualifier off
+        end = match.end("unit") if match.group("unit") else match.end("scale") if scale else match.end("num")
+    as_written = text[start:end]
+    if unit == "%" or unit.endswith("百分点"):
+        form = "percent"
+    elif not number[0].isdigit():
+        form = "chinese"
+    elif scale:
+        form = "scaled"
+    else:
+        form = "plain"
+    return Figure(
+        start=start,
+        end=end,
+        as_written=as_written,
+        number_as_written=text[match.start("num") : match.end("num")],
+        unit_as_written=_written(text, match, "scale") + _written(text, match, "unit"),
+        qualifier=qualifier,
+        value=base_value(value, scale),
+        unit=unit,
+        form=form,
+        note=note,
+    )
+
+
+def _written(text: str, match: re.Match[str], group: str) -> str:
+    """A group as the original text writes it (萬, not the 万 of the twin), or '' when it did not match."""
+    return text[match.start(group) : match.end(group)] if match.group(group) else ""
+
+
+def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
+    """The two bounds of a range; the lower bound borrows the upper bound's scale and unit where it has none."""
+    low, high = number_value(match.group("lo")), number_value(match.group("hi"))
+    if low is None or high is None:
+        return []
+    lo_scale, lo_unit = match.group("loscale") or "", match.group("lounit") or ""
+    hi_scale, hi_unit = match.group("hiscale") or "", match.group("hiunit")
+    if (lo_unit and lo_unit != hi_unit) or hi_unit in ("年", "岁", "周"):
+        return []
+    shared = not lo_unit and not lo_scale
+    lo_scale_used = hi_scale if shared else lo_scale
+    lo_unit_used = hi_unit if shared else lo_unit
+    if base_value(low, lo_scale_used) >= base_value(high, hi_scale):
+        return []  # 3-2 is not a range (a score, a date)
+    whole = text[match.start("lo") : match.end()]
+    pre = match.group("pre") or ""
+    lo_start = match.start("pre") if pre else match.start("lo")
+    lo_end = match.end("lounit") if lo_unit else match.end("loscale") if lo_scale else match.end("lo")
+    hi_post = match.group("hiq1") or match.group("hiq3") or ""
+    note = f"range {whole}: lower bound" + ("; the unit is written once, after the upper bound" if shared else "")
+    lower = Figure(
+        start=lo_start,
+        end=lo_end,
+        as_written=text[lo_start:lo_end],
+        number_as_written=text[match.start("lo") : match.end("lo")],
+        unit_as_written=(_written(text, match, "hiscale") + _written(text, match, "hiunit"))
+        if shared
+        else _written(text, match, "loscale") + _written(text, match, "lounit"),
+        qualifier=pre,
+        value=base_value(low, lo_scale_used),
+        unit=lo_unit_used,
+        form="range-low",
+        note=note,
+    )
+    upper = Figure(
+        start=match.start("hi"),
+        end=match.end(),
+        as_written=text[match.start("hi") : match.end()],
+        number_as_written=text[match.start("hi") : match.end("hi")],
+        unit_as_written=_written(text, match, "hiscale") + _written(text, match, "hiunit"),
+        qualifier=hi_post,
+        value=base_value(high, hi_scale),
+        unit=hi_unit,
+        form="range-high",
+        note=f"range {whole}: upper bound",
+    )
+    return [lower, upper]

@@ -1,0 +1,206 @@
+"""The extraction rules, form by form: tables of SYNTHETIC sentences (not from any report) → figures.
+
+Each case gives a sentence and every figure it must yield as (as_written, value, qualifier, unit_as_written);
+a sentence that yields nothing is an exclusion (dates, ordinals, titles, phone numbers…).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from uniondash.intake.extract import extract_text
+from uniondash.intake.extract.rules import find_figures
+from uniondash.intake.extract.text import join_wrapped_lines, normalise
+
+
+def figures(sentence: str) -> list[tuple[str, float, str, str]]:
+    found, _ = find_figures(sentence, normalise(sentence))
+    return [(f.as_written, f.value, f.qualifier, f.unit_as_written) for f in found]
+
+
+QUALIFIERS = [
+    ("全年开展培训1500余场。", [("1500余场", 1500, "余", "场")]),
+    ("帮助职工2600多人。", [("2600多人", 2600, "多", "人")]),
+    ("覆盖率保持在93%以上。", [("93%以上", 93, "以上", "%")]),
+    ("会员人数接近70万人。", [("接近70万人", 700000, "接近", "万人")]),
+    ("服务近3000名职工。", [("近3000名", 3000, "近", "名")]),
+    ("投入资金约1.5亿元。", [("约1.5亿元", 150000000, "约", "亿元")]),
+    ("参与职工超5万人次。", [("超5万人次", 50000, "超", "万人次")]),
+    ("惠及职工超过12万人。", [("超过12万人", 120000, "超过", "万人")]),
+    ("累计发放逾800万元。", [("逾800万元", 8000000, "逾", "万元")]),
+    ("每年培训不少于200人次。", [("不少于200人次", 200, "不少于", "人次")]),
+    ("慰问职工52万余人次。", [("52万余人次", 520000, "余", "万人次")]),
+    ("筹集物资2600余万元。", [("2600余万元", 26000000, "余", "万元")]),
+    ("已有50多万名产业工人。", [("50多万名", 500000, "多", "万名")]),
+    ("帮助5.1万余待岗职工就业。", [("5.1万余", 51000, "余", "万")]),
+    ("将近2万人参加。", [("近2万人", 20000, "近", "万人")]),
+]
+SCALES = [
+    ("筹集资金11192.11万元。", [("11192.11万元", 111921100, "", "万元")]),
+    ("撬动投资1.2万亿元。", [("1.2万亿元", 1.2e12, "", "万亿元")]),
+    ("新增会员3.6亿元的保障。", [("3.6亿元", 360000000, "", "亿元")]),
+    ("参赛职工达110万人次。", [("110万人次", 1100000, "", "万人次")]),
+    ("走访困难职工2.3万户。", [("2.3万户", 23000, "", "万户")]),
+    ("新建工会1.2万家。", [("1.2万家", 12000, "", "万家")]),
+    ("调解率为71.6%。", [("71.6%", 71.6, "", "%")]),
+    ("入会率98.5%，同比增长12%。", [("98.5%", 98.5, "", "%"), ("12%", 12, "", "%")]),
+    ("建会率提高5个百分点。", [("5个百分点", 5, "", "个百分点")]),
+    ("覆盖１２３４名职工，筹集２．５万元。", [("１２３４名", 1234, "", "名"), ("２．５万元", 25000, "", "万元")]),
+    # Service hours describe the service; they do not measure the union's work.
+    ("服务热线24小时在线，共接听来电3000次。", [("3000次", 3000, "", "次")]),
+]
+LISTS = [
+    (
+        "全国劳模7名、省劳模37名、市劳模161名。",
+        [("7名", 7, "", "名"), ("37名", 37, "", "名"), ("161名", 161, "", "名")],
+    ),
+    ("获全国和省五一劳动奖118个、1746个。", [("118个", 118, "", "个"), ("1746个", 1746, "", "个")]),
+    (
+        "创建2个全国、7个省级、30个市级示范工作室。",
+        [("2个", 2, "", "个"), ("7个", 7, "", "个"), ("30个", 30, "", "个")],
+    ),
+    ("资助学生4399人、发放助学金2163.5万元。", [("4399人", 4399, "", "人"), ("2163.5万元", 21635000, "", "万元")]),
+]
+CHINESE = [
+    ("送来两面锦旗。", [("两面", 2, "", "面")]),
+    ("建成一千二百个服务站。", [("一千二百个", 1200, "", "个")]),
+    ("新建三家职工书屋。", [("三家", 3, "", "家")]),
+    ("表彰二十一名先进个人。", [("二十一名", 21, "", "名")]),
+    ("帮扶三千余户困难家庭。", [("三千余户", 3000, "余", "户")]),
+    ("举办十五场招聘会。", [("十五场", 15, "", "场")]),
+]
+RANGES = [
+    ("每人补助3000元至5000元。", [("3000元", 3000, "", "元"), ("5000元", 5000, "", "元")]),
+    ("每户补助3-5万元。", [("3", 30000, "", "万元"), ("5万元", 50000, "", "万元")]),
+    ("每场邀请200到300人。", [("200", 200, "", "人"), ("300人", 300, "", "人")]),
+]
+PERSON_TIMES = [
+    ("培训职工800人次，其中考证70人。", [("800人次", 800, "", "人次"), ("70人", 70, "", "人")]),
+]
+EXCLUDED = [
+    "2023年11月30日，大会胜利召开。",
+    "3月31日，活动顺利举行。",
+    "2023年度工作要点已经印发。",
+    "第十六次代表大会和第八届职工健步行圆满举行。",
+    "全省第一届职业技能大赛，首批试点单位名单公布。",
+    "出台了《株洲市培育激励“株洲工匠”10条措施》。",
+    "职工可拨打12351热线咨询。",
+    "咨询电话0731-28888888，手机13812345678。",
+    "18年前，他从农村来到城市；3年前，他参加了座谈会。",
+    "五年来，工会工作扎实推进；近三年，成效显著。",
+    "过去五年，我们砥砺前行；今后五年，我们继续奋斗。",
+    "举办20周年盛典。",
+    "聚焦“3+3+2”现代产业体系，实施“十百千”工程。",
+    "做好十件实事，实施五大工程，深入学习二十大精神。",
+    "百人以上企业全部建立工会。",
+    "从一名普通焊工成长为大国工匠，一个个困难家庭受益。",
+    "他参与了十几种机车的试制，几十个项目。",
+    "全市5G基站覆盖，G20峰会期间。",
+    "坚定拥护“两个确立”，做到两个维护，增强四个意识。",
+    "职工从四面八方赶来，千方百计解决困难，走进千家万户。",
+    "2022年以来，工作成效显著。",
+    "2019—2023年，工会工作取得新成绩。",
+    "年满18岁的职工均可报名。",
+    "建成24小时职工驿站，向8小时之外延伸服务。",
+    "此次三天两夜的疗养活动为期4天。",
+    "腊八节当天，三八节前夕，五一期间，余杭区总工会签约企业。",
+    "今年前9个月，工会工作扎实推进。",
+]
+MORE = [
+    ("与企业签约22家。", [("22家", 22, "", "家")]),
+    ("该活动已坚持开展十余年。", [("十余年", 10, "余", "年")]),
+    ("逾千名职工参加。", [("逾千名", 1000, "逾", "名")]),
+    ("表彰先进四集体一个人。", [("四集体", 4, "", "集体"), ("一个", 1, "", "个")]),
+    ("为职工提供帮扶3200人(次)。", [("3200人(次)", 3200, "", "人(次)")]),
+    ("每人补助四五百元。", [("四五百元", 400, "", "元"), ("四五百元", 500, "", "元")]),
+    ("走访企业最近3年未见此类情况。", []),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), QUALIFIERS, ids=[case[0] for case in QUALIFIERS])
+def test_qualifiers(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), SCALES, ids=[case[0] for case in SCALES])
+def test_scales_decimals_and_percentages(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), LISTS, ids=[case[0] for case in LISTS])
+def test_lists_give_one_figure_each(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), CHINESE, ids=[case[0] for case in CHINESE])
+def test_chinese_numerals(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), RANGES, ids=[case[0] for case in RANGES])
+def test_ranges_give_both_bounds(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), PERSON_TIMES, ids=[case[0] for case in PERSON_TIMES])
+def test_person_times_never_read_as_persons(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), MORE, ids=[case[0] for case in MORE])
+def test_words_around_numbers(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", EXCLUDED)
+def test_not_statistics(sentence: str) -> None:
+    assert figures(sentence) == []
+
+
+def test_vague_numbers_are_listed_not_proposed() -> None:
+    proposal = extract_text("他参与了十几种机车的试制。", report_date="2023-11-30")
+    assert proposal.rows == []
+    assert any("十几种" in message for message in proposal.messages)
+
+
+def test_traditional_characters_are_read_and_quoted_as_printed() -> None:
+    text = "五年來，籌集資金2.8億元，幫扶職工48.3萬餘人次，兩面錦旗。"
+    found = figures(text)
+    assert found == [
+        ("2.8億元", 280000000, "", "億元"),
+        ("48.3萬餘人次", 483000, "余", "萬人次"),
+        ("兩面", 2, "", "面"),
+    ]
+    proposal = extract_text(text, report_date="2023-11-30")
+    for row in proposal.rows:
+        assert row["as_written"] in text and row["source_quote"] in text
+        assert row["period_start"] == 2019
+
+
+def test_normalise_keeps_every_position() -> None:
+    text = "筹集１２３４．５万元，５０％（全角）；萬億餘"
+    twin = normalise(text)
+    assert len(twin) == len(text)
+    assert twin == "筹集1234.5万元,50%(全角);万亿余"
+
+
+def test_wrapped_lines_are_joined_inside_sentences_only() -> None:
+    text = "镜头 1. 凝心铸魂\n全市各级工会开展主题教育活动1500余场、劳模工匠宣\n讲7000场。\n\n下一段。"
+    # The space a PDF's text layer leaves between a CJK character and a digit goes too (quotes ignore spaces).
+    assert (
+        join_wrapped_lines(text)
+        == "镜头1. 凝心铸魂\n全市各级工会开展主题教育活动1500余场、劳模工匠宣讲7000场。\n\n下一段。"
+    )
+
+
+def test_a_repeated_headline_figure_is_proposed_once() -> None:
+    text = "今年3月，5000余名职工参加健步行。\n\n3月31日，健步行活动吸引了5000余名职工参加。"
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["5000余名"]
+    assert "stated again" in proposal.rows[0]["review"]
+
+
+def test_equal_small_counts_of_different_things_are_all_kept() -> None:
+    text = "培育大国工匠1人、提名人选1人。\n\n创建示范基地2个。\n\n新建职工书屋2个。"
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["1人", "1人", "2个", "2个"]
