@@ -572,15 +572,6 @@ def test_upload_names_are_never_paths(shared_desk: Desk, workbook_2024: bytes, n
     assert download.data == workbook_2024
 
 
-def test_a_report_upload_says_what_this_server_can_read(shared_desk: Desk):
-    desk = shared_desk
-    editor = desk.client("ann")
-    change_id = upload(editor, "SYNTHETIC 2024年，全市人才总量达到72万人。".encode(), "report.txt")
-    change = desk.store.change(change_id)
-    assert change.status == "invalid" and change.source_kind == "report"
-    assert change.plan["problems"][0]["en"]
-
-
 def test_the_previews_links_reload_exports_slides_and_briefing_stay_on_the_draft(desk: Desk, workbook_2024: bytes):
     from tests.dash_requests import page_callback as page_request
 

@@ -229,3 +229,47 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
             nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}))""",
         AXE_TAGS,
     )
+
+
+def test_review_of_a_report_keyboard_only_and_axe_finds_nothing(page: Any, desk: Desk, base_url: str, tmp_path: Path):
+    from tests.test_desk_review import SOURCE, SYNTHETIC_REPORT
+
+    report = tmp_path / "report-2024.txt"
+    report.write_bytes(SYNTHETIC_REPORT)
+    sign_in(page, base_url, "ann")
+    page.wait_for_selector("#file")
+    page.set_input_files("#file", str(report))  # the file chooser itself is the system's
+    page.focus("#file")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#review-rows")
+    review_url = page.url
+    assert "<mark>120家</mark>" in page.inner_html("#sentence-0")
+    found = {}
+    for lang in ("zh", "en"):
+        page.goto(review_url + ("?lang=en" if lang == "en" else ""))
+        violations = run_axe(page)
+        if violations:
+            found[lang] = readable(violations)
+    assert not found, "\n".join(f"{lang}:\n{text}" for lang, text in found.items())
+    page.goto(review_url)
+    # Keyboard only: the source by typing its first letters, a radio group by its arrows, fields by Tab.
+    page.focus("#source_id")
+    page.keyboard.type(SOURCE[:4])
+    assert page.eval_on_selector("#source_id", "e => e.value") == SOURCE
+    page.focus("input[name=decision-0][value=accept]")
+    page.keyboard.press("ArrowRight")  # correct
+    page.keyboard.press("ArrowRight")  # drop
+    page.focus("input[name=decision-1][value=accept]")
+    page.keyboard.press("ArrowRight")  # correct
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "label_zh-1"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "label_en-1"
+    page.keyboard.type("SYNTHETIC children of workers in need helped")
+    page.focus("#review-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#submit-button")
+    change = desk.store.changes()[0]
+    assert change.status == "draft" and change.plan["review_of"]["decisions"] == ["drop", "correct"]
+    assert [row["as_written"] for row in change.plan["added"]] == ["930人"]

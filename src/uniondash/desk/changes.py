@@ -5,6 +5,11 @@ writes it under a name of our own in a private temporary folder (the sender's fi
 used as a path), and runs `intake.workbook.plan_import` against the published version materialised in a
 scratch folder. The result is plain JSON-able data: the draft files and the diff, or every problem by
 sheet, row and column. Nothing is written anywhere but the temporary folder, which is removed.
+
+A report (.txt .docx .pdf .html) is read by `uniondash extract` into proposed rows (`plan_report`); the
+editor accepts, corrects or drops each on the review page (`apply_review`), and the rows kept become a draft
+exactly like a workbook upload (`plan_review`: the import template of the base set with the rows added, run
+through the same importer).
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from uniondash.desk.datasets import rows_by_id, scratch_folder, shown
+from uniondash.desk.datasets import rows_by_id, scratch_folder, shown, validate
 from uniondash.errors import UniondashError
+from uniondash.exports.xlsx_data import FACT_COLUMNS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -150,7 +156,7 @@ def plan_upload(
     except Refused as refused:
         return "refused", None, {"ok": False, "problems": [problem(None, None, None, refused.zh, refused.en)]}
     if kind == "report":
-        return kind, None, plan_report(name, data)
+        return kind, None, plan_report(name, data, base_files)
     return kind, *plan_workbook(data, base_files)
 
 
@@ -176,18 +182,7 @@ def plan_workbook(data: bytes, base_files: Mapping[str, bytes]) -> tuple[dict[st
             except UniondashError as error:
                 return None, {"ok": False, "problems": [problem(None, None, None, str(error), str(error))]}
             except (MemoryError, RecursionError) as error:  # a workbook built to exhaust the parser
-                return None, {
-                    "ok": False,
-                    "problems": [
-                        problem(
-                            None,
-                            None,
-                            None,
-                            "文件过于复杂，无法读取",
-                            f"the file is too complex to read ({type(error).__name__})",
-                        )
-                    ],
-                }
+                return None, {"ok": False, "problems": [too_complex(error)]}
     files = {**base_files, **plan.files}
     return files, workbook_plan_json(plan.diff, plan.lang, base_files, files)
 
@@ -221,20 +216,128 @@ def workbook_plan_json(
     }
 
 
-def plan_report(name: str, data: bytes) -> dict[str, Any]:
-    """A report is extracted into proposed rows for review (the extract issue's `extract_file`).
+# What a reviewer may correct in a proposed row (the rest is the extractor's, checked by the loader).
+REVIEW_FIELDS = (
+    "label_zh",
+    "label_en",
+    "as_written",
+    "value",
+    "qualifier",
+    "period_start",
+    "period_end",
+    "programme_id",
+    "metric_id",
+)
+DECISIONS = ("accept", "correct", "drop")
+# The proposal's columns kept for the review page (facts.csv's and what the reviewer reads beside them).
+MAX_REVIEW_ROWS = 500
 
-    Until that module is installed on the server, the upload is refused with a message saying so.
-    """
+
+def plan_report(name: str, data: bytes, base_files: Mapping[str, bytes]) -> dict[str, Any]:
+    """A report read by `uniondash extract` into proposed rows, for the review page (nothing written yet).
+
+    The plan holds `review: True` and the rows (facts.csv's columns, `context`, `confidence`), or the
+    problem that stops the upload."""
+    from uniondash.intake.extract import ExtractError, extract_file
+
+    with tempfile.TemporaryDirectory(prefix="uniondash-report-") as private:
+        report = Path(private) / f"report{suffix_of(name)}"  # our own name: the sender's never becomes a path
+        report.write_bytes(data)
+        try:
+            proposal = extract_file(report, dataset=validate(base_files))
+        except (ExtractError, UniondashError) as error:
+            return {"ok": False, "problems": [problem(None, None, None, str(error), str(error))]}
+        except (MemoryError, RecursionError) as error:
+            return {"ok": False, "problems": [too_complex(error)]}
+    rows = [review_row(row) for row in proposal.rows[:MAX_REVIEW_ROWS]]
+    if not rows:
+        return {
+            "ok": False,
+            "problems": [problem(None, None, None, "报告中没有找到数字", "no figures found in the report")],
+        }
     return {
-        "ok": False,
-        "problems": [
-            problem(
-                None,
-                None,
-                None,
-                "本服务器尚未安装报告提取（uniondash extract）：请上传导入工作簿（.xlsx）",
-                "report extraction (uniondash extract) is not installed on this server: upload an import workbook (.xlsx)",
-            )
-        ],
+        "ok": True,
+        "review": True,
+        "report_date": proposal.report_date or "",
+        "messages": list(proposal.messages),
+        "rows": rows,
+        "decisions": ["accept"] * len(rows),
+        "problems": [],
     }
+
+
+def review_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A proposed row as the review page keeps it: every value a string (the form's), plus its context."""
+    out: dict[str, Any] = {column: "" if row.get(column) is None else str(row.get(column)) for column in FACT_COLUMNS}
+    out["context"] = str(row.get("context") or "")
+    out["confidence"] = float(row.get("confidence") or 0)
+    return out
+
+
+def too_complex(error: BaseException) -> dict[str, Any]:
+    return problem(
+        None, None, None, "文件过于复杂，无法读取", f"the file is too complex to read ({type(error).__name__})"
+    )
+
+
+def apply_review(
+    rows: Sequence[Mapping[str, Any]], form: Mapping[str, str], source_id: str
+) -> tuple[list[dict[str, Any]], list[str], list[tuple[int, dict[str, Any]]]]:
+    """The reviewer's decisions read from the form: (rows as corrected, decisions, (row number, row) to import).
+
+    Each row `i` has `decision-i` (accept | correct | drop) and, for a correction, `FIELD-i` for the
+    `REVIEW_FIELDS`; accepted rows keep the proposal's values. Every kept row cites `source_id`."""
+    corrected: list[dict[str, Any]] = []
+    decisions: list[str] = []
+    kept: list[tuple[int, dict[str, Any]]] = []
+    for number, row in enumerate(rows):
+        decision = form.get(f"decision-{number}", "")
+        if decision not in DECISIONS:
+            raise Refused(f"第 {number + 1} 行没有选择处理方式", f"row {number + 1}: choose accept, correct or drop")
+        new = dict(row)
+        if decision == "correct":
+            for field in REVIEW_FIELDS:
+                new[field] = form.get(f"{field}-{number}", str(row.get(field, ""))).strip()[:500]
+        corrected.append(new)
+        decisions.append(decision)
+        if decision != "drop":
+            kept.append(
+                (number + 1, {column: new.get(column, "") for column in FACT_COLUMNS} | {"source_id": source_id})
+            )
+    return corrected, decisions, kept
+
+
+def plan_review(
+    kept: Sequence[tuple[int, Mapping[str, Any]]], base_files: Mapping[str, bytes]
+) -> tuple[dict[str, bytes] | None, dict[str, Any]]:
+    """The kept rows as a draft change, exactly like a workbook upload: they are written into the import
+    template of the base set and go through the importer (validation, the diff). A problem of the
+    template's data sheet is named by the review's own row number (sheet "")."""
+    if not kept:
+        return None, {"ok": False, "problems": [problem(None, None, None, "没有保留任何行", "every row was dropped")]}
+    files, plan = plan_workbook(rows_workbook([row for _, row in kept], base_files), base_files)
+    if files is None:
+        from uniondash.exports.xlsx_data import DATA_SHEET
+
+        for found in plan["problems"]:
+            index = (found["row"] or 0) - 2  # the template's data sheet: a header, then the kept rows
+            if found["sheet"] in DATA_SHEET.values() and 0 <= index < len(kept):
+                found["sheet"], found["row"] = "", kept[index][0]
+    return files, plan
+
+
+def rows_workbook(rows: Sequence[Mapping[str, Any]], base_files: Mapping[str, bytes]) -> bytes:
+    """The import workbook of the base set (its figures and sources) with `rows` added to its data sheet."""
+    from uniondash.exports.xlsx import workbook_bytes
+    from uniondash.exports.xlsx_data import DATA_SHEET, template_workbook
+
+    workbook = template_workbook(validate(base_files), "zh")
+    sheet = workbook[DATA_SHEET["zh"]]
+    header = [cell.value for cell in sheet[1]]
+    for row in rows:
+        target = sheet.max_row + 1
+        for column, value in row.items():
+            if column in header and value not in ("", None):
+                cell = sheet.cell(row=target, column=header.index(column) + 1, value=str(value))
+                cell.data_type = "s"  # as text: the importer reads numbers from text, never a formula
+    return bytes(workbook_bytes(workbook))

@@ -17,6 +17,7 @@ Action = Literal[
     "view",  # the desk's pages, the history, a change's diff and preview, version downloads
     "upload",
     "submit",  # a draft of one's own, for approval
+    "review",  # accept, correct or drop the rows proposed from a report of one's own
     "withdraw",  # a draft or submitted change of one's own
     "approve",
     "reject",
@@ -28,6 +29,7 @@ Action = Literal[
 ACTIONS: tuple[Action, ...] = (
     "view",
     "upload",
+    "review",
     "submit",
     "withdraw",
     "approve",
@@ -53,7 +55,7 @@ class ChangeRef:
     """What a permission needs to know about a change."""
 
     author: str
-    status: str  # invalid | draft | submitted | approved | rejected | withdrawn
+    status: str  # invalid | review | draft | submitted | approved | rejected | withdrawn
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def allowed(
     if action in PUBLISHER_ONLY and actor.role != "publisher":
         return _no("只有发布人可以这样做", "only a publisher may do this")
     if change is None:
-        if action in ("submit", "withdraw", "approve", "reject"):
+        if action in ("review", "submit", "withdraw", "approve", "reject"):
             return _no("没有指明是哪项修改", "no change named")
         return YES
     own = change.author == actor.name
@@ -98,10 +100,15 @@ def allowed(
             return _no("只能提交自己上传的修改", "only the change's author may submit it")
         if change.status != "draft":
             return _no("这项修改不是待提交的草稿", "this change is not a draft awaiting submission")
+    elif action == "review":
+        if not own:
+            return _no("只能审阅自己上传的报告", "only the report's uploader may review its rows")
+        if change.status != "review":
+            return _no("这项修改没有待审阅的行", "this change has no proposed rows awaiting review")
     elif action == "withdraw":
         if not own:
             return _no("只能撤回自己的修改", "only the change's author may withdraw it")
-        if change.status not in ("draft", "submitted", "invalid"):
+        if change.status not in ("review", "draft", "submitted", "invalid"):
             return _no("这项修改已经处理，不能撤回", "this change has been decided and cannot be withdrawn")
     elif action in ("approve", "reject"):
         if change.status != "submitted":

@@ -94,7 +94,9 @@ changes = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("author", sa.String(64), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # invalid | draft | submitted | approved | rejected | withdrawn
+    sa.Column(
+        "status", sa.String(16), nullable=False
+    ),  # invalid | review | draft | submitted | approved | rejected | withdrawn
     sa.Column("base_version", sa.Integer, nullable=False),
     sa.Column("source_kind", sa.String(16), nullable=False),  # workbook | report
     sa.Column("upload_name", sa.String(120), nullable=False),  # shown only, never used as a path
@@ -660,7 +662,7 @@ class DeskStore:
                 changes.insert().values(
                     author=author,
                     created_at=_now(),
-                    status="draft" if files is not None else "invalid",
+                    status="draft" if files is not None else ("review" if plan.get("review") else "invalid"),
                     base_version=base_version,
                     source_kind=source_kind,
                     upload_name=upload_name,
@@ -707,6 +709,22 @@ class DeskStore:
                 f"this change is now '{status}'{who_en}; nothing was done",
             )
 
+    def save_review(
+        self, change_id: int, actor: str, files: Mapping[str, bytes] | None, plan: Mapping[str, Any]
+    ) -> None:
+        """A report's review done: with `files` the change becomes a draft (its diff in `plan`); without, it
+        stays under review with the reviewer's decisions and the problems found (`plan`)."""
+        with self._tx() as connection:
+            values: dict[str, Any] = {"plan": json.dumps(plan, ensure_ascii=False)}
+            if files is not None:
+                stored = self._put_blobs(connection, dict(files))
+                values |= {"status": "draft", "files": json.dumps(stored, sort_keys=True)}
+            self._move(connection, change_id, ("review",), values)
+            kept = sum(decision != "drop" for decision in plan.get("decisions", []))
+            self._audit(
+                connection, actor, "review", str(change_id), f"{kept} rows kept" + ("" if files else ", with problems")
+            )
+
     def submit(self, change_id: int, actor: str, note: str) -> None:
         with self._tx() as connection:
             self._move(connection, change_id, ("draft",), {"status": "submitted", "note": note, "submitted_at": _now()})
@@ -714,7 +732,7 @@ class DeskStore:
 
     def withdraw(self, change_id: int, actor: str) -> None:
         with self._tx() as connection:
-            self._move(connection, change_id, ("draft", "submitted", "invalid"), {"status": "withdrawn"})
+            self._move(connection, change_id, ("review", "draft", "submitted", "invalid"), {"status": "withdrawn"})
             self._audit(connection, actor, "withdraw", str(change_id), "")
 
     def reject(self, change_id: int, actor: str, reason: str) -> None:

@@ -43,6 +43,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "based_on": ("基于版本", "Based on version"),
     "status_invalid": ("有问题，未能导入", "has problems"),
     "status_draft": ("草稿", "draft"),
+    "status_review": ("待审阅提取的行", "proposed rows to review"),
+    "review_title": ("审阅报告中提取的行", "Review the rows proposed from the report"),
+    "review_help": (
+        "每一行旁边是报告原句，数字已高亮。请逐行选择：接受（按提取结果）、更正（使用右侧填写的值）或舍弃。"
+        "保留的行将像上传工作簿一样生成草稿：先检查，再显示差异和预览，然后提交审批。",
+        "Each row is shown beside its sentence of the report, the figure highlighted. For each row choose: "
+        "accept (as extracted), correct (with the values on the right) or drop. The rows kept become a draft "
+        "like a workbook upload: checked, then the diff and the preview, then submitted for approval.",
+    ),
+    "review_source": ("这份报告的来源（sources.csv）", "The report's source (sources.csv)"),
+    "review_source_help": (
+        "新的来源请在“下载提取工作簿”中填写后上传。",
+        "For a new source, complete it in the proposal workbook and upload that instead.",
+    ),
+    "review_rows": ("提取的行", "Proposed rows"),
+    "review_row": ("第 {n} 行", "Row {n}"),
+    "review_sentence": ("报告原句", "Sentence of the report"),
+    "review_decision": ("处理", "Decision"),
+    "review_values": ("值（更正时使用）", "Values (used when correcting)"),
+    "decision_accept": ("接受", "Accept"),
+    "decision_correct": ("更正", "Correct"),
+    "decision_drop": ("舍弃", "Drop"),
+    "confidence": ("置信度", "Confidence"),
+    "review_submit": ("生成草稿", "Make the draft"),
+    "review_problems": (
+        "保留的行有问题，见下表；请更正或舍弃这些行后再试。",
+        "The rows kept have problems, listed below: correct or drop them and try again.",
+    ),
+    "review_link": ("审阅提取的行", "Review the proposed rows"),
     "status_submitted": ("待审批", "awaiting approval"),
     "status_approved": ("已发布", "published"),
     "status_rejected": ("已退回", "rejected"),

@@ -49,8 +49,17 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from uniondash.desk import accounts
-from uniondash.desk.changes import MAX_UPLOAD_BYTES, display_name, plan_upload
-from uniondash.desk.datasets import compare_sets, shanghai_time, validate, version_zip, write_folder
+from uniondash.desk.changes import (
+    DECISIONS,
+    MAX_UPLOAD_BYTES,
+    REVIEW_FIELDS,
+    Refused,
+    apply_review,
+    display_name,
+    plan_review,
+    plan_upload,
+)
+from uniondash.desk.datasets import compare_sets, rows_by_id, shanghai_time, validate, version_zip, write_folder
 from uniondash.desk.follower import Follower, sync_folder
 from uniondash.desk.permissions import Action, Actor, ChangeRef, allowed
 from uniondash.desk.preview import prefixed, relink
@@ -88,6 +97,8 @@ class DeskConfig:
     idle_seconds: float
     limiter_storage: str = "memory://"
     static_dir: str | None = None
+    # The dashboard app factory for previews (web.app.create_app, given by it: the desk never imports it).
+    app_factory: Callable[..., Any] | None = None
 
 
 @dataclass
@@ -297,6 +308,8 @@ def upload() -> WerkzeugResponse:
         files=files,
         plan=plan,
     )
+    if kind == "report" and plan.get("review"):
+        return back_to("desk.review", change_id=change_id)
     return back_to("desk.change", change_id=change_id)
 
 
@@ -331,8 +344,6 @@ def _sections(found: Change) -> list[tuple[str, str]]:
     """(path, label) of the preview's pages."""
     if found.files is None:
         return []
-    from uniondash.desk.datasets import rows_by_id
-
     rows = rows_by_id(desk().store.blob(found.files["sections"])) if "sections" in found.files else {}
     return [(f"section/{key}", row.get("label_zh" if lang() == "zh" else "label_en", key)) for key, row in rows.items()]
 
@@ -348,6 +359,60 @@ def change_upload(change_id: int) -> Response:
     # Our own file name: the sender's is shown in the page, never sent back in a header.
     response.headers["Content-Disposition"] = f'attachment; filename="change-{found.id}{suffix}"'
     return response
+
+
+@bp.get("/changes/<int:change_id>/review")
+@login_required
+def review(change_id: int) -> str:
+    found = change_or_404(change_id)
+    require("review", found)
+    store = desk().store
+    return render_template(
+        "desk/review.html",
+        change=found,
+        plan=found.plan,
+        fields=REVIEW_FIELDS,
+        decisions=DECISIONS,
+        sources=sorted(rows_by_id(store.files(found_base(found)).get("sources")).items()),
+    )
+
+
+@bp.post("/changes/<int:change_id>/review")
+@login_required
+def review_done(change_id: int) -> WerkzeugResponse:
+    """The editor's decisions: the rows kept become a draft (diff, preview, submit), or the problems show."""
+    found = change_or_404(change_id)
+    require("review", found)
+    store = desk().store
+    base_files = store.files(found_base(found))
+    source_id = request.form.get("source_id", "")
+    plan = dict(found.plan)
+    try:
+        if source_id not in rows_by_id(base_files.get("sources")):
+            raise Refused("请选择这份报告的来源", "choose the report's source")
+        rows, decisions, kept = apply_review(plan["rows"], request.form, source_id)
+    except Refused as refused:
+        flash(refused.text(lang()), "error")
+        return back_to("desk.review", change_id=found.id)
+    files, result = plan_review(kept, base_files)
+    reviewed = {**plan, "rows": rows, "decisions": decisions, "source_id": source_id}
+    try:
+        if files is None:
+            store.save_review(found.id, current_user.actor.name, None, {**reviewed, "problems": result["problems"]})
+            flash(t("review_problems"), "error")
+            return back_to("desk.review", change_id=found.id)
+        store.save_review(found.id, current_user.actor.name, files, {**result, "review_of": reviewed})
+    except DeskConflict as conflict:
+        flash(conflict.text(lang()), "error")
+    return back_to("desk.change", change_id=found.id)
+
+
+def found_base(found: Change) -> dict[str, str]:
+    """The file hashes of the version a change was made on."""
+    base = desk().store.version(found.base_version)
+    if base is None:  # pragma: no cover - versions are never deleted
+        abort(404)
+    return base.files
 
 
 @bp.post("/changes/<int:change_id>/submit")
@@ -601,8 +666,10 @@ def preview_app(state: DeskState, found: Change) -> Any:
     if key in state.previews:
         return state.previews[key]
     from uniondash.config import Settings
-    from uniondash.web.app import create_app
 
+    create_app = state.config.app_factory
+    if create_app is None:
+        abort(404)
     folder = Path(tempfile.mkdtemp(prefix=f"uniondash-preview-{found.id}-")) / "data"
     folder.mkdir()
     write_folder(folder, state.store.files(found.files or {}))

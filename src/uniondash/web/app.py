@@ -6,6 +6,7 @@ is defined by the URL alone (`years`, `programme`, `section`, `lang`), so every 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from dash import Dash, dcc, html
@@ -90,7 +91,7 @@ def create_app(
     if desk and data_dir is not None:
         from uniondash.desk.web import register as register_desk
 
-        register_desk(app.server, data_dir, desk_settings)
+        register_desk(app.server, data_dir, replace(desk_settings, app_factory=create_app))
     security_headers.register(app.server, settings.embed_origins)
     errors.register(app.server)  # a request the app cannot serve: a 4xx message, never a stack trace
     # A path with no page (/section/nope) is still Dash's page, drawing "page not found", but with 404.
