@@ -109,10 +109,12 @@ def free_port(preferred: int) -> int:
     return preferred
 
 
-def start_host(data_dir: Path, port: int, database_url: str, log: Any) -> subprocess.Popen:
+def start_host(data_dir: Path, port: int, database_url: str, log: Any, desk: bool = True) -> subprocess.Popen:
+    """`uniondash serve` with 2 workers on `data_dir`, following the desk at `database_url` (or no desk)."""
     env = {
         **os.environ,
-        "UNIONDASH_DATABASE_URL": database_url,
+        "UNIONDASH_DATABASE_URL": database_url if desk else "",
+        "UNIONDASH_DESK": "1" if desk else "",
         "UNIONDASH_RELOAD_SECONDS": "1",
         "UNIONDASH_CACHE_DIR": "",
         "UNIONDASH_REDIS_URL": "",

@@ -792,10 +792,14 @@ def not_found(_error: HTTPException) -> Any:
 # Registration
 
 
-def register(server: Flask, data_dir: Path, config: DeskConfig) -> DeskState:
-    """Add the desk to the app's Flask server: blueprint, sign-in, CSRF, throttling, the follower."""
+def register(
+    server: Flask, data_dir: Path, config: DeskConfig, reload: Callable[[], object] | None = None
+) -> DeskState:
+    """Add the desk to the app's Flask server: blueprint, sign-in, CSRF, throttling, the follower (which runs
+    `reload`, the worker's data reload, after each sync)."""
     store = DeskStore.open(config.database_url, run_migrations=False)
-    state = DeskState(store, Path(data_dir), config, Follower(store, Path(data_dir)), server=server)
+    follower = Follower(store, Path(data_dir), reload=reload)
+    state = DeskState(store, Path(data_dir), config, follower, server=server)
     server.extensions[EXTENSION_KEY] = state
     server.session_interface = _DeskSessions()
     server.config.update(
