@@ -589,6 +589,9 @@ def test_the_previews_links_reload_exports_slides_and_briefing_stay_on_the_draft
     assert links and all(link.startswith(f"{prefix}/") for link in links), links
     for wanted in ("/section/workforce", "/export/summary.xlsx", "/present", "/briefing"):
         assert any(link.startswith(prefix + wanted) for link in links), wanted
+    # share and embed links are absolute: they too name the draft's mount, never the public site
+    absolute = re.findall(r'"(?:href|src|value)":"(https?://[^"]*)"', drawn.get_data(as_text=True))
+    assert absolute and all(f"://localhost{prefix}/" in link for link in absolute), absolute
     # Reloading a section, the slides, the briefing and the summary workbook are the draft's, not the site's.
     assert editor.get(f"{prefix}/section/workforce?years=2024").status_code == 200
     for path in ("/present?years=2024", "/briefing?years=2024"):

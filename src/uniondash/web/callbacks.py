@@ -36,8 +36,9 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
     )
     def show_page(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, str]]:
         # Drawn once per view and then served from the cache (see page_cache; emptied when the data changes).
-        # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative.
-        base_url = flask.request.host_url if flask.request.host else ""
+        # With a Host header werkzeug refused, host_url reads 'http:/': share links are then relative. Under a
+        # mount (the desk's preview, SCRIPT_NAME) the share and embed links stay under it: url_root.
+        base_url = flask.request.url_root if flask.request.host else ""
         if prefix != "/" and isinstance(pathname, str) and pathname.startswith(prefix):
             pathname = "/" + pathname[len(prefix) :]
         cache.follow(state.current())  # new data on disk: the pages drawn from the old data go
