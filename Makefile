@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8050
-DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-dejavu-core poppler-utils libreoffice-calc-nogui nginx-light libreoffice-writer-nogui
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-dejavu-core poppler-utils libreoffice-calc-nogui nginx-light postgresql libreoffice-writer-nogui
 
 .PHONY: setup system run test lint typecheck unit quotes screenshots
 
@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Debian's Chromium, its driver, CJK and Latin (DejaVu) fonts, poppler (PDF text) and LibreOffice Calc (proves exported
-# CSV/xlsx run no formula), LibreOffice Writer (prints the PDFs of the extract format tests): installed only when something is missing.
+# Debian's Chromium, its driver, CJK and Latin (DejaVu) fonts, poppler (PDF text), PostgreSQL (the desk's tests start a
+# throwaway server, tests/postgres.py), LibreOffice Calc (proves exported CSV/xlsx run no formula) and Writer (prints
+# the PDFs of the extract format tests): installed only when something is missing.
 system:
 	@missing=""; \
 	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -6,6 +6,7 @@ import functools
 import gc
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -449,9 +450,29 @@ def import_xlsx(
 
     folder = resolve_data_dir(data_dir)
     plan = plan_import(workbook, folder, remove_missing=remove_missing, source_dir=source_dir)
+    version = None
     if not dry_run and plan.files:
+        version = record_in_desk_history(folder, plan.files, workbook)
         write_plan(plan, folder)
     click.echo(describe(plan, dry_run=dry_run, written=bool(plan.files) and not dry_run))
+    if version is not None:
+        click.echo(f"Recorded in the desk's history as version {version}.")
+
+
+def record_in_desk_history(folder: Path, changed: dict[str, bytes], workbook: str) -> int | None:
+    """With a desk database in use, the import is published as a version before the files are written."""
+    from uniondash.desk.commands import desk_configured, mark_folder, open_store, record_import
+    from uniondash.desk.datasets import read_folder
+
+    if not desk_configured(folder):
+        return None
+    store = open_store(folder)
+    try:
+        number = record_import(store, folder, {**read_folder(folder), **changed}, Path(workbook).name)
+        mark_folder(store, folder, number)  # written before the files: a server's follower then leaves them be
+        return number
+    finally:
+        store.close()
 
 
 @cli.command("extract")
@@ -621,3 +642,154 @@ def build_static(out: str, version: str | None, base_url: str, dashboard_url: st
     click.echo(f"Wrote {report.files} files ({report.bytes // 1024} KB) to {report.target} in {report.seconds:.0f} s")
     if report.skipped:
         click.echo(f"Left out (no figures in the data): {', '.join(report.skipped)}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The data desk: accounts and the database (README, "Data desk")
+
+
+def read_password(from_stdin: bool) -> str:
+    """The new password: one line of standard input (scripts), or typed twice at a hidden prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: no password on standard input")
+        return line.rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def desk_store(data_dir: str | None) -> Any:
+    from uniondash.desk.commands import open_store
+
+    return open_store(resolve_data_dir(data_dir))
+
+
+@cli.group()
+def user() -> None:
+    """Desk accounts: add, list, disable, change a password (stored hashed with argon2).
+
+    Example:
+
+        echo "$PASSWORD" | uniondash user add li --role editor --password-stdin
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["editor", "publisher"]),
+    required=True,
+    help="editor: uploads and submits; publisher: also approves.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@data_dir_option
+def user_add(name: str, role: str, password_stdin: bool, data_dir: str | None) -> None:
+    """Add a desk account; the password is asked for twice (or read from standard input).
+
+    Example:
+
+        uniondash user add wang --role publisher
+    """
+    from uniondash.desk.commands import add_user
+
+    store = desk_store(data_dir)
+    try:
+        added = add_user(store, name, role, read_password(password_stdin))
+    finally:
+        store.close()
+    click.echo(f"Added {role} {added}.")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@data_dir_option
+def user_passwd(name: str, password_stdin: bool, data_dir: str | None) -> None:
+    """Set a new password for an account; its open sessions end.
+
+    Example:
+
+        uniondash user passwd wang
+    """
+    from uniondash.desk.commands import change_password
+
+    store = desk_store(data_dir)
+    try:
+        changed = change_password(store, name, read_password(password_stdin))
+    finally:
+        store.close()
+    click.echo(f"Password of {changed} changed; its sessions are ended.")
+
+
+@user.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+@data_dir_option
+def user_disable(name: str, enable: bool, data_dir: str | None) -> None:
+    """Disable an account (it can no longer sign in; its sessions end). History keeps its name.
+
+    Example:
+
+        uniondash user disable wang
+    """
+    from uniondash.desk.commands import disable_user
+
+    store = desk_store(data_dir)
+    try:
+        done = disable_user(store, name, disabled=not enable)
+    finally:
+        store.close()
+    click.echo(f"{'Enabled' if enable else 'Disabled'} {done}.")
+
+
+@user.command("list")
+@data_dir_option
+def user_list(data_dir: str | None) -> None:
+    """List the desk's accounts: name, role, whether disabled.
+
+    Example:
+
+        uniondash user list
+    """
+    from uniondash.desk.commands import list_users
+
+    store = desk_store(data_dir)
+    try:
+        rows = list_users(store)
+    finally:
+        store.close()
+    if not rows:
+        click.echo("No accounts yet: uniondash user add NAME --role publisher")
+    for row in rows:
+        click.echo(f"{row['name']:<32} {row['role']:<10} {'disabled' if row['disabled'] else 'active'}")
+
+
+@cli.group("desk")
+def desk_group() -> None:
+    """The data desk's database (SQLite beside the data folder, or $UNIONDASH_DATABASE_URL).
+
+    Example:
+
+        uniondash desk migrate --data-dir data
+    """
+
+
+@desk_group.command("migrate")
+@data_dir_option
+def desk_migrate(data_dir: str | None) -> None:
+    """Create or update the desk's database schema (the server also does this when it starts).
+
+    Example:
+
+        UNIONDASH_DATABASE_URL=postgresql+psycopg://uniondash@db/uniondash uniondash desk migrate
+    """
+    from uniondash.desk.follower import sync_folder
+
+    folder = resolve_data_dir(data_dir)
+    store = desk_store(str(folder))  # opening migrates
+    try:
+        number = store.guarded(lambda: sync_folder(store, folder))
+    finally:
+        store.close()
+    click.echo(f"Desk database ready; published version {number}, held by {folder}.")

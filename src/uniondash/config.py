@@ -93,6 +93,13 @@ class Settings:
     page_cache_mb: int = 32
     # A Redis shared by every worker and host for chart images and pages (exports/shared_cache.py).
     redis_url: str | None = None
+    # The data desk at /desk (UNIONDASH_DESK=1, or a UNIONDASH_DATABASE_URL): see README, "Data desk".
+    desk: bool = False
+    database_url: str | None = None
+    # A desk session unused this long ends (hours).
+    desk_idle_hours: int = 8
+    # Where the desk bakes static versions (build-static --version); unset: no baking from the desk.
+    static_dir: str | None = None
     # The address readers use (https://data.example.cn): every absolute URL the app writes (oEmbed, share
     # codes, embed.js) starts with it. Unset: the request's own address, which can then only be a local one.
     public_url: str | None = None
@@ -141,6 +148,11 @@ class Settings:
             cache_dir=env.get("UNIONDASH_CACHE_DIR") or None,
             page_cache_mb=number("UNIONDASH_PAGE_CACHE_MB", cls.page_cache_mb, 0, 4096),
             redis_url=env.get("UNIONDASH_REDIS_URL", "").strip() or None,
+            desk=env.get("UNIONDASH_DESK", "").lower() in ("1", "true", "yes")
+            or bool(env.get("UNIONDASH_DATABASE_URL", "").strip()),
+            database_url=env.get("UNIONDASH_DATABASE_URL", "").strip() or None,
+            desk_idle_hours=number("UNIONDASH_DESK_IDLE_HOURS", cls.desk_idle_hours, 1, 24 * 30),
+            static_dir=env.get("UNIONDASH_STATIC_DIR", "").strip() or None,
             public_url=env.get("UNIONDASH_PUBLIC_URL", "").strip() or None,
             trusted_hosts=trusted_hosts(env.get("UNIONDASH_TRUSTED_HOSTS", "")),
             status_token=_token(env.get("UNIONDASH_STATUS_TOKEN", "")),

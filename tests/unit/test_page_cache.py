@@ -318,3 +318,18 @@ def test_prewarm_draws_each_view_once(dataset: Dataset):
     assert (cache.hits, len(cache)) == (0, 4)
     cache.page("/section/aid", "?lang=en", BASE)
     assert cache.hits == 1 and cache.misses == 4
+
+
+def test_new_data_redraws_the_views_asked_for_last(dataset: Dataset):
+    from dataclasses import replace
+
+    cache = PageCache(dataset)
+    for pathname, search in (("/", ""), ("/section/aid", "?lang=en"), ("/", "?years=2023")):
+        cache.page(pathname, search, BASE)
+    views = cache.recent_views(2)
+    assert views == [("/", "?years=2023", BASE), ("/section/aid", "?lang=en", BASE)]
+    newer = replace(dataset)  # another Dataset object: new data as far as the cache knows
+    assert cache.redraw(newer, views) == 2 and cache.dataset is newer
+    misses = cache.misses
+    cache.page("/section/aid", "?lang=en", BASE)  # a reader after the reload finds it drawn
+    assert cache.misses == misses and len(cache) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from uniondash.model import Dataset
@@ -19,10 +20,13 @@ from uniondash.web.page_cache import PageCache
 from uniondash.web.serving import PAGE_CACHE_KEY
 
 
-def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None = None) -> None:
-    """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment)."""
+def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None = None, *, prefix: str = "/") -> None:
+    """The callbacks of the dashboard; pages come through `page_cache` (default: one from the environment).
+
+    `prefix`: the path the app is mounted under (the desk's preview); the pages see paths without it.
+    """
     state = as_state(data)
-    cache = page_cache or PageCache.from_env(state.current())
+    cache = page_cache if page_cache is not None else PageCache.from_env(state.current())  # an empty one is falsy
     app.server.extensions[PAGE_CACHE_KEY] = cache
 
     @app.callback(
@@ -33,7 +37,13 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
     )
     def show_page(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, str]]:
         # Drawn once per view and then served from the cache (see page_cache; emptied when the data changes).
-        base_url = public_root()  # share links name the public address, never the request's Host
+        # Share links name the public address, never the request's Host; under a mount (the desk's preview,
+        # SCRIPT_NAME) the share and embed links stay under it: url_root, its Host checked by TRUSTED_HOSTS.
+        if prefix != "/" and isinstance(pathname, str) and pathname.startswith(prefix):
+            base_url = flask.request.url_root if flask.request.host else ""
+            pathname = "/" + pathname[len(prefix) :]
+        else:
+            base_url = public_root()
         cache.follow(state.current())  # new data on disk: the pages drawn from the old data go
         return cache.page(pathname, search, base_url=base_url)
 

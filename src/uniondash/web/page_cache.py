@@ -294,6 +294,23 @@ class PageCache:
                 self._keys.popitem(last=False)
         return key
 
+    def recent_views(self, limit: int) -> list[tuple[str | None, str | None, str]]:
+        """The URLs (pathname, search, base URL) asked for most recently, newest first: what to draw again
+        ahead of readers when the data changes."""
+        with self._lock:
+            return list(reversed(self._keys))[:limit]
+
+    def redraw(self, dataset: Dataset, views: Iterable[tuple[str | None, str | None, str]]) -> int:
+        """Follow `dataset` and draw `views` on it now (the data desk's follower, right after a reload, so
+        that readers find them drawn); the number drawn."""
+        self.follow(dataset)
+        before = self.misses
+        for pathname, search, base_url in views:
+            if self.dataset is not dataset:  # newer data meanwhile: its own redraw follows
+                break
+            self.page(pathname, search, base_url)
+        return self.misses - before
+
     def prewarm(self, paths: Iterable[str], searches: Sequence[str] = ("", "?lang=en"), base_url: str = "") -> int:
         """Draw the pages for `paths` × `searches` now; the number drawn (not already cached)."""
         before = self.misses

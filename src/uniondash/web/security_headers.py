@@ -23,6 +23,8 @@ from flask import Flask, Response, request
 from uniondash.errors import UniondashError
 
 EMBED_PREFIX = "/embed/"
+# The data desk (signed-in staff): never framed by anyone, not even by the dashboard itself.
+DESK_PREFIX = "/desk"
 _EXTENSION_KEY = "uniondash_security_headers"
 # CSP source expressions allowed in the setting: *, 'self', 'none', a scheme ("https:"), or
 # [scheme://](*.)host[:port] — never anything that could end the directive (';', ',', quotes, spaces).
@@ -55,8 +57,12 @@ def headers_for(route: str | None, embed_sources: str, existing_csp: str | None)
     '/embed//x' too, and the dashboard must not become framable by other sites through such a path.
     """
     embed = route is not None and route.startswith(EMBED_PREFIX)
-    ancestors = embed_sources if embed else "'self'"
+    desk = route is not None and (route == DESK_PREFIX or route.startswith(DESK_PREFIX + "/"))
+    ancestors = embed_sources if embed else "'none'" if desk else "'self'"
     directive = f"frame-ancestors {ancestors}"
+    if desk and existing_csp:  # the preview's dashboard sets its own policy: its framing rule is replaced
+        kept = [part for part in existing_csp.split(";") if part.strip() and "frame-ancestors" not in part]
+        existing_csp = ";".join(kept)
     if existing_csp:
         csp = existing_csp if "frame-ancestors" in existing_csp else f"{existing_csp.rstrip('; ')}; {directive}"
     else:
@@ -68,7 +74,7 @@ def headers_for(route: str | None, embed_sources: str, existing_csp: str | None)
     }
     if not embed:
         # For browsers that predate frame-ancestors. Embeds get none: X-Frame-Options cannot list origins.
-        headers["X-Frame-Options"] = "SAMEORIGIN"
+        headers["X-Frame-Options"] = "DENY" if desk else "SAMEORIGIN"
     return headers
 
 

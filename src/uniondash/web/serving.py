@@ -58,6 +58,9 @@ YEAR = 365 * 24 * 3600
 PAGE_CACHE_KEY = "uniondash_page_cache"
 # The worker's compressed bundles (for tests and the status endpoint).
 BUNDLES_KEY = "uniondash_compressed_bundles"
+# More parts of the status: name → a function returning a small dict (the data desk: the version this host
+# serves); a part whose dict holds a "problem" makes /healthz say the host serves its last good data.
+HEALTH_KEY = "uniondash_health_parts"
 HEALTHY = "ok"
 LAST_GOOD = "serving last good data"
 # Smallest first at these settings (all the bundles of a page, 5 MB: br 1.17 MB, zstd 1.18 MB, gzip
@@ -81,7 +84,8 @@ def register(server: Flask, data: Dataset | DataState, status_token: str | None 
         # Files on disk that are refused leave the worker on the last good data: still 200 (it serves), and
         # only those words: the path, file and line are in the log and the operator's status.
         state.current()
-        response = Response(f"{HEALTHY if state.healthy else LAST_GOOD}\n", mimetype="text/plain")
+        parts_ok = not any("problem" in part() for part in server.extensions.get(HEALTH_KEY, {}).values())
+        response = Response(f"{HEALTHY if state.healthy and parts_ok else LAST_GOOD}\n", mimetype="text/plain")
         response.cache_control.no_store = True
         return response
 
@@ -98,6 +102,8 @@ def register(server: Flask, data: Dataset | DataState, status_token: str | None 
         if pages is not None:
             body["page_cache"] = {"pages": len(pages), "bytes": pages.size, "hits": pages.hits, "misses": pages.misses}
         body["bundles"] = {"files": len(compressed), "bytes": compressed.size}
+        for name, part in server.extensions.get(HEALTH_KEY, {}).items():
+            body[name] = part()
         response = jsonify(body)
         response.cache_control.no_store = True
         response.headers["X-Robots-Tag"] = "noindex"
