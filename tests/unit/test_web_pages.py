@@ -138,6 +138,33 @@ def test_overview_without_headlines_in_the_chosen_programmes_says_so(dataset):
     assert not [node for node in walk(page.children) if getattr(node, "id", None) == "hidden-headlines"]
 
 
+def test_an_overview_without_headlines_says_which_section_pages_hold_the_figures(dataset):
+    # 职工健步行 (one figure, 2023) and 春送岗位 (two, 2019–2023) have no headline figure.
+    page = render(dataset, "/", "?programme=fitness-walk&programme=spring-jobs&lang=en")
+    notice = find(page, "no-headlines")
+    assert text(notice) == (
+        "The chosen sections or programmes have no headline figures; their 3 figures are on these section "
+        "pages: Uniting hearts and minds (1), Help for workers (2)."
+    )
+    links = [attr(node, "href") for node in walk(notice) if attr(node, "href")]
+    assert links == [
+        "/section/ideology?programme=fitness-walk&programme=spring-jobs&lang=en",
+        "/section/aid?programme=fitness-walk&programme=spring-jobs&lang=en",
+    ]
+    # The section cards below count the same figures.
+    counts = [text(node) for node in with_class(page.children, "ud-section-count")]
+    assert counts[1].startswith("1 figure ") and counts[2].startswith("2 figures ")
+
+
+def test_an_overview_whose_filters_keep_no_figure_says_so_and_leads_back(dataset):
+    # 职工健步行 is of 2023 alone: 2019–2022 keeps nothing, and no section page has a figure to show.
+    page = render(dataset, "/", "?programme=fitness-walk&years=2019-2022")
+    notice = find(page, "no-headlines")
+    assert text(notice) == "所选年份、板块和项目下没有任何数字。清除筛选"
+    assert [attr(node, "href") for node in walk(notice) if attr(node, "href")] == ["/"]
+    assert "板块页面" not in text(notice)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Headline figures the chosen years hide.
 

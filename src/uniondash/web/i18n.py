@@ -41,7 +41,9 @@ TEXT: dict[Lang, dict[str, str]] = {
         "export_excel": "导出 Excel",
         "notices": "以下参数未能识别，已改用默认值：",
         "headlines": "核心数字",
-        "no_headlines": "所选板块或项目没有核心数字；它们的数字见各板块页面。",
+        "no_headlines": "所选板块或项目没有核心数字；它们的 {} 个数字见以下板块页面：{{sections}}。",
+        "no_figures": "所选年份、板块和项目下没有任何数字。",
+        "list_sep": "、",
         "hidden_headlines": "{total} 个核心数字中有 {hidden} 个未显示：它们涵盖的年份（{periods}）不全在所选年份（{years}）之内。",
         "hidden_headlines_why": "跨越多年的数字（如五年合计）只在所选年份包含其每一年时显示。",
         "show_all_years": "显示全部年份",
@@ -119,8 +121,12 @@ TEXT: dict[Lang, dict[str, str]] = {
         "export_excel": "Export to Excel",
         "notices": "Some parameters were not understood; defaults are used instead:",
         "headlines": "Headline figures",
-        "no_headlines": "The chosen sections or programmes have no headline figures; their figures are on the "
-        "section pages.",
+        "no_headlines": "The chosen sections or programmes have no headline figures; their {} figures are on "
+        "these section pages: {{sections}}.",
+        "no_headlines_one": "The chosen sections or programmes have no headline figures; their one figure is on "
+        "this section page: {{sections}}.",
+        "no_figures": "No figures match the chosen years, sections and programmes.",
+        "list_sep": ", ",
         "hidden_headlines": "{hidden} of {total} headline figures are hidden: the years they cover ({periods}) "
         "are not all among the chosen years ({years}).",
         "hidden_headlines_one": "{hidden} of {total} headline figures is hidden: the years it covers ({periods}) "
