@@ -315,11 +315,13 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
     """The chart's share panel: its link and iframe code (with copy buttons) and every download.
 
     `chart_height` is the chart's height in the embed page (`share.embed_layout`): the iframe code's
-    fallback height; its /embed.js then sizes the frame exactly."""
+    fallback height; its /embed.js then sizes the frame exactly. The code without script (the light embed,
+    for a CMS that strips scripts) has a frame tall enough at any width."""
     lang = filters.lang
     embed = share.embed_url(chart.id, filters)
     link = base_url.rstrip("/") + share.chart_view_url(chart.id, chart.section_id, filters)
     iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(chart_height))
+    static_iframe = share.static_iframe_code(chart.id, filters, base_url, chart.title(lang), chart_height)
     downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
             label,
@@ -354,6 +356,7 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
             copyable("share_link", "share-link", link, 1),
             *published_field(chart, filters, copyable),
             copyable("embed_code", "embed-code", iframe, 4),
+            copyable("embed_code_static", "embed-code-static", static_iframe, 3),
         ],
         className="ud-details",
     )
