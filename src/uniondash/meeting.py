@@ -32,6 +32,7 @@ from uniondash.figures import (
     WIDE,
     ChartStyle,
     render_plotly,
+    smallest_font,
     without_captions,
 )
 from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
@@ -174,6 +175,10 @@ class ChartView:
     fact_ids: frozenset[str] = frozenset()
     # Its text alternative (chartspec.describe): every value as the report writes it, for screen readers.
     summary: str = ""
+    # The smallest type (px) the drawing sets, before a page scales it.
+    min_font: float = 0.0
+    # What the chart says, for a page that draws it a second way (the slides on a phone).
+    spec: ChartSpec | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,7 +304,29 @@ def chart_view(chart: Chart, spec: ChartSpec, dataset: Dataset, filters: Filters
         min_width=int(meta.get("min_width", 0)) if isinstance(meta, dict) else 0,
         fact_ids=frozenset(spec.fact_ids),
         summary=describe(chart, dataset, filters),
+        min_font=smallest_font(figure),
+        spec=spec,
     )
+
+
+@dataclass(frozen=True)
+class PhoneDrawing:
+    """A slide's chart drawn for a phone held upright (NARROW: labels above the bars, the dashboard's phone
+    layout) at its own height, beside the slide's WIDE drawing; the page draws whichever reads larger."""
+
+    figure: dict[str, Any]
+    height: int
+    min_font: float
+
+
+def phone_drawings(slides: Sequence[Slide]) -> dict[str, PhoneDrawing]:
+    """The chart slides' phone drawings, by chart id."""
+    drawings = {}
+    for slide in slides:
+        if slide.chart is not None and slide.chart.spec is not None:
+            figure, height = figure_json(render_plotly(slide.chart.spec, NARROW), NARROW)
+            drawings[slide.chart.chart_id] = PhoneDrawing(figure, height or 400, smallest_font(figure))
+    return drawings
 
 
 def figure_json(figure: go.Figure, style: ChartStyle = NARROW) -> tuple[dict[str, Any], int | None]:
@@ -504,11 +531,14 @@ def render_present(
     plotly_url: str = "",
 ) -> str:
     """The slides (from `plan_slides`) as one HTML page; `start` is the 1-based slide shown first."""
+    phone = phone_drawings(slides)
     return _templates.get_template("present.html").render(
         lang=filters.lang,
         text=TEXT[filters.lang],
         slides=slides,
         figures={slide.chart.chart_id: slide.chart.figure for slide in slides if slide.chart},
+        phone=phone,
+        phone_figures={chart_id: drawing.figure for chart_id, drawing in phone.items()},
         filters_text=describe_filters(dataset, filters) if filters != Filters(lang=filters.lang) else "",
         notices=[notice.text(filters.lang) for notice in notices],
         interval=interval,
