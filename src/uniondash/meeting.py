@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
-from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
@@ -35,7 +34,7 @@ from uniondash.figures import (
     smallest_font,
     without_captions,
 )
-from uniondash.format import LOCALES, display_value, join_labels, period_label, years_list
+from uniondash.format import display_value, join_labels, long_date, period_label, years_list
 from uniondash.model import Dataset, Filters, Lang, headline_facts
 from uniondash.query import Notice, shown, to_query_string
 from uniondash.share import dashboard_url
@@ -87,11 +86,11 @@ TEXT = {
         "colon": "：",
     },
     "en": {
-        "deck_title": "Zhuzhou trade unions: five years of work",
-        "briefing_title": "Zhuzhou trade unions: five years of work · briefing",
+        "deck_title": "Zhuzhou Federation of Trade Unions: five years of work",
+        "briefing_title": "Zhuzhou Federation of Trade Unions: five years of work · briefing",
         "source": "Source",
         "period": "Period",
-        "other_periods": " (a few figures note their own period)",
+        "other_periods": " (some figures cover other periods, noted with them)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",
@@ -574,7 +573,7 @@ def render_briefing(
         source_title=source_title(dataset, facts, lang),
         filters_text=describe_filters(dataset, filters),
         notices=[notice.text(lang) for notice in notices],
-        generated=format_date(generated or date.today(), format="long", locale=LOCALES[lang]),
+        generated=long_date(generated or date.today(), lang),
         # An inlined script must not close its own <script> element early.
         plotly_js=plotly_js.replace("</script", "<\\/script") if plotly_js is not None else None,
         plotly_url=plotly_url,

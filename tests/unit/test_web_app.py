@@ -34,7 +34,7 @@ def call(client: FlaskClient, inputs: dict[str, Any], output: str, state: dict[s
         "output": output,
         "outputs": [
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
-            for part in output.split("@")[0].strip(".").split("...")
+            for part in (whole.split("@")[0] for whole in output.strip(".").split("..."))
         ]
         if output.startswith("..")
         else {"id": output.split(".")[0], "property": output.split("@")[0].split(".")[1]},
@@ -77,7 +77,7 @@ def test_the_page_callback_draws_the_url_and_reports_bad_parameters(client):
     )
     assert result["page-meta"]["data"] == {
         "lang": "en",
-        "title": "Help for workers · Zhuzhou trade unions: five years of work",
+        "title": "Help for workers · Zhuzhou Federation of Trade Unions: five years of work",
     }
     assert "Years 'abc' not understood" in str(result["page"]["children"])
 

@@ -36,6 +36,7 @@ from flask.testing import FlaskClient
 from uniondash.charts import CHARTS, Chart
 from uniondash.config import Settings
 from uniondash.errors import UniondashError
+from uniondash.exports.chart_files import generated_line
 from uniondash.exports.images import (
     IMAGE_FORMATS,
     ChartImages,
@@ -347,7 +348,8 @@ def _finish(
             if name.endswith(".svg"):
                 content = links.fixed_svg(content)  # the chart's SVG, as the export beside it
             text = content.decode("utf-8")
-            text = text.replace(made, stamp) if made else text
+            if made:  # the time it was made, in metadata.json and as the README's dates: the build's own
+                text = text.replace(made, stamp).replace(generated_line(made), generated_line(stamp))
             return links.rewrite_text(text, url_map, path).encode("utf-8")
 
         return links.fixed_zip(body, moment, edit)
@@ -388,7 +390,7 @@ INDEX_TEXT = {
         "missing": "数据中没有该图表的数字，未发布：",
     },
     "en": {
-        "title": "Zhuzhou city trade union, five-year report · charts and data (static edition)",
+        "title": "Zhuzhou Federation of Trade Unions: five years of work · charts and data (static edition)",
         "intro": "Each chart's embed page, images and data, the slides, the briefing and all the data "
         "(a Frictionless Data Package).",
         "embed": "embed",

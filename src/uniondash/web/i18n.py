@@ -83,14 +83,14 @@ TEXT: dict[Lang, dict[str, str]] = {
         "colon": "：",
     },
     "en": {
-        "site_title": "Zhuzhou trade unions: five years of work",
+        "site_title": "Zhuzhou Federation of Trade Unions: five years of work",
         "site_period": "2019–2023",
         "skip": "Skip to content",
         "nav_label": "Pages",
         "overview": "Overview",
         "current_page": " (current page)",
         "overview_heading": "Five years at a glance",
-        "overview_lead": "Headline figures from the report to the 16th congress of the Zhuzhou trade unions. "
+        "overview_lead": "Headline figures from the report to the 16th congress of the Zhuzhou Federation of Trade Unions. "
         "Open “Source quote” to read each figure's sentence.",
         "other_lang": "中文",
         "other_lang_label": "切换到中文",
@@ -115,7 +115,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "n_sections_one": "{} section",
         "sections": "Sections",
         "programmes": "Programmes",
-        "programmes_here": "Programmes (none ticked: all)",
+        "programmes_here": "Programmes (tick none for all)",
         "all_programmes": "All programmes",
         "all_sections": "All sections",
         "reset": "Clear filters",
@@ -186,7 +186,7 @@ NAV_LABELS: dict[Lang, dict[str, str]] = {
         "models": "Model workers",
         "workforce": "Workforce reform",
         "relations": "Labour relations",
-        "new-forms": "New-form workers",
+        "new-forms": "New forms of employment",
     },
 }
 

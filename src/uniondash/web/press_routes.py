@@ -195,7 +195,8 @@ def text_alternative(caption: ChartCaption, rows: list[dict[str, str]]) -> str:
     """One sentence a screen reader or a still image's alt says: the title, then every figure as written."""
     sep = "；" if caption.lang == "zh" else "; "
     colon = "：" if caption.lang == "zh" else ": "
-    figures = sep.join(f"{row['label']}{colon}{row['value']}（{row['period']}）" for row in rows)
+    period = "（{}）" if caption.lang == "zh" else " ({})"
+    figures = sep.join(f"{row['label']}{colon}{row['value']}{period.format(row['period'])}" for row in rows)
     return f"{caption.title}{colon}{figures}" if figures else caption.title
 
 
