@@ -356,7 +356,7 @@ def share_links(chart: Chart, filters: Filters, base_url: str = "", chart_height
             copyable("share_link", "share-link", link, 1),
             *published_field(chart, filters, copyable),
             copyable("embed_code", "embed-code", iframe, 4),
-            copyable("embed_code_static", "embed-code-static", static_iframe, 3),
+            copyable("embed_code_static", "embed-code-static", static_iframe, 4),
         ],
         className="ud-details",
     )
