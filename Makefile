@@ -7,13 +7,21 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-dejavu-core poppler-utils libreoffice-calc-nogui nginx-light postgresql libreoffice-writer-nogui
 
-.PHONY: setup system run test lint typecheck unit quotes screenshots
+.PHONY: setup serving system run test lint typecheck unit quotes screenshots
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# Two stamps: `make run` installs only what serving needs (the package and its dependencies); the dev extras
+# (pytest, mypy, ruff, playwright, …) come with `make test` and the other developer targets.
+$(VENV)/.serving: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.serving
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+serving: $(VENV)/.serving
 
 setup: $(VENV)/.installed
 
@@ -29,7 +37,7 @@ system:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-run: setup
+run: serving
 	$(VENV)/bin/uniondash validate
 	$(VENV)/bin/uniondash serve --host $(HOST) --port $(PORT)
 

@@ -95,10 +95,16 @@ def slide_of_kind(kind: str, section: str) -> int:
 
 
 def shoot_slides(driver: WebDriver, base: str, out: Path) -> None:
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
-    )
-    for kind in ("card", "chart"):
+    """A card and a chart slide at 1920×1080, and the chart slide on a phone held upright (the whole page)."""
+    for kind, (width, height, mobile), name in [
+        ("card", VIEWPORTS["desktop"], "present-card.png"),
+        ("chart", VIEWPORTS["desktop"], "present-chart.png"),
+        ("chart", VIEWPORTS["phone"], "present-chart-phone.png"),
+    ]:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+        )
         driver.get(f"{base}/present?slide={slide_of_kind(kind, 'aid')}")
         WebDriverWait(driver, 30).until(
             lambda d: d.execute_script(
@@ -107,8 +113,12 @@ def shoot_slides(driver: WebDriver, base: str, out: Path) -> None:
             )
         )
         driver.execute_script("return document.fonts.ready")
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
-        path = out / f"present-{kind}.png"
+        params: dict[str, object] = {"format": "png"}
+        if mobile:
+            full = driver.execute_script("return document.documentElement.scrollHeight")
+            params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": width, "height": full, "scale": 1})
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", params)
+        path = out / name
         path.write_bytes(base64.b64decode(shot["data"]))
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 

@@ -176,7 +176,7 @@ def test_source_period_and_counter_on_every_slide(client, dataset):
     starts, ends = set(dataset.facts["period_start"]), set(dataset.facts["period_end"])
     titles = {
         "zh": "时期：2019–2023年（个别数字另注时期）",
-        "en": "Period: 2019–2023 (a few figures note their own period)",
+        "en": "Period: 2019–2023 (some figures cover other periods, noted with them)",
     }
     for lang, source in (("zh", SOURCE_ZH), ("en", SOURCE_EN)):
         prefix = "时期：" if lang == "zh" else "Period: "
@@ -342,7 +342,7 @@ def test_english_deck(client):
     soup = page(client, "/present?lang=en")
     assert soup.html["lang"] == "en"  # type: ignore[index]
     slides = slides_of(soup)
-    assert text_of(slides[0].find("h1")) == "Zhuzhou trade unions: five years of work"
+    assert text_of(slides[0].find("h1")) == "Zhuzhou Federation of Trade Unions: five years of work"
     aid = next(slide for slide in slides if text_of(slide.find("h1")) == "Aid funds and goods by programme")
     assert text_of(aid.select_one(".kicker")) == "Help for workers"
     # A big English number breaks between words, never inside the number: '10,000' is one piece.

@@ -6,6 +6,7 @@ and `security_headers.register`, so the tests do not depend on how `create_app` 
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -209,7 +210,7 @@ def test_static_embed_is_light_and_needs_no_script(client: FlaskClient) -> None:
         for svg in re.findall(r"<svg\b.*?</svg>", page, re.DOTALL):  # each names only its own ids
             named = re.findall(r"url\(['\"]?#([^'\")]+)|href=\"#([^\"]+)", svg)
             assert {url or href for url, href in named} <= set(re.findall(r'\bid="([^"]+)"', svg))
-        assert CHARTS["honours-by-level"].title(lang) in page
+        assert CHARTS["honours-by-level"].title(lang) in html.unescape(page)
         assert page.count("<text") > 10, "the chart's text is live text"
         assert 'href="/export/chart/honours-by-level.csv' in page
         policy = response.headers["Content-Security-Policy"]

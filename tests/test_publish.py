@@ -274,12 +274,41 @@ def test_site_from_synthetic_data_has_every_chart_and_a_valid_package(published:
 def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path: Path, image_cache_dir: Path) -> None:
     # The pages only, no PDF: a check of the links, not of the build.
     with cached_images(image_cache_dir):
-        report = build_site(tmp_path, SHIPPED, version="x1", base_url="https://static.example.cn/ud/", pdf=False)
+        report = build_site(
+            tmp_path,
+            SHIPPED,
+            version="x1",
+            base_url="https://static.example.cn/ud/",
+            dashboard_url="https://data.example.cn/",
+            pdf=False,
+        )
     page = (report.target / "en/embed/aid-funds/index.html").read_text(encoding="utf-8")
     vendor = next((static_site / "vendor").iterdir()).name
     assert f'src="https://static.example.cn/ud/v/x1/vendor/{vendor}"' in page
     metadata = json.loads((report.target / "export/chart/aid-funds.metadata.json").read_bytes())
     assert metadata["embed_url"] == "https://static.example.cn/ud/v/x1/embed/aid-funds/index.html"
+    # With the live dashboard's address, "open in the dashboard" goes there, to the same view.
+    assert 'href="https://data.example.cn/section/aid?lang=en#chart-aid-funds"' in page
+    static = (report.target / "embed/aid-funds/static.html").read_text(encoding="utf-8")
+    assert 'href="https://data.example.cn/section/aid#chart-aid-funds"' in static
+    slides = (report.target / "en/present/index.html").read_text(encoding="utf-8")
+    assert 'class="dashboard" href="https://data.example.cn/?lang=en"' in slides
+
+
+def test_without_a_dashboard_address_no_page_offers_to_open_it(static_site: Path) -> None:
+    # The site was built with no --dashboard-url: a link "to the dashboard" could only open the file index.
+    pages = {
+        path.relative_to(static_site).as_posix(): path.read_text(encoding="utf-8")
+        for path in static_site.rglob("*.html")
+    }
+    assert len(pages) > 60
+    for path, page in pages.items():
+        assert "data-live-only" not in page, path
+        for label in ("Open in the dashboard", "在数据看板中查看", "在仪表盘中查看", ">Dashboard<", ">仪表盘<"):
+            assert label not in page, f"{path}: {label}"
+    # The static embed keeps its data link, alone: no dot left dangling after it.
+    footer = re.search(r'<span class="links">(.*?)</span>', pages["en/embed/aid-funds/static.html"], re.DOTALL)
+    assert footer and re.fullmatch(r'\s*<a class="data" href="[^"]+" download>Data \(CSV\)</a>\s*', footer[1])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -297,6 +326,16 @@ def test_cli_refuses_a_base_url_that_is_not_an_address(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build-static", str(tmp_path), "--base-url", "javascript:alert(1)"])
     assert result.exit_code == 2
     assert "https://" in result.output
+
+
+def test_cli_takes_the_dashboard_address_from_the_environment(tmp_path: Path) -> None:
+    # UNIONDASH_PUBLIC_URL is the live app's public address (as `serve` reads it): checked as the option is.
+    result = CliRunner().invoke(
+        cli, ["build-static", str(tmp_path / "site")], env={"UNIONDASH_PUBLIC_URL": "data.example.cn"}
+    )
+    assert result.exit_code == 2
+    assert "--dashboard-url" in result.output and "https://" in result.output
+    assert not (tmp_path / "site").exists()
 
 
 def test_cli_names_a_missing_data_folder(tmp_path: Path) -> None:

@@ -112,7 +112,10 @@ CHARTS: dict[str, Chart] = {
             "education-activities",
             "ideology",
             ("职工思想政治教育活动场次", "Education and outreach activities"),
-            ("主题教育、劳模工匠宣讲与职工阅读活动，场次", "Themed education, talks and reading, events held"),
+            (
+                "主题教育、劳模工匠宣讲与职工阅读活动，场次",
+                "Themed education, talks by model workers and craftsmen, and workers' reading: events held",
+            ),
             _where(section="ideology", measures=("events",)),
         ),
         _chart(
@@ -155,10 +158,13 @@ CHARTS: dict[str, Chart] = {
         _chart(
             "honours-by-level",
             "models",
-            ("五一劳动奖与工人先锋号（按级别和类型）", "May Day awards and Worker Pioneers by level and type"),
+            (
+                "五一劳动奖与工人先锋号（按级别和类型）",
+                "May Day Labour awards and Workers' Pioneer titles by level and type",
+            ),
             (
                 "奖章按人计，奖状和先锋号按集体计，分开绘制",
-                "Medals go to people, certificates and Pioneer titles to teams: drawn apart",
+                "Medals go to people, award certificates and Workers' Pioneer titles to collectives: drawn apart",
             ),
             _where(programmes=("may-day-honours",)),
         ),
@@ -166,7 +172,10 @@ CHARTS: dict[str, Chart] = {
             "craftsmen",
             "models",
             ("工匠与提名人选（按级别）", "Craftsmen and nominees by level"),
-            ("大国工匠、湖湘工匠、株洲工匠及其提名", "Great, Huxiang and Zhuzhou craftsmen and nominees"),
+            (
+                "大国工匠、湖湘工匠、株洲工匠及其提名",
+                "Great Craftsmen of the Nation, Huxiang Craftsmen, Zhuzhou Craftsmen and their nominees",
+            ),
             _where(metrics=("craftsmen", "craftsman-nominees")),
         ),
         _chart(
@@ -180,7 +189,7 @@ CHARTS: dict[str, Chart] = {
             "competitions",
             "workforce",
             ("劳动和技能竞赛", "Labour and skills competitions"),
-            ("竞赛场次与参赛人次，分开绘制", "Competitions held and competitors (person-times), drawn apart"),
+            ("竞赛场次与参赛人次，分开绘制", "Competitions held and participants (person-times), drawn apart"),
             _where(programmes=("competitions",)),
         ),
         _chart(
@@ -203,7 +212,7 @@ CHARTS: dict[str, Chart] = {
             ("劳动争议调处与法律援助案件", "Labour disputes and legal aid cases"),
             (
                 "受理与调解撤诉结案的劳动争议，及法律援助案件",
-                "Disputes accepted and closed by mediation; legal aid cases",
+                "Labour disputes accepted and closed by mediation or withdrawal; legal aid cases",
             ),
             _where(programmes=("dispute-resolution",), metrics=("legal-aid-cases",)),
         ),
@@ -220,7 +229,7 @@ CHARTS: dict[str, Chart] = {
             ("工会组织与职工之家建设", "Union organisations and workers' homes"),
             (
                 "新业态劳动者工会、职工之家与示范点个数",
-                "Unions for new-form workers, workers' homes and demonstration sites",
+                "Unions for workers in new forms of employment, Workers' Homes and demonstration sites",
             ),
             _where(programmes=("new-form-unions", "worker-homes"), metrics=("demonstration-sites",)),
         ),
@@ -228,7 +237,7 @@ CHARTS: dict[str, Chart] = {
             "unions-honoured",
             "new-forms",
             ("获评全省先进的基层工会", "Grassroots unions honoured by the province"),
-            ("县区、乡镇（街道）和园区工会", "County, township and development-zone unions"),
+            ("县区、乡镇（街道）和园区工会", "County, township, sub-district and development-zone unions"),
             _where(metrics=("unions-honoured",)),
         ),
     ]

@@ -127,7 +127,7 @@ TEXT = {
         ),
         "summary": "{title}, {period}. {items}. Source: {source}.",
         "scales": "The parts are in different units, each on its own scale: their lengths do not compare.",
-        "own_scale": "own scale",
+        "own_scale": "a scale of its own",
         "missing": "no figure",
         "compared": "{label}: {period} against {other}, {change}",
         "up": "up {}",

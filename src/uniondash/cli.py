@@ -614,7 +614,13 @@ def export_charts(
     default="",
     help="Address OUT is served at (https://static.example.cn/uniondash); links stay relative without it.",
 )
-@click.option("--dashboard-url", default="", help="Address of the live dashboard, for 'open in the dashboard' links.")
+@click.option(
+    "--dashboard-url",
+    default="",
+    envvar="UNIONDASH_PUBLIC_URL",
+    help="Address of the live dashboard [default: $UNIONDASH_PUBLIC_URL]: 'Open in the dashboard' links go "
+    "there; without one they are left out.",
+)
 @data_dir_option
 def build_static(out: str, version: str | None, base_url: str, dashboard_url: str, data_dir: str | None) -> None:
     """Bake embeds, chart files, slides, briefing (and PDF) and the data into a static site in OUT.

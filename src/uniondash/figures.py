@@ -714,29 +714,44 @@ def hold_still(layout: Spec) -> Spec:
     return layout
 
 
+def _fonts(figure: Spec) -> list[dict[str, Any]]:
+    """Every font of the figure that sets a size: layout, legend, hover labels, title, axes' ticks,
+    annotations, traces' text."""
+    layout = figure["layout"]
+    fonts = [
+        layout.get("font"),
+        layout.get("legend", {}).get("font"),
+        layout.get("hoverlabel", {}).get("font"),
+        layout.get("title", {}).get("font"),
+        layout.get("title", {}).get("subtitle", {}).get("font"),
+        *(axis.get("tickfont") for key, axis in layout.items() if re.fullmatch(r"[xy]axis\d*", key)),
+        *(annotation.get("font") for annotation in layout.get("annotations", [])),
+        *(trace.get("textfont") for trace in figure["data"]),
+    ]
+    return [font for font in fonts if isinstance(font, dict) and "size" in font]
+
+
 def scale_fonts(figure: Spec, factor: float) -> None:
     """Every font size of the figure (layout, legend, axes, annotations, traces' text) times `factor`, in place."""
     if factor == 1:
         return
+    for font in _fonts(figure):
+        size = font["size"]
+        font["size"] = [s * factor for s in size] if isinstance(size, list) else size * factor
 
-    def scale(font: Any) -> None:
-        if isinstance(font, dict) and "size" in font:
-            size = font["size"]
-            font["size"] = [s * factor for s in size] if isinstance(size, list) else size * factor
 
+def smallest_font(figure: Spec) -> float:
+    """The smallest font size (px) the figure sets for text it shows (hover labels aside): what a page that
+    scales the drawing must keep readable."""
     layout = figure["layout"]
-    scale(layout.get("font"))
-    scale(layout.get("legend", {}).get("font"))
-    scale(layout.get("hoverlabel", {}).get("font"))
-    scale(layout.get("title", {}).get("font"))
-    scale(layout.get("title", {}).get("subtitle", {}).get("font"))
-    for key, axis in layout.items():
-        if re.fullmatch(r"[xy]axis\d*", key):
-            scale(axis.get("tickfont"))
-    for annotation in layout.get("annotations", []):
-        scale(annotation.get("font"))
-    for trace in figure["data"]:
-        scale(trace.get("textfont"))
+    hover = layout.get("hoverlabel", {}).get("font")
+    sizes = [
+        float(size)
+        for font in _fonts(figure)
+        if font is not hover
+        for size in (font["size"] if isinstance(font["size"], list) else [font["size"]])
+    ]
+    return min(sizes, default=float(FONT_SIZE))
 
 
 def computed_totals(chart: Chart, panels: Sequence[PanelFacts], dataset: Dataset, lang: Lang) -> list[str]:

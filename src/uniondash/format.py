@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, Literal
 
 import pandas as pd
+from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 
 from uniondash.model import ComputedFigure, Lang
@@ -113,6 +115,14 @@ def display_computed(figure: ComputedFigure, lang: Lang) -> str:
         return f"{number}{bound}（{computed_method(figure, lang)}）"
     bound = {"": "{}", "lower_bound": "{} or more", "approximate": "about {}"}[figure.qualifier]
     return f"{bound.format(number)} ({computed_method(figure, lang)})"
+
+
+def long_date(day: date, lang: Lang) -> str:
+    """A date for readers: '2026年12月7日' / '7 December 2026' (day, month, year: never the US 'December 7, 2026',
+    which CLDR's plain English gives)."""
+    if lang == "zh":
+        return format_date(day, format="long", locale=LOCALES["zh"])
+    return format_date(day, format="d MMMM y", locale=LOCALES["en"])
 
 
 def period_label(start: int, end: int, lang: Lang) -> str:

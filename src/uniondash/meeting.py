@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
-from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
@@ -32,13 +31,14 @@ from uniondash.figures import (
     WIDE,
     ChartStyle,
     render_plotly,
+    smallest_font,
     without_captions,
 )
 from uniondash.format import (
-    LOCALES,
     display_value,
     edition_label,
     join_labels,
+    long_date,
     period_label,
     site_title,
     years_list,
@@ -98,7 +98,7 @@ TEXT = {
         "briefing_title": "{} · briefing",
         "source": "Source",
         "period": "Period",
-        "other_periods": " (a few figures note their own period)",
+        "other_periods": " (some figures cover other periods, noted with them)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",
@@ -183,6 +183,10 @@ class ChartView:
     fact_ids: frozenset[str] = frozenset()
     # Its text alternative (chartspec.describe): every value as the report writes it, for screen readers.
     summary: str = ""
+    # The smallest type (px) the drawing sets, before a page scales it.
+    min_font: float = 0.0
+    # What the chart says, for a page that draws it a second way (the slides on a phone).
+    spec: ChartSpec | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -309,7 +313,29 @@ def chart_view(chart: Chart, spec: ChartSpec, dataset: Dataset, filters: Filters
         min_width=int(meta.get("min_width", 0)) if isinstance(meta, dict) else 0,
         fact_ids=frozenset(spec.fact_ids),
         summary=describe(chart, dataset, filters),
+        min_font=smallest_font(figure),
+        spec=spec,
     )
+
+
+@dataclass(frozen=True)
+class PhoneDrawing:
+    """A slide's chart drawn for a phone held upright (NARROW: labels above the bars, the dashboard's phone
+    layout) at its own height, beside the slide's WIDE drawing; the page draws whichever reads larger."""
+
+    figure: dict[str, Any]
+    height: int
+    min_font: float
+
+
+def phone_drawings(slides: Sequence[Slide]) -> dict[str, PhoneDrawing]:
+    """The chart slides' phone drawings, by chart id."""
+    drawings = {}
+    for slide in slides:
+        if slide.chart is not None and slide.chart.spec is not None:
+            figure, height = figure_json(render_plotly(slide.chart.spec, NARROW), NARROW)
+            drawings[slide.chart.chart_id] = PhoneDrawing(figure, height or 400, smallest_font(figure))
+    return drawings
 
 
 def figure_json(figure: go.Figure, style: ChartStyle = NARROW) -> tuple[dict[str, Any], int | None]:
@@ -538,11 +564,14 @@ def render_present(
     plotly_url: str = "",
 ) -> str:
     """The slides (from `plan_slides`) as one HTML page; `start` is the 1-based slide shown first."""
+    phone = phone_drawings(slides)
     return _templates.get_template("present.html").render(
         lang=filters.lang,
         text=_texts(dataset, filters),
         slides=slides,
         figures={slide.chart.chart_id: slide.chart.figure for slide in slides if slide.chart},
+        phone=phone,
+        phone_figures={chart_id: drawing.figure for chart_id, drawing in phone.items()},
         filters_text=describe_filters(dataset, filters) if filters != Filters(lang=filters.lang) else "",
         notices=[notice.text(filters.lang) for notice in notices],
         interval=interval,
@@ -578,7 +607,7 @@ def render_briefing(
         source_title=source_title(dataset, facts, lang),
         filters_text=describe_filters(dataset, filters),
         notices=[notice.text(lang) for notice in notices],
-        generated=format_date(generated or date.today(), format="long", locale=LOCALES[lang]),
+        generated=long_date(generated or date.today(), lang),
         # An inlined script must not close its own <script> element early.
         plotly_js=plotly_js.replace("</script", "<\\/script") if plotly_js is not None else None,
         plotly_url=plotly_url,

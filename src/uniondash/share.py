@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -28,6 +29,20 @@ EMBED_CHROME = 100
 # Room above the plot once the title has moved into the embed page: enough for a panel heading.
 EMBED_TOP = 40
 EMBED_MIN_HEIGHT = 220
+# The light embed (`static=1`) draws its chart as SVG twice, for a phone and for a column, each scaling with
+# the frame: the phone drawing up to STATIC_BREAKPOINT px of frame, the column drawing beyond. Each is shown
+# at most so wide (the column's at its own size, the phone's at 1.25×), so the page has a greatest height
+# whatever the frame's width, and a frame of that height cuts nothing when no script sizes it.
+STATIC_NARROW_WIDTH = 360
+STATIC_WIDE_WIDTH = 640
+STATIC_BREAKPOINT = 520
+STATIC_NARROW_MAX = 450
+STATIC_WIDE_MAX = STATIC_WIDE_WIDTH
+# The light embed's page around its drawing (title, period, source and links, paddings): measured in
+# Chromium for every chart in both languages at frame widths from 320 to 1280 px (tests/browser/
+# test_static_embed_height.py), the most it takes where the drawing is widest (1.25×), plus a line of
+# room for a notice or a longer title.
+STATIC_CHROME = 150
 # The section pages of the dashboard (web.urls.SECTION_PREFIX): a chart's own view is its section.
 SECTION_PREFIX = "/section/"
 EMBED_SCRIPT = "/embed.js"
@@ -57,6 +72,14 @@ def frame_height(chart_height: int | None) -> int:
     return EMBED_HEIGHT if not chart_height else int(chart_height) + EMBED_CHROME
 
 
+def static_frame_height(chart_height: int | None) -> int:
+    """The height of a frame that shows the light embed of a chart `chart_height` px tall whole at any
+    width, with no script to size it (a CMS that strips scripts): its phone drawing at its widest, and the
+    page around it."""
+    drawn = chart_height or EMBED_HEIGHT
+    return -(-drawn * STATIC_NARROW_MAX // STATIC_NARROW_WIDTH) + STATIC_CHROME
+
+
 def _with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
 
@@ -66,16 +89,22 @@ def dashboard_url(filters: Filters) -> str:
     return _with_query("/", to_query_string(filters))
 
 
+def chart_query(filters: Filters) -> str:
+    """The query string of a chart's links: the filters but the sections. A chart is of one section, which
+    its path already says (/section/aid, /embed/aid-funds): 'section=aid' there would only repeat it."""
+    return to_query_string(replace(filters, sections=()))
+
+
 def chart_view_url(chart_id: str, section_id: str, filters: Filters) -> str:
     """The chart in its own section view, with the filters: '/section/aid?years=2021-2023#chart-aid-funds'."""
     path = SECTION_PREFIX + quote(section_id, safe="")
-    return _with_query(path, to_query_string(filters)) + f"#chart-{quote(chart_id, safe='')}"
+    return _with_query(path, chart_query(filters)) + f"#chart-{quote(chart_id, safe='')}"
 
 
 def embed_url(chart_id: str, filters: Filters, *, static: bool = False) -> str:
     """The chart-only page for iframes: '/embed/aid-funds?years=2021-2023&lang=en'; `static`: the light
     SVG page ('…&static=1')."""
-    query = "&".join(part for part in (to_query_string(filters), "static=1" if static else "") if part)
+    query = "&".join(part for part in (chart_query(filters), "static=1" if static else "") if part)
     return _with_query(f"/embed/{quote(chart_id, safe='')}", query)
 
 
@@ -92,7 +121,7 @@ def export_url(
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     size = [(name, f"{value:g}") for name, value in (("width", width), ("height", height), ("scale", scale)) if value]
-    query = "&".join(part for part in (to_query_string(filters), urlencode(size)) if part)
+    query = "&".join(part for part in (chart_query(filters), urlencode(size)) if part)
     return _with_query(f"/export/chart/{quote(chart_id, safe='')}.{fmt}", query)
 
 
@@ -117,6 +146,14 @@ def iframe_code(chart_id: str, filters: Filters, base_url: str, title: str, heig
     return f'{frame}\n<script src="{escape(root + EMBED_SCRIPT)}" async></script>'
 
 
+def static_iframe_code(chart_id: str, filters: Filters, base_url: str, title: str, chart_height: int | None) -> str:
+    """The HTML for an article whose CMS strips scripts: the light embed (an SVG drawn on the server, no
+    plotly.js) in a frame tall enough for it at any width (`static_frame_height`). /embed.js, if the
+    article has it for another chart, sizes this frame exactly too."""
+    src = base_url.rstrip("/") + embed_url(chart_id, filters, static=True)
+    return iframe_tag(src, title, static_frame_height(chart_height))
+
+
 ENV_PUBLISHED_URL = "UNIONDASH_PUBLISHED_URL"
 
 
@@ -130,7 +167,7 @@ def published_site(environ: Mapping[str, str] | None = None) -> str:
 def published_embed_url(chart_id: str, filters: Filters, site: str) -> str | None:
     """The chart's embed in the published static site, which never changes once cited; None without a
     site, or for a filtered view (a static site holds each chart's full view in each language only)."""
-    if not site or filters != Filters(lang=filters.lang):
+    if not site or replace(filters, sections=()) != Filters(lang=filters.lang):
         return None
     prefix = "en/" if filters.lang == "en" else ""
     return f"{site}/{prefix}embed/{quote(chart_id, safe='')}/index.html"

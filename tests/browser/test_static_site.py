@@ -128,3 +128,20 @@ def test_slides_briefing_and_index_load_from_static_files(
     if "briefing" in path:
         tab.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=WAIT_MS)
     assert_clean(traffic, file_server)
+
+
+def test_slide_n_opens_slide_n_from_static_files(file_server: str, page: tuple[Any, Traffic]) -> None:
+    tab, traffic = page
+    tab.goto(f"{file_server}/en/present/index.html?slide=3", wait_until="load")
+    visible = tab.locator(".slide:not([hidden])")
+    assert visible.count() == 1
+    assert visible.get_attribute("id") == "slide-3"
+    total = tab.locator(".slide").count()
+    assert visible.locator(".counter").inner_text() == f"3 / {total}"
+    # A number that is not a slide leaves the deck at its first slide; the address follows the slide shown.
+    tab.goto(f"{file_server}/en/present/index.html?slide={total + 1}", wait_until="load")
+    assert tab.locator(".slide:not([hidden])").get_attribute("id") == "slide-1"
+    assert tab.url.endswith("?slide=1")
+    # No dashboard was given to build-static: the slides offer none.
+    assert tab.locator("a.dashboard").count() == 0
+    assert_clean(traffic, file_server)

@@ -271,7 +271,7 @@ def test_chinese_notes_in_the_chinese_workbook(dataset):
 def test_generation_time_in_shanghai_with_the_zone_stated():
     utc = datetime(2024, 3, 1, 1, 30, tzinfo=UTC)
     assert generated_label(utc, "zh") == "2024-03-01 09:30（北京时间，UTC+8，Asia/Shanghai）"
-    assert generated_label(utc, "en") == "2024-03-01 09:30 (China Standard Time, UTC+8, Asia/Shanghai)"
+    assert generated_label(utc, "en") == "1 March 2024, 09:30 (China Standard Time, UTC+8, Asia/Shanghai)"
     assert generated_label(GENERATED, "zh").startswith("2024-03-01 09:30")
 
 

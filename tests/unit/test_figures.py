@@ -147,7 +147,7 @@ def test_aid_funds_in_english_keeps_the_qualifiers_in_words(dataset):
     (trace,) = bars(figure)
     assert trace["text"][0] == "over 26 million yuan"
     assert trace["text"][3] == "280 million yuan"
-    assert annotations(figure, "category")[0] == "“Summer cool” goods raised (value)"
+    assert annotations(figure, "category")[0] == "“Summer Cool” goods raised (value)"
     assert annotations(figure, "heading") == ["Unit: yuan · 2019–2023 total"]
     assert annotations(figure, "source") == [SOURCE_EN]
     assert figure["layout"]["title"]["text"] == "<b>Aid funds and goods by programme</b> · 2019–2023"
@@ -358,7 +358,7 @@ def test_text_alternative_lists_every_value_and_the_source(dataset):
         "调解率：71.6%；为职工提供法律援助：103起。来源：株洲日报 2023年11月30日 第3版。"
     )
     english = describe(CHARTS["aid-funds"], dataset, Filters(lang="en"))
-    assert "“Summer cool” goods raised (value): over 26 million yuan" in english
+    assert "“Summer Cool” goods raised (value): over 26 million yuan" in english
     empty = describe(CHARTS["aid-funds"], dataset, Filters(years=frozenset({2021})))
     assert empty.startswith("职工帮扶资金和物资（按项目）: 本图数字的统计时期为2019–2023年")
 

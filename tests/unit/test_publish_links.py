@@ -23,6 +23,7 @@ from uniondash.publish.links import (
     rewrite_text,
     url_key,
     with_icon,
+    without_live_links,
 )
 
 MOMENT = datetime(2023, 11, 30, tzinfo=UTC)
@@ -173,3 +174,18 @@ def test_a_page_without_an_icon_gets_an_empty_one_and_one_with_keeps_it() -> Non
     assert '<link rel="icon" href="data:,">' in with_icon(bare)
     own = '<head><meta charset="utf-8"><link rel="icon" href="/embed/favicon.svg"></head>'
     assert with_icon(own) == own
+
+
+def test_links_to_a_live_dashboard_are_left_out_of_a_site_that_has_none():
+    footer = (
+        '<footer><span class="links"><a class="data" href="/export/chart/x.csv" download>Data (CSV)</a>\n'
+        '<a class="full-view" href="/section/aid#chart-x" target="_blank" rel="noopener" data-live-only>'
+        "Open in the dashboard ↗</a></span></footer>"
+    )
+    assert without_live_links(footer) == (
+        '<footer><span class="links"><a class="data" href="/export/chart/x.csv" download>Data (CSV)</a>\n'
+        "</span></footer>"
+    )
+    # Each such link goes alone, however many; others stay.
+    two = '<a href="/" data-live-only>A</a> · <a href="/present">Slides</a> · <a data-live-only href="/">B</a>'
+    assert without_live_links(two) == ' · <a href="/present">Slides</a> · '

@@ -53,3 +53,27 @@ def test_share_panel_offers_the_published_link_beside_the_live_one(monkeypatch: 
     assert f"{SITE}/en/embed/aid-funds/index.html" in text
     assert "As published" in text
     assert "share-link-aid-funds" in text  # the live link stays
+
+
+def test_a_charts_links_never_repeat_the_section_its_path_names() -> None:
+    # On /section/aid the page's filters hold section=aid; the chart's own links need not say it again.
+    filters = Filters(years=frozenset({2022, 2023}), sections=("aid",), programmes=("winter-warmth",), lang="en")
+    query = "years=2022-2023&programme=winter-warmth&lang=en"
+    assert share.chart_view_url("aid-funds", "aid", filters) == f"/section/aid?{query}#chart-aid-funds"
+    assert share.embed_url("aid-funds", filters, static=True) == f"/embed/aid-funds?{query}&static=1"
+    assert share.export_url("aid-funds", "png", filters, width=800) == f"/export/chart/aid-funds.png?{query}&width=800"
+    # The published copy is offered on the section page too: its view is the chart's full one.
+    site = "https://static.example.cn/ud/v/1"
+    assert (
+        share.published_embed_url("aid-funds", Filters(sections=("aid",)), site) == f"{site}/embed/aid-funds/index.html"
+    )
+
+
+def test_the_code_without_script_has_a_frame_for_the_phone_drawing_at_its_widest() -> None:
+    # A 400px chart: its phone drawing shown at most 1.25× (500px), and the page's title and source around it.
+    assert share.static_frame_height(400) == 400 * share.STATIC_NARROW_MAX // share.STATIC_NARROW_WIDTH + 150
+    code = share.static_iframe_code("aid-funds", Filters(lang="en"), "https://data.example.cn/", "Aid funds", 400)
+    assert code.startswith(
+        '<iframe src="https://data.example.cn/embed/aid-funds?lang=en&amp;static=1" title="Aid funds"'
+    )
+    assert 'height="650"' in code and "<script" not in code

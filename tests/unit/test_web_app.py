@@ -34,7 +34,7 @@ def call(client: FlaskClient, inputs: dict[str, Any], output: str, state: dict[s
         "output": output,
         "outputs": [
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
-            for part in output.split("@")[0].strip(".").split("...")
+            for part in (whole.split("@")[0] for whole in output.strip(".").split("..."))
         ]
         if output.startswith("..")
         else {"id": output.split(".")[0], "property": output.split("@")[0].split(".")[1]},

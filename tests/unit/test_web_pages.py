@@ -138,6 +138,33 @@ def test_overview_without_headlines_in_the_chosen_programmes_says_so(dataset):
     assert not [node for node in walk(page.children) if getattr(node, "id", None) == "hidden-headlines"]
 
 
+def test_an_overview_without_headlines_says_which_section_pages_hold_the_figures(dataset):
+    # 职工健步行 (one figure, 2023) and 春送岗位 (two, 2019–2023) have no headline figure.
+    page = render(dataset, "/", "?programme=fitness-walk&programme=spring-jobs&lang=en")
+    notice = find(page, "no-headlines")
+    assert text(notice) == (
+        "The chosen sections or programmes have no headline figures; their 3 figures are on these section "
+        "pages: Uniting hearts and minds (1), Help for workers (2)."
+    )
+    links = [attr(node, "href") for node in walk(notice) if attr(node, "href")]
+    assert links == [
+        "/section/ideology?programme=fitness-walk&programme=spring-jobs&lang=en",
+        "/section/aid?programme=fitness-walk&programme=spring-jobs&lang=en",
+    ]
+    # The section cards below count the same figures.
+    counts = [text(node) for node in with_class(page.children, "ud-section-count")]
+    assert counts[1].startswith("1 figure ") and counts[2].startswith("2 figures ")
+
+
+def test_an_overview_whose_filters_keep_no_figure_says_so_and_leads_back(dataset):
+    # 职工健步行 is of 2023 alone: 2019–2022 keeps nothing, and no section page has a figure to show.
+    page = render(dataset, "/", "?programme=fitness-walk&years=2019-2022")
+    notice = find(page, "no-headlines")
+    assert text(notice) == "所选年份、板块和项目下没有任何数字。清除筛选"
+    assert [attr(node, "href") for node in walk(notice) if attr(node, "href")] == ["/"]
+    assert "板块页面" not in text(notice)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Headline figures the chosen years hide.
 
@@ -255,7 +282,8 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
     assert len(rows) == 1 + 5  # header and one row a figure
     assert "2163.5万元" in text(rows[2])
     hrefs = [attr(a, "href") for a in with_class(funds, "ud-share-link")]
-    query = "years=2019-2023&section=aid"
+    # The page's section=aid is not repeated: the chart's path says its section.
+    query = "years=2019-2023"
     assert hrefs == [
         f"/embed/aid-funds?{query}",
         *(f"/export/chart/aid-funds.{ext}?{query}" for ext in ("png", "svg", "html", "csv", "zip")),
@@ -267,21 +295,29 @@ def test_section_page_draws_each_chart_with_text_alternative_source_table_and_sh
     assert f'src="http://dash.example/embed/aid-funds?{query.replace("&", "&amp;")}"' in code.value  # type: ignore[attr-defined]
     # Real buttons, named by their visible word and what they copy, each with a live region to say it is done.
     copies = [c for c in walk(funds) if c.__class__.__name__ == "Button" and "ud-copy" in str(attr(c, "className"))]
-    # The embed code is pinned to the period shown; the live one (newest report) is a second, named choice.
+    # The embed code is pinned to the period shown; the live one (newest report) is a second, named choice;
+    # the code without script is a third, for sites that strip scripts.
     assert sorted(attr(c, "data-copy") for c in copies) == [
         "embed-code-aid-funds",
         "embed-code-live-aid-funds",
+        "embed-code-static-aid-funds",
         "share-link-aid-funds",
     ]
     assert {attr(c, "aria-label") for c in copies} == {
         "复制：本图链接",
         "复制：嵌入代码（固定为本图所示时期，新报告不会改变它）",
         "复制：实时嵌入代码（始终显示最新报告的数字）",
+        "复制：无脚本嵌入代码（静态图，适用于会删除脚本的网站）",
     }
+    # The code without script: the light embed, no script, a frame taller than the chart's own.
+    static = find(page, "embed-code-static-aid-funds").value  # type: ignore[attr-defined]
+    assert "static=1" in static and "/embed/aid-funds?" in static and "<script" not in static
+    assert int(re.search(r'height="(\d+)"', static)[1]) > int(re.search(r'height="(\d+)"', code.value)[1])  # type: ignore[attr-defined,index]
     assert all(attr(c, "type") == "button" and attr(c, "data-copied") == "已复制" for c in copies)
     statuses = with_class(funds, "ud-copy-status")
-    assert len(statuses) == 3 and all(attr(s, "aria-live") == "polite" for s in statuses)
-    assert attr(find(page, "export-excel"), "href") == f"/export/summary.xlsx?{query}"
+    assert len(statuses) == 4 and all(attr(s, "aria-live") == "polite" for s in statuses)
+    # The workbook of the page is the section's: its path does not say which, so the query does.
+    assert attr(find(page, "export-excel"), "href") == f"/export/summary.xlsx?{query}&section=aid"
     graph = find(page, "graph-aid-funds")
     assert graph.figure["data"][0]["text"][3] == "2.8亿元"  # type: ignore[attr-defined]
     assert graph.style["height"].endswith("px")  # type: ignore[attr-defined]
@@ -538,7 +574,7 @@ def test_english_tabs_fit_one_row_by_short_names_and_the_page_keeps_the_full_nam
         "Model workers (current page)",
         "Workforce reform",
         "Labour relations",
-        "New-form workers",
+        "New forms of employment",
     ]
     assert text(find(page, "main")).count("Model workers and craftsmen") >= 1  # the heading: the full name
     assert page.title.startswith("Model workers and craftsmen · ")

@@ -92,3 +92,22 @@ def test_sections_and_language_are_kept_when_another_control_changes(dataset):
     # An unknown value in the URL is dropped once the reader changes something.
     search = urls.changed_search("?section=bogus", "section", ["aid"], dataset, sections)
     assert query(search) == {"section": ["aid"]}
+
+
+def test_a_disabled_option_is_taken_out_of_a_choice_and_said_so():
+    options = [
+        {"label": "冬送温暖（0）", "value": "winter-warmth", "disabled": True},
+        {"label": "金秋助学（6）", "value": "golden-autumn", "disabled": False},
+        {"label": "夏送清凉（2）", "value": "summer-cool"},
+    ]
+    assert urls.enabled_choice(["golden-autumn", "winter-warmth"], options) == (["golden-autumn"], True)
+    assert urls.enabled_choice(["golden-autumn", "summer-cool"], options) == (["golden-autumn", "summer-cool"], False)
+    assert urls.enabled_choice("winter-warmth", options) == ([], True)
+    assert urls.enabled_choice(None, options) == (None, False)
+    # Forged requests are left as they are, for changed_search to refuse.
+    assert urls.enabled_choice([1, 2], options) == ([1, 2], False)
+    assert urls.enabled_choice(["winter-warmth"], "not a list") == (["winter-warmth"], False)
+    assert urls.enabled_choice(["winter-warmth"], [None, "x", {"value": "winter-warmth", "disabled": "yes"}]) == (
+        ["winter-warmth"],
+        False,
+    )

@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from uniondash.figures import (
     PLOTLY_CONFIG,
     chart_figure,
 )
-from uniondash.format import display_value, period_label
+from uniondash.format import display_value, long_date, period_label
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.query import format_years, to_query_string
 from uniondash.share import chart_view_url, embed_url
@@ -355,10 +355,18 @@ def readme_text(
         f"许可 Licence: {metadata['licence']}",
         f"筛选 Filters: {query}",
         f"链接 Link: {metadata['permalink']}",
-        f"生成时间 Generated: {metadata['generated_at']}",
+        generated_line(str(metadata["generated_at"])),
         "",
     ]
     return "\r\n".join(lines)
+
+
+def generated_line(generated_at: str) -> str:
+    """The README's date line for an ISO time ('2026-12-07T06:30:00+00:00'): the day in China (UTC+8, no
+    daylight saving) in both languages, '生成日期 Generated: 2026年12月7日 / 7 December 2026'."""
+    moment = datetime.fromisoformat(generated_at)
+    day = (moment.astimezone(UTC) + timedelta(hours=8)).date() if moment.tzinfo else moment.date()
+    return f"生成日期 Generated: {long_date(day, 'zh')} / {long_date(day, 'en')}"
 
 
 def png_with_dpi(png: bytes, dpi: float, texts: Mapping[str, str] | None = None) -> bytes:

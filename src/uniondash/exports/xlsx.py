@@ -58,7 +58,7 @@ from uniondash.exports.xlsx_tables import (
     honours_table,
     summary_table,
 )
-from uniondash.format import edition_label, join_labels, site_title, years_list
+from uniondash.format import edition_label, join_labels, long_date, site_title, years_list
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts, view_edition
 from uniondash.query import Notice, format_years, to_query_string
 
@@ -74,11 +74,13 @@ def shanghai() -> tzinfo:
 
 
 def generated_label(generated_at: datetime, lang: Lang) -> str:
-    """'2023-11-30 09:15（北京时间，UTC+8，Asia/Shanghai）': the time in Shanghai, zone stated, whatever the server's."""
+    """'2023-11-30 09:15（北京时间，UTC+8，Asia/Shanghai）' / '30 November 2023, 09:15 (China Standard Time, …)':
+    the time in Shanghai, zone stated, whatever the server's; English dates day, month, year."""
     if generated_at.tzinfo is None:
         generated_at = generated_at.astimezone()  # a naive time is the machine's local time
     local = generated_at.astimezone(shanghai())
-    return TEXT[lang]["generated_value"].format(time=local.strftime("%Y-%m-%d %H:%M"), zone=SHANGHAI_NAME)
+    day = local.strftime("%Y-%m-%d") if lang == "zh" else long_date(local.date(), lang) + ","
+    return TEXT[lang]["generated_value"].format(time=f"{day} {local:%H:%M}", zone=SHANGHAI_NAME)
 
 
 def describe_filters(dataset: Dataset, filters: Filters) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """Pure rewrites that turn a page answered by the live app into a file of the static site.
 
 - `UrlMap`: the live URL of every baked file → its path in the site; `rewrite_html` / `rewrite_text` put
-  those paths (relative, or under --base-url) in place of the live URLs inside a file;
+  those paths (relative, or under --base-url) in place of the live URLs inside a file; `without_live_links`
+  drops the links to the live dashboard when the site has none;
 - `fixed_*`: what the app writes that changes from run to run (a nonce, plotly's random SVG ids, also in
   SVGs drawn inline in a page, a PDF's dates, the time a ZIP or metadata file was made) made fixed, so the same data gives the same bytes.
 """
@@ -101,6 +102,16 @@ def rewrite_text(text: str, links: UrlMap, from_path: str) -> str:
         return match.group(0) if target is None else target
 
     return _ABSOLUTE.sub(replace, text)
+
+
+# A link only the live dashboard can answer ("Open in the dashboard"): marked so by the templates.
+_LIVE_ONLY = re.compile(r"<a\b[^>]*\sdata-live-only\b[^>]*>.*?</a>", re.DOTALL)
+
+
+def without_live_links(page: str) -> str:
+    """`page` without its links to the live dashboard (`<a … data-live-only>`): a static site published
+    with no dashboard address has nowhere for them to go, and a link to its own index would mislead."""
+    return _LIVE_ONLY.sub("", page)
 
 
 def local_references(page: str) -> list[str]:

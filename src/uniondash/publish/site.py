@@ -41,6 +41,7 @@ from uniondash.charts import CHARTS, Chart
 from uniondash.config import Settings
 from uniondash.datastore import read_data_set
 from uniondash.errors import UniondashError
+from uniondash.exports.chart_files import generated_line
 from uniondash.exports.images import (
     IMAGE_FORMATS,
     ChartImages,
@@ -267,7 +268,9 @@ def bake_site(
         _bake_resources(client, dataset, answers, url_map)
         url_map.fallback = _fallback(dataset, dashboard_url)
         for path, (body, media_type, _) in answers.items():
-            site.files[path] = _finish(path, body, media_type, url_map, moment, policies.get(path, ""))
+            site.files[path] = _finish(
+                path, body, media_type, url_map, moment, policies.get(path, ""), live=bool(dashboard_url)
+            )
         for lang, prefix in LANGS:
             index = f"{prefix}index.html"
             site.files[index] = index_page(dataset, lang, site.files, prefix, bool(pdf)).encode("utf-8")
@@ -355,7 +358,8 @@ def _bake_resources(
 
 def _fallback(dataset: Dataset, dashboard_url: str) -> Callable[[str], str | None]:
     """Where a link to a page that is not baked goes: the live dashboard if its address is known, else
-    the site's own index page (a static site has no dashboard; it never links to a page it does not hold)."""
+    the site's own index page (a static site has no dashboard; it never links to a page it does not hold).
+    The "open in the dashboard" links are not there to place without a dashboard (`links.without_live_links`)."""
 
     def place(key: str) -> str | None:
         path = key.split("?")[0]
@@ -369,12 +373,21 @@ def _fallback(dataset: Dataset, dashboard_url: str) -> Callable[[str], str | Non
 
 
 def _finish(
-    path: str, body: bytes, media_type: str, url_map: links.UrlMap, moment: datetime, policy: str = ""
+    path: str,
+    body: bytes,
+    media_type: str,
+    url_map: links.UrlMap,
+    moment: datetime,
+    policy: str = "",
+    *,
+    live: bool = False,
 ) -> bytes:
     """A baked answer as its file: URLs pointed at the site, run-to-run differences fixed; a page served
-    with a nonce `policy` carries it as a <meta> with the hashes of its inline scripts as finally written."""
+    with a nonce `policy` carries it as a <meta> with the hashes of its inline scripts as finally written.
+    Without a `live` dashboard to send readers to, its "open in the dashboard" links are left out."""
     if path.endswith(".html"):
-        page = links.fixed_inline_svgs(links.rewrite_html(body.decode("utf-8"), url_map, path))
+        page = body.decode("utf-8") if live else links.without_live_links(body.decode("utf-8"))
+        page = links.fixed_inline_svgs(links.rewrite_html(page, url_map, path))
         if policy:
             page = links.fixed_csp_page(page, policy)
         return links.with_icon(page).encode("utf-8")
@@ -396,7 +409,8 @@ def _finish(
             if name.endswith(".svg"):
                 content = links.fixed_svg(content)  # the chart's SVG, as the export beside it
             text = content.decode("utf-8")
-            text = text.replace(made, stamp) if made else text
+            if made:  # the time it was made, in metadata.json and as the README's dates: the build's own
+                text = text.replace(made, stamp).replace(generated_line(made), generated_line(stamp))
             return links.rewrite_text(text, url_map, path).encode("utf-8")
 
         return links.fixed_zip(body, moment, edit)

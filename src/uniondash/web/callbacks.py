@@ -81,14 +81,19 @@ def register(app: Dash, data: Dataset | DataState, page_cache: PageCache | None 
 def register_choice(app: Dash, state: DataState, control: str, parameter: urls.Control) -> None:
     @app.callback(
         Output("url", "search", allow_duplicate=True),
+        Output(control, "value"),
         Input(control, "value"),
         State(control, "options"),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def choice_changed(value: list[str] | None, options: list[dict[str, str]], search: str | None) -> Any:
-        offered = [option["value"] for option in options]
-        return _or_no_update(urls.changed_search(search, parameter, value, state.current(), offered))
+    def choice_changed(value: list[str] | None, options: list[dict[str, Any]], search: str | None) -> Any:
+        # A disabled option ("(0)") is never chosen: if one slipped in, the control is set back without it.
+        allowed, dropped = urls.enabled_choice(value, options)
+        listed = options if isinstance(options, list) else []
+        offered = [str(option.get("value")) for option in listed if isinstance(option, dict)]
+        changed = urls.changed_search(search, parameter, allowed, state.current(), offered)
+        return _or_no_update(changed), allowed if dropped else no_update
 
 
 def _or_no_update(search: str | None) -> Any:

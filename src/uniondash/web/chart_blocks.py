@@ -366,7 +366,8 @@ def share_links(
     `filters` name the period shown (`share_filters`): the embed code is pinned to it. A second code, named
     as such, always shows the chart's newest report (`report=latest`): it changes when one is added.
     `chart_height` is the chart's height in the embed page (`share.embed_layout`): the iframe code's
-    fallback height; its /embed.js then sizes the frame exactly."""
+    fallback height; its /embed.js then sizes the frame exactly. The code without script (the light embed,
+    for a CMS that strips scripts) has a frame tall enough at any width."""
     lang = filters.lang
     key = f"{chart.id}-{suffix}" if suffix else chart.id
     embed = share.embed_url(chart.id, filters)
@@ -374,6 +375,7 @@ def share_links(
     iframe = share.iframe_code(chart.id, filters, base_url, chart.title(lang), share.frame_height(chart_height))
     live = replace(filters, years=None, report=None, latest=True, compare=None)
     live_code = share.iframe_code(chart.id, live, base_url, chart.title(lang), share.frame_height(chart_height))
+    static_iframe = share.static_iframe_code(chart.id, filters, base_url, chart.title(lang), chart_height)
     downloads = [html.A(t(lang, "embed"), href=embed, target="_blank", rel="noopener", className="ud-share-link")] + [
         html.A(
             label,
@@ -410,6 +412,7 @@ def share_links(
             copyable("embed_code", "embed-code", iframe, 4),
             copyable("embed_code_live", "embed-code-live", live_code, 4),
             html.P(t(lang, "embed_live_note"), className="ud-note ud-embed-live-note"),
+            copyable("embed_code_static", "embed-code-static", static_iframe, 4),
         ],
         className="ud-details",
     )

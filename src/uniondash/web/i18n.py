@@ -51,7 +51,9 @@ TEXT: dict[Lang, dict[str, str]] = {
         "export_excel": "导出 Excel",
         "notices": "以下参数未能识别，已改用默认值：",
         "headlines": "核心数字",
-        "no_headlines": "所选板块或项目没有核心数字；它们的数字见各板块页面。",
+        "no_headlines": "所选板块或项目没有核心数字；它们的 {} 个数字见以下板块页面：{{sections}}。",
+        "no_figures": "所选年份、板块和项目下没有任何数字。",
+        "list_sep": "、",
         "hidden_headlines": "{total} 个核心数字中有 {hidden} 个未显示：它们涵盖的年份（{periods}）不全在所选年份（{years}）之内。",
         "hidden_headlines_why": "跨越多年的数字（如五年合计）只在所选年份包含其每一年时显示。",
         "show_all_years": "显示全部年份",
@@ -80,6 +82,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed_code": "嵌入代码（固定为本图所示时期，新报告不会改变它）",
         "embed_code_live": "实时嵌入代码（始终显示最新报告的数字）",
         "embed_live_note": "实时代码嵌入的图表会在导入新报告后改变；报道某一期报告的文章请用上面的固定代码。",
+        "embed_code_static": "无脚本嵌入代码（静态图，适用于会删除脚本的网站）",
         "share_link": "本图链接",
         "share_published": "发布版链接（固定版本，永不改变）",
         "copy": "复制",
@@ -136,15 +139,19 @@ TEXT: dict[Lang, dict[str, str]] = {
         "n_sections_one": "{} section",
         "sections": "Sections",
         "programmes": "Programmes",
-        "programmes_here": "Programmes (none ticked: all)",
+        "programmes_here": "Programmes (tick none for all)",
         "all_programmes": "All programmes",
         "all_sections": "All sections",
         "reset": "Clear filters",
         "export_excel": "Export to Excel",
         "notices": "Some parameters were not understood; defaults are used instead:",
         "headlines": "Headline figures",
-        "no_headlines": "The chosen sections or programmes have no headline figures; their figures are on the "
-        "section pages.",
+        "no_headlines": "The chosen sections or programmes have no headline figures; their {} figures are on "
+        "these section pages: {{sections}}.",
+        "no_headlines_one": "The chosen sections or programmes have no headline figures; their one figure is on "
+        "this section page: {{sections}}.",
+        "no_figures": "No figures match the chosen years, sections and programmes.",
+        "list_sep": ", ",
         "hidden_headlines": "{hidden} of {total} headline figures are hidden: the years they cover ({periods}) "
         "are not all among the chosen years ({years}).",
         "hidden_headlines_one": "{hidden} of {total} headline figures is hidden: the years it covers ({periods}) "
@@ -181,6 +188,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "embed_code_live": "Live embed code (always the newest report's figures)",
         "embed_live_note": "A live code's chart changes when a new report is added: for an article about one "
         "report, use the fixed code above.",
+        "embed_code_static": "Embed code without JavaScript (a still chart, for sites that strip scripts)",
         "share_link": "Link to this chart",
         "share_published": "As published (a fixed version that never changes)",
         "copy": "Copy",
@@ -222,7 +230,7 @@ NAV_LABELS: dict[Lang, dict[str, str]] = {
         "models": "Model workers",
         "workforce": "Workforce reform",
         "relations": "Labour relations",
-        "new-forms": "New-form workers",
+        "new-forms": "New forms of employment",
     },
 }
 

@@ -187,7 +187,7 @@ def overview(dataset: Dataset, filters: Filters) -> list[Any]:
                 if grid
                 else None
                 if hidden
-                else dbc.Alert(t(lang, "no_headlines"), color="info", id="no-headlines"),
+                else no_headlines(dataset, filters),
             ],
             **aria(t(lang, "headlines")),
         ),
@@ -317,6 +317,43 @@ def later_reports(dataset: Dataset, filters: Filters, section_id: str | None = N
     return html.Section(blocks, id="later-reports", className="ud-later", **aria(t(lang, "later_heading")))
 
 
+def no_headlines(dataset: Dataset, filters: Filters) -> dbc.Alert:
+    """The overview's word when the filters keep no headline figure: which section pages hold the figures
+    they do keep (each a link, with its count), or that they keep none at all (with the way back)."""
+    lang = filters.lang
+    places = [
+        (section_id, label, count)
+        for section_id, label in dataset.sections.set_index("id")[f"label_{lang}"].items()
+        if (count := section_figure_count(dataset, filters, str(section_id)))
+    ]
+    if not places:
+        reset = dcc.Link(t(lang, "reset"), href=urls.href("/", Filters(lang=lang)), className="alert-link")
+        return dbc.Alert([t(lang, "no_figures"), " " if lang == "en" else "", reset], color="info", id="no-headlines")
+    links: list[Any] = []
+    for section_id, label, count in places:
+        if links:
+            links.append(t(lang, "list_sep"))
+        links += [
+            dcc.Link(str(label), href=urls.href(urls.section_path(str(section_id)), filters), className="alert-link"),
+            t(lang, "choice_count").format(label="", count=count),
+        ]
+    total = sum(count for _, _, count in places)
+    lead, tail = tn(lang, "no_headlines", total).split("{sections}")
+    return dbc.Alert([lead, *links, tail], color="info", id="no-headlines")
+
+
+def section_figure_count(dataset: Dataset, filters: Filters, section_id: str) -> int:
+    """How many figures the section's page shows for the overview's filters (its stories too): with
+    programme=winter-warmth, 树模铸匠 has none (the programme chosen is not one of its own)."""
+    if filters.sections and section_id not in filters.sections:
+        return 0
+    own = set(dataset.programmes.loc[dataset.programmes["section_id"] == section_id, "id"])
+    if filters.programmes and not own & set(filters.programmes):
+        return 0
+    shown = replace(urls.section_filters(filters, section_id, dataset), programmes=filters.programmes)
+    return len(filter_facts(dataset.facts, shown))
+
+
 def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
     """A card per section (those chosen, if any): its heading, and how many figures and charts it has now."""
     lang = filters.lang
@@ -329,7 +366,7 @@ def section_index(dataset: Dataset, filters: Filters) -> dbc.Row:
         own = set(dataset.programmes.loc[dataset.programmes["section_id"] == section_id, "id"])
         other_programmes = bool(filters.programmes) and not own & set(filters.programmes)
         shown = replace(urls.section_filters(filters, section_id, dataset), programmes=filters.programmes)
-        count = 0 if other_programmes else len(filter_facts(dataset.facts, shown))
+        count = section_figure_count(dataset, filters, section_id)
         # Charts are those with a comparison to draw; lone figures are number cards, counted as figures only.
         charts = (
             0

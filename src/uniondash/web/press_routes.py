@@ -51,6 +51,11 @@ from uniondash.numbers import whole_number
 from uniondash.query import Notice, parse_filters, pinned, shown
 from uniondash.share import (
     EMBED_SCRIPT,
+    STATIC_BREAKPOINT,
+    STATIC_NARROW_MAX,
+    STATIC_NARROW_WIDTH,
+    STATIC_WIDE_MAX,
+    STATIC_WIDE_WIDTH,
     chart_view_url,
     embed_layout,
     embed_url,
@@ -79,8 +84,8 @@ MEDIA_TYPES = {
 OEMBED_PATH = "/oembed"
 # The light embed's SVG is drawn at these widths (CSS px: a column, a phone) and scales with the frame;
 # the still image of the interactive embed (<noscript>, oEmbed thumbnail) at this width, twice for sharp screens.
-STATIC_WIDTH = 640
-NARROW_WIDTH = 360
+STATIC_WIDTH = STATIC_WIDE_WIDTH
+NARROW_WIDTH = STATIC_NARROW_WIDTH
 STILL_WIDTH = 640
 # The width an oEmbed answer states for the full-width iframe (a CMS may scale it; ≤ maxwidth).
 OEMBED_WIDTH = 640
@@ -192,7 +197,8 @@ def text_alternative(caption: ChartCaption, rows: list[dict[str, str]]) -> str:
     """One sentence a screen reader or a still image's alt says: the title, then every figure as written."""
     sep = "；" if caption.lang == "zh" else "; "
     colon = "：" if caption.lang == "zh" else ": "
-    figures = sep.join(f"{row['label']}{colon}{row['value']}（{row['period']}）" for row in rows)
+    period = "（{}）" if caption.lang == "zh" else " ({})"
+    figures = sep.join(f"{row['label']}{colon}{row['value']}{period.format(row['period'])}" for row in rows)
     return f"{caption.title}{colon}{figures}" if figures else caption.title
 
 
@@ -324,7 +330,12 @@ def render_static_embed(
     narrow = static_svg(view, images, NARROW_WIDTH, "n-") if drawn and images else ""
     wide = static_svg(view, images, STATIC_WIDTH) if drawn and images else ""
     page = _templates.get_template("embed_static.html").render(
-        **_page_context(view, base_url, nonce), svg_narrow=Markup(narrow), svg_wide=Markup(wide)
+        **_page_context(view, base_url, nonce),
+        svg_narrow=Markup(narrow),
+        svg_wide=Markup(wide),
+        breakpoint=STATIC_BREAKPOINT,
+        narrow_max=STATIC_NARROW_MAX,
+        wide_max=STATIC_WIDE_MAX,
     )
     return page, static_csp(nonce)
 

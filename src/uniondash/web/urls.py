@@ -151,6 +151,24 @@ def changed_search(
     return f"?{query}" if query else ""
 
 
+def enabled_choice(value: object, options: object) -> tuple[object, bool]:
+    """A choice control's value without the options it offers disabled, and whether any was dropped.
+
+    An option is offered disabled ("冬送温暖（0）") when it would show nothing and is not chosen, so a
+    disabled option in the value was just added: by a key or a "select all" that did not respect it
+    (dcc.Dropdown's search selects its first match on Enter, disabled or not). It is taken out again.
+    Anything that is not a list of options (a forged request) is left to `changed_search` to refuse.
+    """
+    chosen = _strings(value)
+    if chosen is None or not isinstance(options, list):
+        return value, False
+    disabled = {
+        option.get("value") for option in options if isinstance(option, dict) and option.get("disabled") is True
+    }
+    kept = [item for item in chosen if item not in disabled]
+    return (kept, True) if len(kept) < len(chosen) else (value, False)
+
+
 def _strings(value: object) -> list[str] | None:
     """A checklist's value: a list of strings (None or one string also do); None for anything else."""
     if value is None:

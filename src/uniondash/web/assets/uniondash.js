@@ -120,6 +120,7 @@ document.addEventListener("click", function (event) {
 // dcc.Dropdown puts a focusable input with aria-hidden before its button (for Safari's Tab order), which
 // screen readers would land on unannounced (axe: aria-hidden-focus). Take it out of the Tab order for good
 // (disabled) and let Tab reach the real button, which carries the name and the listbox.
+// An option offered disabled ("冬送温暖（0）") says so to screen readers too (its checkbox alone is disabled).
 function uniondashFixDropdowns(root) {
     root.querySelectorAll("input.dash-dropdown-focus-target:not([disabled])").forEach(function (input) {
         var button = input.nextElementSibling;
@@ -128,7 +129,33 @@ function uniondashFixDropdowns(root) {
             button.tabIndex = 0;
         }
     });
+    root.querySelectorAll(".dash-dropdown-option:not([aria-disabled])").forEach(function (option) {
+        if (option.querySelector("input[disabled]")) {
+            option.setAttribute("aria-disabled", "true");
+        }
+    });
 }
+// Enter in a dropdown's search box chooses its first match, even an option offered disabled ("(0)"): typing
+// "winter" and Enter would filter on a programme that shows nothing. Stopped here, before React sees the key,
+// when that first match is disabled (callbacks.py also drops a disabled choice that gets through).
+["keydown", "keyup"].forEach(function (type) {
+    window.addEventListener(
+        type,
+        function (event) {
+            var target = event.target;
+            if (event.key !== "Enter" || !(target instanceof Element) || !target.matches(".dash-dropdown-search")) {
+                return;
+            }
+            var popover = target.closest(".dash-dropdown-content");
+            var first = popover && popover.querySelector("[role=option]");
+            if (first && first.querySelector("input[disabled]")) {
+                event.stopPropagation();
+                event.preventDefault();
+            }
+        },
+        true
+    );
+});
 new MutationObserver(function () {
     uniondashFixDropdowns(document);
 }).observe(document.documentElement, { childList: true, subtree: true });
