@@ -41,8 +41,9 @@ def synthetic_workbook(data_dir: Path = SHIPPED, rows: list[dict[str, Any]] | No
     sources = workbook[SOURCES_SHEET["zh"]]
     source_header = [cell.value for cell in sources[1]]
     row = sources.max_row + 1
-    for column, value in {**SYNTHETIC_2024_SOURCE, "page": 1, "local_copy": ""}.items():
-        sources.cell(row=row, column=source_header.index(column) + 1, value=value)
+    for column, value in {**SYNTHETIC_2024_SOURCE, "page": 1}.items():
+        if column in source_header:  # local_copy is never taken from a workbook (the server's own setting)
+            sources.cell(row=row, column=source_header.index(column) + 1, value=value)
     return workbook_bytes(workbook)
 
 
