@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.synthetic import SYNTHETIC_2024_SOURCE, SYNTHETIC_2024_TEXT, seal_as_is, synthetic_2024_rows
+from tests.unit.test_load import set_cell
 from uniondash import datastore
 from uniondash.cli import cli
 from uniondash.exports.xlsx import write_workbook
@@ -366,3 +367,25 @@ def test_a_sheet_too_long_is_refused_not_cut(data_copy: Path, tmp_path: Path, mo
     path = export(data_copy, tmp_path / "all.xlsx")
     with pytest.raises(ImportProblems, match="行数超过 50"):
         plan_import(path, data_copy)
+
+
+def test_a_broken_data_directory_is_named_as_such(data_copy: Path, tmp_path: Path):
+    path = export(data_copy, tmp_path / "all.xlsx")
+    facts = data_copy / "facts.csv"
+    good = facts.read_bytes()
+    # A broken figure the workbook corrects: what is validated is the merged data, so the correction is taken.
+    facts.write_bytes(good.replace(b",500000,50", b",lots,50", 1))
+    result = import_cli(str(path), "--data-dir", str(data_copy))
+    assert result.exit_code == 0 and "value: 'lots' → '500000'" in result.output, result.output
+    assert facts.read_bytes() == good
+    # A problem the workbook does not touch (a file it does not carry) is the data directory's own.
+    set_cell(data_copy / "programmes.csv", "winter-warmth", "label_en", "")
+    result = import_cli(str(path), "--data-dir", str(data_copy))
+    assert result.exit_code == 1 and "数据目录本身有问题" in result.output, result.output
+    assert "column 'label_en': empty; a value is required" in result.output
+    (data_copy / "levels.csv").unlink()
+    result = import_cli(str(path), "--data-dir", str(data_copy))
+    assert result.exit_code == 1 and "levels.csv: file is missing" in result.output, result.output
+    facts.write_bytes(b"id\n" + "全".encode("gbk"))
+    result = import_cli(str(path), "--data-dir", str(data_copy))
+    assert result.exit_code == 1 and "数据目录本身有问题" in result.output and "Traceback" not in result.output
