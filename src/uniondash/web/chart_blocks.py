@@ -81,7 +81,7 @@ _CHART_ROWS: dict[tuple[str, int, Filters], tuple[Dataset, pd.DataFrame]] = {}
 def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame:
     """`chart.rows`, remembered per (chart, dataset, filters but language): pages ask it of every chart,
     for the chart and for the section cards' counts. The frames are never changed (pandas copy-on-write)."""
-    key = (chart.id, id(dataset), replace(filters, lang="zh"))
+    key = (chart.id, id(dataset), replace(filters, lang="zh", compare=None))  # rows: whatever is compared
     hit = _CHART_ROWS.get(key)
     if hit is not None and hit[0] is dataset:
         return hit[1]
