@@ -757,6 +757,14 @@ def comparisons_of(records: Sequence[Record], dataset: Dataset, filters: Filters
     return tuple(found)
 
 
+def chart_comparisons(chart: Chart, dataset: Dataset, filters: Filters) -> tuple[Comparison, ...]:
+    """`ChartSpec.comparisons` of the chart for the filters, without building the spec (cheap: a page keys
+    the charts it keeps by them, so a URL naming the comparisons a page makes by itself draws nothing new)."""
+    records = _records_of(chart.rows(dataset, filters), dataset)
+    rate_ids = {rate["id"] for rates in _rates_by_numerator(records).values() for rate in rates}
+    return comparisons_of([record for record in records if record["id"] not in rate_ids], dataset, filters)
+
+
 def _compared(record: Record, other: Record, lang: Lang) -> Comparison:
     text = TEXT[lang]
     change = float(record["value"]) - float(other["value"])

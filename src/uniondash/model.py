@@ -22,7 +22,7 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 LOWER_BOUND_QUALIFIERS = frozenset({"余", "多", "以上", "超", "超过", "逾", "不少于"})
 
 
-# The kinds of report a source is (sources.csv `report_kind`), newest view first among equals.
+# The kind of report (sources.csv `report_kind`) the default view shows, the latest of them.
 FIVE_YEAR = "five-year"
 
 
@@ -371,7 +371,7 @@ class YearChoice:
 
 def year_choices(dataset: Dataset, filters: Filters) -> list[YearChoice]:
     """See `_year_choices`; the same for every language, so computed once per filter choice."""
-    return list(_year_choices(dataset, replace(filters, lang="zh", latest=False)))
+    return list(_year_choices(dataset, replace(filters, lang="zh", latest=False, compare=None)))
 
 
 def later_facts(dataset: Dataset, filters: Filters) -> pd.DataFrame:
@@ -443,7 +443,7 @@ def other_spans(facts: pd.DataFrame, report: tuple[int, int]) -> list[tuple[int,
 
 def programme_counts(dataset: Dataset, filters: Filters) -> dict[str, int]:
     """How many figures each programme shows under the chosen years (and sections), every programme listed."""
-    return dict(_programme_counts(dataset, replace(filters, lang="zh", programmes=())))
+    return dict(_programme_counts(dataset, replace(filters, lang="zh", programmes=(), compare=None)))
 
 
 @lru_cache(maxsize=1024)

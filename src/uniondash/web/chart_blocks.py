@@ -19,6 +19,7 @@ from uniondash.chartspec import (
     ChartSpec,
     NumberCard,
     attached_rates,
+    chart_comparisons,
     chart_spec,
     describe_facts,
     draws_comparison,
@@ -80,7 +81,7 @@ _CHART_ROWS: dict[tuple[str, int, Filters], tuple[Dataset, pd.DataFrame]] = {}
 def chart_rows(chart: Chart, dataset: Dataset, filters: Filters) -> pd.DataFrame:
     """`chart.rows`, remembered per (chart, dataset, filters but language): pages ask it of every chart,
     for the chart and for the section cards' counts. The frames are never changed (pandas copy-on-write)."""
-    key = (chart.id, id(dataset), replace(filters, lang="zh"))
+    key = (chart.id, id(dataset), replace(filters, lang="zh", compare=None))  # rows: whatever is compared
     hit = _CHART_ROWS.get(key)
     if hit is not None and hit[0] is dataset:
         return hit[1]
@@ -169,7 +170,10 @@ def share_filters(dataset: Dataset, filters: Filters, compared: tuple[tuple[int,
 def chart_parts(chart: Chart, dataset: Dataset, filters: Filters, facts: pd.DataFrame, suffix: str = "") -> ChartParts:
     """The chart's figure and texts for `facts` (its rows under `filters`, not empty), built once per rows
     (and comparisons asked for: a page compares as it can, a pinned view with the reports it names)."""
-    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang, suffix, filters.compare)
+    # Keyed by the comparisons made, not by how the URL asked for them: an embed code's compare=2014-2018 is
+    # the page's own comparison, drawn once.
+    compared = tuple(comparison.text for comparison in chart_comparisons(chart, dataset, filters))
+    key = (chart.id, id(dataset), tuple(str(fact_id) for fact_id in facts["id"]), filters.lang, suffix, compared)
     hit = _CHART_PARTS.get(key)
     if hit is not None and hit[0] is dataset:
         return hit[1]
