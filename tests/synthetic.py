@@ -92,7 +92,7 @@ def multi_year_data_dir(target: Path) -> Path:
     return target
 
 
-# ---- SYNTHETIC next-year figures, typed into a workbook the way an analyst would (tests/unit/test_importer.py).
+# ---- SYNTHETIC next-year figures, typed into a workbook the way an analyst would (tests/unit/test_intake_workbook.py).
 # A new source with a local copy of its (invented) text, so its quotes are checked on import.
 SYNTHETIC_2024_TEXT = "SYNTHETIC 合成测试文本，非报告原文：2024年，全市人才总量达到72万人，其中高技能人才14万人。\n"
 SYNTHETIC_2024_SOURCE = {

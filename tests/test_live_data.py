@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from tests.dash_requests import page_callback
 from tests.synthetic import SHIPPED, SYNTHETIC_2024_SOURCE, SYNTHETIC_2024_TEXT, synthetic_2024_rows
 from tests.test_serving import VENV_BIN, free_port, get, serve, wait_healthy  # noqa: F401 (serve: fixture)
-from tests.unit.test_importer import edit, export
+from tests.unit.test_intake_workbook import edit, export
 from uniondash.cli import cli
 from uniondash.load import load_dataset
 from uniondash.state import DataState

@@ -17,18 +17,10 @@ from openpyxl.chart.bar_chart import BarChart
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from uniondash.chartspec import ChartSpec, comparisons_and_cards
-from uniondash.exports.xlsx import (
-    FONT_NAMES,
-    MIN_PRINT_SCALE,
-    PAGE_WIDTH_UNITS,
-    build_workbook,
-    generated_label,
-    name_every_font,
-    new_workbook,
-    workbook_bytes,
-)
-from uniondash.exports.xlsx_charts import ROW_CM, ROWS_PER_PAGE, split_line
+from uniondash.chartspec import ChartSpec, Panel, comparisons_and_cards
+from uniondash.exports.xlsx import build_workbook, generated_label, name_every_font, new_workbook, workbook_bytes
+from uniondash.exports.xlsx_cells import FONT_NAMES, MIN_PRINT_SCALE, PAGE_WIDTH_UNITS
+from uniondash.exports.xlsx_charts import ROW_CM, ROWS_PER_PAGE, panel_heading, scale_for, split_line
 from uniondash.format import display_value
 from uniondash.model import Dataset, Filters
 
@@ -83,10 +75,35 @@ def full(dataset: Dataset) -> Workbook:
 def test_charts_are_the_dashboards_for_the_same_selection(dataset, filters):
     workbook = saved(dataset, filters)
     specs = comparisons(dataset, filters)
-    expected = [(spec.chart_id, spec.title, panel.heading) for spec in specs for panel in spec.panels]
+    expected = [
+        (spec.chart_id, spec.title, panel_heading(panel, scale_for(panel, spec.lang), spec.lang))
+        for spec in specs
+        for panel in spec.panels
+    ]
     drawn = [(str(rows_of(workbook, chart)[0][0]), *title_lines(chart)) for chart in charts(workbook)]
     assert drawn == expected
     assert expected  # every selection here has something to compare
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_charts_unit_heading_names_its_axis_unit(dataset, lang):
+    """单位：亿元 over an axis of 亿元, not 单位：元: the heading says the unit the axis is plotted in."""
+    unit_text = {"zh": "单位：{}", "en": "Unit: {}"}[lang]
+    scaled = 0
+    for chart in charts(saved(dataset, Filters(lang=lang))):
+        axis = "".join(run.t for paragraph in chart.y_axis.title.tx.rich.p for run in paragraph.r or [])
+        heading = title_lines(chart)[1]
+        assert unit_text.format(axis) in heading, (heading, axis)
+        assert heading.count(unit_text.format("")) == 1, heading  # one unit, not the spec's and the axis's
+        scaled += axis.startswith(("万", "亿", "thousand", "million"))
+    assert scaled >= 3  # the case at issue: axes in 万/亿 (thousands/millions) are there to check
+
+
+def test_a_heading_without_its_unit_gets_the_axis_unit_added():
+    panel = Panel("bars", "2019–2023年", "元", "元", "money", "2019–2023年", scale_max=2.8e8)
+    assert panel_heading(panel, scale_for(panel, "zh"), "zh") == "2019–2023年 · 单位：亿元"
+    same = Panel("bars", "单位：人 · 2023年", "人", "人", "persons", "2023年", scale_max=500.0)
+    assert panel_heading(same, scale_for(same, "zh"), "zh") == "单位：人 · 2023年"
 
 
 def test_2023_alone_has_its_chart(dataset):
@@ -214,13 +231,18 @@ def test_every_sheet_prints_on_a4_at_8pt_or_more(dataset, filters):
     workbook = saved(dataset, filters)
     for ws in workbook.worksheets:
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-        widths = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1))
-        page = PAGE_WIDTH_UNITS[ws.page_setup.orientation]
-        if ws.sheet_properties.pageSetUpPr.fitToPage:
-            assert ws.page_setup.fitToWidth == 1 and widths * MIN_PRINT_SCALE / 100 <= page, ws.title
-        else:
-            assert ws.page_setup.scale >= MIN_PRINT_SCALE, ws.title
         assert ws.print_area
+        last = range_boundaries(ws.print_area.rpartition("!")[2].replace("$", ""))[2]
+        widths = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last + 1))
+        page = PAGE_WIDTH_UNITS[ws.page_setup.orientation]
+        # A set scale (Calc's "fit to width" shrank sheets below 80 %), never below 8 pt for 10 pt text.
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert MIN_PRINT_SCALE <= ws.page_setup.scale <= 100, ws.title
+        if widths * ws.page_setup.scale / 100 > page:
+            # Wider than a page even at 80 %: a row's pages print one after another.
+            assert ws.page_setup.scale == MIN_PRINT_SCALE and ws.page_setup.pageOrder == "overThenDown", ws.title
+        else:
+            assert not ws.col_breaks.brk, ws.title  # one page wide: no break left from a wider plan
         if ws.freeze_panes == "A2":
             assert ws.print_title_rows == "$1:$1", ws.title
     # Wide tables landscape, the charts portrait.

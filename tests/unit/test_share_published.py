@@ -10,7 +10,7 @@ from plotly.utils import PlotlyJSONEncoder
 from uniondash import share
 from uniondash.charts import CHARTS
 from uniondash.model import Filters
-from uniondash.web.components import share_links
+from uniondash.web.chart_blocks import share_links
 
 SITE = "https://static.example.cn/uniondash/v/2024-01"
 

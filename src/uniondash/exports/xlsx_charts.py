@@ -44,8 +44,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from uniondash.chartspec import TEXT as SPEC_TEXT
 from uniondash.chartspec import ChartSpec, Panel
-from uniondash.exports.xlsx import Number, Table, body_font, display_width, put, workbook_lang, write_table
+from uniondash.exports.xlsx_cells import Number, Table, body_font, put, workbook_lang, write_table
+from uniondash.exports.xlsx_data import display_width
 from uniondash.format import axis_ticks
 from uniondash.model import Lang
 
@@ -127,6 +129,18 @@ def scale_for(panel: Panel, lang: Lang) -> Scale:
         return Scale(divisor, f"{prefix}{unit}", top / divisor, step / divisor)
     divisor, word = (1_000_000, "million") if largest >= 1_000_000 else (1_000, "thousand")
     return Scale(divisor, f"{word} {unit}", top / divisor, step / divisor)
+
+
+def panel_heading(panel: Panel, scale: Scale, lang: Lang) -> str:
+    """The panel's heading in the unit its axis is drawn in: '单位：亿元 · 2019–2023年 · 五年合计' over an
+    axis of 亿元 (the spec says 元: the dashboard's ticks carry their 万/亿, Excel's plain numbers do not)."""
+    unit_text = SPEC_TEXT[lang]["unit"]
+    stated, drawn = unit_text.format(panel.unit), unit_text.format(scale.unit)
+    if stated == drawn:
+        return panel.heading
+    if stated in panel.heading:
+        return panel.heading.replace(stated, drawn, 1)
+    return f"{panel.heading} · {drawn}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -249,7 +263,7 @@ def bar_chart(
     """One panel as an Excel chart: horizontal bars in the report's order, or columns by period."""
     chart = BarChart()
     chart.grouping = "clustered"
-    chart.title = chart_title([spec.title, panel.heading], font_name)
+    chart.title = chart_title([spec.title, panel_heading(panel, scale, spec.lang)], font_name)
     chart.style = 10
     for number, (name, values) in enumerate(series):
         column = 3 + number

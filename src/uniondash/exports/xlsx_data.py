@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -50,46 +51,59 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
+# Where Calc and Excel may break a line: after spaces and hyphens, and between CJK characters. A word
+# (with what follows it on its line: spaces, or the hyphen it ends with) is one token.
+_TOKENS = re.compile(r"[\u2e80-\uffff]\s*|[^\s\u2e80-\uffff-]*-\s*|[^\s\u2e80-\uffff-]+\s*|\s+")
+
+
+@functools.lru_cache(maxsize=8192)
 def wrapped_lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide (CJK characters count two)."""
-    usable = max(width - 1.5, 1)
-    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+    """Lines a wrapped text takes in a column `width` characters wide (CJK characters count two), wrapped
+    as a spreadsheet wraps it: whole words to the next line, a word longer than a line cut within it.
+    Counting characters alone would miss the room a line loses when its last word moves on."""
+    usable = max(width - CELL_PADDING, 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for token in _TOKENS.findall(paragraph):
+            word: float = display_width(token.rstrip())
+            if used and used + word > usable:
+                lines += 1
+                used = 0.0
+            if word > usable:  # a word longer than a line: cut, its end starts the line it ends
+                more = math.ceil(word / usable) - 1
+                lines += more
+                word -= more * usable
+            used += word + (display_width(token) - display_width(token.rstrip()))
+    return lines
 
 
-# Long text wraps within its column (top-aligned with the rest of its row), so a printed page shows a label,
-# quote or note whole instead of cut at the next cell.
-_WRAPPED = frozenset(
-    {
-        "label_zh",
-        "label_en",
-        "source_quote",
-        "note",
-        "note_zh",
-        "title_zh",
-        "title_en",
-        "citation_zh",
-        "citation_en",
-        "authors_zh",
-        "authors_en",
-    }
-)
 _TOP = Alignment(vertical="top")
 ROW_LINE_PT = 14  # points a line of body text takes (wrapped text sets its row this tall a line)
 _TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
 
+# Every text cell wraps within its column (top-aligned with the rest of its row), so a printed page shows
+# an id, label, quote or path whole instead of cut at the next cell. Long free texts of 全部数据 get these
+# widths; every other column is as wide as its longest value up to a cap (`column_width`) and wraps beyond.
 _WIDTHS = {
     "source_quote": 50,
     "note": 40,
     "note_zh": 40,
-    "as_written": 14,
     "label_zh": 24,
     "label_en": 28,
-    "id": 30,
     "value": 14,
-    "programme_id": 22,
-    "metric_id": 22,
-    "scope_id": 18,
 }
+FACTS_FIT_MAX = 24
+# 来源 / Sources prints one landscape page wide at 80 % (its column ids alone take 140 units of 157):
+# its texts wrap at this width.
+SOURCES_FIT_MAX = 12
+# Room a value needs beside its text (the cell's padding; `wrapped_lines` counts the same).
+CELL_PADDING = 1.5
+# A bold header is wider than its characters: 'page_name_zh' prints 12.9 units wide in Calc (DejaVu Sans
+# Bold), so a header's width is its characters × 1.1, plus one unit of padding.
+HEADER_BOLD = 1.1
+HEADER_PADDING = 1
 
 LABEL_HEADERS = {
     "zh": ("板块（仅供阅读）", "项目（仅供阅读）", "计量（仅供阅读）", "单位（仅供阅读）", "级别（仅供阅读）"),
@@ -168,10 +182,68 @@ _SHEET_NOTES = {
 }
 
 
+# What the 说明 / Notes sheet says of the two sheets analysts edit, and of the round trip back to the data.
+_IMPORT_NOTES: dict[Lang, dict[str, str]] = {
+    "zh": {
+        "data": "可编辑，供导入：每行一个数字，列同 facts.csv（第1行为列编号，请勿修改）。"
+        "改数值或文字即修改该数字，新编号的行即新增。右侧灰色列仅供阅读，导入时忽略，也不打印。",
+        "sources": "可编辑，供导入：出处，每行一个，列同 sources.csv。新数字引用的新出处先加在本表末尾。",
+        "heading": "修改后导入（往返）",
+        "edit": "1. 修改",
+        "edit_text": "在“{data}”中改行、加行，新出处加在“{sources}”中，保存为 .xlsx。各列含义见下。",
+        "check": "2. 检查",
+        "check_text": "uniondash import-xlsx 本工作簿.xlsx --dry-run：列出新增、修改的数字和数据中有而本表没有的数字；"
+        "有问题时逐条指出工作表、行和列。不写入任何文件。",
+        "write": "3. 导入",
+        "write_text": "uniondash import-xlsx 本工作簿.xlsx：检查无误后一次写入全部数据文件，有任何问题则什么也不写。"
+        "筛选后导出的工作簿只含所选数字：其余数字保留，加 --remove-missing 才删除。",
+        "columns": "“{data}”的列",
+    },
+    "en": {
+        "data": "Edit for import: one figure a row, the columns of facts.csv (row 1 holds their ids: do not "
+        "change them). A changed value or text changes that figure; a row with a new id adds one. The grey "
+        "columns on the right are for reading: ignored on import, and not printed.",
+        "sources": "Edit for import: the sources, one a row, the columns of sources.csv. Add a new figure's "
+        "new source at the end first.",
+        "heading": "Editing and importing (the round trip)",
+        "edit": "1. Edit",
+        "edit_text": "Change or add rows in “{data}”, add new sources in “{sources}”, and save as .xlsx. "
+        "The columns are explained below.",
+        "check": "2. Check",
+        "check_text": "uniondash import-xlsx this-workbook.xlsx --dry-run: lists the figures added, changed, and in "
+        "the data but not in the workbook; names each problem by sheet, row and column. Writes nothing.",
+        "write": "3. Import",
+        "write_text": "uniondash import-xlsx this-workbook.xlsx: writes all the data files at once when the check "
+        "passes, nothing on any problem. A workbook of a selection holds only its figures: the others "
+        "are kept unless --remove-missing is given.",
+        "columns": "Columns of “{data}”",
+    },
+}
+
+
+def import_sheets(lang: Lang) -> list[tuple[str, str]]:
+    """(sheet, description) of 全部数据 / All figures and 来源 / Sources for the Notes sheet's list of sheets."""
+    text = _IMPORT_NOTES[lang]
+    return [(DATA_SHEET[lang], text["data"]), (SOURCES_SHEET[lang], text["sources"])]
+
+
+def import_notes(lang: Lang) -> list[tuple[str, str, bool]]:
+    """The Notes sheet's round trip (edit → `import-xlsx --dry-run` → `import-xlsx`), then what each column
+    of 全部数据 holds: (key, text, is_heading) lines."""
+    text = _IMPORT_NOTES[lang]
+    names = {"data": DATA_SHEET[lang], "sources": SOURCES_SHEET[lang]}
+    lines = [(text["heading"], "", True)]
+    lines += [(text[step], text[f"{step}_text"].format(**names), False) for step in ("edit", "check", "write")]
+    lines += [("", "", False), (text["columns"].format(**names), "", True)]
+    lines += [(column, COLUMN_NOTES[lang][column], False) for column in FACT_COLUMNS]
+    return lines
+
+
 def data_sheet_notes(lang: Lang) -> list[tuple[str, str]]:
-    """(heading, text) lines for the 说明 / Notes sheet: what the two data sheets are, then each column."""
+    """(heading, text) lines for the template's 说明 / Notes sheet: what the two data sheets are, the round
+    trip, then each column."""
     lines = [(DATA_SHEET[lang], _SHEET_NOTES[lang].format(data=DATA_SHEET[lang], sources=SOURCES_SHEET[lang]))]
-    lines += [(column, COLUMN_NOTES[lang][column]) for column in FACT_COLUMNS]
+    lines += [(key, text) for key, text, _ in import_notes(lang)]
     return lines
 
 
@@ -194,16 +266,50 @@ def put_plain(cell: Cell, value: Any) -> None:
         cell.quotePrefix = True
 
 
-def _header(ws: Worksheet, columns: Iterable[str], start: int = 1, fill: PatternFill = _HEADER_FILL) -> None:
-    for index, column in enumerate(columns, start=start):
-        cell = ws.cell(row=1, column=index)
+def header_lines(text: str) -> list[str]:
+    """A header as printed: a label header wraps before its note ('单位' / '（仅供阅读）', 'Unit' /
+    '(for reading)'); a column id ('publication_zh') stays whole on one line."""
+    return text.replace(" (", "\n(").replace("（", "\n（").split("\n")
+
+
+def header_width(header: str) -> float:
+    """The width a header's widest line needs to print whole, in bold."""
+    return math.ceil(max(display_width(line) for line in header_lines(header)) * HEADER_BOLD) + HEADER_PADDING
+
+
+def column_width(header: str, values: Iterable[Any], fit_max: float) -> float:
+    """The width of a data sheet's column: its set width (`_WIDTHS`), else its longest value up to
+    `fit_max`; never narrower than its header's widest line, which is printed whole."""
+    least = header_width(header)
+    if header in _WIDTHS:
+        return max(_WIDTHS[header], least)
+    longest = max((display_width(str(value)) for value in values if value is not None and value != ""), default=0)
+    return max(least, min(longest + CELL_PADDING, fit_max))
+
+
+def _header(
+    ws: Worksheet,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fit_max: float,
+    start: int = 1,
+    fill: PatternFill = _HEADER_FILL,
+) -> None:
+    """Row 1: the headers over `rows` (the values to come, one list a row), each column sized by `column_width`."""
+    lines = 1
+    for offset, column in enumerate(columns):
+        cell = ws.cell(row=1, column=start + offset)
         put_plain(cell, column)
         cell.font = Font(bold=True)
         cell.fill = fill
-        cell.alignment = Alignment(vertical="center", horizontal="right" if column in NUMBER_COLUMNS else None)
-        # Label headers are CJK (two columns a character) in the Chinese workbook.
-        wide = sum(2 if ord(char) > 0x2E80 else 1 for char in column)
-        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column, max(12, wide + 2))
+        parts = len(header_lines(column))
+        lines = max(lines, parts)
+        horizontal = "right" if column in NUMBER_COLUMNS else None
+        cell.alignment = Alignment(vertical="center", horizontal=horizontal, wrap_text=parts > 1 or None)
+        width = column_width(column, (row[offset] for row in rows), fit_max)
+        ws.column_dimensions[get_column_letter(start + offset)].width = width
+    if lines > 1:
+        ws.row_dimensions[1].height = ROW_LINE_PT * lines  # Calc and Excel do not grow a row for wrapped text
 
 
 def _cell_value(column: str, value: Any) -> Any:
@@ -232,45 +338,49 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def add_data_sheets(workbook: Workbook, dataset: Dataset, facts: pd.DataFrame, lang: Lang) -> None:
     """Append 全部数据 / All figures (every row of `facts`) and 来源 / Sources (sources.csv) to `workbook`."""
     data = workbook.create_sheet(DATA_SHEET[lang])
-    _header(data, FACT_COLUMNS)
-    labels_start = len(FACT_COLUMNS) + 2  # one empty column between the data and the labels
-    _header(data, LABEL_HEADERS[lang], start=labels_start, fill=_LABEL_FILL)
     # Labels looked up in dicts made once (`Dataset.label` filters a frame per call: per cell, most of the sheet's time).
     sections, programmes, measures, levels = (
         _labels(getattr(dataset, table), lang) for table in ("sections", "programmes", "measures", "levels")
     )
-    for row_number, fact in enumerate(_records(facts), start=2):
-        _write_row(data, row_number, FACT_COLUMNS, [_cell_value(column, fact[column]) for column in FACT_COLUMNS])
+    rows, beside = [], []
+    for fact in _records(facts):
+        rows.append([_cell_value(column, fact[column]) for column in FACT_COLUMNS])
         level = str(fact["level_id"])
-        beside = (
-            sections.get(str(fact["section_id"]), str(fact["section_id"])),
-            programmes.get(str(fact["programme_id"]), str(fact["programme_id"])),
-            str(measures.get(fact["measure_id"], fact["measure_id"])),
-            str(fact[f"unit_{lang}"]),
-            levels.get(level, level) if level else "",
+        beside.append(
+            [
+                sections.get(str(fact["section_id"]), str(fact["section_id"])),
+                programmes.get(str(fact["programme_id"]), str(fact["programme_id"])),
+                str(measures.get(fact["measure_id"], fact["measure_id"])),
+                str(fact[f"unit_{lang}"]),
+                levels.get(level, level) if level else "",
+            ]
         )
-        for offset, label in enumerate(beside):
-            cell = data.cell(row=row_number, column=labels_start + offset)
-            put_plain(cell, label)
-            cell.alignment = _TOP
+    _header(data, FACT_COLUMNS, rows, FACTS_FIT_MAX)
+    labels_start = len(FACT_COLUMNS) + 2  # one empty column between the data and the labels
+    data.column_dimensions[get_column_letter(labels_start - 1)].width = 2
+    _header(data, LABEL_HEADERS[lang], beside, FACTS_FIT_MAX, start=labels_start, fill=_LABEL_FILL)
+    for row_number, (values, labels) in enumerate(zip(rows, beside, strict=True), start=2):
+        _write_row(data, row_number, [*values, None, *labels])
     data.freeze_panes = "B2"
     data.print_title_rows = "1:1"  # the column ids head every printed page
+    # Printed: the facts columns only. The labels beside them are for reading on screen; on paper the
+    # section sheets say the same, and leaving them out saves a page in five.
+    data.print_area = f"A1:{get_column_letter(len(FACT_COLUMNS))}{len(rows) + 1}"
     data.auto_filter.ref = f"A1:{get_column_letter(len(FACT_COLUMNS))}{max(1, len(facts) + 1)}"
     _write_sources(workbook.create_sheet(SOURCES_SHEET[lang]), dataset.sources)
 
 
-def _write_row(ws: Worksheet, row_number: int, columns: Sequence[str], values: Sequence[Any]) -> None:
-    """One row of a data sheet, top-aligned, its long texts wrapped and the row as tall as the longest."""
+def _write_row(ws: Worksheet, row_number: int, values: Sequence[Any]) -> None:
+    """One row of a data sheet from column A, top-aligned, its texts wrapped and the row as tall as the longest."""
     lines = 1
-    for column_number, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+    for column_number, value in enumerate(values, start=1):
         cell = ws.cell(row=row_number, column=column_number)
         put_plain(cell, value)
-        if column in _WRAPPED:
+        if isinstance(cell.value, str):
             cell.alignment = _TOP_WRAPPED
-            if cell.value is not None:
-                width = ws.column_dimensions[get_column_letter(column_number)].width or 12
-                lines = max(lines, wrapped_lines(str(cell.value), width))
-        else:
+            width = ws.column_dimensions[get_column_letter(column_number)].width or 12
+            lines = max(lines, wrapped_lines(cell.value, width))
+        elif cell.value is not None:
             cell.alignment = _TOP
     if lines > 1:
         # Neither LibreOffice nor Excel grows a row for wrapped text written by a program.
@@ -278,33 +388,21 @@ def _write_row(ws: Worksheet, row_number: int, columns: Sequence[str], values: S
 
 
 def _write_sources(ws: Worksheet, sources: pd.DataFrame) -> None:
-    _header(ws, SOURCE_COLUMNS)
-    for row_number, source in enumerate(_records(sources), start=2):
-        _write_row(ws, row_number, SOURCE_COLUMNS, [_cell_value(column, source[column]) for column in SOURCE_COLUMNS])
+    rows = [[_cell_value(column, source[column]) for column in SOURCE_COLUMNS] for source in _records(sources)]
+    _header(ws, SOURCE_COLUMNS, rows, SOURCES_FIT_MAX)
+    for row_number, values in enumerate(rows, start=2):
+        _write_row(ws, row_number, values)
     ws.freeze_panes = "B2"
     ws.print_title_rows = "1:1"
 
 
 def fit_columns_to_headers(ws: Worksheet) -> None:
     """Columns as wide as their header texts: for a sheet of headers only (an empty selection's 全部数据),
-    whose set widths (made for quotes and notes) would spread one header row over five printed pages.
-
-    A label header wraps before its note ('单位' / '（仅供阅读）', 'Unit' / '(for reading)'); the column ids stay whole.
-    """
-    lines = 1
+    whose set widths (made for quotes and notes) would spread one header row over five printed pages."""
     for cell in ws[1]:
-        letter = get_column_letter(cell.column)
         text = "" if cell.value is None else str(cell.value)
-        parts = text.replace(" (", "\n(").replace("（", "\n（").split("\n")
-        if len(parts) > 1:
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            lines = max(lines, len(parts))
-        wide = max(sum(2 if ord(char) > 0x2E80 else 1 for char in part) for part in parts)
-        ws.column_dimensions[letter].width = wide + 1 if text else 2
-    if lines > 1:
-        ws.row_dimensions[1].height = (
-            ROW_LINE_PT * lines
-        )  # Calc and Excel do not grow a row for wrapped text written here
+        wide = header_width(text) if text else 2
+        ws.column_dimensions[get_column_letter(cell.column)].width = wide
 
 
 def template_workbook(dataset: Dataset, lang: Lang) -> Workbook:

@@ -19,18 +19,9 @@ from uniondash.format import join_labels, period_label, years_label
 from uniondash.meeting import headline_cards
 from uniondash.model import Dataset, Filters, Lang, filter_facts, headline_facts
 from uniondash.web import urls
-from uniondash.web.components import (
-    aria,
-    chart_block,
-    chart_draws,
-    chart_rows,
-    figure_card,
-    filter_bar,
-    footer,
-    header,
-    navigation,
-    notices_alert,
-)
+from uniondash.web.chart_blocks import chart_block, chart_draws, chart_rows
+from uniondash.web.components import aria, figure_card, footer, header, navigation, notices_alert
+from uniondash.web.filter_bar import filter_bar
 from uniondash.web.i18n import t, tn
 
 
