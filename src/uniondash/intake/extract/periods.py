@@ -87,6 +87,10 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
             add(match, (anchors.get(years, y - years + 1), y), True)
         elif years:
             add(match, None, True)
+    for match in re.finditer(rf"与({_N})年前相比", twin):
+        years = _years(match.group(1))
+        if years:
+            add(match, (y - years, y) if y else None)
     for match in re.finditer(r"比((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), y) if y else None)
     for match in re.finditer(r"去年|上年|上一年", twin):

@@ -38,6 +38,7 @@ UNITS = sorted(
         "户(次)",
         "个年头",
         "集体",
+        "大",
         "个百分点",
         "百分点",
         "平方公里",
@@ -404,6 +405,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         return "anniversary"
     if unit == "岁":
         return "age"
+    if unit == "大" and (chinese or not re.match(r"[\u4e00-\u9fff]", after[:1]) or after[:1] in "类型学幅力会"):
+        return "name"  # 五大工程, 十八大; but 6大产业 counts
     if unit in ("天", "小时") and before.endswith("第"):
         return "ordinal"
     if match.group("q3") and _THRESHOLD_AFTER.match(after):
