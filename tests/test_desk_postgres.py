@@ -40,6 +40,24 @@ def pg_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(autouse=True)
+def close_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every store a test opens is closed after it: a pooled connection left to the garbage collector warns
+    (ResourceWarning) during whichever later test collects it."""
+    opened: list[DeskStore] = []
+    real_open = DeskStore.open.__func__  # type: ignore[attr-defined]
+
+    def tracked(cls: type[DeskStore], url: str, **options: Any) -> DeskStore:
+        store = real_open(cls, url, **options)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(DeskStore, "open", classmethod(tracked))
+    yield
+    for store in opened:
+        store.close()
+
+
 @pytest.fixture
 def pg_url(pg_server: str, request: pytest.FixtureRequest) -> str:
     return create_database(pg_server, re.sub(r"\W", "_", request.node.name)[:50].lower())
