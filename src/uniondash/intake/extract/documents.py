@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from uniondash.errors import UniondashError
+from uniondash.intake.archive import ArchiveError, ArchiveLimits, SafeArchive, open_archive, printable
 from uniondash.intake.extract.text import join_wrapped_lines
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -27,11 +28,14 @@ MAX_PDF_PAGES = 2_000
 # so a part is refused above 30 MB unpacked (the 300 MB memory bound holds at the 10 MB upload cap). Word
 # compresses its XML 5–15 times, repetitive tables up to ~150; a zip bomb, a thousand: a large part that
 # unpacks to more than 200 times its packed size is refused too.
-MAX_DOCX_PART_BYTES = 30 * 1024 * 1024
-MAX_DOCX_TOTAL_BYTES = 100 * 1024 * 1024
-MAX_DOCX_RATIO = 200
-_RATIO_CHECKED_ABOVE = 5 * 1024 * 1024
-MAX_DOCX_MEMBERS = 2_000
+DOCX_LIMITS = ArchiveLimits(
+    max_file_bytes=MAX_DOCUMENT_BYTES,
+    max_members=2_000,
+    max_member_bytes=30 * 1024 * 1024,
+    max_total_bytes=100 * 1024 * 1024,
+    max_ratio=200,
+    ratio_floor_bytes=5 * 1024 * 1024,
+)
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 # Invisible characters a quote must never carry: C0 controls (but tab and line end), bidirectional
 # overrides and isolates (a quote that reads otherwise than it is stored), zero-width marks.
@@ -127,36 +131,22 @@ def check_docx_package(path: Path) -> None:
     if not zipfile.is_zipfile(path):
         raise ExtractError(f"{name}: not a Word .docx file (not a zip package): save it as .docx in Word or WPS")
     try:
-        with zipfile.ZipFile(path) as package:
-            members = package.infolist()
-            if len(members) > MAX_DOCX_MEMBERS:
-                raise ExtractError(f"{name}: {len(members)} parts in the package; a Word document has far fewer")
-            names = {member.filename for member in members}
-            if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        # The container's sizes, ratios and parts checked before anything is inflated: the workbook importer's
+        # check (intake.archive), with a Word document's bounds.
+        with open_archive(path, DOCX_LIMITS) as package:
+            if not (package.has("word/document.xml") and package.has("[Content_Types].xml")):
                 raise ExtractError(f"{name}: a zip package without word/document.xml, not a Word document")
-            total = 0
-            for member in members:
-                total += member.file_size
-                ratio = member.file_size / max(member.compress_size, 1)
-                if member.file_size > MAX_DOCX_PART_BYTES or (
-                    member.file_size > _RATIO_CHECKED_ABOVE and ratio > MAX_DOCX_RATIO
-                ):
+            for member in package.names:
+                if member.endswith((".xml", ".rels")) and _has_dtd(package, member):
                     raise ExtractError(
-                        f"{name}: part {member.filename} unpacks to {member.file_size / 1024 / 1024:.0f} MB "
-                        f"({ratio:.0f}× its packed size): refused as a zip bomb"
+                        f"{name}: part {printable(member)} declares a DTD or entities, which Word never writes: refused"
                     )
-            if total > MAX_DOCX_TOTAL_BYTES:
-                raise ExtractError(f"{name}: unpacks to {total / 1024 / 1024:.0f} MB: refused as a zip bomb")
-            for member in members:
-                if member.filename.endswith((".xml", ".rels")) and _has_dtd(package, member):
-                    raise ExtractError(
-                        f"{name}: part {member.filename} declares a DTD or entities, which Word never writes: refused"
-                    )
-    except zipfile.BadZipFile as error:
-        raise ExtractError(f"{name}: a damaged zip package ({error}): save it again as .docx") from error
+    except ArchiveError as error:
+        part = f" (part {error.member})" if error.member else ""
+        raise ExtractError(f"{name}: {error.en}{part}") from error
 
 
-def _has_dtd(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+def _has_dtd(package: SafeArchive, member: str) -> bool:
     """Whether an XML part declares a DOCTYPE or an ENTITY (read in chunks: never the whole part at once)."""
     tail = b""
     with package.open(member) as stream:
