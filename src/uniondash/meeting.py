@@ -90,7 +90,7 @@ TEXT = {
         "briefing_title": "Zhuzhou Federation of Trade Unions: five years of work · briefing",
         "source": "Source",
         "period": "Period",
-        "other_periods": " (some figures cover other periods, noted with them)",
+        "other_periods": " (a few figures cover other periods)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",
