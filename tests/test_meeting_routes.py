@@ -176,7 +176,7 @@ def test_source_period_and_counter_on_every_slide(client, dataset):
     starts, ends = set(dataset.facts["period_start"]), set(dataset.facts["period_end"])
     titles = {
         "zh": "时期：2019–2023年（个别数字另注时期）",
-        "en": "Period: 2019–2023 (some figures cover other periods, noted with them)",
+        "en": "Period: 2019–2023 (a few figures cover other periods)",
     }
     for lang, source in (("zh", SOURCE_ZH), ("en", SOURCE_EN)):
         prefix = "时期：" if lang == "zh" else "Period: "

@@ -98,7 +98,7 @@ TEXT = {
         "briefing_title": "{} · briefing",
         "source": "Source",
         "period": "Period",
-        "other_periods": " (some figures cover other periods, noted with them)",
+        "other_periods": " (a few figures cover other periods)",
         "filters": "Filters",
         "generated": "Generated",
         "years": "Years",

@@ -1,4 +1,4 @@
-"""A programme offered disabled ("Winter warmth … (0)": the chosen years leave it nothing) cannot be chosen,
+"""A programme offered disabled ("“Winter Warmth” … (0)": the chosen years leave it nothing) cannot be chosen,
 by keyboard or by "Select all": dcc.Dropdown's search picks its first match on Enter, disabled or not."""
 
 from __future__ import annotations
@@ -62,18 +62,18 @@ def test_typing_a_disabled_programme_and_enter_chooses_nothing(driver, dashboard
     open_page(driver, dashboard_url + START)
     search_programmes(driver, "winter")
     label, disabled, aria_disabled = first_option(driver)
-    assert label.startswith("Winter warmth") and label.endswith("(0)")
+    assert label.startswith("“Winter Warmth”") and label.endswith("(0)")
     assert disabled and aria_disabled == "true"  # said to screen readers, not only greyed out
     ActionChains(driver).send_keys(Keys.ENTER).perform()
     settle(driver)
     assert programmes(driver) == []
-    assert "Winter warmth" not in driver.find_element(By.ID, "filter-programme").text
+    assert "Winter Warmth" not in driver.find_element(By.ID, "filter-programme").text
 
     # An enabled match is still chosen by the same keys: the guard stops only what it must.
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()
     search_programmes(driver, "golden")
     label, disabled, _ = first_option(driver)
-    assert label.startswith("Golden autumn") and not disabled
+    assert label.startswith("“Golden Autumn”") and not disabled
     ActionChains(driver).send_keys(Keys.ENTER).perform()
     WebDriverWait(driver, WAIT).until(lambda d: programmes(d) == ["golden-autumn"], "the enabled match was not chosen")
     assert severe_errors(driver) == []
@@ -85,5 +85,5 @@ def test_select_all_leaves_the_disabled_programmes_out(driver, dashboard_url):
     driver.find_element(By.CSS_SELECTOR, ".dash-dropdown-action-button").click()  # "Select all" of the matches
     settle(driver)
     assert programmes(driver) == []
-    assert "Winter warmth" not in driver.find_element(By.ID, "filter-programme").text
+    assert "Winter Warmth" not in driver.find_element(By.ID, "filter-programme").text
     assert severe_errors(driver) == []

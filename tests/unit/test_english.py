@@ -156,7 +156,7 @@ def test_the_terms_the_reviewers_named_read_as_they_asked(dataset: Dataset):
         assert programmes[programme].startswith(name + " ") and len(programmes[programme]) > len(name) + 4
         for label in labels[dataset.facts.set_index("id")["programme_id"] == programme]:
             assert name in label or not any(word in label for word in name.strip("“”").split()), label
-    assert MEETING_TEXT["en"]["other_periods"] == " (some figures cover other periods, noted with them)"
+    assert MEETING_TEXT["en"]["other_periods"] == " (a few figures cover other periods)"
 
 
 # ---------------------------------------------------------------------------------------------------
