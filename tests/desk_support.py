@@ -11,7 +11,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
-from tests.synthetic import SHIPPED, SYNTHETIC_2024_SOURCE, copy_shipped, synthetic_2024_rows
+from tests.synthetic import (
+    SHIPPED,
+    SYNTHETIC_2024_SOURCE,
+    append_rows,
+    copy_shipped,
+    seal_as_is,
+    synthetic_2024_rows,
+)
 from uniondash.config import Settings
 from uniondash.desk import accounts
 from uniondash.desk.commands import add_user
@@ -67,10 +74,21 @@ class Desk:
         return client
 
 
-def make_desk(tmp_path: Path, database_url: str | None = None, accounts: dict[str, str] = ACCOUNTS) -> Desk:
+def make_desk(
+    tmp_path: Path,
+    database_url: str | None = None,
+    accounts: dict[str, str] = ACCOUNTS,
+    *,
+    annual_source: bool = False,
+) -> Desk:
+    """A desk on a copy of the shipped data (version 1); with `annual_source`, the SYNTHETIC 2024 annual
+    report's source is in it already, as a report's review needs a source its figures' year fits."""
     from uniondash.web.app import create_app
 
     data_dir = copy_shipped(tmp_path / "data")
+    if annual_source:
+        append_rows(data_dir / "sources.csv", [{**SYNTHETIC_2024_SOURCE, "page": "1"}])
+        seal_as_is(data_dir)
     url = database_url or f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     app = create_app(data_dir, Settings(desk=True, database_url=url, page_cache_mb=4))
     store = DeskStore.open(url)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.desk_support import Desk, make_desk, post, upload
+from tests.synthetic import SYNTHETIC_2024_SOURCE
 from uniondash.desk.changes import apply_review, plan_upload
 from uniondash.desk.datasets import read_folder
 
@@ -19,12 +20,12 @@ SYNTHETIC_REPORT = (
     "2025年1月10日\n"
     "2024年，全市新建职工书屋120家。全年开展“金秋助学”活动，资助困难职工子女930人。\n"
 ).encode()
-SOURCE = "zzrb-2023-11-30-p03"  # an existing source of the test's copy of the data (the form needs one)
+SOURCE = SYNTHETIC_2024_SOURCE["id"]  # the 2024 annual report's source, in the desk's data (the form needs one)
 
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
-    return make_desk(tmp_path)
+    return make_desk(tmp_path, annual_source=True)
 
 
 def review_page(desk: Desk, change_id: int) -> str:

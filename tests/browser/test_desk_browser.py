@@ -29,7 +29,7 @@ WAIT_MS = 60_000  # a ceiling on a loaded machine, not a measurement
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    made = make_desk(tmp_path_factory.mktemp("desk-browser"))
+    made = make_desk(tmp_path_factory.mktemp("desk-browser"), annual_source=True)
     yield made
     made.store.close()
 
