@@ -238,9 +238,9 @@ def test_the_period_select_leads_to_each_report(client: FlaskClient, editions: D
         ("zh", "株洲市总工会五年工作成就", "2019–2023年五年报告", "株洲市总工会年度工作成就", "2024年年度报告"),
         (
             "en",
-            "Zhuzhou trade unions: five years of work",
+            "Zhuzhou Federation of Trade Unions: five years of work",
             "2019–2023 five-year report",
-            "Zhuzhou trade unions: a year of work",
+            "Zhuzhou Federation of Trade Unions: a year of work",
             "2024 annual report",
         ),
     ],
@@ -337,7 +337,7 @@ def test_embeds_slides_briefing_and_workbook_show_the_reports_periods(
     annual = visible_text(client.get(f"/embed/aid-funds?report=2024&{query}").data)
     assert ("6100万元" if lang == "zh" else "61 million yuan") in annual and "2019–2023 " not in annual
     slides = plan_slides(editions, Filters(lang=lang))  # type: ignore[arg-type]
-    title = "株洲市总工会五年工作成就" if lang == "zh" else "Zhuzhou trade unions: five years of work"
+    title = "株洲市总工会五年工作成就" if lang == "zh" else "Zhuzhou Federation of Trade Unions: five years of work"
     assert slides[0].heading == title and "2024" not in " ".join(s.period for s in slides)
     annual_slides = plan_slides(editions, Filters(lang=lang, report=(2024, 2024)))  # type: ignore[arg-type]
     assert annual_slides[0].heading != title and all(s.period in ("2024年", "2024") for s in annual_slides)

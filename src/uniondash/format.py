@@ -198,12 +198,12 @@ REPORT_WORK: dict[str, dict[Lang, str]] = {
     "mid-term": {"zh": "阶段", "en": "work so far"},
     "": {"zh": "", "en": "work year by year"},
 }
-SITE_TITLE: dict[Lang, str] = {"zh": "株洲市总工会{work}工作成就", "en": "Zhuzhou trade unions: {work}"}
+SITE_TITLE: dict[Lang, str] = {"zh": "株洲市总工会{work}工作成就", "en": "Zhuzhou Federation of Trade Unions: {work}"}
 
 
 def site_title(kind: str, lang: Lang) -> str:
     """The title of what a view shows, by the kind of its report ('' for a view by years):
-    '株洲市总工会五年工作成就' / 'Zhuzhou trade unions: five years of work'."""
+    '株洲市总工会五年工作成就' / 'Zhuzhou Federation of Trade Unions: five years of work'."""
     work = REPORT_WORK.get(kind, REPORT_WORK[""])[lang]
     return SITE_TITLE[lang].format(work=work)
 

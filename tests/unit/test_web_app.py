@@ -77,7 +77,7 @@ def test_the_page_callback_draws_the_url_and_reports_bad_parameters(client):
     )
     assert result["page-meta"]["data"] == {
         "lang": "en",
-        "title": "Help for workers · Zhuzhou trade unions: five years of work · 2019–2023 five-year report",
+        "title": "Help for workers · Zhuzhou Federation of Trade Unions: five years of work · 2019–2023 five-year report",
     }
     assert "Years 'abc' not understood" in str(result["page"]["children"])
 

@@ -95,7 +95,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "colon": "：",
     },
     "en": {
-        "site_name": "Zhuzhou trade unions: their work",
+        "site_name": "Zhuzhou Federation of Trade Unions: its work",
         "skip": "Skip to content",
         "nav_label": "Pages",
         "overview": "Overview",

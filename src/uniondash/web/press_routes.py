@@ -124,7 +124,7 @@ TEXT = {
         "available": "Charts you can embed:",
         "data": "Data (CSV)",
         "interactive": "Interactive version",
-        "provider": "Zhuzhou trade unions: dashboard of their work",
+        "provider": "Zhuzhou Federation of Trade Unions: dashboard of its work",
     },
 }
 
