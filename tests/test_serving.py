@@ -301,7 +301,7 @@ def check_serves_the_dashboard(port: int) -> None:
     assert status == 200
     assert json.loads(body)["response"]["page-meta"]["data"] == {
         "lang": "en",
-        "title": "Help for workers · Zhuzhou trade unions: five years of work",
+        "title": "Help for workers · Zhuzhou trade unions: five years of work · 2019–2023 five-year report",
     }
     status, body = get(port, "GET", "/export/summary.xlsx?section=aid")
     assert status == 200 and body[:2] == b"PK"
