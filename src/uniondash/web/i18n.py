@@ -6,7 +6,6 @@ from uniondash.model import Lang
 
 TEXT: dict[Lang, dict[str, str]] = {
     "zh": {
-        "site_name": "株洲市总工会工作成就",
         "skip": "跳到正文",
         "nav_label": "页面导航",
         "overview": "总览",
@@ -27,7 +26,6 @@ TEXT: dict[Lang, dict[str, str]] = {
         "years": "年份",
         "from": "从",
         "to": "至",
-        "years_report": "{period} · 报告期（{count}）",
         "years_default": "{edition}（{count}）",
         "years_default_later": "{edition}（{count}），另列此后报告的数字（{later}）",
         "years_edition": "{edition}（{count}）",
@@ -39,7 +37,6 @@ TEXT: dict[Lang, dict[str, str]] = {
         "choice_count": "{label}（{count}）",
         "in_section": " · {}",
         "all_years": "全部年份",
-        "years_report_short": "{period} · 报告期",
         "n_programmes": "{} 个项目",
         "n_sections": "{} 个板块",
         "sections": "板块",
@@ -95,7 +92,6 @@ TEXT: dict[Lang, dict[str, str]] = {
         "colon": "：",
     },
     "en": {
-        "site_name": "Zhuzhou Federation of Trade Unions: its work",
         "skip": "Skip to content",
         "nav_label": "Pages",
         "overview": "Overview",
@@ -118,7 +114,6 @@ TEXT: dict[Lang, dict[str, str]] = {
         "years": "Years",
         "from": "From",
         "to": "to",
-        "years_report": "{period} · report period ({count})",
         "years_default": "{edition} ({count})",
         "years_default_later": "{edition} ({count}), later reports' figures beside ({later})",
         "years_edition": "{edition} ({count})",
@@ -132,7 +127,6 @@ TEXT: dict[Lang, dict[str, str]] = {
         "choice_count": "{label} ({count})",
         "in_section": " · {}",
         "all_years": "all years",
-        "years_report_short": "{period} · report period",
         "n_programmes": "{} programmes",
         "n_programmes_one": "{} programme",
         "n_sections": "{} sections",
