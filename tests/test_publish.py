@@ -25,6 +25,7 @@ from uniondash.charts import CHARTS
 from uniondash.cli import cli
 from uniondash.datastore import read_data_set
 from uniondash.errors import UniondashError
+from uniondash.exports.chart_files import generated_line
 from uniondash.publish import site
 from uniondash.publish.datapackage import published_tables
 from uniondash.publish.links import BAKE_ROOT
@@ -122,7 +123,8 @@ def test_metadata_zip_and_briefing_are_dated_by_the_build_not_the_report(static_
     with zipfile.ZipFile(static_site / "en/export/chart/aid-funds.zip") as bundle:
         assert {info.date_time[:3] for info in bundle.infolist()} == {(built.year, built.month, built.day)}
         readme = bundle.read("README.txt").decode("utf-8-sig")
-    assert manifest["built"] in readme and "2023-11-30T00:00:00" not in readme
+    # Dated as people write dates (the day in China), from the build's own time.
+    assert generated_line(manifest["built"]) in readme and "Generated: 2023年11月30日" not in readme
     assert "uniondash.invalid" not in readme
     briefing = (static_site / "briefing/index.html").read_text(encoding="utf-8")
     assert f"{built.year}年{built.month}月{built.day}日" in briefing
@@ -288,9 +290,9 @@ def test_links_go_under_the_base_url_of_the_version(static_site: Path, tmp_path:
     metadata = json.loads((report.target / "export/chart/aid-funds.metadata.json").read_bytes())
     assert metadata["embed_url"] == "https://static.example.cn/ud/v/x1/embed/aid-funds/index.html"
     # With the live dashboard's address, "open in the dashboard" goes there, to the same view.
-    assert 'href="https://data.example.cn/section/aid?lang=en#chart-aid-funds"' in page
+    assert 'href="https://data.example.cn/section/aid?lang=en&amp;report=2019-2023#chart-aid-funds"' in page
     static = (report.target / "embed/aid-funds/static.html").read_text(encoding="utf-8")
-    assert 'href="https://data.example.cn/section/aid#chart-aid-funds"' in static
+    assert 'href="https://data.example.cn/section/aid?report=2019-2023#chart-aid-funds"' in static
     slides = (report.target / "en/present/index.html").read_text(encoding="utf-8")
     assert 'class="dashboard" href="https://data.example.cn/?lang=en"' in slides
 
