@@ -27,6 +27,7 @@ from uniondash.exports.chart_files import neutralise
 from uniondash.load import load_dataset
 from uniondash.publish import site
 from uniondash.publish.site import Site, build_site, data_files, removable
+from uniondash.schema import stored_text
 
 # SYNTHETIC sites: what a build would write, small enough to compare whole.
 FIRST = {"index.html": b"<p>first</p>", "embed/a/index.html": b"a1", "gone.html": b"old", "data/facts.csv": b"x"}
@@ -168,11 +169,11 @@ def test_the_data_package_carries_the_live_downloads_text_and_no_server_path(dat
     from uniondash.web.app import create_app
 
     formula = '=HYPERLINK("http://evil.example","点我")'
-    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", formula)
+    set_cell(data_copy / "facts.csv", "aid-winter-funds", "label_zh", stored_text(formula))  # stored escaped
     set_cell(data_copy / "sources.csv", "zzrb-2023-11-30-p03", "local_copy", "/etc/passwd")
     seal_as_is(data_copy)
     dataset = load_dataset(data_copy)
-    files = data_files(read_data_set(data_copy).tables, data_copy, dataset, site.build_moment(dataset, {}))
+    files = data_files(read_data_set(data_copy).tables, data_copy, dataset, site.build_moment({}))
     published = b"".join(data for path, data in files.items() if not path.endswith("README.md")).decode("utf-8")
     assert "/etc/passwd" not in published and "local_copy" not in published
     assert formula not in published.replace(neutralise(formula), "")
@@ -189,7 +190,7 @@ def test_the_data_package_carries_the_live_downloads_text_and_no_server_path(dat
 def test_a_data_file_with_nothing_to_neutralise_is_published_as_it_is() -> None:
     dataset = load_dataset(SHIPPED)
     tables = read_data_set(SHIPPED).tables
-    files = data_files(tables, SHIPPED, dataset, site.build_moment(dataset, {}))
+    files = data_files(tables, SHIPPED, dataset, site.build_moment({}))
     assert all(files[f"data/{name}.csv"] == tables[name] for name in tables if name != "sources")
 
 

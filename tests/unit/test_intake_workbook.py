@@ -380,12 +380,13 @@ def test_a_broken_data_directory_is_named_as_such(data_copy: Path, tmp_path: Pat
     assert facts.read_bytes() == good
     # A problem the workbook does not touch (a file it does not carry) is the data directory's own.
     set_cell(data_copy / "programmes.csv", "winter-warmth", "label_en", "")
+    seal_as_is(data_copy)  # the broken file sealed as it is: the set is whole, its content wrong
     result = import_cli(str(path), "--data-dir", str(data_copy))
     assert result.exit_code == 1 and "数据目录本身有问题" in result.output, result.output
     assert "column 'label_en': empty; a value is required" in result.output
     (data_copy / "levels.csv").unlink()
     result = import_cli(str(path), "--data-dir", str(data_copy))
-    assert result.exit_code == 1 and "levels.csv: file is missing" in result.output, result.output
+    assert result.exit_code == 1 and "levels.csv: is missing" in result.output, result.output  # the sealed set names it
     facts.write_bytes(b"id\n" + "全".encode("gbk"))
     result = import_cli(str(path), "--data-dir", str(data_copy))
     assert result.exit_code == 1 and "数据目录本身有问题" in result.output and "Traceback" not in result.output

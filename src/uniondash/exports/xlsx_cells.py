@@ -72,7 +72,7 @@ TOP_CENTRED = Alignment(vertical="top", horizontal="center")
 # Per workbook: (style kind, cell's style indices) -> the indices after styling. See `_style`.
 _STYLE_CACHE: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], StyleArray]] = weakref.WeakKeyDictionary()
 LINE_HEIGHT_PT = ROW_LINE_PT
-NOTES_VALUE_WIDTH = 80
+NOTES_VALUE_WIDTH = 66  # with the key column, the width of a portrait page
 ROWS_PER_CM = 1 / 0.53  # a default Excel row (15 pt) is about 0.53 cm tall
 
 
@@ -340,7 +340,7 @@ def _shown_width(value: CellValue) -> int:
     return display_width(str(value))
 
 
-NOTES_KEY_WIDTH = 20
+NOTES_KEY_WIDTH = 34  # a sheet name (at most 31 characters, bold) on one line
 
 
 def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
@@ -359,7 +359,15 @@ def _write_lines(ws: Worksheet, lines: Sequence[tuple[str, str, bool]]) -> None:
         # A row as tall as its value's lines, or its key's (a long sheet name wraps in its column too).
         lines_needed = max(
             wrapped_lines(value, NOTES_VALUE_WIDTH) if value else 1,
-            wrapped_lines(key, NOTES_KEY_WIDTH) if key and not heading else 1,
+            wrapped_lines(key, NOTES_KEY_WIDTH * 4 // 5) if key and not heading else 1,  # bold: wider letters
         )
-        if lines_needed > 1:
+        if row == 1 and not value:
+            # The workbook's title spans both columns and wraps there: a long one (English, a report's name)
+            # would run past the printed page.
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+            key_cell.alignment = TOP_WRAPPED
+            title_width = (NOTES_KEY_WIDTH + NOTES_VALUE_WIDTH) * FONT_SIZE_PT // 13
+            lines_needed = wrapped_lines(key, title_width) if key else 1
+            ws.row_dimensions[row].height = LINE_HEIGHT_PT * 13 / FONT_SIZE_PT * lines_needed
+        elif lines_needed > 1:
             ws.row_dimensions[row].height = LINE_HEIGHT_PT * lines_needed
