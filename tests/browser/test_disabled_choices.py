@@ -36,7 +36,8 @@ def search_programmes(driver: WebDriver, typed: str) -> None:
     WebDriverWait(driver, WAIT).until(
         lambda d: d.execute_script(
             "const box = document.querySelector('.dash-dropdown-content input.dash-dropdown-search');"
-            "return box && box.value === arguments[0] && document.querySelectorAll('[role=option]').length > 0",
+            "const first = document.querySelector('.dash-dropdown-content [role=option]');"
+            "return box && box.value === arguments[0] && first && first.textContent.toLowerCase().includes(arguments[0])",
             typed,
         ),
         f"the search did not open with {typed!r}",

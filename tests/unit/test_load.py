@@ -414,8 +414,8 @@ def test_a_cell_over_the_csv_field_limit_is_named_too_long_not_a_stray_quote(dat
     set_cell(data_copy / "facts.csv", "aid-household-employment", "note", "n" * 200_000)
     number = line_of(data_copy / "facts.csv", "aid-household-employment")
     (problem,) = problems_of(data_copy)
-    assert problem == (
-        f"facts.csv:{number}: a cell longer than 131072 characters on line {number}: no column allows more than "
-        "2000 characters (see data/README.md)"
-    )
+    # Named too long at its line, whether the csv module's field limit (131072, unless another module of the
+    # process raised it) or the column's own bound stops it first; never "a stray quote".
+    assert problem.startswith(f"facts.csv:{number}: ") and "stray quote" not in problem
+    assert "longer than 131072 characters" in problem or "too long: 200000 characters, at most 2000" in problem
     assert "stray" not in problem
