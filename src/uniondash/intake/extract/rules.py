@@ -58,6 +58,7 @@ UNITS = sorted(
         "千米",
         "公斤",
         "千克",
+        "斤",
         "元",
         "人",
         "名",
@@ -154,8 +155,8 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
     ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
     ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
-    # A meeting's number without 第: 十四届七次全委会, 二十届三中全会 (the session and the sitting).
-    ("ordinal", re.compile(rf"(?:{_AR}|{_CN})届(?:{_AR}|{_CN})(?:次|中全会)")),
+    # A meeting's number without 第: 十四届七次全委会, 二十届三中全会, 十九届五中六中全会 (session and sitting).
+    ("ordinal", re.compile(rf"(?:{_AR}|{_CN})届(?:{_AR}|{_CN})(?:次|中)")),
     # A numbered branch or team: 二分公司, 三分厂 (its name, not a count of 分).
     ("name", re.compile(rf"(?:{_AR}|{_CN})分(?:公司|厂|局|院|场|队|店|行|所|会|中心)")),
     (
@@ -439,11 +440,17 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         return "a kind or a way, not a count"  # 两类人群, 分两批
     if chinese and unit == "种" and _WAYS.match(after):
         return "a kind or a way, not a count"  # 通过走访、现场发放、银行转账三种形式
+    if chinese and not qualified and before.endswith("分"):
+        return "a kind or a way, not a count"  # 分两个慰问组, 分三批: how the work was divided
+    if chinese and unit == "个" and _OUTLINE.match(after):
+        return "the text's outline, not a count"  # 具有三个特点：一是…, 分两个层面
     return None
 
 
 # After N种: the ways something is done (三种形式), which name a mode, not a count.
 _WAYS = re.compile(r"(?:形式|方式|途径|渠道|模式|办法|手段)")
+# After N个: the points a writer is about to list (三个特点：一是…), not things the union counted.
+_OUTLINE = re.compile(r"(?:特点|亮点|特色|原则|步骤|层面|环节)")
 # A bare 十, 百 or 千 counts when a list's 等 or a verb of the union's work leads it: 等十件好事, 资助百名学生
 # (elsewhere it is a word: 十分, 百花齐放, 做好十件实事).
 _ROUND_COUNT_BEFORE = re.compile(r"(?:等|资助|表彰|慰问|帮扶|救助|走访|惠及|吸引|选树|命名|培训)$")
