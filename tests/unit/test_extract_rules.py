@@ -263,3 +263,9 @@ def test_one_rate_paid_to_two_groups_is_two_figures() -> None:
     text = "资助困难职工4名，每名助学金3000元。资助劳模子女4名，每名助学金3000元。"  # SYNTHETIC
     proposal = extract_text(text, report_date="2023-11-30")
     assert [row["as_written"] for row in proposal.rows] == ["4名", "3000元", "4名", "3000元"]
+
+
+def test_a_rate_said_again_for_no_new_group_is_proposed_once() -> None:
+    text = "为考入大学的子女每人发放助学金5000元。今后将资助每年每人5000元，至其毕业。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["5000元"]

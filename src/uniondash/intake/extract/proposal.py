@@ -667,12 +667,15 @@ def _different_things(
 
 
 def _per_unit_group(text: str, start: int) -> str:
-    """For an amount per head (…子女4名，每名助学金3000元), the words before its 每 that name who gets it;
-    '' when the figure is not per head or nothing in its sentence names the group."""
+    """For an amount per head paid to a counted group (…子女4名，每名助学金3000元; 两户遗属每户2000元), the
+    words before its 每 that name the group; '' when the figure is not per head or no count of recipients
+    stands before its 每 (每年每人5000元 restates a rate: it names no new group)."""
     head = text.rfind("每", max(0, start - 8), start)
     if head < 0:
         return ""
     before = re.split(r"[。！？!?\n]", text[max(0, head - 12) : head])[-1]
+    if not re.search(r"(?:\d+|[一二两三四五六七八九十百千]+)[名人户位]", before):
+        return ""
     return "".join(ch for ch in before if "\u4e00" <= ch <= "\u9fff")[-6:]
 
 
