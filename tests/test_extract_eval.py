@@ -80,8 +80,8 @@ def test_every_text_is_listed_once_and_has_its_golden_rows():
     assert golden == set(listed), f"golden/ and texts.csv differ: {sorted(golden ^ set(listed))}"
 
 
-def test_the_split_is_thirteen_dev_texts_and_a_big_enough_held_out_set():
-    assert len(scoring.load_texts("dev")) == 13
+def test_the_split_is_thirty_four_dev_texts_and_a_big_enough_held_out_set():
+    assert len(scoring.load_texts("dev")) == 34  # 13, then 21 more in issue 26's third round
     test_texts = scoring.load_texts("test")
     assert len(test_texts) >= 6
     assert sum(len(scoring.load_golden(text)) for text in test_texts) >= 120
@@ -179,6 +179,7 @@ NOT_STATISTIC_REASONS = {
     "event-length",
     "service-hours",
     "page",
+    "age",
 }
 
 
@@ -354,7 +355,8 @@ def test_a_malformed_golden_row_is_named_by_file_line_and_column(tmp_path, monke
 
 RECALL_TARGET, PRECISION_TARGET = 0.98, 0.97
 # What the extractor was last measured at on the held-out set (benchmarks/RESULTS.md: recall 0.978 = 266/272,
-# precision 0.971 = 266/274), less one figure each: a rule change that loses a figure anywhere fails here.
+# precision 0.971 = 266/274; measured again, unchanged, after the third round's rules tuned on 34 dev texts),
+# less one figure each: a rule change that loses a figure anywhere fails here.
 RECALL_FLOOR, PRECISION_FLOOR = 265 / 272, 265 / 274
 
 needs_extractor = pytest.mark.skipif(
@@ -385,7 +387,8 @@ def test_extractor_holds_its_measured_level_on_the_held_out_set():
 @needs_extractor
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 26's targets are not met yet: recall 0.978 < 0.98 on the held-out set (benchmarks/RESULTS.md); "
+    reason="issue 26's targets are not met yet: recall 0.978 < 0.98 on the held-out set, unchanged by the third "
+    "round's rules (benchmarks/RESULTS.md); "
     "strict: when the extractor reaches them this test passes, fails the run, and the mark must go",
 )
 def test_extractor_meets_the_issue_targets_on_the_held_out_set():

@@ -68,6 +68,14 @@ CHINESE = [
     ("表彰二十一名先进个人。", [("二十一名", 21, "", "名")]),
     ("帮扶三千余户困难家庭。", [("三千余户", 3000, "余", "户")]),
     ("举办十五场招聘会。", [("十五场", 15, "", "场")]),
+    # A bare 十/百/千 counts when a list's 等 or a verb of the work leads it; elsewhere it is a word.
+    ("甲、乙等十件好事受到表彰。", [("十件", 10, "", "件")]),
+    ("今年资助百名困难学生。", [("百名", 100, "", "名")]),
+    ("大家十分踊跃，做好十件实事。", []),
+    # Tenths: 超过七成, 占八成以上; 八成新 and 一成不变 are words.
+    ("企业班组占比都超过七成。", [("超过七成", 7, "超过", "成")]),
+    ("一线职工占八成以上。", [("八成以上", 8, "以上", "成")]),
+    ("设备八成新，制度一成不变。", []),
 ]
 RANGES = [
     ("每人补助3000元至5000元。", [("3000元", 3000, "", "元"), ("5000元", 5000, "", "元")]),
@@ -105,12 +113,20 @@ EXCLUDED = [
     "此次三天两夜的疗养活动为期4天。",
     "腊八节当天，三八节前夕，五一期间，余杭区总工会签约企业。",
     "今年前9个月，工会工作扎实推进。",
+    # A meeting's number without 第, a numbered branch, how long one event lasts, the ways a thing is done.
+    "在市总工会十四届七次全委会上，学习二十届三中全会精神。",
+    "公交二分公司、三分厂的职工参加。",
+    "历时3个多月的职工运动会圆满闭幕。",
+    "通过走访慰问、现场发放、银行转账三种形式开展慰问。",
+    "学习党的十九届五中六中全会精神。",
+    "市总工会分两个慰问组走访，表彰分两个层面进行，此次表彰具有三个特点。",
 ]
 MORE = [
     ("与企业签约22家。", [("22家", 22, "", "家")]),
     ("该活动已坚持开展十余年。", [("十余年", 10, "余", "年")]),
     ("逾千名职工参加。", [("逾千名", 1000, "逾", "名")]),
     ("表彰先进四集体一个人。", [("四集体", 4, "", "集体"), ("一个人", 1, "", "个人")]),
+    ("给予每人5斤肉、10斤油。", [("5斤", 5, "", "斤"), ("10斤", 10, "", "斤")]),
     ("建成3个人才驿站，两类人群分两批参加，落实八项规定。", [("3个", 3, "", "个")]),
     ("为职工提供帮扶3200人(次)。", [("3200人(次)", 3200, "", "人(次)")]),
     ("每人补助四五百元。", [("四五百元", 400, "", "元"), ("四五百元", 500, "", "元")]),
@@ -206,3 +222,50 @@ def test_equal_small_counts_of_different_things_are_all_kept() -> None:
     text = "培育大国工匠1人、提名人选1人。\n\n创建示范基地2个。\n\n新建职工书屋2个。"
     proposal = extract_text(text, report_date="2023-11-30")
     assert [row["as_written"] for row in proposal.rows] == ["1人", "1人", "2个", "2个"]
+
+
+def test_a_title_figure_written_with_another_person_word_is_proposed_once() -> None:
+    text = "某市120人获评优秀工会干部\n\n今年，全市120名同志获评优秀工会干部，名单已公示。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["120人"]
+    assert "stated again" in proposal.rows[0]["review"]
+
+
+def test_a_rounded_title_figure_yields_to_the_exact_body_figure() -> None:
+    text = "某市基层工会超3200家\n\n截至目前，全市基层工会已达3246家，会员20.5万人。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["3246家", "20.5万人"]
+    assert "rounded: 某市基层工会超3200家" in proposal.rows[0]["review"]
+
+
+def test_a_rounded_figure_in_the_body_is_its_own_figure() -> None:
+    text = "全市发放补助金2100余万元。\n\n五年来，累计发放助学金2163.5万元。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["2100余万元", "2163.5万元"]
+
+
+def test_a_total_restated_to_open_its_breakdown_is_proposed_once() -> None:
+    text = (  # SYNTHETIC
+        "今年全省5个单位获评示范单位，29人获评先进个人。"
+        "获评示范的5个单位中，4个是非公企业；29名先进个人中，一线职工21人。"
+    )
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["5个", "29人", "4个", "21人"]
+
+
+def test_equal_counts_of_different_nouns_are_both_kept() -> None:
+    text = "表彰对象覆盖了19个行业大类。表彰人选覆盖了19个民族。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["19个", "19个"]
+
+
+def test_one_rate_paid_to_two_groups_is_two_figures() -> None:
+    text = "资助困难职工4名，每名助学金3000元。资助劳模子女4名，每名助学金3000元。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["4名", "3000元", "4名", "3000元"]
+
+
+def test_a_rate_said_again_for_no_new_group_is_proposed_once() -> None:
+    text = "为考入大学的子女每人发放助学金5000元。今后将资助每年每人5000元，至其毕业。"  # SYNTHETIC
+    proposal = extract_text(text, report_date="2023-11-30")
+    assert [row["as_written"] for row in proposal.rows] == ["5000元"]

@@ -223,7 +223,7 @@ def extract_text(
     candidates = exemplars(dataset) if dataset is not None else []
     scopes = _named_scopes(dataset)
     rows, spans, sentences = _rows(text, twin, figures, cues, candidates, scopes, source_id or "", report_year)
-    rows, spans, repeats = _drop_repeats(rows, spans, sentences)
+    rows, spans, repeats = _drop_repeats(text, rows, spans, sentences)
     prefix = source_id or "proposed"
     ids = {row["id"]: f"{prefix}-{number:03d}" for number, row in enumerate(rows, start=1)}
     for row in rows:
@@ -621,31 +621,141 @@ def _scope_and_kind(
     return "city", "aggregate"
 
 
+# Words that begin a verb or a link, not the noun a figure counts (57人获…, 5个单位的…).
+_NOT_A_NOUN = set("获荣参受被是来为在从已将共有的等以及和与或也都均各中占达")
+_ROUNDING = ("超", "超过", "逾", "余", "多", "近", "约")
+
+
+def _unit_key(unit_as_written: str) -> str:
+    """The unit as a title's repeat is compared: 名, 位 and 人 count the same people (a title's 57人 is the
+    body's 57名; within the body, 10名 and 10人 may be two counts, so they are compared as written)."""
+    return re.sub("[名位]", "人", unit_as_written)
+
+
+def _leads_breakdown(text: str, row: dict[str, Any], span: tuple[int, int]) -> bool:
+    """Whether a figure opens a breakdown of itself: 29名…获得者中，一线职工21人 ("among those 29"), 子女40人，
+    其中本科生12人. A writer restates the total there; the breakdown's parts follow it."""
+    return row["source_quote"].endswith("中") or bool(re.match(r"[，,]其中", text[span[1] : span[1] + 3]))
+
+
+def _in_title(text: str, span: tuple[int, int]) -> bool:
+    """Whether a figure stands in a title or headline: a short line of its own with no sentence in it."""
+    low = text.rfind("\n", 0, span[0]) + 1
+    high = text.find("\n", span[1])
+    line = text[low : high if high >= 0 else len(text)].strip()
+    return len(line) <= 40 and not re.search(r"[。，,；;！!？?]", line)
+
+
+def _noun_after(text: str, end: int) -> str:
+    """The two characters after a figure when they begin a noun (19个民族 → 民族), else ''."""
+    following = text[end : end + 2]
+    if len(following) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in following):
+        return "" if following[0] in _NOT_A_NOUN else following
+    return ""
+
+
+def _different_things(
+    text: str, row: dict[str, Any], span: tuple[int, int], other: dict[str, Any], its: tuple[int, int]
+) -> bool:
+    """19个行业大类 and 19个民族: each names what it counts, and neither names the other's noun."""
+    mine, theirs = _noun_after(text, span[1]), _noun_after(text, its[1])
+    if mine and theirs and mine not in other["source_quote"] and theirs not in row["source_quote"]:
+        return True
+    # 对象4名，每名3000元 … 子女4名，每名3000元: one rate, paid to two groups, is two figures.
+    group, its_group = _per_unit_group(text, span[0]), _per_unit_group(text, its[0])
+    return bool(group and its_group and group != its_group)
+
+
+def _per_unit_group(text: str, start: int) -> str:
+    """For an amount per head paid to a counted group (…子女4名，每名助学金3000元; 两户遗属每户2000元), the
+    words before its 每 that name the group; '' when the figure is not per head or no count of recipients
+    stands before its 每 (每年每人5000元 restates a rate: it names no new group)."""
+    head = text.rfind("每", max(0, start - 8), start)
+    if head < 0:
+        return ""
+    before = re.split(r"[。！？!?\n]", text[max(0, head - 12) : head])[-1]
+    if not re.search(r"(?:\d+|[一二两三四五六七八九十百千]+)[名人户位]", before):
+        return ""
+    return "".join(ch for ch in before if "\u4e00" <= ch <= "\u9fff")[-6:]
+
+
+def _rounds_to(exact: float, row: dict[str, Any]) -> bool:
+    """Whether a qualified round figure (超5600家, 近6000人) is `exact` (5624家, 5980人) rounded as its
+    qualifier says: below it for 超 超过 逾 余 多, above it for 近, either side for 约, within its last place."""
+    value = float(row["value"])
+    if value <= 0 or value != int(value):
+        return False
+    place = 1
+    while value % (place * 10) == 0:
+        place *= 10
+    if place == 1:
+        return False  # not a round figure: 57 rounds nothing
+    if row["qualifier"] == "近":
+        return value - place < exact < value
+    if row["qualifier"] == "约":
+        return abs(exact - value) < place / 2 and exact != value
+    return value < exact < value + place
+
+
 def _drop_repeats(
-    rows: list[dict[str, Any]], spans: list[tuple[int, int]], sentences: list[tuple[int, int]]
+    text: str, rows: list[dict[str, Any]], spans: list[tuple[int, int]], sentences: list[tuple[int, int]]
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
     """A figure stated again in another sentence (same value, unit and qualifier, a noun in common, and
-    not a bare count under 10 that many things share) is kept once, where it is first stated."""
+    not a bare count under 10 that many things share) is kept once, where it is first stated. A small
+    count is a repeat too when it leads a breakdown (荣获奖状的5个单位中，4个是…: "among those 5"). A round,
+    qualified figure in a title that rounds an exact one of the same thing (the headline's 超5600家 and the
+    body's 5624家) is the exact one said again: the exact one is kept."""
+    pairs_of = [bigrams(row["label_zh"] + row["source_quote"]) for row in rows]
+    rounded: set[int] = set()
+    for index, row in enumerate(rows):
+        if row["qualifier"] not in _ROUNDING or not _in_title(text, spans[index]):
+            continue
+        for other, its_row in enumerate(rows):
+            if (
+                other != index
+                and not its_row["qualifier"]
+                and sentences[other] != sentences[index]
+                and _unit_key(its_row["unit_as_written"]) == _unit_key(row["unit_as_written"])
+                and pairs_of[index] & pairs_of[other]
+                and not its_row["source_quote"].startswith("其中")
+                and _rounds_to(float(its_row["value"]), row)
+            ):
+                rounded.add(index)
+                if its_row["review"].count("stated again") < 3:
+                    its_row["review"] += f"; stated again, rounded: {row['source_quote']}"
+                break
     kept: list[dict[str, Any]] = []
     kept_spans: list[tuple[int, int]] = []
-    by_figure: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[int, int], frozenset[str]]]] = {}
-    repeats = 0
-    for row, span, sentence in zip(rows, spans, sentences, strict=True):
+    by_figure: dict[tuple[Any, ...], list[tuple[dict[str, Any], tuple[int, int], tuple[int, int], frozenset[str]]]] = {}
+    repeats = len(rounded)
+    for index, (row, span, sentence) in enumerate(zip(rows, spans, sentences, strict=True)):
+        if index in rounded:
+            continue
         distinctive = (
             float(row["value"]) >= 10
             or row["qualifier"]
             or "." in row["number_as_written"]
             or row["unit_as_written"][:1] in "万亿萬億"
+            or _leads_breakdown(text, row, span)
         )
-        figure = (row["value"], row["unit_as_written"], row["qualifier"])
-        pairs = bigrams(row["label_zh"] + row["source_quote"])
+        figure = (row["value"], _unit_key(row["unit_as_written"]), row["qualifier"])
+        pairs = pairs_of[index]
+        titled = _in_title(text, span)
         twin_of = None
         if distinctive:
             twin_of = next(
                 (
                     earlier
-                    for earlier, where, its_pairs in by_figure.get(figure, [])
-                    if where != sentence and its_pairs & pairs
+                    for earlier, its_span, where, its_pairs in by_figure.get(figure, [])
+                    if where != sentence
+                    and (
+                        earlier["unit_as_written"] == row["unit_as_written"]
+                        or titled
+                        or _in_title(text, its_span)
+                        or _leads_breakdown(text, row, span)
+                    )
+                    and its_pairs & pairs
+                    and not _different_things(text, row, span, earlier, its_span)
                 ),
                 None,
             )
@@ -656,5 +766,5 @@ def _drop_repeats(
             continue
         kept.append(row)
         kept_spans.append(span)
-        by_figure.setdefault(figure, []).append((row, sentence, pairs))
+        by_figure.setdefault(figure, []).append((row, span, sentence, pairs))
     return kept, kept_spans, repeats

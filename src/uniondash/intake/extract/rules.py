@@ -58,6 +58,7 @@ UNITS = sorted(
         "千米",
         "公斤",
         "千克",
+        "斤",
         "元",
         "人",
         "名",
@@ -134,6 +135,11 @@ FIGURE = re.compile(
 APPROXIMATE = re.compile(
     rf"(?P<lo>[一两二三四五六七八])(?P<hi>[二三四五六七八九])(?P<place>[十百千万])(?P<unit>{_UNIT})"
 )
+# Tenths, a share the writer gives in 成: 超过七成, 占八成以上 (a qualifier or 占/达 before it, nothing after it
+# but the qualifier: 八成新, 成立 and 一成不变 are words).
+TENTHS = re.compile(
+    rf"(?:(?P<pre>{_PRE})|(?<=[占达]))(?P<num>[一二两三四五六七八九])成(?P<q3>以上|多)?(?![\u4e00-\u9fff])"
+)
 RANGE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
     rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
@@ -149,13 +155,22 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
     ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
     ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    # A meeting's number without 第: 十四届七次全委会, 二十届三中全会, 十九届五中六中全会 (session and sitting).
+    ("ordinal", re.compile(rf"(?:{_AR}|{_CN})届(?:{_AR}|{_CN})(?:次|中)")),
+    # A numbered branch or team: 二分公司, 三分厂 (its name, not a count of 分).
+    ("name", re.compile(rf"(?:{_AR}|{_CN})分(?:公司|厂|局|院|场|队|店|行|所|会|中心)")),
     (
         "phone number",
         re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|[\d-]{5,}(?:热线|专线|服务热线)"),
     ),
     ("phone number", re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")),
     ("time", re.compile(r"(?<!\d)\d{1,2}[:时]\d{2}分?")),
-    ("event length", re.compile(rf"为期(?:{_AR}|{_CN})(?:天|日|周|个月|小时)|(?:{_AR}|{_CN})天(?:{_AR}|{_CN})夜")),
+    (
+        "event length",  # 为期4天, 历时3个多月, 三天两夜: how long one event lasts
+        re.compile(
+            rf"(?:为期|历时)(?:{_AR}|{_CN})(?:余|多)?个?(?:余|多)?(?:天|日|周|月|小时)|(?:{_AR}|{_CN})天(?:{_AR}|{_CN})夜"
+        ),
+    ),
     (
         "service hours",
         re.compile(rf"(?<!\d)24小时|(?:{_AR}|{_CN})小时(?:之外|以外|之内|以内|值班|服务|在线|驿站|营业|开放)"),
@@ -341,6 +356,11 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
                 )
             )
         taken.add(match.start(), match.end())
+    for match in TENTHS.finditer(twin):
+        if blocked(match.start(), match.end()) or taken.overlap(match.start(), match.end()) is not None:
+            continue
+        figures.append(_tenths(text, match))
+        taken.add(match.start(), match.end())
     for match in _VAGUE.finditer(twin):
         if not blocked(match.start(), match.end()):
             skipped.append(Skipped(match.start(), match.end(), text[match.start() : match.end()], "vague number"))
@@ -384,7 +404,7 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         if not (qualified and nxt and "\u4e00" <= nxt <= "\u9fff" and not chinese):
             return "no unit"
     if chinese:
-        if len(number) == 1 and number in "十百千万亿" and not qualified:
+        if len(number) == 1 and number in "十百千万亿" and not qualified and not _round_count(twin, match):
             return "a word, not a number"
         if number == "一" and not re.search(f"[{CN_DIGITS}](?:{_UNIT})$", twin[max(0, start - 4) : start]):
             return "a word, not a number"  # 一名普通焊工, 一批; but 四集体一个人 counts
@@ -418,7 +438,52 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         return "festival"  # 三八节, 腊八节
     if chinese and unit in ("类", "批") and not qualified:
         return "a kind or a way, not a count"  # 两类人群, 分两批
+    if chinese and unit == "种" and _WAYS.match(after):
+        return "a kind or a way, not a count"  # 通过走访、现场发放、银行转账三种形式
+    if chinese and not qualified and before.endswith("分"):
+        return "a kind or a way, not a count"  # 分两个慰问组, 分三批: how the work was divided
+    if chinese and unit == "个" and _OUTLINE.match(after):
+        return "the text's outline, not a count"  # 具有三个特点：一是…, 分两个层面
     return None
+
+
+# After N种: the ways something is done (三种形式), which name a mode, not a count.
+_WAYS = re.compile(r"(?:形式|方式|途径|渠道|模式|办法|手段)")
+# After N个: the points a writer is about to list (三个特点：一是…), not things the union counted.
+_OUTLINE = re.compile(r"(?:特点|亮点|特色|原则|步骤|层面|环节)")
+# A bare 十, 百 or 千 counts when a list's 等 or a verb of the union's work leads it: 等十件好事, 资助百名学生
+# (elsewhere it is a word: 十分, 百花齐放, 做好十件实事).
+_ROUND_COUNT_BEFORE = re.compile(r"(?:等|资助|表彰|慰问|帮扶|救助|走访|惠及|吸引|选树|命名|培训)$")
+_COUNT_WORDS = ("名", "人", "件", "个", "家", "户", "项", "场", "位")
+
+
+def _round_count(twin: str, match: re.Match[str]) -> bool:
+    number, unit = match.group("num"), match.group("unit") or ""
+    return (
+        number in "十百千"
+        and unit in _COUNT_WORDS
+        and bool(_ROUND_COUNT_BEFORE.search(twin[max(0, match.start("num") - 2) : match.start("num")]))
+    )
+
+
+def _tenths(text: str, match: re.Match[str]) -> Figure:
+    """七成 → 7 (成, tenths), with its qualifier; the number is a single digit, so it always reads."""
+    pre, post = match.group("pre") or "", match.group("q3") or ""
+    start = match.start("pre") if pre else match.start("num")
+    end = match.end()  # 占八成以上: the qualifier after it is written with it
+    number = text[match.start("num") : match.end("num")]
+    return Figure(
+        start=start,
+        end=end,
+        as_written=text[start:end],
+        number_as_written=number,
+        unit_as_written=text[match.end("num") : match.end("num") + 1],
+        qualifier=pre or post,
+        value=float(_DIGIT_VALUES[match.group("num")]),
+        unit="成",
+        form="chinese",
+        note="a share in tenths (成)",
+    )
 
 
 # Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
