@@ -269,3 +269,10 @@ def test_a_rate_said_again_for_no_new_group_is_proposed_once() -> None:
     text = "为考入大学的子女每人发放助学金5000元。今后将资助每年每人5000元，至其毕业。"  # SYNTHETIC
     proposal = extract_text(text, report_date="2023-11-30")
     assert [row["as_written"] for row in proposal.rows] == ["5000元"]
+
+
+def test_a_quote_keeps_the_opening_mark_of_a_phrase_it_closes() -> None:
+    # SYNTHETIC sentence.
+    text = "2024年，全市工会扎实抓好“三员”队伍建设，“三员”队伍壮大至1.18万人，“五小”活动开展300场。"
+    quotes = [row["source_quote"] for row in extract_text(text, report_date="2024-12-31").rows]
+    assert quotes == ["“三员”队伍壮大至1.18万人", "“五小”活动开展300场"]

@@ -294,6 +294,9 @@ def sentence_span(sentences: Marks, start: int, end: int) -> tuple[int, int]:
     return low, high
 
 
+_CLOSER = {"“": "”", "「": "」"}
+
+
 def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
     """The shortest clause holding [start, end): between the marks ，；：。！？, or within the brackets
     that hold the figure (（其中市总工会本级258.5万元）); a bracket inside the clause does not end it
@@ -308,7 +311,12 @@ def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
         high = min(closing) if closing else high
     if text[end : end + 1] in ("（", "("):  # a bracket right after the figure is another clause: 2163.5万元（其中…）
         high = end
-    while low < start and text[low] in " \t“”「」":
+    # A closing mark left from the clause before goes; an opening mark stays when its phrase closes within the
+    # clause (“三员”队伍壮大至1.18万人, not 三员”队伍…).
+    while low < start and (
+        text[low] in " \t”」"
+        or (text[low] in "“「" and _CLOSER[text[low]] not in text[low + 1 : high])
+    ):
         low += 1
     while high > end and text[high - 1] in " \t":
         high -= 1
