@@ -314,8 +314,7 @@ def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
     # A closing mark left from the clause before goes; an opening mark stays when its phrase closes within the
     # clause (“三员”队伍壮大至1.18万人, not 三员”队伍…).
     while low < start and (
-        text[low] in " \t”」"
-        or (text[low] in "“「" and _CLOSER[text[low]] not in text[low + 1 : high])
+        text[low] in " \t”」" or (text[low] in "“「" and _CLOSER[text[low]] not in text[low + 1 : high])
     ):
         low += 1
     while high > end and text[high - 1] in " \t":
