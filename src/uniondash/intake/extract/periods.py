@@ -190,10 +190,11 @@ _HEADING_LEVELS = (
 )
 
 
-def heading_level(line: str) -> int:
-    """How deep a heading stands: 一、 is 1, （一） 2, 1. 3, （1） 4; a heading without a number is 1."""
+def heading_level(line: str) -> int | None:
+    """How deep a numbered heading stands: 一、 is 1, （一） 2, 1. 3, （1） 4; None without a number (a title
+    line before the text's first paragraph, else a heading of level 1)."""
     stripped = line.strip()
-    return next((level for pattern, level in _HEADING_LEVELS if pattern.match(stripped)), 1)
+    return next((level for pattern, level in _HEADING_LEVELS if pattern.match(stripped)), None)
 
 
 @dataclass(frozen=True)

@@ -567,17 +567,19 @@ def _paragraph_periods(
     headed: list[period_rules.Cue | None] = []
     carry: period_rules.Cue | None = None
     headings: list[tuple[int, period_rules.Cue | None]] = []  # the open headings, outermost first
+    in_body = False  # the unnumbered short lines before the first paragraph are the title: the document's
     for paragraph in paragraphs:
+        line = twin[paragraph.start : paragraph.end]
+        level = period_rules.heading_level(line) if paragraph.heading else None
+        in_body = in_body or not paragraph.heading or level is not None
         if paragraph.heading:
             carry = None
-            line = twin[paragraph.start : paragraph.end]
-            level = period_rules.heading_level(line)
-            while headings and headings[-1][0] >= level:
+        if paragraph.heading and in_body:
+            while headings and headings[-1][0] >= (level or 1):
                 headings.pop()
             dateline = period_rules.stated_date(line.strip()) is not None
-            headings.append(
-                (level, None if dateline else next(iter(cues.within(paragraph.start, paragraph.end)), None))
-            )
+            cue = None if dateline else next(iter(cues.within(paragraph.start, paragraph.end)), None)
+            headings.append((level or 1, cue))
         carried.append(carry)
         headed.append(next((cue for _, cue in reversed(headings) if cue is not None), None))
         found: list[tuple[int, period_rules.Cue]] = []
