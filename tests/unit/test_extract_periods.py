@@ -140,3 +140,20 @@ def test_no_period_word_and_no_date_leaves_the_period_empty_and_says_so() -> Non
     found = periods("市总工会为职工发放慰问金30万元。\n\n五年来，建成驿站40个。", None)
     assert found["30万元"] == ("", "", "none: no period word and no report date (give --report-date)")
     assert found["40个"] == ("", "", "sentence: 五年来 (needs --report-date)")
+
+
+def test_the_workbook_shows_the_basis_beside_each_row(dataset: Any) -> None:
+    from uniondash.exports.xlsx_data import DATA_SHEET
+    from uniondash.intake.extract.output import READING_HEADERS, proposal_workbook
+
+    proposal = extract_text(
+        "县总工会2021年工作报告\n\n今年发放助学金52万元。\n\n建成职工书屋12个。", report_date="2022-04-29"
+    )
+    sheet = proposal_workbook(proposal, dataset)[DATA_SHEET["zh"]]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index(READING_HEADERS["zh"][3]) + 1
+    assert READING_HEADERS["zh"][3].startswith("年份依据")
+    assert [sheet.cell(row=row, column=column).value for row in (2, 3)] == [
+        "clause: 今年",
+        "document: an annual report: 2021年工作报告 (a guess: confirm)",
+    ]
