@@ -70,8 +70,9 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
     for match in re.finditer(r"((?:19|20)\d{2})\s*[-~至到]\s*((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), int(match.group(2))), True)
     # A start named before its verb: 自2007年8月端州区总工会启动…以来, 从2002年启动以来, 自2003年开展以来.
+    # It dates one programme's figures, in its sentence: it is not carried to the next paragraphs.
     for match in re.finditer(r"(?:自|从)((?:19|20)\d{2})年[^，,。；;！？\n]{0,24}?(?:以来|至今|起|开始)", twin):
-        add(match, (int(match.group(1)), y) if y else None, True)
+        add(match, (int(match.group(1)), y) if y else None)
     for match in re.finditer(r"((?:19|20)\d{2})年(?:以来|来|至今|起)", twin):
         add(match, (int(match.group(1)), y) if y else None, True)
     for match in re.finditer(r"截至(?:目前|今年|本年)", twin):
@@ -292,7 +293,15 @@ def resolve(
 
     own = cues.within(*clause)
     if own:
-        return found(min(own, key=distance), "clause")
+        nearest = min(own, key=distance)
+        if nearest.own_clause and nearest.period is not None:
+            # 比2022年增加8.1万元: from the year compared with to the end of the period the figure stands in.
+            without = CueIndex([cue for cue in cues.cues if not cue.own_clause])
+            context = (paragraph_cue, carried, heading_cue, document, report_year, story)
+            outer, _ = resolve(position, (clause[0], clause[0]), sentence, without, *context)
+            end = max(outer[1], nearest.period[0]) if outer else nearest.period[1]
+            return (nearest.period[0], end), Basis("clause", nearest.text)
+        return found(nearest, "clause")
     others = [cue for cue in cues.within(*sentence) if not cue.own_clause]
     before = [cue for cue in others if cue.end <= clause[0]]
     after = [cue for cue in others if cue.start >= clause[1]]
