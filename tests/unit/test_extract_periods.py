@@ -157,3 +157,25 @@ def test_the_workbook_shows_the_basis_beside_each_row(dataset: Any) -> None:
         "clause: 今年",
         "document: an annual report: 2021年工作报告 (a guess: confirm)",
     ]
+
+
+def test_a_comparison_with_the_year_before_runs_from_the_year_before_the_figures_own() -> None:
+    found = periods("去年，劳动争议调解成功率为78.4%，比上年提高5个百分点。", "2024-12-20")
+    assert found["78.4%"] == (2023, 2023, "sentence: 去年")
+    assert found["5个百分点"] == (2022, 2023, "clause: 比上年")
+    text = "县总工会2023年工作报告\n\n全县会员12.3万人，同比增长6.2%，比2020年增加2.1万人。"
+    found = periods(text, "2024-03-01")
+    assert found["6.2%"] == (2022, 2023, "clause: 同比")
+    assert found["2.1万人"] == (2020, 2023, "clause: 比2020年")
+
+
+def test_a_part_of_a_year_takes_the_year_the_figure_stands_in() -> None:
+    text = (
+        "县总工会2023年工作报告\n\n上半年发放慰问金30万元，年底建成驿站10个。\n\n3月，举办招聘会5场。\n\n"
+        "一、2024年工作安排\n\n全年培训职工800人。"
+    )
+    found = periods(text, "2024-03-01")  # delivered in 2024, about 2023
+    assert found["30万元"] == (2023, 2023, "clause: 上半年 of 2023")
+    assert found["10个"] == (2023, 2023, "clause: 年底 of 2023")
+    assert found["5场"] == (2023, 2023, "sentence: 3月 of 2023")
+    assert found["800人"] == (2024, 2024, "clause: 全年 of 2024")

@@ -44,6 +44,8 @@ class Cue:
     period: tuple[int, int] | None  # None: relative, and the report's year is unknown
     report_period: bool  # a cue of the whole report (五年来, 2022年以来): carried to the next paragraphs
     own_clause: bool = False  # a comparison (比2012年): it sets the period of its own clause's figure only
+    years_back: int = 0  # a comparison with the year before the figure's own (比上年, 同比): 1
+    within_year: bool = False  # a part of a year without its year (3月, 上半年, 年底): the figure's own year
 
 
 def _years(text: str) -> int | None:
@@ -58,13 +60,18 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
     anchors: dict[int, int] = {}  # N年前 → the start year, for a later N年里
 
     def add(
-        match: re.Match[str], period: tuple[int, int] | None, report_period: bool = False, own_clause: bool = False
+        match: re.Match[str],
+        period: tuple[int, int] | None,
+        report_period: bool = False,
+        own_clause: bool = False,
+        years_back: int = 0,
+        within_year: bool = False,
     ) -> None:
         start, end = match.span()
         if taken.overlap(start, end) is not None:
             return
         taken.add(start, end, "cue")
-        cues.append(Cue(start, end, match.group(0), period, report_period, own_clause))
+        cues.append(Cue(start, end, match.group(0), period, report_period, own_clause, years_back, within_year))
 
     y = report_year
     for match in re.finditer(r"((?:19|20)\d{2})\s*[-~至到]\s*((?:19|20)\d{2})年", twin):
@@ -110,16 +117,22 @@ def find_cues(twin: str, report_year: int | None) -> list[Cue]:
         years = _years(match.group(1))
         if years:
             add(match, (y - years, y) if y else None, own_clause=True)
-    for match in re.finditer(r"比((?:19|20)\d{2})年", twin):
+    # 比上年增长12%, 较去年同期增加, 同比增长: from the year before the figure's own to its end.
+    for match in re.finditer(r"(?:比|较|与)(?:上年|去年|上一年)(?:同期)?(?:相比)?|同比", twin):
+        add(match, (y - 1, y) if y else None, own_clause=True, years_back=1)
+    for match in re.finditer(r"(?:比|较)((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), y) if y else None, own_clause=True)
     for match in re.finditer(r"去年|上年|上一年", twin):
         add(match, (y - 1, y - 1) if y else None)
     for match in re.finditer(r"前年", twin):
         add(match, (y - 2, y - 2) if y else None)
+    # Parts of the year without a year of their own (上半年, 年底, 全年; not 2023年底): the report's year.
+    for match in re.finditer(r"(?<![\d年])(?:上半年|下半年|前三季度|全年|年底|年末)", twin):
+        add(match, (y, y) if y else None, within_year=True)
     for match in re.finditer(r"今年|本年度|本年|年初|年内|目前|如今|当前|现有|至今|今夏|今冬|今春|今秋", twin):
         add(match, (y, y) if y else None)
     for match in re.finditer(r"(?<![\d年])(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}[日号])?", twin):
-        add(match, (y, y) if y else None)
+        add(match, (y, y) if y else None, within_year=True)
     named_years = [(match.start(), int(match.group(1))) for match in re.finditer(r"((?:19|20)\d{2})年", twin)]
     for match in re.finditer(r"((?:19|20)\d{2})年", twin):
         add(match, (int(match.group(1)), int(match.group(1))))
@@ -281,27 +294,40 @@ def resolve(
 ) -> tuple[tuple[int, int] | None, Basis]:
     """The period of a figure at `position`, and how it was decided (the order of the module docstring).
     A cue whose period needs the report's date and has none gives no period, and says so. A `story`'s
-    figure (one person's or body's: 他带徒40余名) is as of the report, not over a congress's five years."""
+    figure (one person's or body's: 他带徒40余名) is as of the report, not over a congress's five years.
+    A cue that is relative to the figure's own period (比上年, 比2022年; a part of a year without one: 3月,
+    上半年, 年底) takes it from the rest of the order: 上半年 under 一、2023年工作回顾 is 2023."""
 
     def distance(cue: Cue) -> int:
         return min(abs(cue.start - position), abs(cue.end - position))
 
+    def outer() -> tuple[int, int] | None:
+        """The period the figure stands in, the relative cues of its sentence set aside."""
+
+        def absolute(cue: Cue | None) -> Cue | None:
+            return None if cue is None or cue.own_clause or cue.within_year else cue
+
+        plain = CueIndex([cue for cue in cues.cues if absolute(cue)])
+        context = (absolute(paragraph_cue), absolute(carried), absolute(heading_cue), document, report_year, story)
+        return resolve(position, (clause[0], clause[0]), sentence, plain, *context)[0]
+
     def found(cue: Cue, level: str) -> tuple[tuple[int, int] | None, Basis]:
         if cue.period is None:
             return None, Basis(level, f"{cue.text} (needs --report-date)")
+        if cue.own_clause or cue.within_year:
+            around = outer()
+            if around is not None and cue.within_year:
+                return (around[1], around[1]), Basis(level, f"{cue.text} of {around[1]}")
+            if around is not None:
+                # 比2022年增加: from the year compared with to the end of the figure's period; 比上年: from the
+                # year before that period's start.
+                start = around[0] - cue.years_back if cue.years_back else cue.period[0]
+                return (start, max(around[1], start)), Basis(level, cue.text)
         return cue.period, Basis(level, cue.text)
 
     own = cues.within(*clause)
     if own:
-        nearest = min(own, key=distance)
-        if nearest.own_clause and nearest.period is not None:
-            # 比2022年增加8.1万元: from the year compared with to the end of the period the figure stands in.
-            without = CueIndex([cue for cue in cues.cues if not cue.own_clause])
-            context = (paragraph_cue, carried, heading_cue, document, report_year, story)
-            outer, _ = resolve(position, (clause[0], clause[0]), sentence, without, *context)
-            end = max(outer[1], nearest.period[0]) if outer else nearest.period[1]
-            return (nearest.period[0], end), Basis("clause", nearest.text)
-        return found(nearest, "clause")
+        return found(min(own, key=distance), "clause")
     others = [cue for cue in cues.within(*sentence) if not cue.own_clause]
     before = [cue for cue in others if cue.end <= clause[0]]
     after = [cue for cue in others if cue.start >= clause[1]]
