@@ -3,12 +3,14 @@
 A period word (a *cue*) sets the years of the figures near it:
 - 五年来, 这五年, 过去五年, 近五年, N年来, 近N年: the N years up to the report's year (五年来 in a 2023
   report: 2019–2023, as data/README.md reads it); N年里 after "N年前…启动" runs from that start (2003–2023);
-- 今年, 本年, 年初, 目前, 如今, 截至目前, a month or day without a year (3月31日): the report's year;
+- 今年, 本年, 年初, 目前, 如今, 截至目前: the report's year;
 - 去年 / 上年: the year before; 前年: two years before; 当年: the year last named before it;
 - 2022年以来 / 2022年至今 / 自2007年8月…启动以来 / 从2002年起: 2022 (2007, 2002) to the report's year;
   2019—2023年 / 2019年至2023年: as written;
 - 截至2023年(底): 2023; “十四五”以来: 2021 to the report's year; a year itself (2022年, 2023年度): that year;
-- 比2012年 and 与5年前相比 set only the figure of their own clause (the change they compare).
+- 比2012年 and 与5年前相比 set only the figure of their own clause (the change they compare): from that year
+  to the end of the figure's own period; 比上年, 较去年同期, 同比: from the year before the figure's own;
+- a part of a year without its year (3月, 上半年, 年底, 全年): the year the figure stands in otherwise.
 
 A figure's period comes from, in this order, and the row says which (`Basis`, the `period_basis` column):
 1. `clause`: the cue nearest to it in its own clause;
