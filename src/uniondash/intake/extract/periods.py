@@ -193,9 +193,16 @@ class CueIndex:
     def __init__(self, cues: list[Cue]) -> None:
         self.cues = sorted(cues, key=lambda cue: cue.start)
         self.starts = [cue.start for cue in self.cues]
+        self._absolute: CueIndex | None = None
 
     def within(self, start: int, end: int) -> list[Cue]:
         return self.cues[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
+
+    def absolute(self) -> CueIndex:
+        """The cues that set a period by themselves (no comparison, no part of a year), built once."""
+        if self._absolute is None:
+            self._absolute = CueIndex([cue for cue in self.cues if not (cue.own_clause or cue.within_year)])
+        return self._absolute
 
 
 _HEADING_LEVELS = (
@@ -309,7 +316,7 @@ def resolve(
         def absolute(cue: Cue | None) -> Cue | None:
             return None if cue is None or cue.own_clause or cue.within_year else cue
 
-        plain = CueIndex([cue for cue in cues.cues if absolute(cue)])
+        plain = cues.absolute()
         context = (absolute(paragraph_cue), absolute(carried), absolute(heading_cue), document, report_year, story)
         return resolve(position, (clause[0], clause[0]), sentence, plain, *context)[0]
 
