@@ -179,3 +179,10 @@ def test_a_part_of_a_year_takes_the_year_the_figure_stands_in() -> None:
     assert found["10个"] == (2023, 2023, "clause: 年底 of 2023")
     assert found["5场"] == (2023, 2023, "sentence: 3月 of 2023")
     assert found["800人"] == (2024, 2024, "clause: 全年 of 2024")
+
+
+def test_a_first_sentence_naming_the_campaigns_year_sets_it_but_not_a_start_or_a_dateline() -> None:
+    found = periods("近日，市总工会启动2024年春节“送温暖”活动。\n\n共慰问困难职工1200户。", "2023-12-28")
+    assert found["1200户"] == (2024, 2024, "document: the year its first sentence name(s): 2024年 (a guess: confirm)")
+    assert document_period("“金秋助学”活动自2003年开展以来，惠及学子千余名。", 2005) is None
+    assert document_period("2014年8月29日上午，市工会举行助学金发放仪式。", 2014) is None

@@ -235,16 +235,19 @@ _ANNUAL = re.compile(
 # The report to a congress itself (在…第N次代表大会上的报告, 代表大会工作报告), not news of one: a news page
 # celebrating a congress tells stories as of its date, and its five-year figures carry their own 五年来.
 _CONGRESS_REPORT = re.compile(r"代表(?:大会|会议)[^。！？\n]{0,12}报告|报告[^。！？\n]{0,6}代表(?:大会|会议)")
-_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+# A year the text is about (2024年春节送温暖, 2021年度一线职工疗休养), not a dateline (2014年8月29日), a start
+# (自2003年开展以来, 2022年起), a comparison (比2012年) or an end (截至2023年底).
+_TITLE_YEAR = re.compile(
+    r"(?<![自从比较至到])(?<!截至)((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?!以来|来|起|至今|开始|底|末|前|以前)"
+)
 
 
 def document_period(twin: str, report_year: int | None, head_lines: int = 12) -> DocumentPeriod | None:
     """What the text is, from its head (the short lines before its first paragraph, and that paragraph's
-    opening clause): an annual report or summary (2023年工作报告) → that year; a congress report
+    first sentence): an annual report or summary (2023年工作报告) → that year; a congress report
     (…代表大会上的报告 in its head: the report itself, not news of the congress) → the five years up to the
-    report's year; a
-    title naming a year (2024年春节送温暖) or a first paragraph opening with one (2021年，全县…) → that year.
-    None when the head says nothing of a period."""
+    report's year; a title naming one year (2024年春节送温暖), else a first sentence naming one (近日，市总工会
+    启动2024年春节“送温暖”活动; 2021年，全县…) → that year. None when the head says nothing of a period."""
     lines = [line.strip() for line in twin.split("\n") if line.strip()][:head_lines]
     head: list[str] = []
     opening = ""
@@ -252,7 +255,7 @@ def document_period(twin: str, report_year: int | None, head_lines: int = 12) ->
         if len(line) <= 40 and line[-1] not in _SENTENCE_END:
             head.append(line)
             continue
-        opening = re.split(r"[，,；;。]", line, maxsplit=1)[0]
+        opening = re.split(r"[。！？!?]", line, maxsplit=1)[0]
         break
     title = "\n".join(head)
     annual = _ANNUAL.search(title) or _ANNUAL.search(twin[:600])
@@ -263,7 +266,7 @@ def document_period(twin: str, report_year: int | None, head_lines: int = 12) ->
         return DocumentPeriod(
             (report_year - 4, report_year), "a congress report: the five years up to its date", spans_years=True
         )
-    for where, text in (("its title", title), ("its first words", opening)):
+    for where, text in (("its title", title), ("its first sentence", opening)):
         years = [int(match.group(1)) for match in _TITLE_YEAR.finditer(text)]
         if len(set(years)) == 1:
             return DocumentPeriod((years[0], years[0]), f"the year {where} name(s): {years[0]}年")
