@@ -186,3 +186,14 @@ def test_a_first_sentence_naming_the_campaigns_year_sets_it_but_not_a_start_or_a
     assert found["1200户"] == (2024, 2024, "document: the year its first sentence name(s): 2024年 (a guess: confirm)")
     assert document_period("“金秋助学”活动自2003年开展以来，惠及学子千余名。", 2005) is None
     assert document_period("2014年8月29日上午，市工会举行助学金发放仪式。", 2014) is None
+
+
+def test_the_guesses_are_counted_and_marked_in_the_terminal() -> None:
+    from uniondash.intake.extract.output import describe_rows
+
+    proposal = extract_text("市总工会为职工发放慰问金30万元。五年来，建成驿站40个。", report_date="2023-12-01")
+    assert any(
+        message.startswith("Periods: 1 from the words around the figure, 1 guessed") for message in proposal.messages
+    )
+    lines = describe_rows(proposal)
+    assert "  2023?  " in lines[0] and "  2019–2023  " in lines[1]

@@ -250,7 +250,8 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 
 
 def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
-    """One line a proposed row, for the terminal: as written, value, period, label, quote."""
+    """One line a proposed row, for the terminal: as written, value, period (a guessed one with "?"), label,
+    quote."""
     lines = []
     for row in proposal.rows[:limit]:
         period = (
@@ -258,6 +259,8 @@ def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
             if row["period_start"] != row["period_end"]
             else str(row["period_start"] or "?")
         )
+        if "(a guess: confirm)" in row.get("period_basis", ""):
+            period += "?"
         lines.append(
             f"  {row['id']}  {row['as_written']}  = {row['value']}  {period}  {row['label_zh']}  「{row['source_quote']}」"
         )

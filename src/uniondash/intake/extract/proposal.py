@@ -233,6 +233,12 @@ def extract_text(
         f"{len(rows)} figure{'' if len(rows) == 1 else 's'} proposed"
         + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
     )
+    guessed = sum("(a guess: confirm)" in row["period_basis"] or row["period_basis"].startswith("none") for row in rows)
+    if guessed:
+        messages.append(
+            f"Periods: {len(rows) - guessed} from the words around the figure, {guessed} guessed from the document "
+            "or the report's date; the period_basis column says which (a guess: confirm)."
+        )
     vague = [item.text for item in skipped if item.reason == "vague number"]
     if vague:
         messages.append("Vague numbers not proposed (no number can be given): " + "、".join(dict.fromkeys(vague)) + ".")
