@@ -21,6 +21,8 @@ from uniondash.intake.extract import extract_file
 from uniondash.schema import squeeze
 
 SYNTHETIC = Path(__file__).parent / "extract" / "synthetic_report.txt"
+# SYNTHETIC too: an annual report with numbered headings that date its figures, and Chinese numerals.
+ANNUAL = Path(__file__).parent / "extract" / "synthetic_annual.txt"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
@@ -84,6 +86,8 @@ def key(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
             squeeze(row["source_quote"]),
             row["part_of"],
             row["level_id"],
+            row["number_as_written"],
+            row["period_basis"],  # the headings and paragraphs that date a figure survive every format
         )
         for row in rows
     ]
@@ -105,6 +109,18 @@ def test_synthetic_report_gives_the_same_rows_in_every_format(tmp_path: Path) ->
     results = all_formats(text, tmp_path)
     reference = results.pop(".txtort")
     assert len(reference) >= 40
+    for name, rows in results.items():
+        assert rows == reference, name
+
+
+def test_headings_periods_and_chinese_numerals_survive_docx_and_pdf(tmp_path: Path) -> None:
+    results = all_formats(ANNUAL.read_text(encoding="utf-8"), tmp_path)
+    reference = results.pop(".txtort")
+    by_written = {row[0]: row for row in reference}
+    assert by_written["一千二百人"][1:2] + by_written["一千二百人"][4:6] == (1200, 2023, 2023)
+    assert by_written["一千二百人"][-1] == "heading: 2023年"
+    assert by_written["约3000人次"][-1] == "heading: 2024年"
+    assert [row[1] for row in reference if row[0] == "三四百名"] == [300, 400]
     for name, rows in results.items():
         assert rows == reference, name
 

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import pandera.pandas as pa
 
+from uniondash import numerals
+
 SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 QUALIFIERS = ("", "余", "多", "以上", "接近", "近", "约", "超", "超过", "逾", "不少于")
 SCALES = {"亿": 100_000_000, "万": 10_000}
-NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 # Written units a base unit may appear as. "人次" is never read as "人", nor money as people.
 WRITTEN_UNITS = {"人": {"人", "名"}, "人/年": {"人", "名"}}
 EMPTY = ""
@@ -273,7 +274,12 @@ def facts_schema(ids: dict[str, list[str] | None], fact_ids: Iterable[str] | Non
         "value": pa.Column(float, pa.Check.ge(0, error="negative; values are counts or amounts"), coerce=True),
         "as_written": _text(),
         "number_as_written": _text(
-            True, pa.Check.str_matches(NUMBER.pattern, error="not a plain number such as 2600 or 2.8")
+            True,
+            pa.Check(
+                lambda written: written.map(numerals.is_number).astype(bool),
+                element_wise=False,
+                error="not a number as written, such as 2600, 2.8, 两 or 一千二百 (a vague 十几 or 数百 is no number)",
+            ),
         ),
         "unit_as_written": _text(False),
         "qualifier": _text(
@@ -317,9 +323,10 @@ def scale_of(unit_as_written: str) -> tuple[int, str]:
     return 1, unit_as_written
 
 
-def value_from_written(number_as_written: str, unit_as_written: str) -> float:
+def value_matches_written(number_as_written: str, unit_as_written: str, value: float) -> bool:
+    """Whether `value` is the written number (Arabic or Chinese; either end of 三四百) times the unit's scale."""
     factor, _ = scale_of(unit_as_written)
-    return float(number_as_written) * factor
+    return numerals.matches(number_as_written, factor, value)
 
 
 def _row_check(name: str, error: str, predicate: Callable[[pd.Series], bool]) -> pa.Check:
@@ -389,8 +396,9 @@ def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> p
         ),
         _row_check(
             "value_matches_written",
-            "value: is not number_as_written times the scale of unit_as_written (万 = 10 000, 亿 = 100 000 000)",
-            lambda r: abs(value_from_written(r["number_as_written"], r["unit_as_written"]) - r["value"]) < 1e-6,
+            "value: is not number_as_written times the scale of unit_as_written (万 = 10 000, 亿 = 100 000 000; "
+            "一千二百 = 1200, 三四百 = 300 or 400)",
+            lambda r: value_matches_written(r["number_as_written"], r["unit_as_written"], r["value"]),
         ),
         _row_check(
             "unit_fits_metric",
@@ -418,8 +426,9 @@ def facts_consistency_schema(metrics: pd.DataFrame, measures: pd.DataFrame) -> p
 
 # What one figure is: two rows alike in all of these describe the same count, whatever their ids.
 FIGURE_DIMENSIONS = ("metric_id", "programme_id", "scope_id", "level_id", "period_start", "period_end")
-# …and alike in one of these too: the same label, or the same number from the same phrase of the report.
-_SAME_FIGURE = (("label_zh",), ("label_en",), ("as_written", "source_quote"))
+# …and alike in one of these too: the same label, or the same number from the same phrase of the report
+# (the same value too: the two ends of a range, 三四百名 → 300 and 400, share their phrase).
+_SAME_FIGURE = (("label_zh",), ("label_en",), ("as_written", "source_quote", "value"))
 
 
 def duplicate_figures(facts: pd.DataFrame) -> list[tuple[int, int, str]]:

@@ -49,6 +49,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from uniondash import numerals
 from uniondash.datastore import DataSetConflict, tables_version, write_data_set
 from uniondash.errors import DataError, DataProblem, UniondashError
 from uniondash.exports.xlsx_data import DATA_SHEET, FACT_COLUMNS, SOURCE_COLUMNS, SOURCES_SHEET
@@ -363,6 +364,8 @@ def _number(column: str, value: Any) -> tuple[str, tuple[str, str] | None]:
         text = unicodedata.normalize("NFKC", typed).replace(",", "").replace(" ", "").strip()
         if not text:
             return "", None
+        if column == "number_as_written" and numerals.is_number(text) and not text[0].isdigit():
+            return text, None  # a Chinese numeral as the report writes it: 两, 一千二百, 三四百
         match = NUMBER_TEXT.match(text) if len(text) <= 40 else None
         scale = match.group(2) if match else None
         if match is None or (scale and column != "value"):
@@ -741,11 +744,11 @@ _ZH = {
     "unknown id, not in": "未知编号，不在对应的数据文件中",
     "empty; a value is required": "为空；此项必填",
     "not an id": "不是有效编号：请用小写字母、数字和连字符",
+    "not a number as written": "不是原文写法的数字（如 2600、2.8、两、一千二百；十几、数百之类的约数不是数字）",
     "not a number": "不是数字",
     "not a whole number": "不是整数",
     "duplicate": "编号重复",
     "negative": "为负数；数值应为数量或金额",
-    "not a plain number": "不是纯数字（如 2600 或 2.8）",
     "unknown qualifier": "未知的限定词；请用 余/多/以上/接近/近/约/超/超过/逾/不少于 或留空",
     "out of range": "超出范围",
     "not a date": "不是日期（YYYY-MM-DD）",
@@ -753,7 +756,7 @@ _ZH = {
     "does not appear in source_quote": "原文写法（as_written）不在引文（source_quote）中",
     "does not appear in as_written": "限定词不在原文写法（as_written）中",
     "without its qualifier": "原文写法去掉限定词后，不等于 number_as_written 加 unit_as_written",
-    "is not number_as_written times": "数值与原文写法不符：value 应等于 number_as_written 乘以单位中的万（10000）或亿（100000000）",
+    "is not number_as_written times": "数值与原文写法不符：value 应等于 number_as_written（一千二百 即 1200，三四百 即 300 或 400）乘以单位中的万（10000）或亿（100000000）",
     "does not fit the metric's unit": "单位与指标的单位不符（人数、人次和金额不能混用）",
     "a rate must lie between": "比率应在 0 到 100 之间",
     "a part must share": "部分数字须与整体同一指标、同一统计期，且各部分之和不超过整体",

@@ -47,12 +47,14 @@ READING_HEADERS = {
         "审核（仅供阅读）",
         "原句：引文加粗，数字标红（仅供阅读）",
         "建议的可信度（仅供阅读）",
+        "年份依据（仅供阅读）",
         "读取说明（仅供阅读）",
     ),
     "en": (
         "Review (for reading)",
         "Sentence: quote in bold, figure in red (for reading)",
         "Confidence of the suggestion (for reading)",
+        "How the years were decided (for reading)",
         "How it was read (for reading)",
     ),
 }
@@ -64,13 +66,16 @@ _NOTE = {
     "zh": (
         "由 uniondash extract 从报告中提取的建议行（黄色）：逐行对照右侧原句核对数值、限定词、单位和年份，"
         "删除不是统计数字的行，补全 label_en、scope_id、programme_id、metric_id 等空单元格，再用 uniondash import-xlsx "
-        "--dry-run 试导入。导入会逐格检查，任何问题都不会写入。"
+        "--dry-run 试导入。导入会逐格检查，任何问题都不会写入。“年份依据”列说明每行的年份从何而来（子句、句子、段落、"
+        "标题、整篇文件或报告日期）；标有 a guess 的年份是按整篇文件或报告日期推测的，请逐一核对。"
     ),
     "en": (
         "Rows proposed by uniondash extract (yellow): check each against its sentence on the right (value, "
         "qualifier, unit, years), delete the rows that are not statistics, fill the empty cells (label_en, "
         "scope_id, programme_id, metric_id…), then try `uniondash import-xlsx --dry-run`. The import checks "
-        "every cell and writes nothing on any problem."
+        "every cell and writes nothing on any problem. 'How the years were decided' says where each row's years "
+        "come from (its clause, sentence, paragraph, heading, the document as a whole or the report's date); the "
+        "years marked 'a guess' come from the document or the date alone: confirm each."
     ),
 }
 _WIDTHS = {"source_quote": 40, "label_zh": 24, "as_written": 14, "id": 26, "programme_id": 20, "metric_id": 20}
@@ -138,7 +143,8 @@ def proposal_workbook(proposal: Proposal, dataset: Dataset, lang: Lang = "zh") -
         (reading_start, 16),
         (reading_start + 1, 70),
         (reading_start + 2, 12),
-        (reading_start + 3, 50),
+        (reading_start + 3, 36),
+        (reading_start + 4, 50),
     ):
         sheet.column_dimensions[get_column_letter(width_column)].width = width
     for number, (row, span) in enumerate(zip(proposal.rows, proposal.spans, strict=True), start=2):
@@ -147,7 +153,7 @@ def proposal_workbook(proposal: Proposal, dataset: Dataset, lang: Lang = "zh") -
             put_plain(cell, row[column] if row[column] != "" else None)
             cell.fill = REVIEW_FILL
             cell.alignment = Alignment(vertical="top")
-        reading = [_TO_REVIEW[lang], None, row["confidence"], row["review"]]
+        reading = [_TO_REVIEW[lang], None, row["confidence"], row["period_basis"], row["review"]]
         for offset, value in enumerate(reading):
             cell = sheet.cell(row=number, column=reading_start + offset)
             if offset == 1:
@@ -158,7 +164,7 @@ def proposal_workbook(proposal: Proposal, dataset: Dataset, lang: Lang = "zh") -
                     put_plain(cell, rich)
             else:
                 put_plain(cell, value)
-            cell.alignment = Alignment(vertical="top", wrap_text=offset in (1, 3))
+            cell.alignment = Alignment(vertical="top", wrap_text=offset in (1, 3, 4))
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(FACT_COLUMNS))}{max(1, len(proposal.rows) + 1)}"
     _sources(workbook.create_sheet(SOURCES_SHEET[lang]), proposal, dataset)
@@ -244,7 +250,8 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 
 
 def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
-    """One line a proposed row, for the terminal: as written, value, period, label, quote."""
+    """One line a proposed row, for the terminal: as written, value, period (a guessed one with "?"), label,
+    quote."""
     lines = []
     for row in proposal.rows[:limit]:
         period = (
@@ -252,6 +259,8 @@ def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
             if row["period_start"] != row["period_end"]
             else str(row["period_start"] or "?")
         )
+        if "(a guess: confirm)" in row.get("period_basis", ""):
+            period += "?"
         lines.append(
             f"  {row['id']}  {row['as_written']}  = {row['value']}  {period}  {row['label_zh']}  「{row['source_quote']}」"
         )

@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from uniondash.errors import UniondashError
 from uniondash.intake.extract import periods as period_rules
@@ -32,7 +32,7 @@ FACT_COLUMNS: tuple[str, ...] = tuple(
     facts_schema(dict.fromkeys(("programmes", "metrics", "scopes", "levels", "kinds", "sources")), None).columns
 )
 # The columns of a proposed row: facts.csv's, then what the reviewer reads beside them.
-EXTRA_COLUMNS = ("context", "confidence", "review")
+EXTRA_COLUMNS = ("context", "confidence", "period_basis", "review")
 PROPOSAL_COLUMNS = (*FACT_COLUMNS, *EXTRA_COLUMNS)
 # A long annual report states a few hundred figures; import-xlsx takes 20 000 rows at most: the same bound.
 MAX_FIGURES = 20_000
@@ -233,6 +233,12 @@ def extract_text(
         f"{len(rows)} figure{'' if len(rows) == 1 else 's'} proposed"
         + (f"; {repeats} repeated figure(s) proposed once." if repeats else ".")
     )
+    guessed = sum("(a guess: confirm)" in row["period_basis"] or row["period_basis"].startswith("none") for row in rows)
+    if guessed:
+        messages.append(
+            f"Periods: {len(rows) - guessed} from the words around the figure, {guessed} guessed from the document "
+            "or the report's date; the period_basis column says which (a guess: confirm)."
+        )
     vague = [item.text for item in skipped if item.reason == "vague number"]
     if vague:
         messages.append("Vague numbers not proposed (no number can be given): " + "、".join(dict.fromkeys(vague)) + ".")
@@ -484,6 +490,7 @@ def _rows(
     levels = _levels(labels, by_clause)
     cue_index = period_rules.CueIndex(cues)
     paragraph_cues = _paragraph_periods(text, twin, cue_index, sentence_marks)
+    document = period_rules.document_period(twin, report_year)
     sentence_figures: dict[tuple[int, int], list[int]] = {}
     for index, figure in enumerate(figures):
         sentence = sentence_span(sentence_marks, figure.start, figure.end)
@@ -491,25 +498,16 @@ def _rows(
         clause = clauses[index]
         quote = text[clause[0] : clause[1]].strip()
         context = text[sentence[0] : sentence[1]].strip()
-        paragraph_cue, carried = paragraph_cues(figure.start)
-        cue, how = period_rules.period_of(figure.start, sentence, cue_index, paragraph_cue, carried)
+        label = labels[index] + _BOUND.get(figure.form, "")
+        before = text[text.rfind("\n", 0, sentence[0]) + 1 : sentence[0]]
+        story = _scope_and_kind(label, quote, context, before, scopes, "")[1] == "individual"
+        period, basis = period_rules.resolve(
+            figure.start, clause, sentence, cue_index, *paragraph_cues(figure.start), document, report_year, story
+        )
         review: list[str] = []
         if figure.note:
             review.append(figure.note)
-        if cue is None:
-            period = (report_year, report_year) if report_year else None
-            review.append("no period word: the report's year" if report_year else "no period word and no report date")
-        else:
-            period = cue.period
-            where = {"sentence": "", "paragraph": " (its paragraph)", "earlier paragraph": " (an earlier paragraph)"}[
-                how
-            ]
-            review.append(
-                f"period from {cue.text}{where}" if period else f"period from {cue.text}: needs --report-date"
-            )
-        label = labels[index] + _BOUND.get(figure.form, "")
-        paragraph_start = text.rfind("\n", 0, sentence[0]) + 1
-        scope_id, kind = _scope_and_kind(label, quote, context, text[paragraph_start : sentence[0]], scopes, cue)
+        scope_id, kind = _scope_and_kind(label, quote, context, before, scopes, "" if basis.guess else basis.cue)
         suggestion = suggest(label, quote, figure.unit, candidates)
         if suggestion.like:
             review.append(f"reads like {suggestion.like}")
@@ -542,6 +540,7 @@ def _rows(
                 "note_zh": "",
                 "context": context,
                 "confidence": suggestion.confidence,
+                "period_basis": basis.describe(),
                 "review": "; ".join(review),
             }
         )
@@ -563,23 +562,42 @@ def _whole_of(index: int, figures: list[Figure], in_sentence: list[int], twin: s
     return ""
 
 
+class _ParagraphCues(NamedTuple):
+    opening: period_rules.Cue | None  # the cue opening an earlier sentence of the paragraph
+    carried: period_rules.Cue | None  # the report-period cue of an earlier paragraph of the same part
+    heading: period_rules.Cue | None  # the cue of the heading the paragraph stands under, or of its parent
+
+
 def _paragraph_periods(
     text: str, twin: str, cues: period_rules.CueIndex, sentences: Marks
-) -> Callable[[int], tuple[period_rules.Cue | None, period_rules.Cue | None]]:
-    """position → (the cue opening an earlier sentence of its paragraph, the report-period cue carried
-    from an earlier paragraph of the same part). A cue opens a sentence when it stands in its first clause
-    (五年来，…); a heading ends a part."""
+) -> Callable[[int], _ParagraphCues]:
+    """position → the cues its paragraph and part give (`_ParagraphCues`). A cue opens a sentence when it
+    stands in its first clause (五年来，…); a heading ends a part, and its cue holds under it until a heading
+    of its level or above (一、过去五年的工作回顾 over （一）…; a dateline is no heading's period)."""
     paragraphs = period_rules.paragraphs(text)
     openings: list[list[tuple[int, period_rules.Cue]]] = []
     carried: list[period_rules.Cue | None] = []
+    headed: list[period_rules.Cue | None] = []
     carry: period_rules.Cue | None = None
+    headings: list[tuple[int, period_rules.Cue | None]] = []  # the open headings, outermost first
+    in_body = False  # the unnumbered short lines before the first paragraph are the title: the document's
     for paragraph in paragraphs:
+        line = twin[paragraph.start : paragraph.end]
+        level = period_rules.heading_level(line) if paragraph.heading else None
+        in_body = in_body or not paragraph.heading or level is not None
         if paragraph.heading:
             carry = None
+        if paragraph.heading and in_body:
+            while headings and headings[-1][0] >= (level or 1):
+                headings.pop()
+            dateline = period_rules.stated_date(line.strip()) is not None
+            cue = None if dateline else next(iter(cues.within(paragraph.start, paragraph.end)), None)
+            headings.append((level or 1, cue))
         carried.append(carry)
+        headed.append(next((cue for _, cue in reversed(headings) if cue is not None), None))
         found: list[tuple[int, period_rules.Cue]] = []
         position = paragraph.start
-        while position < paragraph.end:
+        while position < paragraph.end and not paragraph.heading:
             sentence = sentence_span(sentences, position, position + 1)
             comma = re.compile("[，,；;]").search(twin, sentence[0], min(sentence[1], paragraph.end))
             first_clause_end = comma.start() if comma else sentence[1]
@@ -593,12 +611,12 @@ def _paragraph_periods(
 
     starts = [paragraph.start for paragraph in paragraphs]
 
-    def lookup(position: int) -> tuple[period_rules.Cue | None, period_rules.Cue | None]:
+    def lookup(position: int) -> _ParagraphCues:
         index = bisect_right(starts, position) - 1
         if index < 0 or position > paragraphs[index].end:
-            return None, None
+            return _ParagraphCues(None, None, None)
         earlier = [cue for start, cue in openings[index] if start <= position]
-        return (earlier[-1] if earlier else None), carried[index]
+        return _ParagraphCues(earlier[-1] if earlier else None, carried[index], headed[index])
 
     return lookup
 
@@ -609,7 +627,7 @@ def _scope_and_kind(
     context: str,
     before: str,
     scopes: list[tuple[str, str, str]],
-    cue: period_rules.Cue | None,
+    period_word: str,
 ) -> tuple[str, str]:
     """Whose figure and what kind: the data set's named person or body nearest before the figure in its
     sentence (else earlier in its paragraph) → individual (a group: event); 本级 → the federation; a
@@ -621,7 +639,7 @@ def _scope_and_kind(
             return scope_id, "event" if scope_kind == "group" else "individual"
     if "本级" in label or "本级" in quote:
         return "federation", "aggregate"
-    if cue is not None and "月" in cue.text and _EVENT_WORDS.search(context):
+    if "月" in period_word and _EVENT_WORDS.search(context):
         return "city", "event"
     if _PRONOUN.search(context):
         return "", "individual"
