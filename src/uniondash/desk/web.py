@@ -18,7 +18,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -137,11 +138,40 @@ class DeskUser:
         return self.token
 
 
+def is_desk_path(path: str) -> bool:
+    """Is this path under /desk, as the session cookie's `Path=/desk` is (the only paths a browser sends it to)?"""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 class _DeskSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie, marked Secure whenever the request itself came over TLS (behind nginx too)."""
+    """Flask's signed cookie under /desk only, marked Secure whenever the request itself came over TLS (behind
+    nginx too). A public request gets Flask's null session: no cookie read or signed, nothing saved."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        # Flask opens the session before it matches the URL: the path is what there is to go by.
+        if not is_desk_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs", "template_context_processors")
+
+
+@contextmanager
+def desk_only(server: Flask) -> Iterator[None]:
+    """The per-request hooks that extensions set up inside this block add to the desk's blueprint, not to the
+    whole app: Flask-Limiter's checks and counting, Flask-Login's cookie refresh, Flask-WTF's CSRF hook run
+    for /desk requests only, and a public request pays for none of them."""
+    before = {kind: {id(hook) for hook in getattr(server, kind).get(None, [])} for kind in _HOOKS}
+    yield
+    for kind in _HOOKS:
+        hooks = getattr(server, kind)
+        added = [hook for hook in hooks.get(None, []) if id(hook) not in before[kind]]
+        hooks[None] = [hook for hook in hooks.get(None, []) if id(hook) in before[kind]]
+        hooks.setdefault(bp.name, []).extend(added)
 
 
 def desk() -> DeskState:
@@ -811,9 +841,7 @@ def register(
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the desk's before_request: the dashboard's callbacks are not forms
         WTF_CSRF_TIME_LIMIT=int(config.idle_seconds),
     )
-    csrf.init_app(server)
     manager = LoginManager()
-    manager.init_app(server)
     manager.session_protection = "basic"
 
     @manager.user_loader
@@ -825,13 +853,16 @@ def register(
             return None
         return DeskUser(found, token) if found else None
 
-    limiter = Limiter(
-        key_func=client_address,
-        app=server,
-        storage_uri=config.limiter_storage,
-        strategy="moving-window",
-        default_limits=[],
-    )
+    with desk_only(server):
+        csrf.init_app(server)
+        manager.init_app(server, add_context_processor=False)
+        limiter = Limiter(
+            key_func=client_address,
+            app=server,
+            storage_uri=config.limiter_storage,
+            strategy="moving-window",
+            default_limits=[],
+        )
     server.register_blueprint(bp)
     # This app's sign-in view, wrapped by this app's limiter: failed attempts count, per address and per account.
     by_address = limiter.limit(SIGN_IN_LIMITS_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)
