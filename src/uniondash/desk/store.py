@@ -695,14 +695,30 @@ class DeskStore:
             rows = connection.execute(sa.select(changes).order_by(changes.c.id.desc()).limit(limit)).mappings().all()
         return [self._change(row) for row in rows]
 
-    def _move(self, connection: Connection, change_id: int, before: tuple[str, ...], values: Mapping[str, Any]) -> None:
-        done = connection.execute(
-            changes.update().where(changes.c.id == change_id, changes.c.status.in_(before)).values(**values)
-        )
+    def _move(
+        self,
+        connection: Connection,
+        change_id: int,
+        before: tuple[str, ...],
+        values: Mapping[str, Any],
+        *,
+        files: str | None = None,
+    ) -> None:
+        """Move a change from one of the `before` states (and, with `files`, only while it holds exactly those
+        files); `DeskConflict` naming its state otherwise."""
+        condition = [changes.c.id == change_id, changes.c.status.in_(before)]
+        if files is not None:
+            condition.append(changes.c.files == files)
+        done = connection.execute(changes.update().where(*condition).values(**values))
         if done.rowcount != 1:
             row = connection.execute(sa.select(changes.c.status, changes.c.decided_by).where(changes.c.id == change_id))
             found = row.first()
             status, by = (found[0], found[1]) if found else ("missing", None)
+            if status in before:  # the state is right, the data is not what was checked
+                raise DeskConflict(
+                    "这项修改的数据在核对之后变了：请刷新页面重新核对，操作未执行",
+                    "this change's data is not what was checked: reload the page and check it again; nothing was done",
+                )
             who_zh, who_en = (f"（{by}）", f" (by {by})") if by else ("", "")
             raise DeskConflict(
                 f"这项修改的状态已变为“{status}”{who_zh}，操作未执行",
@@ -745,20 +761,30 @@ class DeskStore:
             )
             self._audit(connection, actor, "reject", str(change_id), reason)
 
-    def approve(self, change: Change, actor: str, diff: Mapping[str, Any], *, two_person_rule: bool) -> int:
-        """Publish a submitted change as the next version, in one transaction; the new version's number."""
+    def approve(self, change: Change, actor: str, diff: Mapping[str, Any]) -> int:
+        """Publish a submitted change as the next version, in one transaction; the new version's number.
+
+        Exactly what the caller checked and diffed is published: the change must still hold `change.files`
+        when the transaction moves it (else `DeskConflict`), and the two-person rule is read inside it, so a
+        switch of the rule at the same moment is either before this approval or after it, never half."""
         if change.files is None:
             raise DeskError("这项修改没有可发布的数据", "this change has no data to publish")
         self_approved = change.author == actor
-        if self_approved and two_person_rule:
-            raise DeskError("双人规则：不能批准自己提交的修改", "two-person rule: you cannot approve your own change")
         try:
             with self._tx() as connection:
+                rule = connection.execute(
+                    sa.select(settings_table.c.value).where(settings_table.c.key == "two_person_rule")
+                ).scalar_one_or_none()
+                if self_approved and rule != "off":
+                    raise DeskError(
+                        "双人规则：不能批准自己提交的修改", "two-person rule: you cannot approve your own change"
+                    )
                 self._move(
                     connection,
                     change.id,
                     ("submitted",),
                     {"status": "approved", "decided_by": actor, "decided_at": _now()},
+                    files=json.dumps(change.files, sort_keys=True),
                 )
                 files = self._files_in(connection, change.files)
                 number = self._insert_version(

