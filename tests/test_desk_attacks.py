@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tests.dash_requests import page_callback
-from tests.desk_support import PASSWORD, Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
+from tests.desk_support import Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
 from tests.postgres import create_database, postgres_server
 from tests.synthetic import copy_shipped
 from uniondash.desk.changes import plan_upload
@@ -74,6 +74,22 @@ ALLOWED_DESK_CODE = {"ensure_running", "open_session", "is_desk_path", "make_nul
 HEALTH_CODE = {"health", "materialised_version"}
 
 
+def calls_during(work: Any) -> tuple[set[tuple[str, str]], Any]:
+    """(module, function) of every Python function called while `work()` runs in this thread, and its result."""
+    ran: set[tuple[str, str]] = set()
+
+    def profile(frame: Any, event: str, _arg: Any) -> None:
+        if event == "call":
+            ran.add((frame.f_globals.get("__name__", ""), frame.f_code.co_name))
+
+    sys.setprofile(profile)
+    try:
+        result = work()
+    finally:
+        sys.setprofile(None)
+    return ran, result
+
+
 def test_a_public_request_runs_none_of_the_desks_hooks(desk: Desk):
     """No database query, no session opened or cookie set, no limiter, Flask-Login or CSRF code at all."""
     state = desk.server.extensions[EXTENSION_KEY]
@@ -90,18 +106,8 @@ def test_a_public_request_runs_none_of_the_desks_hooks(desk: Desk):
     for method, path, body in PUBLIC:  # warm: the first request of a worker starts its follower
         client.open(path, method=method, json=body)
     for method, path, body in PUBLIC:
-        ran: set[tuple[str, str]] = set()
         allowed = ALLOWED_DESK_CODE | (HEALTH_CODE if path == "/healthz" else set())
-
-        def profile(frame: Any, event: str, _arg: Any) -> None:
-            if event == "call":
-                ran.add((frame.f_globals.get("__name__", ""), frame.f_code.co_name))
-
-        sys.setprofile(profile)
-        try:
-            response = client.open(path, method=method, json=body)
-        finally:
-            sys.setprofile(None)
+        ran, response = calls_during(lambda: client.open(path, method=method, json=body))  # noqa: B023
         assert response.status_code in (200, 404), path
         assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary, path
         foreign = sorted(
@@ -485,7 +491,7 @@ def prepared(store: DeskStore, data_dir: Path, workbook: bytes | None) -> int:
     assert base is not None
     files = store.files(base.files)
     if workbook is not None:
-        kind, draft, plan = plan_upload("synthetic.xlsx", workbook, files)
+        _kind, draft, plan = plan_upload("synthetic.xlsx", workbook, files)
         assert draft is not None, plan
         files = draft
     change_id = store.create_change(
