@@ -8,7 +8,7 @@ time): p95 during a publish against quiet moments on the same host, interleaved 
 seconds: a publish of the shipped set or a SYNTHETIC 2024 one in turn, then the first half of the cycle
 counts as "during", the second as "quiet"), and a host with the desk against one without it, asked in turn.
 
-    .venv/bin/python benchmarks/bench_desk.py [--rounds 3] [--seconds 40] [--only visible|latency]
+    .venv/bin/python benchmarks/bench_desk.py [--rounds 3] [--seconds 40] [--only visible|latency] [--base-port 8182]
 
 Results go into benchmarks/RESULTS.md by hand (section "Data desk").
 """
@@ -183,23 +183,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=40.0, help="length of each latency run")
     parser.add_argument("--only", choices=("visible", "latency"))
+    parser.add_argument("--base-port", type=int, default=8182, help="the hosts listen on this port and the next 5")
     args = parser.parse_args()
     if args.only != "latency":
         one_host = []
         for _ in range(args.rounds):
             with tempfile.TemporaryDirectory(prefix="bench-desk-sqlite-") as scratch:
-                one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, 8182))
+                one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, args.base_port))
         two_hosts = []
         with postgres_server() as server:
             for n in range(args.rounds):
-                two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, 8184))
+                two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, args.base_port + 2))
         for name, times in (("one host, SQLite", one_host), ("two hosts, PostgreSQL", two_hosts)):
             print(
                 f"{name}: approval to visible on every worker, median {statistics.median(times):.2f} s, "
                 f"max {max(times):.2f} s ({', '.join(f'{t:.2f}' for t in times)})"
             )
     if args.only != "visible":
-        runs = latency_runs(args.seconds, (8186, 8187))
+        runs = latency_runs(args.seconds, (args.base_port + 4, args.base_port + 5))
         print(f"publishes: {runs.pop('publishes')}")
         for name, times in runs.items():
             print(

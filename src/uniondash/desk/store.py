@@ -27,9 +27,9 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -377,14 +377,12 @@ class DeskStore:
     def user(self, name: str) -> User | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
-        if row is None:
-            return None
-        return User(row["name"], row["role"], bool(row["disabled"]), row["created_at"], row["password_hash"])
+        return None if row is None else _record(User, row)
 
     def users(self) -> list[User]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(users).order_by(users.c.name)).mappings().all()
-        return [User(r["name"], r["role"], bool(r["disabled"]), r["created_at"], r["password_hash"]) for r in rows]
+        return [_record(User, row) for row in rows]
 
     def set_password(self, name: str, password_hash: str, by: str) -> None:
         with self._tx() as connection:
@@ -490,26 +488,10 @@ class DeskStore:
 
     # -- versions ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _version(row: Any) -> Version:
-        return Version(
-            number=row["number"],
-            created_at=row["created_at"],
-            actor=row["actor"],
-            kind=row["kind"],
-            note=row["note"],
-            change_id=row["change_id"],
-            rollback_of=row["rollback_of"],
-            submitted_by=row["submitted_by"],
-            self_approved=bool(row["self_approved"]),
-            files=json.loads(row["files"]),
-            diff=json.loads(row["diff"]),
-        )
-
     def published(self) -> Version | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).order_by(versions.c.number.desc()).limit(1)).mappings().first()
-        return None if row is None else self._version(row)
+        return None if row is None else _record(Version, row)
 
     def published_number(self) -> int | None:
         with self._tx(readonly=True) as connection:
@@ -518,12 +500,12 @@ class DeskStore:
     def version(self, number: int) -> Version | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).where(versions.c.number == number)).mappings().first()
-        return None if row is None else self._version(row)
+        return None if row is None else _record(Version, row)
 
     def versions(self) -> list[Version]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(versions).order_by(versions.c.number.desc())).mappings().all()
-        return [self._version(row) for row in rows]
+        return [_record(Version, row) for row in rows]
 
     def ensure_first_version(self, files: Mapping[str, bytes]) -> int:
         """The data folder as version 1 if there is no version yet (the shipped data/); the published number."""
@@ -623,27 +605,6 @@ class DeskStore:
 
     # -- changes -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _change(row: Any) -> Change:
-        return Change(
-            id=row["id"],
-            author=row["author"],
-            created_at=row["created_at"],
-            status=row["status"],
-            base_version=row["base_version"],
-            source_kind=row["source_kind"],
-            upload_name=row["upload_name"],
-            upload_sha=row["upload_sha"],
-            files=json.loads(row["files"]) if row["files"] else None,
-            plan=json.loads(row["plan"]),
-            note=row["note"],
-            submitted_at=row["submitted_at"],
-            decided_by=row["decided_by"],
-            decided_at=row["decided_at"],
-            reason=row["reason"],
-            version=row["version"],
-        )
-
     def create_change(
         self,
         *,
@@ -688,12 +649,12 @@ class DeskStore:
     def change(self, change_id: int) -> Change | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(changes).where(changes.c.id == change_id)).mappings().first()
-        return None if row is None else self._change(row)
+        return None if row is None else _record(Change, row)
 
     def changes(self, limit: int = 200) -> list[Change]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(changes).order_by(changes.c.id.desc()).limit(limit)).mappings().all()
-        return [self._change(row) for row in rows]
+        return [_record(Change, row) for row in rows]
 
     def _move(
         self,
@@ -847,6 +808,27 @@ class DeskStore:
                 ]
             )
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
+JSON_COLUMNS = frozenset({"files", "diff", "plan"})
+
+
+def _record(kind: type[_T], row: Any) -> _T:
+    """A row of `versions`, `changes` or `users` as its dataclass: its JSON columns decoded (an empty one is
+    None), its flags as booleans."""
+    values = {}
+    for column in fields(kind):
+        value = row[column.name]
+        if column.name in JSON_COLUMNS:
+            value = json.loads(value) if value else None
+        elif column.type in ("bool", bool):
+            value = bool(value)
+        values[column.name] = value
+    return kind(**values)
 
 
 def _insert_ignoring_duplicates(connection: Connection, table: sa.Table) -> Any:
