@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tests.dash_requests import page_callback
-from tests.desk_support import Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
+from tests.desk_support import PASSWORD, Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
 from tests.postgres import create_database, postgres_server
 from tests.synthetic import copy_shipped
 from uniondash.desk.changes import plan_upload
@@ -209,6 +209,29 @@ def test_path_tricks_never_reach_a_desk_page_signed_out(desk: Desk, raw: str):
             assert status in (308, 400, 404, 405), (method, raw, status)
         if status in (200, 308):
             assert "desk" not in response.get_data(as_text=True).lower() or status == 308, raw
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/desk/history?lang=en", "/desk/history?lang=en"),
+        ("/desk/\r\nSet-Cookie: x=1", "/desk/"),  # was a 500 after the session had been made
+        ("/desk/../../evil", "/desk/"),
+        ("/desk/%2e%2e/%2e%2e/evil", "/desk/"),
+        ("/desk/\t//evil.example", "/desk/"),
+        ("/desk//evil.example", "/desk/"),
+        ("//evil.example/desk/", "/desk/"),
+        ("/desk/\\evil.example", "/desk/"),
+        ("https://evil.example/desk/", "/desk/"),
+    ],
+)
+def test_sign_in_goes_on_only_to_a_plain_desk_path(desk: Desk, target: str, lands: str):
+    client = desk.client()
+    token = csrf_of(client)
+    response = client.post(
+        "/desk/login", query_string={"next": target}, data={"name": "bob", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == lands
 
 
 # ---------------------------------------------------------------------------------------------------

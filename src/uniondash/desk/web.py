@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -216,6 +216,17 @@ def account_key() -> str:
     return "account:" + accounts.normal_name(request.form.get("name", ""))[:64]
 
 
+def desk_target(target: str) -> str | None:
+    """`next` after sign-in if it is a plain path under /desk/ of this site, else None: never an open redirect,
+    never a path that a browser resolves out of /desk (`..`, `%2e%2e`), never a character a header cannot hold."""
+    if not target.startswith(PREFIX + "/") or any(c.isspace() or c == "\\" or not c.isprintable() for c in target):
+        return None
+    segments = unquote(urlsplit(target).path).split("/")[1:]
+    if any(segment in (".", "..") for segment in segments) or "" in segments[:-1]:
+        return None
+    return target
+
+
 def failed_sign_in(response: Response) -> bool:
     return response.status_code != 303
 
@@ -273,11 +284,7 @@ def login() -> Any:
             login_user(DeskUser(Actor(user.name, user.role), token))
             if accounts.needs_rehash(user.password_hash):
                 desk().store.set_password(user.name, accounts.hash_password(password), user.name)
-            target = request.args.get("next", "")
-            # Only a desk path of this site: never an open redirect.
-            if not (target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target):
-                target = u("desk.home")
-            return redirect(target, code=303)
+            return redirect(desk_target(request.args.get("next", "")) or u("desk.home"), code=303)
         desk().store.record(name if user else "-", "sign-in-refused", name if user else "", client_address())
         error = t("bad_login")
     status = 401 if error else 200
