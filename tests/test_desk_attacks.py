@@ -566,3 +566,98 @@ def test_two_publishers_in_two_processes_never_lose_an_update(race_url: str, tmp
     approvals = [row for row in store.audit_rows() if row["action"] == "approve"]
     assert len(approvals) == len(numbers) - 1  # one audit entry per published version, none for a loser
     store.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Slow uploads: the shipped nginx takes the whole body before the app sees a byte of it
+
+
+def two_ports() -> tuple[int, int]:
+    """The app's and nginx's ports: UNIONDASH_TEST_DESK_PORTS ("8620,8621") when a machine assigns ports."""
+    from tests.test_serving import free_port
+
+    given = os.environ.get("UNIONDASH_TEST_DESK_PORTS", "")
+    if given:
+        app, proxy = (int(part) for part in given.split(","))
+        return app, proxy
+    return free_port(), free_port()
+
+
+@pytest.fixture
+def desk_behind_nginx(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """`uniondash serve` (1 worker, the desk on) behind nginx with deploy/nginx.conf; nginx's port, the app log."""
+    import subprocess
+
+    from tests.test_nginx import PUBLIC_HOST, main_conf, require_nginx, site_conf, stop, wait_until_answering
+    from tests.test_serving import VENV_BIN, wait_healthy
+
+    nginx = require_nginx()
+    app_port, port = two_ports()
+    log = tmp_path / "app.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("UNIONDASH_CACHE_DIR", "UNIONDASH_REDIS_URL")}
+    env |= {
+        "UNIONDASH_PUBLIC_URL": f"http://{PUBLIC_HOST}",
+        "UNIONDASH_DESK": "1",
+        "UNIONDASH_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
+    }
+    data_dir = copy_shipped(tmp_path / "data")
+    command = [str(VENV_BIN / "uniondash"), "serve", "--host", "127.0.0.1", "--port", str(app_port)]
+    started: list[subprocess.Popen[bytes]] = []
+    with log.open("wb") as out:
+        try:
+            app = subprocess.Popen(
+                [*command, "--workers", "1", "--data-dir", str(data_dir)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+            started.append(app)
+            wait_healthy(app_port, app)
+            site = tmp_path / "uniondash.conf"
+            site.write_text(site_conf(app_port, port, tmp_path / "cache"), encoding="utf-8")
+            conf = tmp_path / "nginx.conf"
+            conf.write_text(main_conf(tmp_path, site), encoding="utf-8")
+            proxy = subprocess.Popen(
+                [nginx, "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            started.append(proxy)
+            wait_until_answering(port, proxy)
+            yield port, log
+        finally:
+            for process in reversed(started):
+                stop(process)
+
+
+def test_slow_uploads_hold_no_app_thread_behind_the_shipped_nginx(desk_behind_nginx: tuple[int, Path]):
+    """32 uploads that announce 1 MB and send a byte a second (8 times the worker's threads): nginx holds them
+    (it passes on only a complete body), so the desk's sign-in page keeps answering through nginx and the app
+    never sees one of them. Without nginx each would hold an app thread: that is the deployment's part."""
+    import socket
+    import time
+
+    from tests.test_nginx import PUBLIC_HOST, request
+
+    port, log = desk_behind_nginx
+    head = (
+        f"POST /desk/upload HTTP/1.1\r\nHost: {PUBLIC_HOST}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        "Content-Length: 1000000\r\n\r\n--b\r\n"
+    ).encode()
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(32)]
+    try:
+        for sock in slow:
+            sock.sendall(head)
+        answered = []
+        for _ in range(8):
+            for sock in slow:
+                sock.sendall(b"x")  # still connected: nginx is waiting for the rest
+            answered.append(request(port, "GET", "/desk/login")[0])
+            time.sleep(1)
+        assert answered == [200] * 8
+    finally:
+        for sock in slow:
+            sock.close()
+    assert b"/desk/upload" not in log.read_bytes()  # not one slow body reached the app
