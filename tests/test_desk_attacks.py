@@ -10,6 +10,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import sys
 import threading
 import zipfile
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tests.dash_requests import page_callback
-from tests.desk_support import PASSWORD, Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
+from tests.desk_support import PASSWORD, Desk, approve, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
 from tests.postgres import create_database, postgres_server
 from tests.synthetic import copy_shipped
 from uniondash.desk.changes import plan_upload
@@ -328,10 +329,10 @@ def test_nobody_submits_or_withdraws_anothers_change_nor_approves_their_own(desk
     assert post(ann, f"{page}/submit", {"note": "x"}, page).status_code == 403
     assert post(ann, f"{page}/withdraw", page=page).status_code == 403
     assert post(bob, f"{page}/submit", {"note": "mine"}, page).status_code == 303
-    assert post(bob, f"{page}/approve", page=page).status_code == 403  # two-person rule
+    assert approve(bob, change_id).status_code == 403  # two-person rule
     assert published(desk) == [1]
     cai = desk.client("cai")
-    assert post(cai, f"{page}/approve", page=page).status_code == 303
+    assert approve(cai, change_id).status_code == 303
     assert published(desk) == [2, 1]
     again = post(desk.client("cai"), f"{page}/approve", page=page)  # approving it twice: nothing more
     assert again.status_code == 403 and published(desk) == [2, 1]
@@ -366,6 +367,28 @@ def test_a_submitted_change_cannot_be_reviewed_again_and_approval_publishes_what
         )
     assert publish_change(desk.store, desk.store.change(change_id), "bob") == 2
     assert desk.store.version(2).files == checked.files
+
+
+def test_an_approval_is_of_the_data_the_publisher_saw(desk: Desk, workbook_2024: bytes):
+    """The approve form carries a mark of the data set its page showed: a POST without it, or after the data
+    under the change became another set (as a re-upload would make it), publishes nothing."""
+    change_id = submitted_by(desk, "ann", workbook_2024)
+    page = f"/desk/changes/{change_id}"
+    publisher = desk.client("bob")
+    shown = publisher.get(page).get_data(as_text=True)
+    mark = re.search(r'name="reviewed" value="([0-9a-f]{32})"', shown)
+    assert mark, "the approve form carries the mark of what it shows"
+    token = csrf_of(publisher, page)
+    refused = publisher.post(f"{page}/approve", data={"csrf_token": token}, follow_redirects=True)
+    assert "不是你核对的那一份" in refused.get_data(as_text=True) and published(desk) == [1]
+    with desk.store.engine.begin() as connection:  # the data under the change swapped after the page was read
+        connection.execute(
+            sa.text("update changes set files = :f where id = :id"),
+            {"f": json.dumps(desk.store.version(1).files, sort_keys=True), "id": change_id},
+        )
+    response = publisher.post(f"{page}/approve", data={"csrf_token": token, "reviewed": mark.group(1)})
+    assert response.status_code == 303 and published(desk) == [1]
+    assert desk.store.change(change_id).status == "submitted"
 
 
 def test_the_two_person_rule_is_read_inside_the_approving_transaction(desk: Desk, workbook_2024: bytes):

@@ -13,6 +13,7 @@ never framed (security_headers.py: `frame-ancestors 'none'`).
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import os
 import subprocess
@@ -72,6 +73,7 @@ from uniondash.desk.store import (
     DeskUnavailable,
     database_url,
     migrate,
+    sha256,
 )
 from uniondash.desk.texts import text
 from uniondash.errors import DataError
@@ -374,6 +376,7 @@ def change(change_id: int) -> str:
             lang()
         ),
         sections=_sections(found),
+        reviewed=reviewed_mark(found),
     )
 
 
@@ -498,6 +501,10 @@ def reject(change_id: int) -> WerkzeugResponse:
 def approve(change_id: int) -> WerkzeugResponse:
     found = change_or_404(change_id)
     require("approve", found)
+    if request.form.get("reviewed", "") != reviewed_mark(found):
+        # The page the publisher approved from showed other data (or none): nothing unseen is published.
+        flash(t("not_what_was_reviewed"), "error")
+        return back_to("desk.change", change_id=found.id)
     state = desk()
     try:
         number = publish_change(state.store, found, current_user.actor.name)
@@ -510,6 +517,11 @@ def approve(change_id: int) -> WerkzeugResponse:
     state.follower.wake()
     flash(t("approved_as", n=number), "ok")
     return back_to("desk.change", change_id=found.id)
+
+
+def reviewed_mark(found: Change) -> str:
+    """What the change page's approve form carries: a fingerprint of the data set the publisher saw."""
+    return sha256(json.dumps(found.files, sort_keys=True).encode())[:32]
 
 
 def publish_change(store: DeskStore, found: Change, publisher: str) -> int:
