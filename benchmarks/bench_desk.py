@@ -8,7 +8,7 @@ time): p95 during a publish against quiet moments on the same host, interleaved 
 seconds: a publish of the shipped set or a SYNTHETIC 2024 one in turn, then the first half of the cycle
 counts as "during", the second as "quiet"), and a host with the desk against one without it, asked in turn.
 
-    .venv/bin/python benchmarks/bench_desk.py [--rounds 3] [--seconds 40] [--only visible|latency]
+    .venv/bin/python benchmarks/bench_desk.py [--rounds 3] [--seconds 40] [--only visible|latency|overhead] [--base-port 8182]
 
 Results go into benchmarks/RESULTS.md by hand (section "Data desk").
 """
@@ -178,28 +178,84 @@ def latency_runs(seconds: float, ports: tuple[int, int]) -> dict[str, Any]:
                 log.close()
 
 
+def in_process_overhead(requests: int = 2000) -> dict[str, float]:
+    """The desk's cost to a public page callback inside one process (Flask's test client, no network): Python
+    function calls per request (deterministic, cProfile) and seconds per request, desk on and off in turn."""
+    import cProfile
+    import pstats
+
+    from tests.desk_support import make_desk
+    from uniondash.config import Settings
+    from uniondash.web.app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="bench-desk-overhead-") as scratch:
+        root = Path(scratch)
+        desk = make_desk(root / "on")
+        off_app = create_app(copy_shipped(root / "off" / "data"), Settings(page_cache_mb=4), desk=False)
+        clients = {"on": desk.server.test_client(), "off": off_app.server.test_client()}
+        bodies = [json.dumps(page_callback(pathname, search)) for pathname, search in VIEWS]
+
+        def run(client: Any, count: int) -> None:
+            for number in range(count):
+                body = bodies[number % len(bodies)]
+                response = client.post("/_dash-update-component", data=body, content_type="application/json")
+                assert response.status_code == 200
+
+        out: dict[str, float] = {}
+        for side, client in clients.items():
+            run(client, 50)  # warm: every view drawn once
+            profile = cProfile.Profile()
+            profile.enable()
+            run(client, 200)
+            profile.disable()
+            out[f"calls, desk {side}"] = pstats.Stats(profile).total_calls / 200  # type: ignore[attr-defined]
+        seconds: dict[str, list[float]] = {"on": [], "off": []}
+        for _ in range(20):  # interleaved in short runs, so that the machine's load falls on both alike
+            for side, client in clients.items():
+                start = time.perf_counter()
+                run(client, requests // 20)
+                seconds[side].append((time.perf_counter() - start) / (requests // 20))
+        out["seconds, desk on"] = statistics.median(seconds["on"])
+        out["seconds, desk off"] = statistics.median(seconds["off"])
+        desk.store.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=40.0, help="length of each latency run")
-    parser.add_argument("--only", choices=("visible", "latency"))
+    parser.add_argument("--only", choices=("visible", "latency", "overhead"))
+    parser.add_argument("--base-port", type=int, default=8182, help="the hosts listen on this port and the next 5")
     args = parser.parse_args()
+    if args.only == "overhead":
+        found = in_process_overhead()
+        calls = found["calls, desk on"] / found["calls, desk off"]
+        print(
+            f"function calls per public callback: desk on {found['calls, desk on']:.0f}, off "
+            f"{found['calls, desk off']:.0f}, ratio {calls:.2f}"
+        )
+        print(
+            f"in-process time per public callback: desk on {found['seconds, desk on'] * 1e6:.0f} us, off "
+            f"{found['seconds, desk off'] * 1e6:.0f} us, ratio {found['seconds, desk on'] / found['seconds, desk off']:.2f}"
+        )
+        return
     if args.only != "latency":
         one_host = []
         for _ in range(args.rounds):
             with tempfile.TemporaryDirectory(prefix="bench-desk-sqlite-") as scratch:
-                one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, 8182))
+                one_host.append(one_round(f"sqlite:///{scratch}/desk.sqlite3", 1, args.base_port))
         two_hosts = []
         with postgres_server() as server:
             for n in range(args.rounds):
-                two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, 8184))
+                two_hosts.append(one_round(create_database(server, f"bench_desk_{n}"), 2, args.base_port + 2))
         for name, times in (("one host, SQLite", one_host), ("two hosts, PostgreSQL", two_hosts)):
             print(
                 f"{name}: approval to visible on every worker, median {statistics.median(times):.2f} s, "
                 f"max {max(times):.2f} s ({', '.join(f'{t:.2f}' for t in times)})"
             )
     if args.only != "visible":
-        runs = latency_runs(args.seconds, (8186, 8187))
+        runs = latency_runs(args.seconds, (args.base_port + 4, args.base_port + 5))
         print(f"publishes: {runs.pop('publishes')}")
         for name, times in runs.items():
             print(

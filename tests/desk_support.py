@@ -116,6 +116,14 @@ def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, pag
     return client.post(path, data={**(data or {}), "csrf_token": csrf_of(client, page)})
 
 
+def approve(client: FlaskClient, change_id: int) -> Any:
+    """Approve from the change's page, as its form does: the CSRF token and the mark of the data shown."""
+    page = client.get(f"/desk/changes/{change_id}").get_data(as_text=True)
+    token, reviewed = _CSRF.search(page), re.search(r'name="reviewed" value="([^"]*)"', page)
+    data = {"csrf_token": token.group(1) if token else "", "reviewed": reviewed.group(1) if reviewed else ""}
+    return client.post(f"/desk/changes/{change_id}/approve", data=data)
+
+
 def upload(client: FlaskClient, data: bytes, name: str = "figures-2024.xlsx") -> int:
     """Upload a file; the new change's id (from the redirect)."""
     from io import BytesIO

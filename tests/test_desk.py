@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.desk_support import PASSWORD, Desk, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
+from tests.desk_support import PASSWORD, Desk, approve, csrf_of, make_desk, post, sign_in, synthetic_workbook, upload
 from uniondash.desk.datasets import read_folder
 from uniondash.desk.follower import materialised_version, sync_folder
 from uniondash.desk.store import DeskConflict, sha256
@@ -56,10 +56,6 @@ def submitted_change(desk: Desk, workbook: bytes, note: str = "SYNTHETIC 2024 ta
     assert response.status_code == 303
     assert desk.store.change(change_id).status == "submitted"
     return change_id
-
-
-def approve(client, change_id: int):
-    return post(client, f"/desk/changes/{change_id}/approve", page=f"/desk/changes/{change_id}")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -664,10 +665,16 @@ def read_password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def desk_store(data_dir: str | None) -> Any:
+@contextmanager
+def desk_store(data_dir: str | None) -> Iterator[Any]:
+    """The desk's database for one command (opening it migrates), closed when the command is done."""
     from uniondash.desk.commands import open_store
 
-    return open_store(resolve_data_dir(data_dir))
+    store = open_store(resolve_data_dir(data_dir))
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @cli.group()
@@ -699,11 +706,8 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: str | None) -
     """
     from uniondash.desk.commands import add_user
 
-    store = desk_store(data_dir)
-    try:
+    with desk_store(data_dir) as store:
         added = add_user(store, name, role, read_password(password_stdin))
-    finally:
-        store.close()
     click.echo(f"Added {role} {added}.")
 
 
@@ -720,11 +724,8 @@ def user_passwd(name: str, password_stdin: bool, data_dir: str | None) -> None:
     """
     from uniondash.desk.commands import change_password
 
-    store = desk_store(data_dir)
-    try:
+    with desk_store(data_dir) as store:
         changed = change_password(store, name, read_password(password_stdin))
-    finally:
-        store.close()
     click.echo(f"Password of {changed} changed; its sessions are ended.")
 
 
@@ -741,11 +742,8 @@ def user_disable(name: str, enable: bool, data_dir: str | None) -> None:
     """
     from uniondash.desk.commands import disable_user
 
-    store = desk_store(data_dir)
-    try:
+    with desk_store(data_dir) as store:
         done = disable_user(store, name, disabled=not enable)
-    finally:
-        store.close()
     click.echo(f"{'Enabled' if enable else 'Disabled'} {done}.")
 
 
@@ -760,11 +758,8 @@ def user_list(data_dir: str | None) -> None:
     """
     from uniondash.desk.commands import list_users
 
-    store = desk_store(data_dir)
-    try:
+    with desk_store(data_dir) as store:
         rows = list_users(store)
-    finally:
-        store.close()
     if not rows:
         click.echo("No accounts yet: uniondash user add NAME --role publisher")
     for row in rows:
@@ -793,9 +788,6 @@ def desk_migrate(data_dir: str | None) -> None:
     from uniondash.desk.follower import sync_folder
 
     folder = resolve_data_dir(data_dir)
-    store = desk_store(str(folder))  # opening migrates
-    try:
+    with desk_store(str(folder)) as store:
         number = store.guarded(lambda: sync_folder(store, folder))
-    finally:
-        store.close()
     click.echo(f"Desk database ready; published version {number}, held by {folder}.")

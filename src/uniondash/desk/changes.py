@@ -60,7 +60,10 @@ def display_name(filename: str | None) -> str:
     name = unicodedata.normalize("NFKC", filename or "")
     name = re.split(r"[/\\]", name)[-1]
     name = _UNSAFE_NAME.sub("_", name).strip(" .")
-    return name[:100] or "upload"
+    if len(name) > 100:  # cut the stem, not the suffix: the kind of a file is read from the name shown
+        suffix = Path(name).suffix[:12]
+        name = name[: 100 - len(suffix)] + suffix
+    return name or "upload"
 
 
 def suffix_of(name: str) -> str:

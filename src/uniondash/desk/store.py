@@ -27,9 +27,9 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -377,14 +377,12 @@ class DeskStore:
     def user(self, name: str) -> User | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
-        if row is None:
-            return None
-        return User(row["name"], row["role"], bool(row["disabled"]), row["created_at"], row["password_hash"])
+        return None if row is None else _record(User, row)
 
     def users(self) -> list[User]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(users).order_by(users.c.name)).mappings().all()
-        return [User(r["name"], r["role"], bool(r["disabled"]), r["created_at"], r["password_hash"]) for r in rows]
+        return [_record(User, row) for row in rows]
 
     def set_password(self, name: str, password_hash: str, by: str) -> None:
         with self._tx() as connection:
@@ -490,26 +488,10 @@ class DeskStore:
 
     # -- versions ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _version(row: Any) -> Version:
-        return Version(
-            number=row["number"],
-            created_at=row["created_at"],
-            actor=row["actor"],
-            kind=row["kind"],
-            note=row["note"],
-            change_id=row["change_id"],
-            rollback_of=row["rollback_of"],
-            submitted_by=row["submitted_by"],
-            self_approved=bool(row["self_approved"]),
-            files=json.loads(row["files"]),
-            diff=json.loads(row["diff"]),
-        )
-
     def published(self) -> Version | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).order_by(versions.c.number.desc()).limit(1)).mappings().first()
-        return None if row is None else self._version(row)
+        return None if row is None else _record(Version, row)
 
     def published_number(self) -> int | None:
         with self._tx(readonly=True) as connection:
@@ -518,12 +500,12 @@ class DeskStore:
     def version(self, number: int) -> Version | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(versions).where(versions.c.number == number)).mappings().first()
-        return None if row is None else self._version(row)
+        return None if row is None else _record(Version, row)
 
     def versions(self) -> list[Version]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(versions).order_by(versions.c.number.desc())).mappings().all()
-        return [self._version(row) for row in rows]
+        return [_record(Version, row) for row in rows]
 
     def ensure_first_version(self, files: Mapping[str, bytes]) -> int:
         """The data folder as version 1 if there is no version yet (the shipped data/); the published number."""
@@ -623,27 +605,6 @@ class DeskStore:
 
     # -- changes -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _change(row: Any) -> Change:
-        return Change(
-            id=row["id"],
-            author=row["author"],
-            created_at=row["created_at"],
-            status=row["status"],
-            base_version=row["base_version"],
-            source_kind=row["source_kind"],
-            upload_name=row["upload_name"],
-            upload_sha=row["upload_sha"],
-            files=json.loads(row["files"]) if row["files"] else None,
-            plan=json.loads(row["plan"]),
-            note=row["note"],
-            submitted_at=row["submitted_at"],
-            decided_by=row["decided_by"],
-            decided_at=row["decided_at"],
-            reason=row["reason"],
-            version=row["version"],
-        )
-
     def create_change(
         self,
         *,
@@ -688,21 +649,37 @@ class DeskStore:
     def change(self, change_id: int) -> Change | None:
         with self._tx(readonly=True) as connection:
             row = connection.execute(sa.select(changes).where(changes.c.id == change_id)).mappings().first()
-        return None if row is None else self._change(row)
+        return None if row is None else _record(Change, row)
 
     def changes(self, limit: int = 200) -> list[Change]:
         with self._tx(readonly=True) as connection:
             rows = connection.execute(sa.select(changes).order_by(changes.c.id.desc()).limit(limit)).mappings().all()
-        return [self._change(row) for row in rows]
+        return [_record(Change, row) for row in rows]
 
-    def _move(self, connection: Connection, change_id: int, before: tuple[str, ...], values: Mapping[str, Any]) -> None:
-        done = connection.execute(
-            changes.update().where(changes.c.id == change_id, changes.c.status.in_(before)).values(**values)
-        )
+    def _move(
+        self,
+        connection: Connection,
+        change_id: int,
+        before: tuple[str, ...],
+        values: Mapping[str, Any],
+        *,
+        files: str | None = None,
+    ) -> None:
+        """Move a change from one of the `before` states (and, with `files`, only while it holds exactly those
+        files); `DeskConflict` naming its state otherwise."""
+        condition = [changes.c.id == change_id, changes.c.status.in_(before)]
+        if files is not None:
+            condition.append(changes.c.files == files)
+        done = connection.execute(changes.update().where(*condition).values(**values))
         if done.rowcount != 1:
             row = connection.execute(sa.select(changes.c.status, changes.c.decided_by).where(changes.c.id == change_id))
             found = row.first()
             status, by = (found[0], found[1]) if found else ("missing", None)
+            if status in before:  # the state is right, the data is not what was checked
+                raise DeskConflict(
+                    "这项修改的数据在核对之后变了：请刷新页面重新核对，操作未执行",
+                    "this change's data is not what was checked: reload the page and check it again; nothing was done",
+                )
             who_zh, who_en = (f"（{by}）", f" (by {by})") if by else ("", "")
             raise DeskConflict(
                 f"这项修改的状态已变为“{status}”{who_zh}，操作未执行",
@@ -745,20 +722,30 @@ class DeskStore:
             )
             self._audit(connection, actor, "reject", str(change_id), reason)
 
-    def approve(self, change: Change, actor: str, diff: Mapping[str, Any], *, two_person_rule: bool) -> int:
-        """Publish a submitted change as the next version, in one transaction; the new version's number."""
+    def approve(self, change: Change, actor: str, diff: Mapping[str, Any]) -> int:
+        """Publish a submitted change as the next version, in one transaction; the new version's number.
+
+        Exactly what the caller checked and diffed is published: the change must still hold `change.files`
+        when the transaction moves it (else `DeskConflict`), and the two-person rule is read inside it, so a
+        switch of the rule at the same moment is either before this approval or after it, never half."""
         if change.files is None:
             raise DeskError("这项修改没有可发布的数据", "this change has no data to publish")
         self_approved = change.author == actor
-        if self_approved and two_person_rule:
-            raise DeskError("双人规则：不能批准自己提交的修改", "two-person rule: you cannot approve your own change")
         try:
             with self._tx() as connection:
+                rule = connection.execute(
+                    sa.select(settings_table.c.value).where(settings_table.c.key == "two_person_rule")
+                ).scalar_one_or_none()
+                if self_approved and rule != "off":
+                    raise DeskError(
+                        "双人规则：不能批准自己提交的修改", "two-person rule: you cannot approve your own change"
+                    )
                 self._move(
                     connection,
                     change.id,
                     ("submitted",),
                     {"status": "approved", "decided_by": actor, "decided_at": _now()},
+                    files=json.dumps(change.files, sort_keys=True),
                 )
                 files = self._files_in(connection, change.files)
                 number = self._insert_version(
@@ -821,6 +808,27 @@ class DeskStore:
                 ]
             )
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
+JSON_COLUMNS = frozenset({"files", "diff", "plan"})
+
+
+def _record(kind: type[_T], row: Any) -> _T:
+    """A row of `versions`, `changes` or `users` as its dataclass: its JSON columns decoded (an empty one is
+    None), its flags as booleans."""
+    values = {}
+    for column in fields(kind):
+        value = row[column.name]
+        if column.name in JSON_COLUMNS:
+            value = json.loads(value) if value else None
+        elif column.type in ("bool", bool):
+            value = bool(value)
+        values[column.name] = value
+    return kind(**values)
 
 
 def _insert_ignoring_duplicates(connection: Connection, table: sa.Table) -> Any:

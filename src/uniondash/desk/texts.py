@@ -172,6 +172,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The form expired or did not come from this site: reload the page and try again.",
     ),
     "too_large": ("文件超过 10 MB 上限。", "The file is over the 10 MB limit."),
+    "not_what_was_reviewed": (
+        "这项修改的数据已不是你核对的那一份：请重新核对后再批准。",
+        "This change's data is not what you checked: check it again before approving.",
+    ),
+    "length_required": (
+        "请求没有注明长度（Content-Length），未读取：请用工作台页面上的表单上传。",
+        "The request does not say its length (Content-Length) and was not read: upload with the desk's form.",
+    ),
     "no_file": ("请选择要上传的文件。", "Choose a file to upload."),
     "back": ("返回工作台", "Back to the desk"),
     "stale": (

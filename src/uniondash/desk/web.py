@@ -13,17 +13,19 @@ never framed (security_headers.py: `frame-ancestors 'none'`).
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -71,6 +73,7 @@ from uniondash.desk.store import (
     DeskUnavailable,
     database_url,
     migrate,
+    sha256,
 )
 from uniondash.desk.texts import text
 from uniondash.errors import DataError
@@ -137,11 +140,40 @@ class DeskUser:
         return self.token
 
 
+def is_desk_path(path: str) -> bool:
+    """Is this path under /desk, as the session cookie's `Path=/desk` is (the only paths a browser sends it to)?"""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 class _DeskSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie, marked Secure whenever the request itself came over TLS (behind nginx too)."""
+    """Flask's signed cookie under /desk only, marked Secure whenever the request itself came over TLS (behind
+    nginx too). A public request gets Flask's null session: no cookie read or signed, nothing saved."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        # Flask opens the session before it matches the URL: the path is what there is to go by.
+        if not is_desk_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs", "template_context_processors")
+
+
+@contextmanager
+def desk_only(server: Flask) -> Iterator[None]:
+    """The per-request hooks that extensions set up inside this block add to the desk's blueprint, not to the
+    whole app: Flask-Limiter's checks and counting, Flask-Login's cookie refresh, Flask-WTF's CSRF hook run
+    for /desk requests only, and a public request pays for none of them."""
+    before = {kind: {id(hook) for hook in getattr(server, kind).get(None, [])} for kind in _HOOKS}
+    yield
+    for kind in _HOOKS:
+        hooks = getattr(server, kind)
+        added = [hook for hook in hooks.get(None, []) if id(hook) not in before[kind]]
+        hooks[None] = [hook for hook in hooks.get(None, []) if id(hook) in before[kind]]
+        hooks.setdefault(bp.name, []).extend(added)
 
 
 def desk() -> DeskState:
@@ -184,6 +216,17 @@ def client_address() -> str:
 
 def account_key() -> str:
     return "account:" + accounts.normal_name(request.form.get("name", ""))[:64]
+
+
+def desk_target(target: str) -> str | None:
+    """`next` after sign-in if it is a plain path under /desk/ of this site, else None: never an open redirect,
+    never a path that a browser resolves out of /desk (`..`, `%2e%2e`), never a character a header cannot hold."""
+    if not target.startswith(PREFIX + "/") or any(c.isspace() or c == "\\" or not c.isprintable() for c in target):
+        return None
+    segments = unquote(urlsplit(target).path).split("/")[1:]
+    if any(segment in (".", "..") for segment in segments) or "" in segments[:-1]:
+        return None
+    return target
 
 
 def failed_sign_in(response: Response) -> bool:
@@ -243,11 +286,7 @@ def login() -> Any:
             login_user(DeskUser(Actor(user.name, user.role), token))
             if accounts.needs_rehash(user.password_hash):
                 desk().store.set_password(user.name, accounts.hash_password(password), user.name)
-            target = request.args.get("next", "")
-            # Only a desk path of this site: never an open redirect.
-            if not (target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target):
-                target = u("desk.home")
-            return redirect(target, code=303)
+            return redirect(desk_target(request.args.get("next", "")) or u("desk.home"), code=303)
         desk().store.record(name if user else "-", "sign-in-refused", name if user else "", client_address())
         error = t("bad_login")
     status = 401 if error else 200
@@ -337,6 +376,7 @@ def change(change_id: int) -> str:
             lang()
         ),
         sections=_sections(found),
+        reviewed=reviewed_mark(found),
     )
 
 
@@ -461,6 +501,10 @@ def reject(change_id: int) -> WerkzeugResponse:
 def approve(change_id: int) -> WerkzeugResponse:
     found = change_or_404(change_id)
     require("approve", found)
+    if request.form.get("reviewed", "") != reviewed_mark(found):
+        # The page the publisher approved from showed other data (or none): nothing unseen is published.
+        flash(t("not_what_was_reviewed"), "error")
+        return back_to("desk.change", change_id=found.id)
     state = desk()
     try:
         number = publish_change(state.store, found, current_user.actor.name)
@@ -475,6 +519,11 @@ def approve(change_id: int) -> WerkzeugResponse:
     return back_to("desk.change", change_id=found.id)
 
 
+def reviewed_mark(found: Change) -> str:
+    """What the change page's approve form carries: a fingerprint of the data set the publisher saw."""
+    return sha256(json.dumps(found.files, sort_keys=True).encode())[:32]
+
+
 def publish_change(store: DeskStore, found: Change, publisher: str) -> int:
     """Validate the draft with the loader, then publish it in one transaction; the new version's number."""
     if found.files is None:
@@ -483,7 +532,7 @@ def publish_change(store: DeskStore, found: Change, publisher: str) -> int:
     validate(files)  # a set the loader refuses is never published: everything stays as it was
     base = store.version(found.base_version)
     diff = compare_sets(store.files(base.files) if base else {}, files)
-    return store.approve(found, publisher, diff, two_person_rule=store.two_person_rule())
+    return store.approve(found, publisher, diff)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -703,6 +752,10 @@ def before() -> Any:
         limit = request.max_content_length
         if limit is not None and (request.content_length or 0) > limit:
             return _page("too_large", 413)  # refused unread
+        if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # A body of unknown length would be parsed until it passed the limit: refused unread too
+            # (browsers and the shipped nginx always send the length).
+            return _page("length_required", 411)
         csrf.protect()
     return None
 
@@ -811,9 +864,7 @@ def register(
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the desk's before_request: the dashboard's callbacks are not forms
         WTF_CSRF_TIME_LIMIT=int(config.idle_seconds),
     )
-    csrf.init_app(server)
     manager = LoginManager()
-    manager.init_app(server)
     manager.session_protection = "basic"
 
     @manager.user_loader
@@ -825,13 +876,16 @@ def register(
             return None
         return DeskUser(found, token) if found else None
 
-    limiter = Limiter(
-        key_func=client_address,
-        app=server,
-        storage_uri=config.limiter_storage,
-        strategy="moving-window",
-        default_limits=[],
-    )
+    with desk_only(server):
+        csrf.init_app(server)
+        manager.init_app(server, add_context_processor=False)
+        limiter = Limiter(
+            key_func=client_address,
+            app=server,
+            storage_uri=config.limiter_storage,
+            strategy="moving-window",
+            default_limits=[],
+        )
     server.register_blueprint(bp)
     # This app's sign-in view, wrapped by this app's limiter: failed attempts count, per address and per account.
     by_address = limiter.limit(SIGN_IN_LIMITS_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)
