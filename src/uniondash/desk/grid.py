@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import dash_ag_grid as dag
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -263,8 +264,6 @@ def attributes(values: dict[str, str]) -> dict[str, Any]:
 
 
 def dag_grid(rows: list[dict[str, Any]], lang: str) -> Any:
-    import dash_ag_grid as dag
-
     return dag.AgGrid(
         id=GRID_ID,
         rowData=rows,
