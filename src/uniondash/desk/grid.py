@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -228,19 +229,21 @@ def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str
             if plan.get("messages")
             else None,
             html.Div(problems_table(plan.get("problems") or [], lang), id="grid-problems"),
-            html.Fieldset(
+            html.Div(
                 [
-                    html.Legend(t("review_source")),
-                    dcc.RadioItems(
+                    html.Label(t("review_source"), htmlFor="grid-source"),
+                    # A native <select>, as the table form's: typed letters and arrows choose.
+                    dbc.Select(
                         id="grid-source",
                         options=[
                             {"label": f"{key} · {row.get('citation_zh') or row.get('title_zh') or ''}", "value": key}
                             for key, row in sorted(sources.items())
                         ],
-                        value=plan.get("source_id") if plan.get("source_id") in sources else None,
-                        labelStyle={"display": "block"},
+                        value=plan.get("source_id") if plan.get("source_id") in sources else "",
+                        placeholder="—",
+                        required=True,
                     ),
-                    html.P(t("review_source_help"), className="muted"),
+                    html.P(t("review_source_help"), id="grid-source-help", className="muted"),
                 ],
                 id="grid-source-group",
             ),
