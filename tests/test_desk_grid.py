@@ -105,11 +105,14 @@ def test_a_report_lands_on_the_grid_each_row_beside_its_marked_sentence(desk: De
     assert '<html lang="zh-CN">' in html and f"{grid_path(change_id)}_dash-component-suites/" in html
     assert 'lang="en"' in editor.get(grid_path(change_id) + "?lang=en").get_data(as_text=True)[:200]
     rows = opened(editor, change_id)
-    assert [(row["n"], row["figure"], row["decision"]) for row in rows] == [(1, "120家", "accept"), (2, "930人", "accept")]
+    assert [(row["n"], row["figure"], row["decision"]) for row in rows] == [
+        (1, "120家", "accept"),
+        (2, "930人", "accept"),
+    ]
     assert rows[0]["before"] + rows[0]["figure"] + rows[0]["after"] == "2024年，全市新建职工书屋120家。"
     drawn = callback(editor, change_id, draw_body("?lang=en")).get_json()
     assert find_prop(drawn, "dashGridOptions")["suppressRowVirtualisation"] is True
-    decision = [c for c in find_prop(drawn, "columnDefs") if c["field"] == "decision"][0]
+    decision = next(c for c in find_prop(drawn, "columnDefs") if c["field"] == "decision")
     assert decision["refData"] == {"accept": "Accept", "correct": "Correct", "drop": "Drop"}
     assert "Table form" in json.dumps(drawn)
 
@@ -142,9 +145,12 @@ def test_every_grid_endpoint_needs_sign_in_and_the_uploaders_review(desk: Desk):
     # Another account with its own valid token: refused by the permission, not only by CSRF.
     bob = desk.client("bob")
     bob_token = csrf_token_of(bob)
-    assert bob.post(
-        grid_path(change_id) + "_dash-update-component", json=draw_body(), headers={"X-CSRFToken": bob_token}
-    ).status_code == 403
+    assert (
+        bob.post(
+            grid_path(change_id) + "_dash-update-component", json=draw_body(), headers={"X-CSRFToken": bob_token}
+        ).status_code
+        == 403
+    )
 
 
 def csrf_token_of(client: FlaskClient) -> str:
@@ -225,7 +231,7 @@ def test_review_form_is_the_table_forms_fields_and_ignores_what_is_not_a_row():
     form = review_form([*rows, *junk], SOURCE)
     assert form["decision-0"] == "drop" and form["value-1"] == "931" and form["source_id"] == SOURCE
     assert set(form) == {"source_id"} | {f"{key}-{i}" for i in (0, 1) for key in ("decision", *REVIEW_FIELDS)}
-    corrected, decisions, kept = apply_review(plan["rows"], form, SOURCE)
+    _corrected, decisions, kept = apply_review(plan["rows"], form, SOURCE)
     assert decisions == ["drop", "correct"] and [row["value"] for _, row in kept] == ["931"]
     assert review_form(None, 7) == {"source_id": ""}
     assert highlight("abc", "") == ("abc", "", "") and page_lang("?lang=en&x=1") == "en" and page_lang(None) == "zh"
