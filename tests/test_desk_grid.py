@@ -235,3 +235,24 @@ def test_review_form_is_the_table_forms_fields_and_ignores_what_is_not_a_row():
     assert decisions == ["drop", "correct"] and [row["value"] for _, row in kept] == ["931"]
     assert review_form(None, 7) == {"source_id": ""}
     assert highlight("abc", "") == ("abc", "", "") and page_lang("?lang=en&x=1") == "en" and page_lang(None) == "zh"
+
+
+def test_a_save_while_the_database_is_down_says_so_and_keeps_the_grid(desk: Desk):
+    from uniondash.desk.grid import ACTOR_KEY, grid_app
+    from uniondash.desk.store import DeskUnavailable
+
+    editor = desk.client("ann")
+    change_id = upload(editor, SYNTHETIC_REPORT, "report-2024.txt")
+    found = desk.store.change(change_id)
+
+    def down(*_args: Any) -> Any:
+        raise DeskUnavailable("数据库无法连接", "the database cannot be reached")
+
+    app = grid_app(change_id, grid_path(change_id), "/desk/", lambda _n: (found, {}), down)
+    client = app.server.test_client()
+    rows = [{"i": 0, "decision": "drop"}, {"i": 1, "decision": "drop"}]
+    answer = client.post("/_dash-update-component", json=save_body(rows, SOURCE), environ_base={ACTOR_KEY: "ann"})
+    assert answer.status_code == 200
+    assert answer.get_json()["response"] == {"grid-status": {"children": "数据库无法连接"}}
+    # Without the account the blueprint hands over, the app saves nothing.
+    assert client.post("/_dash-update-component", json=save_body(rows, SOURCE)).status_code == 403

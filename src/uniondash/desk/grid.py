@@ -30,7 +30,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from uniondash.desk.changes import DECISIONS, MAX_REVIEW_ROWS, REVIEW_FIELDS
 from uniondash.desk.review import ReviewSaved
-from uniondash.desk.store import Change
+from uniondash.desk.store import Change, DeskError
 from uniondash.desk.texts import text
 
 ASSETS = Path(__file__).resolve().parent / "grid_assets"
@@ -350,7 +350,10 @@ def grid_app(
             flask.abort(403)
         found, _sources = loaded
         # The grid's rows as edited (virtualRowData follows every edit); before any edit, as given.
-        saved = save(found, str(who), review_form(shown if shown else given, source_id))
+        try:
+            saved = save(found, str(who), review_form(shown if shown else given, source_id))
+        except DeskError as refused:  # the database unreachable: said in the page, the decisions still there
+            return no_update, refused.text(lang), no_update
         query = "?lang=en" if lang == "en" else ""
         if saved.outcome == "draft":
             return f"{desk_prefix}changes/{change_id}{query}", no_update, no_update
