@@ -396,3 +396,34 @@ def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
     assert "120家" not in added and "930人" in added and "35个" in added
     assert "SYNTHETIC children of workers in need helped" in [row["label_en"] for row in change.plan["added"]]
     assert not change.plan.get("changed")  # nothing of the published figures changes
+
+
+def synthetic_long_report(figures: int) -> bytes:
+    """SYNTHETIC: an invented 2024 report of `figures` sentences, one figure each (a long proposal)."""
+    places = ("芦淞区", "荷塘区", "石峰区", "天元区", "渌口区", "醴陵市", "攸县", "茶陵县", "炎陵县")
+    sentences = "".join(f"{places[n % 9]}第{n}批SYNTHETIC项目新建职工书屋{n + 10}家。" for n in range(1, figures + 1))
+    return f"株洲市总工会2024年工作报告（SYNTHETIC，测试用）\n2025年1月10日\n2024年，{sentences}\n".encode()
+
+
+def test_review_grid_puts_every_row_of_a_long_proposal_in_the_page(page: Any, base_url: str, tmp_path: Path):
+    report = tmp_path / "long-report-2024.txt"
+    report.write_bytes(synthetic_long_report(180))
+    sign_in(page, base_url, "ann")
+    page.wait_for_selector("#file")
+    page.set_input_files("#file", str(report))
+    page.click("form[action*=upload] button[type=submit]")
+    # No virtualisation: all 180 rows are in the page, in order, off screen too (what a screen reader reads).
+    page.wait_for_selector(".ag-row[row-index='179']", state="attached")
+    indexes = page.eval_on_selector_all(
+        ".ag-center-cols-container .ag-row", "rows => rows.map(r => Number(r.getAttribute('row-index')))"
+    )
+    assert indexes == list(range(180))
+    assert page.inner_text(".ag-row[row-index='179'] [col-id=sentence] mark") == "190家"
+    # The keyboard reaches the last row: Tab into the grid, Ctrl+ArrowDown to the end.
+    page.focus("#grid-source")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Control+ArrowDown")
+    assert focused(page) == ("179", "n")
+    violations = run_axe(page)
+    assert not violations, readable(violations)
