@@ -50,7 +50,6 @@ def save_body(rows: list[dict[str, Any]] | None, source_id: str | None, search: 
         "inputs": [{"id": "grid-save", "property": "n_clicks", "value": 1}],
         "changedPropIds": ["grid-save.n_clicks"],
         "state": [
-            {"id": "review-grid", "property": "virtualRowData", "value": rows},
             {"id": "review-grid", "property": "rowData", "value": rows},
             {"id": "grid-source", "property": "value", "value": source_id},
             {"id": "grid-url", "property": "search", "value": search},
@@ -103,7 +102,9 @@ def test_a_report_lands_on_the_grid_each_row_beside_its_marked_sentence(desk: De
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     html = page.get_data(as_text=True)
     assert '<html lang="zh-CN">' in html and f"{grid_path(change_id)}_dash-component-suites/" in html
-    assert 'lang="en"' in editor.get(grid_path(change_id) + "?lang=en").get_data(as_text=True)[:200]
+    english = editor.get(grid_path(change_id) + "?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert f"<title>Review the rows proposed from the report #{change_id} · Data desk" in english
     rows = opened(editor, change_id)
     assert [(row["n"], row["figure"], row["decision"]) for row in rows] == [
         (1, "120家", "accept"),

@@ -20,6 +20,7 @@ WSGI environ (`ACTOR_KEY`: a request header can never set a key with a dot).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -281,10 +282,13 @@ def dag_grid(rows: list[dict[str, Any]], lang: str) -> Any:
 class _GridDash(Dash):
     """Dash with the page's language on <html> (from `?lang=`), and no second contentinfo landmark."""
 
+    change_id = 0
+
     def interpolate_index(self, **kwargs: Any) -> Any:  # type: ignore[override]  # Dash's own example form
-        page = str(super().interpolate_index(**kwargs))
-        lang = "en" if flask.request.args.get("lang") == "en" else "zh-CN"
-        page = page.replace("<html>", f'<html lang="{lang}">', 1)
+        lang = "en" if flask.request.args.get("lang") == "en" else "zh"
+        words = f"{text(lang, 'review_title')} #{self.change_id} · {text(lang, 'desk')} · {text(lang, 'site')}"
+        page = str(super().interpolate_index(**{**kwargs, "title": escape(words)}))
+        page = page.replace("<html>", f'<html lang="{"en" if lang == "en" else "zh-CN"}">', 1)
         return page.replace("<footer>", "<div hidden>", 1).replace("</footer>", "</div>", 1)
 
 
@@ -307,6 +311,7 @@ def grid_app(
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
+    app.change_id = change_id
     app.layout = html.Div(
         [
             dcc.Location(id="grid-url", refresh=False),
@@ -334,14 +339,14 @@ def grid_app(
         Output("grid-status", "children"),
         Output("grid-problems", "children"),
         Input("grid-save", "n_clicks"),
-        State(GRID_ID, "virtualRowData"),
+        # rowData as edited: dash-ag-grid writes the grid's rows back to it after every edit.
         State(GRID_ID, "rowData"),
         State("grid-source", "value"),
         State("grid-url", "search"),
         prevent_initial_call=True,
     )
     def save_decisions(
-        _clicks: int, shown: list[Any] | None, given: list[Any] | None, source_id: Any, search: str | None
+        _clicks: int, rows: list[Any] | None, source_id: Any, search: str | None
     ) -> tuple[Any, Any, Any]:
         lang = page_lang(search)
         who = flask.request.environ.get(ACTOR_KEY)
@@ -349,9 +354,8 @@ def grid_app(
         if not who or loaded is None:
             flask.abort(403)
         found, _sources = loaded
-        # The grid's rows as edited (virtualRowData follows every edit); before any edit, as given.
         try:
-            saved = save(found, str(who), review_form(shown if shown else given, source_id))
+            saved = save(found, str(who), review_form(rows, source_id))
         except DeskError as refused:  # the database unreachable: said in the page, the decisions still there
             return no_update, refused.text(lang), no_update
         query = "?lang=en" if lang == "en" else ""
