@@ -71,7 +71,7 @@ def main() -> None:
                     sent: list[int] = []
 
                     def record(request: Any, sent: list[int] = sent) -> None:
-                        if request.method == "POST" and "grid-save" in (request.post_data or ""):
+                        if request.method == "POST" and "grid-save.n_clicks" in (request.post_data or ""):
                             sent.append(len(request.post_data_buffer or b""))
 
                     page.on("request", record)

@@ -30,8 +30,12 @@ def grid_path(change_id: int) -> str:
 def draw_body(search: str = "") -> dict[str, Any]:
     """The grid page's draw callback as dash-renderer posts it."""
     return {
-        "output": "..grid-page.children...grid-skip.children..",
-        "outputs": [{"id": "grid-page", "property": "children"}, {"id": "grid-skip", "property": "children"}],
+        "output": "..grid-page.children...grid-skip.children...grid-save.children..",
+        "outputs": [
+            {"id": "grid-page", "property": "children"},
+            {"id": "grid-skip", "property": "children"},
+            {"id": "grid-save", "property": "children"},
+        ],
         "inputs": [{"id": "grid-url", "property": "search", "value": search}],
         "changedPropIds": ["grid-url.search"],
         "state": [],

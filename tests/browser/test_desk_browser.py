@@ -334,8 +334,11 @@ def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
         if violations:
             found[lang] = readable(violations)
     assert not found, "\n".join(f"{lang}:\n{text}" for lang, text in found.items())
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if "grid-save.n_clicks" in (r.post_data or "") else None)
     page.goto(grid_url)
     page.wait_for_selector(".ag-row[row-index='3']")
+    assert page.inner_text("#grid-save") == "生成草稿" and page.inner_text("#grid-status") == ""
     # Keyboard only: the source by typing its first letters; Tab into the grid (its header), arrows, Enter.
     page.focus("#grid-source")
     page.keyboard.type(SOURCE[:4])
@@ -361,6 +364,7 @@ def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
     # Rows 3 and 4 stay accepted as proposed. Tab leaves the grid for the save button.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "grid-save"
+    assert not saves  # nothing was sent before the button was pressed
     page.keyboard.press("Enter")
     # The proposal has no English label: the accepted rows are refused by the importer, named by row and
     # column, and the decisions are kept (in the page and in the change) for another try.

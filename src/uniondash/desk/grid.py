@@ -28,6 +28,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from uniondash.desk.changes import DECISIONS, MAX_REVIEW_ROWS, REVIEW_FIELDS
 from uniondash.desk.review import ReviewSaved
@@ -188,8 +189,8 @@ def problems_table(problems: Sequence[Mapping[str, Any]], lang: str) -> html.Div
     )
 
 
-def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str, prefix: str) -> html.Main:
-    """The grid page of a change under review, in `lang`."""
+def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str, prefix: str) -> html.Div:
+    """The grid page of a change under review, in `lang` (the save button and its message follow it)."""
 
     def t(key: str, **values: Any) -> str:
         words = text(lang, key)
@@ -199,7 +200,7 @@ def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str
     plan = found.plan
     change_url = f"{prefix}changes/{found.id}{query}"
     rows = grid_rows(plan)
-    return html.Main(
+    return html.Div(
         [
             html.Nav(
                 html.Ul(
@@ -256,10 +257,7 @@ def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str
                 role="region",
                 **attributes({"aria-labelledby": "grid-caption", "aria-describedby": "grid-keys"}),
             ),
-            html.P(html.Button(t("review_submit"), id="grid-save", n_clicks=0, type="button")),
-            html.Div(id="grid-status", role="alert"),
-        ],
-        id="main",
+        ]
     )
 
 
@@ -318,22 +316,32 @@ def grid_app(
             dcc.Location(id="grid-url", refresh=False),
             dcc.Location(id="grid-go", refresh=True),
             html.A(text("zh", "skip"), href="#main", className="skip", id="grid-skip"),
-            html.Div(id="grid-page"),
+            html.Main(
+                [
+                    html.Div(id="grid-page"),
+                    # In the fixed layout, not drawn by a callback: a drawn button counts as pressed once.
+                    html.P(html.Button(text("zh", "review_submit"), id="grid-save", type="button")),
+                    html.Div(id="grid-status", role="alert"),
+                ],
+                id="main",
+            ),
         ]
     )
 
     @app.callback(
         Output("grid-page", "children"),
         Output("grid-skip", "children"),
+        Output("grid-save", "children"),
         Input("grid-url", "search"),
     )
-    def draw(search: str | None) -> tuple[Any, str]:
+    def draw(search: str | None) -> tuple[Any, str, str]:
         lang = page_lang(search)
+        words = text(lang, "skip"), text(lang, "review_submit")
         loaded = load(change_id)
         if loaded is None:
-            return html.Main(html.P(text(lang, "not_found")), id="main"), text(lang, "skip")
+            return html.P(text(lang, "not_found")), *words
         found, sources = loaded
-        return grid_page(found, sources, lang, desk_prefix), text(lang, "skip")
+        return grid_page(found, sources, lang, desk_prefix), *words
 
     @app.callback(
         Output("grid-go", "href"),
@@ -347,8 +355,10 @@ def grid_app(
         prevent_initial_call=True,
     )
     def save_decisions(
-        _clicks: int, rows: list[Any] | None, source_id: Any, search: str | None
+        clicks: int | None, rows: list[Any] | None, source_id: Any, search: str | None
     ) -> tuple[Any, Any, Any]:
+        if not clicks:
+            raise PreventUpdate
         lang = page_lang(search)
         who = flask.request.environ.get(ACTOR_KEY)
         loaded = load(change_id)
