@@ -350,14 +350,26 @@ def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
     page.keyboard.press("ArrowRight")
     assert focused(page) == ("0", "decision")
     page.keyboard.press("Enter")  # the decision's list opens on "accept"
-    page.keyboard.press("ArrowDown")  # correct
-    page.keyboard.press("ArrowDown")  # drop
+    page.wait_for_selector("[role=listbox] [role=option][aria-selected=true]")
+    for _ in range(2):  # correct, then drop: each step waits for the list to follow
+        before = page.inner_text("[role=listbox] [role=option][aria-selected=true]")
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function(
+            "b => document.querySelector('[role=listbox] [role=option][aria-selected=true]')?.innerText !== b",
+            arg=before,
+        )
+    assert page.inner_text("[role=listbox] [role=option][aria-selected=true]") == "舍弃"
     page.keyboard.press("Enter")
     assert page.inner_text(".ag-row[row-index='0'] [col-id=decision]") == "舍弃"
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert focused(page) == ("1", "label_en")
+    page.keyboard.press("Enter")  # Escape leaves a cell as it was: still empty, still accepted
+    page.keyboard.type("discarded")
+    page.keyboard.press("Escape")
+    assert page.inner_text(".ag-row[row-index='1'] [col-id=label_en]") == ""
+    assert page.inner_text(".ag-row[row-index='1'] [col-id=decision]") == "接受"
     grid_type(page, "SYNTHETIC children of workers in need helped")
     # An edit makes the accepted row a correction, in words in its decision cell.
     assert page.inner_text(".ag-row[row-index='1'] [col-id=decision]") == "更正"
