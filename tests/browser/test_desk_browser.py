@@ -301,9 +301,11 @@ def focused(page: Any) -> tuple[str | None, str | None]:
 def grid_type(page: Any, words: str) -> None:
     """Edit the focused cell from the keyboard: Enter opens its editor, the words replace its text, Enter keeps."""
     page.keyboard.press("Enter")
+    page.wait_for_selector(".ag-cell-inline-editing input:focus")
     page.keyboard.press("Control+A")
     page.keyboard.type(words)
     page.keyboard.press("Enter")
+    page.wait_for_selector(".ag-cell-inline-editing", state="detached")
 
 
 def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
@@ -360,14 +362,17 @@ def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
         )
     assert page.inner_text("[role=listbox] [role=option][aria-selected=true]") == "舍弃"
     page.keyboard.press("Enter")
+    page.wait_for_selector("[role=listbox]", state="detached")
     assert page.inner_text(".ag-row[row-index='0'] [col-id=decision]") == "舍弃"
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert focused(page) == ("1", "label_en")
     page.keyboard.press("Enter")  # Escape leaves a cell as it was: still empty, still accepted
+    page.wait_for_selector(".ag-cell-inline-editing input:focus")
     page.keyboard.type("discarded")
     page.keyboard.press("Escape")
+    page.wait_for_selector(".ag-cell-inline-editing", state="detached")
     assert page.inner_text(".ag-row[row-index='1'] [col-id=label_en]") == ""
     assert page.inner_text(".ag-row[row-index='1'] [col-id=decision]") == "接受"
     grid_type(page, "SYNTHETIC children of workers in need helped")
