@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from werkzeug.serving import make_server
 
+from tests.browser.conftest import CHROMIUM
 from tests.browser.test_desk_browser import sign_in, synthetic_long_report
 from tests.desk_support import make_desk, upload
 from uniondash.exports.pdf import CHROMIUM_FLAGS
@@ -55,7 +56,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=list(CHROMIUM_FLAGS))
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 sign_in(page, base, "ann")
                 page.wait_for_selector("#file")
