@@ -139,7 +139,9 @@ def test_every_grid_endpoint_needs_sign_in_and_the_uploaders_review(desk: Desk):
     editor = desk.client("ann")
     change_id = upload(editor, SYNTHETIC_REPORT, "report-2024.txt")
     for rest in ("", "_dash-layout", "_dash-dependencies", "assets/review_grid.js"):
-        assert editor.get(grid_path(change_id) + rest).status_code == 200, rest
+        answer = editor.get(grid_path(change_id) + rest)
+        assert answer.status_code == 200, rest
+        assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Frame-Options"] == "DENY", rest
         anonymous = desk.server.test_client().get(grid_path(change_id) + rest)
         assert anonymous.status_code == 303 and "/desk/login" in anonymous.headers["Location"], rest
         other = desk.client("bob").get(grid_path(change_id) + rest)
