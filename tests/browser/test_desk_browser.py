@@ -242,6 +242,10 @@ def test_review_of_a_report_keyboard_only_and_axe_finds_nothing(page: Any, desk:
     page.focus("#file")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
+    # The upload lands on the grid; the table form is one link away (the same decisions, the same save).
+    page.wait_for_selector("#table-form-link")
+    page.focus("#table-form-link")
+    page.keyboard.press("Enter")
     page.wait_for_selector("#review-rows")
     review_url = page.url
     assert "<mark>120家</mark>" in page.inner_html("#sentence-0")
@@ -273,3 +277,174 @@ def test_review_of_a_report_keyboard_only_and_axe_finds_nothing(page: Any, desk:
     change = desk.store.changes()[0]
     assert change.status == "draft" and change.plan["review_of"]["decisions"] == ["drop", "correct"]
     assert [row["as_written"] for row in change.plan["added"]] == ["930人"]
+
+
+# SYNTHETIC: an invented 2024 report of four figures (tests only, never in data/).
+SYNTHETIC_GRID_REPORT = (
+    "株洲市总工会2024年工作报告（SYNTHETIC，测试用，非真实数据）\n"
+    "2025年1月10日\n"
+    "2024年，全市新建职工书屋120家。全年开展“金秋助学”活动，资助困难职工子女930人。"
+    "全年为困难职工发放救助金1200万元。新建户外劳动者服务站点35个。\n"
+).encode()
+
+
+def focused(page: Any) -> tuple[str | None, str | None]:
+    """(row index, column id) of the grid cell that has the keyboard focus."""
+    return tuple(  # type: ignore[return-value]
+        page.evaluate(
+            """() => { const e = document.activeElement;
+                return [e.closest('.ag-row')?.getAttribute('row-index') ?? null, e.getAttribute('col-id')]; }"""
+        )
+    )
+
+
+def grid_type(page: Any, words: str) -> None:
+    """Edit the focused cell from the keyboard: Enter opens its editor, the words replace its text, Enter keeps."""
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".ag-cell-inline-editing input:focus")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(words)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".ag-cell-inline-editing", state="detached")
+
+
+def test_review_grid_keyboard_only_correct_drop_accept_and_axe_finds_nothing(
+    page: Any, desk: Desk, base_url: str, tmp_path: Path
+):
+    from tests.test_desk_review import SOURCE
+
+    report = tmp_path / "report-2024.txt"
+    report.write_bytes(SYNTHETIC_GRID_REPORT)
+    sign_in(page, base_url, "ann")
+    page.wait_for_selector("#file")
+    page.set_input_files("#file", str(report))  # the file chooser itself is the system's
+    page.focus("#file")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".ag-row[row-index='3']")  # the grid is the first thing the editor sees
+    grid_url = page.url
+    assert grid_url.endswith("/grid/")
+    change_id = int(grid_url.rstrip("/").split("/")[-2])
+    # Every row is in the page (no virtualisation), each beside its sentence with the figure marked.
+    assert page.locator(".ag-center-cols-container .ag-row").count() == 4
+    assert page.inner_html(".ag-row[row-index='1'] [col-id=sentence] mark") == "930人"
+    found = {}
+    for lang in ("zh", "en"):
+        page.goto(grid_url + ("?lang=en" if lang == "en" else ""))
+        page.wait_for_selector(".ag-row[row-index='3']")
+        violations = run_axe(page)
+        if violations:
+            found[lang] = readable(violations)
+    assert not found, "\n".join(f"{lang}:\n{text}" for lang, text in found.items())
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if "grid-save.n_clicks" in (r.post_data or "") else None)
+    page.goto(grid_url)
+    page.wait_for_selector(".ag-row[row-index='3']")
+    assert page.inner_text("#grid-save") == "生成草稿" and page.inner_text("#grid-status") == ""
+    # Keyboard only: the source by typing its first letters; Tab into the grid (its header), arrows, Enter.
+    page.focus("#grid-source")
+    page.keyboard.type(SOURCE[:4])
+    assert page.eval_on_selector("#grid-source", "e => e.value") == SOURCE
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == ("0", "n")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert focused(page) == ("0", "decision")
+    page.keyboard.press("Enter")  # the decision's list opens on "accept"
+    page.wait_for_selector("[role=listbox] [role=option][aria-selected=true]")
+    for _ in range(2):  # correct, then drop: each step waits for the list to follow
+        before = page.inner_text("[role=listbox] [role=option][aria-selected=true]")
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function(
+            "b => document.querySelector('[role=listbox] [role=option][aria-selected=true]')?.innerText !== b",
+            arg=before,
+        )
+    assert page.inner_text("[role=listbox] [role=option][aria-selected=true]") == "舍弃"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[role=listbox]", state="detached")
+    assert page.inner_text(".ag-row[row-index='0'] [col-id=decision]") == "舍弃"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert focused(page) == ("1", "label_en")
+    page.keyboard.press("Enter")  # Escape leaves a cell as it was: still empty, still accepted
+    page.wait_for_selector(".ag-cell-inline-editing input:focus")
+    page.keyboard.type("discarded")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".ag-cell-inline-editing", state="detached")
+    assert page.inner_text(".ag-row[row-index='1'] [col-id=label_en]") == ""
+    assert page.inner_text(".ag-row[row-index='1'] [col-id=decision]") == "接受"
+    grid_type(page, "SYNTHETIC children of workers in need helped")
+    # An edit makes the accepted row a correction, in words in its decision cell.
+    assert page.inner_text(".ag-row[row-index='1'] [col-id=decision]") == "更正"
+    # Rows 3 and 4 stay accepted as proposed. Tab leaves the grid for the save button.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "grid-save"
+    assert not saves  # nothing was sent before the button was pressed
+    page.keyboard.press("Enter")
+    # The proposal has no English label: the accepted rows are refused by the importer, named by row and
+    # column, and the decisions are kept (in the page and in the change) for another try.
+    page.wait_for_selector("#grid-problems-table")
+    named = page.eval_on_selector_all(
+        "#grid-problems-table tbody tr", "rows => rows.map(r => [r.cells[1].innerText, r.cells[2].innerText])"
+    )
+    assert sorted(set(map(tuple, named))) == [("3", "label_en"), ("4", "label_en")]
+    assert "有问题" in page.inner_text("#grid-status")
+    assert desk.store.change(change_id).plan["decisions"] == ["drop", "correct", "accept", "accept"]
+    violations = run_axe(page)
+    assert not violations, readable(violations)
+    # Back into the grid (Shift+Tab enters at its last cell), left to the label, and the two labels added.
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == ("3", "confidence")
+    while focused(page)[1] != "label_en" and focused(page)[1] != "n":
+        page.keyboard.press("ArrowLeft")
+    assert focused(page) == ("3", "label_en")
+    grid_type(page, "SYNTHETIC service stations for outdoor workers")
+    page.keyboard.press("ArrowUp")
+    grid_type(page, "SYNTHETIC hardship relief paid")
+    assert page.inner_text(".ag-row[row-index='2'] [col-id=decision]") == "更正"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#diff-added")
+    assert page.url.endswith(f"/desk/changes/{change_id}")
+    change = desk.store.change(change_id)
+    assert change.status == "draft"
+    assert change.plan["review_of"]["decisions"] == ["drop", "correct", "correct", "correct"]
+    # The draft's diff: exactly the three rows kept, the corrected label in it, the dropped row not.
+    added = page.inner_text("#diff-added tbody")
+    assert [row["as_written"] for row in change.plan["added"]] == ["930人", "1200万元", "35个"]
+    assert "120家" not in added and "930人" in added and "35个" in added
+    assert "SYNTHETIC children of workers in need helped" in [row["label_en"] for row in change.plan["added"]]
+    assert not change.plan.get("changed")  # nothing of the published figures changes
+
+
+def synthetic_long_report(figures: int) -> bytes:
+    """SYNTHETIC: an invented 2024 report of `figures` sentences, one figure each (a long proposal)."""
+    places = ("芦淞区", "荷塘区", "石峰区", "天元区", "渌口区", "醴陵市", "攸县", "茶陵县", "炎陵县")
+    sentences = "".join(f"{places[n % 9]}第{n}批SYNTHETIC项目新建职工书屋{n + 10}家。" for n in range(1, figures + 1))
+    return f"株洲市总工会2024年工作报告（SYNTHETIC，测试用）\n2025年1月10日\n2024年，{sentences}\n".encode()
+
+
+def test_review_grid_puts_every_row_of_a_long_proposal_in_the_page(page: Any, base_url: str, tmp_path: Path):
+    report = tmp_path / "long-report-2024.txt"
+    report.write_bytes(synthetic_long_report(180))
+    sign_in(page, base_url, "ann")
+    page.wait_for_selector("#file")
+    page.set_input_files("#file", str(report))
+    page.click("form[action*=upload] button[type=submit]")
+    # No virtualisation: all 180 rows are in the page, in order, off screen too (what a screen reader reads).
+    page.wait_for_selector(".ag-row[row-index='179']", state="attached")
+    indexes = page.eval_on_selector_all(
+        ".ag-center-cols-container .ag-row", "rows => rows.map(r => Number(r.getAttribute('row-index')))"
+    )
+    assert indexes == list(range(180))
+    assert page.inner_text(".ag-row[row-index='179'] [col-id=sentence] mark") == "190家"
+    # The keyboard reaches the last row: Tab into the grid, Ctrl+ArrowDown to the end.
+    page.focus("#grid-source")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Control+ArrowDown")
+    assert focused(page) == ("179", "n")
+    violations = run_axe(page)
+    assert not violations, readable(violations)

@@ -72,6 +72,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The rows kept have problems, listed below: correct or drop them and try again.",
     ),
     "review_link": ("审阅提取的行", "Review the proposed rows"),
+    "grid_help": (
+        "每一行旁边是报告原句，数字已高亮（加粗、下划线）。请逐行选择处理方式：接受（按提取结果）、更正或舍弃；"
+        "修改某个值时，该行自动改为“更正”。保留的行将像上传工作簿一样生成草稿：先检查，再显示差异和预览，然后提交审批。",
+        "Each row is shown beside its sentence of the report, the figure highlighted (bold, underlined). For each "
+        "row choose: accept (as extracted), correct or drop; editing a value makes the row a correction. The rows "
+        "kept become a draft like a workbook upload: checked, then the diff and the preview, then submitted.",
+    ),
+    "grid_keys": (
+        "键盘：Tab 进入表格，方向键移动，回车编辑或确认，Esc 取消，再按 Tab 离开表格。也可以使用表格表单。",
+        "Keyboard: Tab into the grid, arrows to move, Enter to edit or confirm, Escape to cancel, Tab to leave "
+        "the grid. The table form does the same.",
+    ),
+    "grid_table_form": ("表格表单", "Table form"),
+    "grid_link": ("在网格中审阅", "Review in the grid"),
     "status_submitted": ("待审批", "awaiting approval"),
     "status_approved": ("已发布", "published"),
     "status_rejected": ("已退回", "rejected"),

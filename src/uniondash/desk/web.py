@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
@@ -55,16 +55,15 @@ from uniondash.desk.changes import (
     DECISIONS,
     MAX_UPLOAD_BYTES,
     REVIEW_FIELDS,
-    Refused,
-    apply_review,
     display_name,
-    plan_review,
     plan_upload,
 )
 from uniondash.desk.datasets import compare_sets, rows_by_id, shanghai_time, validate, version_zip, write_folder
 from uniondash.desk.follower import Follower, sync_folder
+from uniondash.desk.grid import ACTOR_KEY, grid_app
 from uniondash.desk.permissions import Action, Actor, ChangeRef, allowed
 from uniondash.desk.preview import prefixed, relink
+from uniondash.desk.review import ReviewSaved, record_review, source_choices
 from uniondash.desk.store import (
     Change,
     DeskConflict,
@@ -89,6 +88,9 @@ DASH_CSRF_COOKIE = "_csrf_token"
 SIGN_IN_LIMITS_ADDRESS = "10 per minute;60 per hour"
 SIGN_IN_LIMITS_ACCOUNT = "5 per minute;20 per hour"
 PREVIEWS_KEPT = 3
+GRIDS_KEPT = 8
+# A grid's save sends every row back (up to MAX_REVIEW_ROWS, each with its sentence): more than a form.
+GRID_POST_BYTES = 8 * 1024 * 1024
 
 bp = Blueprint("desk", __name__, url_prefix=PREFIX, template_folder="templates")
 csrf = CSRFProtect()
@@ -114,6 +116,7 @@ class DeskState:
     follower: Follower
     server: Flask
     previews: dict[int, Any] = field(default_factory=dict)
+    grids: dict[int, Any] = field(default_factory=dict)
     ready: bool = False
 
     def make_ready(self) -> None:
@@ -348,7 +351,7 @@ def upload() -> WerkzeugResponse:
         plan=plan,
     )
     if kind == "report" and plan.get("review"):
-        return back_to("desk.review", change_id=change_id)
+        return redirect(grid_prefix(change_id) + ("?lang=en" if lang() == "en" else ""), code=303)
     return back_to("desk.change", change_id=change_id)
 
 
@@ -406,14 +409,14 @@ def change_upload(change_id: int) -> Response:
 def review(change_id: int) -> str:
     found = change_or_404(change_id)
     require("review", found)
-    store = desk().store
     return render_template(
         "desk/review.html",
         change=found,
         plan=found.plan,
         fields=REVIEW_FIELDS,
         decisions=DECISIONS,
-        sources=sorted(rows_by_id(store.files(found_base(found)).get("sources")).items()),
+        sources=sorted(source_choices(desk().store, found).items()),
+        grid_url=grid_prefix(found.id) + ("?lang=en" if lang() == "en" else ""),
     )
 
 
@@ -423,36 +426,13 @@ def review_done(change_id: int) -> WerkzeugResponse:
     """The editor's decisions: the rows kept become a draft (diff, preview, submit), or the problems show."""
     found = change_or_404(change_id)
     require("review", found)
-    store = desk().store
-    base_files = store.files(found_base(found))
-    source_id = request.form.get("source_id", "")
-    plan = dict(found.plan)
-    try:
-        if source_id not in rows_by_id(base_files.get("sources")):
-            raise Refused("请选择这份报告的来源", "choose the report's source")
-        rows, decisions, kept = apply_review(plan["rows"], request.form, source_id)
-    except Refused as refused:
-        flash(refused.text(lang()), "error")
-        return back_to("desk.review", change_id=found.id)
-    files, result = plan_review(kept, base_files)
-    reviewed = {**plan, "rows": rows, "decisions": decisions, "source_id": source_id}
-    try:
-        if files is None:
-            store.save_review(found.id, current_user.actor.name, None, {**reviewed, "problems": result["problems"]})
-            flash(t("review_problems"), "error")
-            return back_to("desk.review", change_id=found.id)
-        store.save_review(found.id, current_user.actor.name, files, {**result, "review_of": reviewed})
-    except DeskConflict as conflict:
-        flash(conflict.text(lang()), "error")
-    return back_to("desk.change", change_id=found.id)
-
-
-def found_base(found: Change) -> dict[str, str]:
-    """The file hashes of the version a change was made on."""
-    base = desk().store.version(found.base_version)
-    if base is None:  # pragma: no cover - versions are never deleted
-        abort(404)
-    return base.files
+    saved = record_review(desk().store, found, current_user.actor.name, request.form)
+    if saved.outcome == "draft":
+        return back_to("desk.change", change_id=found.id)
+    flash(saved.text(lang()), "error")
+    if saved.outcome == "conflict":
+        return back_to("desk.change", change_id=found.id)
+    return back_to("desk.review", change_id=found.id)
 
 
 @bp.post("/changes/<int:change_id>/submit")
@@ -686,23 +666,66 @@ def preview(change_id: int, rest: str) -> Any:
         abort(404)
     app = preview_app(desk(), found)
     prefix = preview_prefix(found.id)
-    # The draft's app is mounted at the prefix (SCRIPT_NAME): its own routes (/present, /export/…) answer
-    # under it. Its answers come uncompressed so that their links can be kept on the draft (`relink`).
-    environ = {**request.environ, "SCRIPT_NAME": prefix.rstrip("/"), "PATH_INFO": "/" + rest}
+    # Its own routes (/present, /export/…) answer under the prefix; its links are kept on the draft (`relink`).
+    answer = mounted(app.server.wsgi_app, prefix, rest)
+    answer.set_data(relink(answer.get_data(), answer.mimetype or "", prefix))
+    if answer.location:
+        answer.location = prefixed(answer.location, prefix)
+    return answer
+
+
+def mounted(wsgi_app: Any, prefix: str, rest: str, extra: dict[str, Any] | None = None) -> Response:
+    """The answer of an app mounted at `prefix` (SCRIPT_NAME) to this request for `rest`, uncompressed.
+
+    It answers inside its own context (its Flask contexts never mix with the desk's), read whole; the
+    desk's after-request rules (no-store, never framed) then apply to it."""
+    environ = {**request.environ, "SCRIPT_NAME": prefix.rstrip("/"), "PATH_INFO": "/" + rest, **(extra or {})}
     environ.pop("HTTP_ACCEPT_ENCODING", None)
-    # It answers inside its own context (its Flask contexts never mix with the desk's), read whole; the
-    # desk's after-request rules (no-store, never framed) then apply to it.
-    body, status, headers = contextvars.Context().run(run_wsgi_app, app.server.wsgi_app, environ, buffered=True)
+    body, status, headers = contextvars.Context().run(run_wsgi_app, wsgi_app, environ, buffered=True)
     try:
         data = b"".join(body)
     finally:
         if hasattr(body, "close"):
             body.close()
-    answer = Response(data, status=status, headers=headers)
-    answer.set_data(relink(data, answer.mimetype or "", prefix))
-    if answer.location:
-        answer.location = prefixed(answer.location, prefix)
-    return answer
+    return Response(data, status=status, headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The review grid: a Dash app per change, for its uploader only while its rows await review
+
+
+@bp.route("/changes/<int:change_id>/grid/", defaults={"rest": ""}, methods=["GET", "POST"])
+@bp.route("/changes/<int:change_id>/grid/<path:rest>", methods=["GET", "POST"])
+@login_required
+def grid(change_id: int, rest: str) -> Any:
+    found = change_or_404(change_id)
+    require("review", found)  # every request: the page, its scripts, _dash-layout, each callback
+    app = grid_app_for(desk(), found.id)
+    return mounted(app.server.wsgi_app, grid_prefix(found.id), rest, {ACTOR_KEY: current_user.actor.name})
+
+
+def grid_prefix(change_id: int) -> str:
+    return f"{PREFIX}/changes/{change_id}/grid/"
+
+
+def grid_app_for(state: DeskState, change_id: int) -> Any:
+    """The grid app of a change; a few kept per worker (each is stateless: it reads the store per request)."""
+    if change_id in state.grids:
+        return state.grids[change_id]
+    store = state.store
+
+    def load(number: int) -> tuple[Change, dict[str, dict[str, str]]] | None:
+        found = store.change(number)
+        return (found, source_choices(store, found)) if found else None
+
+    def save(found: Change, who: str, form: Mapping[str, str]) -> ReviewSaved:
+        return record_review(store, found, who, form)
+
+    app = grid_app(change_id, grid_prefix(change_id), PREFIX + "/", load, save)
+    while len(state.grids) >= GRIDS_KEPT:
+        state.grids.pop(next(iter(state.grids)))
+    state.grids[change_id] = app
+    return app
 
 
 def preview_prefix(change_id: int) -> str:
@@ -749,6 +772,8 @@ def before() -> Any:
     if request.method == "POST":
         if request.endpoint == "desk.upload":  # read before the form is parsed (the CSRF check reads it)
             request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # the form's fields besides the file
+        elif request.endpoint == "desk.grid":
+            request.max_content_length = GRID_POST_BYTES
         limit = request.max_content_length
         if limit is not None and (request.content_length or 0) > limit:
             return _page("too_large", 413)  # refused unread
@@ -765,20 +790,26 @@ def after(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     response.vary.add("Cookie")
-    if (
-        request.path.startswith(f"{PREFIX}/preview/")
-        and getattr(g, "desk_state", None)
-        and current_user.is_authenticated
-    ):
+    dash_path = dash_cookie_path(request.path, request.endpoint)
+    if dash_path and getattr(g, "desk_state", None) and current_user.is_authenticated:
         response.set_cookie(
             DASH_CSRF_COOKIE,
             generate_csrf(),
-            path=f"{PREFIX}/preview/",
+            path=dash_path,
             samesite="Strict",
             secure=request.is_secure,
             httponly=False,  # Dash's renderer reads it to send the X-CSRFToken header
         )
     return response
+
+
+def dash_cookie_path(path: str, endpoint: str | None) -> str | None:
+    """Where the Dash apps of the desk (the preview, the grid) find the CSRF token for their callbacks."""
+    if path.startswith(f"{PREFIX}/preview/"):
+        return f"{PREFIX}/preview/"
+    if endpoint == "desk.grid":
+        return f"{PREFIX}/changes/"
+    return None
 
 
 @bp.context_processor
