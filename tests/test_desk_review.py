@@ -70,6 +70,9 @@ def test_accept_correct_and_drop_make_a_draft_with_its_diff_preview_and_submit(d
         ("930人", "SYNTHETIC children of workers in need helped")
     ]
     assert change.plan["review_of"]["decisions"] == ["drop", "correct"]
+    # Every published figure is kept as it is: unchanged, not "in the data but not in the workbook".
+    published = desk.store.files(desk.store.version(change.base_version).files)["facts"].decode().count("\n") - 1
+    assert change.plan["missing"] == [] and len(change.plan["unchanged"]) == published > 0
     shown = editor.get(f"/desk/changes/{change_id}").get_data(as_text=True)
     assert "资助困难职工子女<mark>930人</mark>" in shown and "submit-button" in shown
     assert "资助困难职工子女930人" in desk.store.files(change.files)["facts"].decode()

@@ -319,6 +319,11 @@ def plan_review(
     if not kept:
         return None, {"ok": False, "problems": [problem(None, None, None, "没有保留任何行", "every row was dropped")]}
     files, plan = plan_workbook(rows_workbook([row for _, row in kept], base_files), base_files)
+    if files is not None:
+        # The review's workbook holds only the report's rows; every published figure is kept as it is, so for
+        # a reviewed report those are unchanged, not "in the data but not in the workbook".
+        plan["unchanged"] = [*plan.get("unchanged", []), *plan.get("missing", [])]
+        plan["missing"] = []
     if files is None:
         from uniondash.exports.xlsx_data import DATA_SHEET
 
@@ -330,7 +335,8 @@ def plan_review(
 
 
 def rows_workbook(rows: Sequence[Mapping[str, Any]], base_files: Mapping[str, bytes]) -> bytes:
-    """The import workbook of the base set (its figures and sources) with `rows` added to its data sheet."""
+    """The import template of the base set (its sources and dimensions, no figures) with `rows` in its data
+    sheet: the importer keeps every published figure the workbook does not hold."""
     from uniondash.exports.xlsx import workbook_bytes
     from uniondash.exports.xlsx_data import DATA_SHEET, template_workbook
 
