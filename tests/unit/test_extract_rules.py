@@ -276,3 +276,20 @@ def test_a_quote_keeps_the_opening_mark_of_a_phrase_it_closes() -> None:
     text = "2024年，全市工会扎实抓好“三员”队伍建设，“三员”队伍壮大至1.18万人，“五小”活动开展300场。"
     quotes = [row["source_quote"] for row in extract_text(text, report_date="2024-12-31").rows]
     assert quotes == ["“三员”队伍壮大至1.18万人", "“五小”活动开展300场"]
+
+
+def test_an_english_label_is_proposed_only_for_the_very_same_chinese_label() -> None:
+    # SYNTHETIC sentences; the English comes from the shipped data set's figure with the same Chinese label.
+    from pathlib import Path
+
+    from uniondash.load import load_dataset
+
+    dataset = load_dataset(Path(__file__).resolve().parents[2] / "data")
+    known = dict(zip(dataset.facts["label_zh"], dataset.facts["label_en"], strict=True))
+    text = "2024年，开展劳模工匠宣讲300场，开展劳模工匠巡回宣讲80场。"
+    rows = extract_text(text, report_date="2024-12-31", dataset=dataset).rows
+    assert [(row["label_zh"], row["label_en"]) for row in rows] == [
+        ("劳模工匠宣讲", known["劳模工匠宣讲"]),
+        ("劳模工匠巡回宣讲", ""),  # reads alike, says something else: left for the reviewer
+    ]
+    assert "the same Chinese label" in rows[0]["review"]

@@ -21,7 +21,7 @@ from uniondash.errors import UniondashError
 from uniondash.intake.extract import periods as period_rules
 from uniondash.intake.extract.documents import ExtractError, read_document
 from uniondash.intake.extract.rules import Figure, Skipped, find_figures
-from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, suggest
+from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, known_english, suggest
 from uniondash.intake.extract.text import han_share, normalise
 from uniondash.model import Dataset
 from uniondash.schema import facts_schema
@@ -511,6 +511,9 @@ def _rows(
         suggestion = suggest(label, quote, figure.unit, candidates)
         if suggestion.like:
             review.append(f"reads like {suggestion.like}")
+        label_en, named_like = known_english(label, figure.unit, candidates)
+        if named_like:
+            review.append(f"label_en as {named_like} (the same Chinese label)")
         if twin[figure.end : figure.end + 2] == "左右":
             review.append("左右 (about) follows the figure: no qualifier column holds it; say so in a note")
         part_of = _whole_of(index, figures, sentence_figures[sentence], twin)
@@ -520,7 +523,7 @@ def _rows(
                 "programme_id": suggestion.programme_id,
                 "metric_id": suggestion.metric_id,
                 "label_zh": label,
-                "label_en": "",
+                "label_en": label_en,
                 "value": int(figure.value) if float(figure.value).is_integer() else figure.value,
                 "as_written": figure.as_written,
                 "number_as_written": figure.number_as_written,

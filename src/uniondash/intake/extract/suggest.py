@@ -42,6 +42,8 @@ class Exemplar:
     base_unit: str
     label_pairs: frozenset[str]
     quote_pairs: frozenset[str]
+    label_zh: str = ""
+    label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,26 @@ def exemplars(dataset: Dataset) -> list[Exemplar]:
     """The data set's figures, each with its metric's base unit and its character pairs."""
     unit_of = dict(zip(dataset.metrics["id"], dataset.metrics["unit_zh"], strict=True))
     out = []
-    for fact_id, programme, metric, label, quote in zip(
+    for fact_id, programme, metric, label, label_en, quote in zip(
         dataset.facts["id"],
         dataset.facts["programme_id"],
         dataset.facts["metric_id"],
         dataset.facts["label_zh"],
+        dataset.facts["label_en"],
         dataset.facts["source_quote"],
         strict=True,
     ):
+        unit = str(unit_of.get(metric, ""))
         out.append(
             Exemplar(
-                str(fact_id), str(programme), str(metric), str(unit_of.get(metric, "")), bigrams(label), bigrams(quote)
+                str(fact_id),
+                str(programme),
+                str(metric),
+                unit,
+                bigrams(label),
+                bigrams(quote),
+                str(label),
+                str(label_en),
             )
         )
     return out
@@ -94,3 +105,14 @@ def suggest(label: str, quote: str, unit: str, candidates: list[Exemplar]) -> Su
         return Suggestion("", "", round(best[0], 2) if best else 0.0, "")
     score, exemplar = best
     return Suggestion(exemplar.programme_id, exemplar.metric_id, round(score, 2), exemplar.fact_id)
+
+
+def known_english(label: str, unit: str, candidates: list[Exemplar]) -> tuple[str, str]:
+    """(label_en, fact id) of an existing figure with this very Chinese label and a fitting unit, else ('', '').
+
+    Only an identical label: a figure that merely reads alike may count something else, and an English label
+    that does not say what the Chinese says would be a silent wrong answer."""
+    for exemplar in candidates:
+        if exemplar.label_zh == label and exemplar.label_en and unit_fits(unit, exemplar.base_unit):
+            return exemplar.label_en, exemplar.fact_id
+    return "", ""
