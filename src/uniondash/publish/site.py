@@ -60,7 +60,7 @@ from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.publish import links
 from uniondash.publish.datapackage import data_package, package_json, published_tables
-from uniondash.query import format_years, pinned, to_query_string
+from uniondash.query import period_text, pinned, to_query_string
 from uniondash.share import embed_url, export_url
 from uniondash.state import DataState
 from uniondash.web import vendor_routes
@@ -69,7 +69,6 @@ from uniondash.web.press_routes import (
     NARROW_WIDTH,
     STATIC_WIDTH,
     STILL_WIDTH,
-    EmbedView,
     embed_view,
     static_svg,
 )
@@ -110,11 +109,6 @@ def _no_plotly(page: bytes) -> bool:
 LATEST = "latest"
 
 
-def edition_slug(period: tuple[int, int]) -> str:
-    """An edition's folder in the site, as its live URLs name it (report=2019-2023, report=2024)."""
-    return format_years(frozenset(range(period[0], period[1] + 1)))
-
-
 @dataclass(frozen=True)
 class BakedView:
     """One view the site holds in one language: an edition's (report=…), or the live code's (`latest`)."""
@@ -131,7 +125,7 @@ def baked_views(dataset: Dataset, lang: Lang) -> list[BakedView]:
     views = [
         BakedView(
             pinned(Filters(lang=lang, report=edition.period), dataset),
-            edition_slug(edition.period),
+            period_text(edition.period),
             edition == dataset.first_edition,
         )
         for edition in dataset.editions
@@ -360,17 +354,15 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
     report's) is drawn once (`OnceDrawn`)."""
     size = parse_image_size({})
     still = parse_image_size({"width": str(STILL_WIDTH), "scale": "2"})
-    work: list[Callable[[ChartImages], object]] = []
-    for lang, _ in LANGS:
-        for view in baked_views(dataset, lang):
-            for chart in CHARTS.values():
-                if chart.rows(dataset, view.filters).empty:
-                    continue
-                work += [partial(_draw_image, chart, view.filters, fmt, size) for fmt in IMAGE_FORMATS]
-                work.append(partial(_draw_image, chart, view.filters, "png", still))
-                params = parse_qs(urlsplit(embed_url(chart.id, view.filters)).query)
-                embedded = embed_view(dataset, chart.id, params)
-                work += [partial(_draw_embed_svg, embedded, width) for width in (NARROW_WIDTH, STATIC_WIDTH)]
+    # One job per chart and view, all its drawings in turn: two threads never build plotly figures from one
+    # shared figure at once (copying a figure another thread copies can mistake a bar's marker for a line's).
+    work: list[Callable[[ChartImages], object]] = [
+        partial(_draw_view, dataset, chart, view.filters, size, still)
+        for lang, _ in LANGS
+        for view in baked_views(dataset, lang)
+        for chart in CHARTS.values()
+        if not chart.rows(dataset, view.filters).empty
+    ]
     drawn: dict[str, bytes] = {}
     # OnceDrawn has the renderer's interface (render, full, close): it stands in for it.
     service.renderer = cast(ChartRenderer, OnceDrawn(service.renderer, drawn))
@@ -431,12 +423,17 @@ class OnceDrawn:
         self.renderer.close()
 
 
-def _draw_image(chart: Chart, filters: Filters, fmt: ImageFormat, size: ImageSize, drawer: ChartImages) -> object:
-    return drawer.image(chart, filters, fmt, size)
-
-
-def _draw_embed_svg(view: EmbedView, width: int, drawer: ChartImages) -> object:
-    return static_svg(view, drawer, width)
+def _draw_view(
+    dataset: Dataset, chart: Chart, filters: Filters, size: ImageSize, still: ImageSize, drawer: ChartImages
+) -> None:
+    """A chart's drawings for one view: PNG and SVG (the downloads), the embed's still image, and the static
+    embed's phone and column drawings."""
+    for fmt in IMAGE_FORMATS:
+        drawer.image(chart, filters, fmt, size)
+    drawer.image(chart, filters, "png", still)
+    view = embed_view(dataset, chart.id, parse_qs(urlsplit(embed_url(chart.id, filters)).query))
+    for width in (NARROW_WIDTH, STATIC_WIDTH):
+        static_svg(view, drawer, width)
 
 
 def _bake_resources(
