@@ -33,23 +33,23 @@ def build(data_dir: Path, out: Path) -> tuple[float, int, int, int]:
 
     def counted(self: images.ChartRenderer, *args: object) -> bytes:
         counts["renders"] += 1
-        return render(self, *args)  # type: ignore[arg-type]
+        return render(self, *args)
 
     def reused(self: site.OnceDrawn, *args: object) -> bytes:
         before = counts["renders"]
-        data = once(self, *args)  # type: ignore[arg-type]
+        data = once(self, *args)
         counts["reused"] += counts["renders"] == before
         return data
 
-    images.ChartRenderer.render = counted  # type: ignore[method-assign]
-    site.OnceDrawn.render = reused  # type: ignore[method-assign]
+    images.ChartRenderer.render = counted
+    site.OnceDrawn.render = reused
     try:
         started = time.perf_counter()
         report = site.build_site(out, data_dir)
         return time.perf_counter() - started, report.files, counts["renders"], counts["reused"]
     finally:
-        images.ChartRenderer.render = render  # type: ignore[method-assign]
-        site.OnceDrawn.render = once  # type: ignore[method-assign]
+        images.ChartRenderer.render = render
+        site.OnceDrawn.render = once
 
 
 def main() -> None:

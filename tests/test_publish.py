@@ -438,7 +438,7 @@ def test_a_figure_is_drawn_once_whatever_views_ask_for_it() -> None:
 
     drawn: dict[str, bytes] = {}
     renderer = Counting()
-    first, second = site.OnceDrawn(renderer, drawn), site.OnceDrawn(renderer, drawn)  # type: ignore[arg-type]
+    first, second = site.OnceDrawn(renderer, drawn), site.OnceDrawn(renderer, drawn)
     bars = go.Figure(go.Bar(x=["a"], y=[1]))
     same = go.Figure(go.Bar(x=["a"], y=[1]))  # built again for another view: the same drawing
     assert first.render(bars, "svg", ImageSize(600)) == second.render(same, "svg", ImageSize(600))

@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,8 @@ def fits(tab: Any, frame_id: str, frame: Any) -> bool:
 
 def read_article(browser: Any, scenario: Scenario, shot: Path) -> dict[str, dict[str, Any]]:
     """Open the article, wait until every frame has drawn and fits; each frame's reading."""
-    context = browser.new_context(viewport={"width": 760, "height": 900})
+    # Tall enough for the whole article: a frame out of sight is not painted in the screenshot.
+    context = browser.new_context(viewport={"width": 760, "height": 3200})
     try:
         tab = context.new_page()
         tab.goto(f"{scenario.news}/article", wait_until="load")
@@ -183,7 +185,7 @@ def test_an_import_moves_the_live_embeds_only(browser: Any, scenario: Scenario, 
     shots.mkdir(parents=True, exist_ok=True)
     before = read_article(browser, scenario, shots / "article-before.png")
     for frame_id, reading in before.items():
-        assert "2024" not in reading["text"] and "2019–2023" in reading["text"], frame_id
+        assert "2024" not in reading["text"] and "接近70万人" in reading["text"], frame_id
         assert reading["frame_height"] > 200, frame_id  # grown from the fallback
 
     # The analyst's workbook: the 2024 annual report's talent figures and its source (SYNTHETIC).
@@ -196,6 +198,11 @@ def test_an_import_moves_the_live_embeds_only(browser: Any, scenario: Scenario, 
     assert imported.exit_code == 0, imported.output
     with cached_images(image_cache_dir):
         build_site(scenario.site_dir, scenario.data_dir, pdf=False)
+    # The running server takes the new set within seconds (requests during its reload get the old one).
+    deadline = time.monotonic() + 60
+    while "72万人" not in urllib.request.urlopen(f"{scenario.live}/embed/{CHART}?report=latest").read().decode():
+        assert time.monotonic() < deadline, "the live server never took the imported data"
+        time.sleep(0.5)
     after = read_article(browser, scenario, shots / "article-after.png")
     for origin in ("live", "site"):
         latest = after[f"{origin}-latest"]["text"]

@@ -173,8 +173,7 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
                         )
                     else:
                         bakes.append(Bake(url, folder + f"{slug}/{page}", optional, accept, kind))
-                if view.slug == LATEST:
-                    continue  # the live code is an embed; its files are its report's, listed with that report
+                # Its downloads too (the latest's: the files of each chart's newest report at build time).
                 exports = f"{prefix}export/chart/" + ("" if view.first else f"{slug}/")
                 bakes += [
                     Bake(
@@ -185,7 +184,7 @@ def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
                     for fmt in EXPORT_FORMATS
                 ]
             if view.slug == LATEST:
-                continue
+                continue  # slides and briefing show one report: each report's are baked
             bakes.append(Bake(f"/present?{to_query_string(filters)}", f"{prefix}present/{slug}/index.html"))
         query = "?lang=en" if lang == "en" else ""
         bakes.append(Bake("/present" + query, f"{prefix}present/index.html"))
