@@ -352,3 +352,98 @@ def test_site_paths_mirror_the_live_paths(static_site: Path) -> None:
     assert PurePosixPath("embed/aid-funds/index.html") in paths
     assert PurePosixPath("en/export/chart/honours-by-level.metadata.json") in paths
     assert not any(part.startswith("?") or "=" in part for path in paths for part in path.parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every report (edition) baked, as its live embeds pin it.
+
+
+def visible_text(page: str) -> str:
+    """A page's text as a reader sees it (no scripts, styles or drawings)."""
+    page = re.sub(r"<(script|style|svg|noscript)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
+
+
+def test_each_report_has_its_embeds_and_files_in_a_folder_named_by_its_period(published: Published) -> None:
+    newer = published.root / "v" / "2024"  # the shipped report and a SYNTHETIC mid-term report on 2024–2025
+    for prefix in PREFIXES:
+        first = visible_text((newer / f"{prefix}embed/aid-funds/index.html").read_text(encoding="utf-8"))
+        pinned = visible_text((newer / f"{prefix}embed/aid-funds/2019-2023/index.html").read_text(encoding="utf-8"))
+        assert first == pinned  # the first edition, with a period and without
+        mid_term = visible_text((newer / f"{prefix}embed/aid-funds/2024-2025/index.html").read_text(encoding="utf-8"))
+        latest = visible_text((newer / f"{prefix}embed/aid-funds/latest/index.html").read_text(encoding="utf-8"))
+        for text in (mid_term, latest):
+            assert ("0.61亿元" if not prefix else "61 million yuan") in text and "2019–2023" not in text
+        assert "0.61亿元" not in first and "61 million" not in first
+        assert (newer / f"{prefix}embed/aid-funds/2024-2025/static.html").is_file()
+        for fmt in EXPORT_FORMATS:
+            assert (newer / f"{prefix}export/chart/2024-2025/aid-funds.{fmt}").stat().st_size > 0
+        assert (newer / f"{prefix}present/2024-2025/index.html").is_file()
+        assert (newer / f"{prefix}briefing/2024-2025/index.html").is_file()
+    assert "0.61亿元" in (newer / "export/chart/2024-2025/aid-funds.csv").read_text(encoding="utf-8-sig")
+    # A report draws only the charts it has figures for: the mid-term report has no talent figures.
+    assert not (newer / "embed/talent/2024-2025").exists()
+    assert (newer / "embed/talent/latest/index.html").is_file()  # the talent chart's newest report: 2019–2023
+
+
+def test_the_index_lists_each_report_with_its_charts(published: Published) -> None:
+    newer = published.root / "v" / "2024"
+    index = (newer / "index.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="report-([^"]+)">\s*<h2>([^<]+)</h2>', index)
+    assert sections == [
+        ("2019-2023", "2019–2023年五年报告"),
+        ("2024-2025", "2024–2025年中期报告"),
+        ("latest", "始终显示最新数字（report=latest）"),
+    ]
+    assert 'href="embed/aid-funds/2024-2025/index.html"' in index
+    assert 'href="export/chart/2024-2025/aid-funds.csv"' in index
+    assert 'href="present/2024-2025/index.html"' in index
+    english = (newer / "en/index.html").read_text(encoding="utf-8")
+    assert "2024–2025 mid-term report" in english and 'href="embed/aid-funds/latest/index.html"' in english
+
+
+def test_every_link_of_a_site_with_several_reports_finds_its_file(published: Published) -> None:
+    newer = published.root / "v" / "2024"
+    checked = 0
+    for path in newer.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'\b(?:href|src)="/(?!/)', text), path
+        for url in ATTRIBUTE.findall(text):
+            url = html.unescape(url).split("#")[0]
+            if not url or url.startswith(("data:", "https:", "http:", "mailto:")):
+                continue
+            target = (path.parent / urlsplit(url).path).resolve()
+            assert target.is_file(), f"{path.relative_to(newer)} links to {url}, which is not in the site"
+            checked += 1
+    assert checked > 300
+
+
+def test_a_figure_is_drawn_once_whatever_views_ask_for_it() -> None:
+    import plotly.graph_objects as go
+
+    from uniondash.exports.images import ImageSize
+
+    class Counting:
+        full = False
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def render(self, figure: go.Figure, fmt: str, size: ImageSize) -> bytes:
+            self.calls += 1
+            return f"{fmt}:{self.calls}".encode()
+
+        def close(self) -> None:
+            pass
+
+    drawn: dict[str, bytes] = {}
+    renderer = Counting()
+    first, second = site.OnceDrawn(renderer, drawn), site.OnceDrawn(renderer, drawn)
+    bars = go.Figure(go.Bar(x=["a"], y=[1]))
+    same = go.Figure(go.Bar(x=["a"], y=[1]))  # built again for another view: the same drawing
+    assert first.render(bars, "svg", ImageSize(600)) == second.render(same, "svg", ImageSize(600))
+    assert renderer.calls == 1
+    second.render(bars, "png", ImageSize(600))  # another format, size or figure is drawn
+    second.render(bars, "svg", ImageSize(800))
+    second.render(go.Figure(go.Bar(x=["a"], y=[2])), "svg", ImageSize(600))
+    assert renderer.calls == 4

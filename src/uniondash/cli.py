@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,6 +179,7 @@ def validate(seal: bool, data_dir: str | None) -> None:
     from uniondash.load import load_data_set
 
     folder = resolve_data_dir(data_dir)
+    report_removed_leftovers(folder)
     if seal:
         finish_interrupted_write(folder)
     files = read_files(folder)
@@ -195,6 +197,20 @@ def validate(seal: bool, data_dir: str | None) -> None:
             + " not as manifest.json lists them): servers keep the sealed set and other commands refuse them. "
             "Seal them with `uniondash validate --seal`."
         )
+
+
+def report_removed_leftovers(folder: Path) -> None:
+    """Remove what writers killed half-way left in the data folder (never a live writer's), and say so."""
+    from uniondash.datastore import remove_leftovers
+
+    try:
+        removed = remove_leftovers(folder)
+    except OSError as error:  # a folder that cannot be opened: the command's own read names it next
+        logging.getLogger(__name__).debug("leftovers of %s not looked at: %s", folder, error)
+        return
+    if removed:
+        names = ", ".join(path.name for path in removed)
+        click.echo(f"Removed {len(removed)} temporary file(s) left by a write that was killed: {names}", err=True)
 
 
 def summary(dataset: Dataset) -> str:
@@ -450,6 +466,8 @@ def import_xlsx(
     from uniondash.intake.workbook import describe, plan_import, write_plan
 
     folder = resolve_data_dir(data_dir)
+    if not dry_run:
+        report_removed_leftovers(folder)
     plan = plan_import(workbook, folder, remove_missing=remove_missing, source_dir=source_dir)
     version = None
     if not dry_run and plan.files:

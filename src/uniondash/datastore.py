@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import tempfile
 import time
@@ -410,6 +411,90 @@ def finish_interrupted_write(data_dir: Path) -> None:
             _finish_pending(data_dir)
     except OSError as error:
         raise UniondashError(f"cannot finish the interrupted write in {data_dir}: {error.strerror or error}") from error
+
+
+# A temporary file some writer of the folder makes and renames at once: left only if it died (kill -9,
+# power cut) in between. `.NAME.next.XXXXXXXX.tmp` (write_data_set: under the folder's lock) and
+# `.NAME.<pid>.tmp` (the desk's marker, others: named by the writer's process id).
+_PID_TEMPORARY = re.compile(r"\..+\.(?P<pid>[0-9]{1,10})\.tmp")
+# write_data_set's files start with a data file's name: '.facts.csv.next', '.manifest.json.next.k3x9q2_a.tmp'.
+_OWN = tuple(f".{name}." for name in (*FILES, "manifest"))
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """Files a writer of the folder leaves only when it dies half-way, and whether one is at work now."""
+
+    stale: tuple[Path, ...]  # of writers that are gone: safe to remove
+    live: tuple[Path, ...]  # of a writer at work (it holds the lock, or its process is alive): left alone
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def _leftovers(data_dir: Path, writer_at_work: bool) -> Leftovers:
+    committed = _pending(data_dir, MANIFEST).exists()
+    stale: list[Path] = []
+    live: list[Path] = []
+    for path in sorted(data_dir.glob(".*")):
+        name = path.name
+        if not path.is_file() or path.is_symlink():
+            continue
+        named_pid = _PID_TEMPORARY.fullmatch(name)
+        if named_pid is not None and PENDING_SUFFIX + "." not in name:
+            (live if _pid_alive(int(named_pid["pid"])) else stale).append(path)
+        elif name.startswith(_OWN) and (name.endswith(".tmp") or (name.endswith(PENDING_SUFFIX) and not committed)):
+            # write_data_set's own: its writer holds the folder's lock from first byte to last rename. A
+            # committed set's waiting files are not leftovers: readers take them (`finish_interrupted_write`).
+            (live if writer_at_work else stale).append(path)
+    return Leftovers(tuple(stale), tuple(live))
+
+
+def find_leftovers(data_dir: Path) -> Leftovers:
+    """The temporary files of `data_dir` a killed writer left, without touching them (`uniondash status`)."""
+    data_dir = Path(data_dir)
+    handle = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _leftovers(data_dir, writer_at_work=True)
+        return _leftovers(data_dir, writer_at_work=False)
+    finally:
+        os.close(handle)
+
+
+def remove_leftovers(data_dir: Path) -> list[Path]:
+    """Remove the temporary files of writers that died (kill -9) half-way; the files removed. Never a live
+    writer's: the folder's lock is taken without waiting (a writer holding it keeps its files, and none can
+    start meanwhile), and a file named by a process id is removed only if that process is gone."""
+    data_dir = Path(data_dir)
+    handle = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            writer_at_work = True
+        else:
+            writer_at_work = False
+        removed = []
+        for path in _leftovers(data_dir, writer_at_work).stale:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+                logger.info("removed %s, left by a writer that died", path)
+        return removed
+    finally:
+        os.close(handle)  # releases the lock
 
 
 @dataclass(frozen=True)

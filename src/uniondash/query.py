@@ -164,6 +164,11 @@ def parse_filters(
     return filters, notices
 
 
+def period_text(period: tuple[int, int]) -> str:
+    """A report's period as URLs name it: '2019-2023', '2024' (report=…, compare=…, a static site's folders)."""
+    return format_years(frozenset(range(period[0], period[1] + 1)))
+
+
 def _compare(values: list[str], dataset: Dataset, notices: list[Notice]) -> tuple[tuple[int, int], ...] | None:
     """`compare=2014-2018` (repeatable): the reports to compare with; None (compare as a page does) if absent."""
     if not values:
@@ -262,10 +267,10 @@ def to_query_string(filters: Filters) -> str:
     if filters.latest:
         pairs.append(("report", LATEST))
     elif filters.report is not None:
-        pairs.append(("report", format_years(frozenset(range(filters.report[0], filters.report[1] + 1)))))
+        pairs.append(("report", period_text(filters.report)))
     if filters.years is not None:
         pairs.append(("years", format_years(filters.years)))
-    pairs += [("compare", format_years(frozenset(range(start, end + 1)))) for start, end in filters.compare or ()]
+    pairs += [("compare", period_text(period)) for period in filters.compare or ()]
     pairs += [("programme", programme) for programme in filters.programmes]
     pairs += [("section", section) for section in filters.sections]
     if filters.lang != "zh":

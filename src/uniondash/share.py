@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from uniondash.figures import BOTTOM as SOURCE_ROOM
 from uniondash.figures import top_heading_room
 from uniondash.model import Filters
-from uniondash.query import to_query_string
+from uniondash.query import period_text, to_query_string
 
 EXPORT_FORMATS = ("png", "svg", "html", "csv", "metadata.json", "zip")
 EMBED_HEIGHT = 480
@@ -165,9 +165,13 @@ def published_site(environ: Mapping[str, str] | None = None) -> str:
 
 
 def published_embed_url(chart_id: str, filters: Filters, site: str) -> str | None:
-    """The chart's embed in the published static site, which never changes once cited; None without a
-    site, or for a filtered view (a static site holds each chart's full view in each language only)."""
-    if not site or replace(filters, sections=()) != Filters(lang=filters.lang):
+    """The chart's embed in the published static site, which never changes once cited: the embed without a
+    period (the first edition) or a report's own (`embed/<id>/<period>/`, as `build-static` bakes each
+    report, with no comparison). None without a site, or for a view the site does not hold (years,
+    programmes, a comparison)."""
+    view = replace(filters, sections=(), compare=None if filters.compare == () else filters.compare)
+    if not site or view not in (Filters(lang=filters.lang), Filters(lang=filters.lang, report=filters.report)):
         return None
     prefix = "en/" if filters.lang == "en" else ""
-    return f"{site}/{prefix}embed/{quote(chart_id, safe='')}/index.html"
+    folder = f"{period_text(filters.report)}/" if filters.report is not None else ""
+    return f"{site}/{prefix}embed/{quote(chart_id, safe='')}/{folder}index.html"

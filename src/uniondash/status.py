@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from uniondash.datastore import set_status
+from uniondash.datastore import find_leftovers, set_status
 from uniondash.errors import DataError, UniondashError
 from uniondash.load import load_data_set
 
@@ -40,6 +40,7 @@ def data_report(data_dir: Path) -> Report:
 
     lines = [f"Data directory: {data_dir}"]
     state = set_status(data_dir)
+    lines += leftover_lines(data_dir)
     if state.pending_version:
         lines.append(
             f"Interrupted write: data set {state.pending_version} is committed but not all moved into place; "
@@ -59,6 +60,25 @@ def data_report(data_dir: Path) -> Report:
         return Report(lines, False, state.sealed_version)
     lines.append(f"Valid: {len(dataset.facts)} figures.")
     return Report(lines, True, state.sealed_version)
+
+
+def leftover_lines(data_dir: Path) -> list[str]:
+    """Temporary files in the data folder: a writer's at work (left alone), or a killed writer's."""
+    try:
+        found = find_leftovers(data_dir)
+    except OSError:
+        return []
+    lines = []
+    if found.live:
+        lines.append(
+            f"A write is under way: {', '.join(path.name for path in found.live)} (its writer is alive; left alone)."
+        )
+    if found.stale:
+        lines.append(
+            f"Left by a write that was killed: {', '.join(path.name for path in found.stale)}. They are not part "
+            "of the data; the next `uniondash validate` or import removes them."
+        )
+    return lines
 
 
 def fetch_status(url: str, token: str) -> dict[str, Any]:

@@ -390,3 +390,67 @@ def test_a_broken_data_directory_is_named_as_such(data_copy: Path, tmp_path: Pat
     facts.write_bytes(b"id\n" + "全".encode("gbk"))
     result = import_cli(str(path), "--data-dir", str(data_copy))
     assert result.exit_code == 1 and "数据目录本身有问题" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------------
+# Workbooks exported before editions (issue 25): no report_kind, period_start, period_end in the Sources sheet
+
+
+def without_edition_columns(path: Path, sheet: str) -> Path:
+    """The workbook as exported before editions existed: its Sources sheet without the three columns."""
+    workbook = load_workbook(path)
+    ws = workbook[sheet]
+    header = [cell.value for cell in ws[1]]
+    for column in sorted((header.index(name) + 1 for name in importer.EDITION_COLUMNS), reverse=True):
+        ws.delete_cols(column)
+    workbook.save(path)
+    assert not set(importer.EDITION_COLUMNS) & {cell.value for cell in load_workbook(path)[sheet][1]}
+    return path
+
+
+@pytest.mark.parametrize(("lang", "data", "sources"), [("zh", "全部数据", "来源"), ("en", "All figures", "Sources")])
+def test_an_older_export_without_edition_columns_imports(
+    data_copy: Path, tmp_path: Path, lang: str, data: str, sources: str
+):
+    path = export(data_copy, tmp_path / "old.xlsx", Filters(lang=lang))  # type: ignore[arg-type]
+    without_edition_columns(path, sources)
+    before = snapshot(data_copy)
+    # Imported as is: nothing to do, no byte changed (the source keeps its kind and period from sources.csv).
+    plan = plan_import(path, data_copy)
+    assert plan.files == {} and not plan.diff.sources_changed
+    # An analyst's correction in last month's workbook: taken, and sources.csv is left as it was.
+    row = row_of(path, data, "ideology-walk-2023")
+    edit(path, data, {(row, "label_en"): "The 8th workers' walk, participants"})
+    plan = plan_import(path, data_copy)
+    assert list(plan.diff.changed) == ["ideology-walk-2023"]
+    write_plan(plan, data_copy)
+    after = snapshot(data_copy)
+    assert [name for name in before if before[name] != after[name]] == ["facts.csv"]
+    edition = load_dataset(data_copy).first_edition
+    assert (edition.kind, edition.period) == ("five-year", (2019, 2023))
+
+
+def test_a_new_source_in_an_older_export_is_refused_naming_row_and_columns(data_copy: Path, tmp_path: Path):
+    sources = source_dir(tmp_path)
+    path = export(data_copy, tmp_path / "old.xlsx")
+    edit(path, "全部数据", rows=synthetic_2024_rows())
+    source = {column: value for column, value in SYNTHETIC_2024_SOURCE.items() if column != "local_copy"}
+    edit(path, "来源", rows=[{**source, "page": 1}])
+    without_edition_columns(path, "来源")
+    before = snapshot(data_copy)
+    result = import_cli(str(path), "--data-dir", str(data_copy), "--source-dir", str(sources))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    for column in importer.EDITION_COLUMNS:
+        assert f"工作表“来源” 第 3 行，列 {column}：新来源 synthetic-report-2024 缺少这一列" in result.output
+    assert snapshot(data_copy) == before  # nothing written
+    # The same workbook with the columns given back and filled in, as the message says, imports.
+    workbook = load_workbook(path)
+    ws = workbook["来源"]
+    for column, first in zip(importer.EDITION_COLUMNS, ("five-year", "2019", "2023"), strict=True):
+        ws.cell(row=1, column=ws.max_column + 1, value=column)
+        ws.cell(row=2, column=ws.max_column, value=first)
+        ws.cell(row=3, column=ws.max_column, value=SYNTHETIC_2024_SOURCE[column])
+    workbook.save(path)
+    result = import_cli(str(path), "--data-dir", str(data_copy), "--source-dir", str(sources))
+    assert result.exit_code == 0, result.output
+    assert load_dataset(data_copy).edition((2024, 2024)) is not None

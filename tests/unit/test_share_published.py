@@ -34,6 +34,17 @@ def test_published_embed_url_in_each_language() -> None:
     assert share.published_embed_url("aid-funds", Filters(lang="en"), SITE) == f"{SITE}/en/embed/aid-funds/index.html"
 
 
+def test_each_report_has_its_published_embed_in_its_folder() -> None:
+    # build-static bakes every report's embeds under its period, as its live embeds name it (report=2024).
+    report = Filters(lang="en", report=(2024, 2024), compare=())
+    assert share.published_embed_url("talent", report, SITE) == f"{SITE}/en/embed/talent/2024/index.html"
+    five_years = Filters(report=(2014, 2018))
+    assert share.published_embed_url("aid-funds", five_years, SITE) == f"{SITE}/embed/aid-funds/2014-2018/index.html"
+    # A comparison is not baked: no published twin rather than one that shows less.
+    compared = Filters(report=(2019, 2023), compare=((2014, 2018),))
+    assert share.published_embed_url("aid-funds", compared, SITE) is None
+
+
 def test_no_published_link_for_a_filtered_view_or_without_a_site() -> None:
     # The static site holds each chart's full view only: a filtered view has no published twin.
     assert share.published_embed_url("aid-funds", Filters(years=frozenset({2021})), SITE) is None

@@ -80,6 +80,9 @@ MAX_ROWS = 20_000
 ARCHIVE_LIMITS = ArchiveLimits(max_file_bytes=MAX_WORKBOOK_BYTES)
 # A Sources sheet is read with the `local_copy` column older exports carry, only to say it is not taken.
 SOURCE_SHEET_COLUMNS = (*SOURCE_COLUMNS, "local_copy")
+# Columns a Sources sheet exported before editions (issue 25) lacks: an existing source keeps what
+# sources.csv says; only a new source must give them.
+EDITION_COLUMNS = ("report_kind", "period_start", "period_end")
 # A figure's identity: an existing id given with other values here is a different figure, not a correction.
 IDENTITY = ("programme_id", "metric_id", "scope_id", "level_id", "kind", "period_start", "period_end")
 ID_COLUMNS = frozenset(
@@ -465,9 +468,13 @@ def _merge_sheet(
     *,
     identity: tuple[str, ...] = (),
     remove_missing: bool = False,
+    optional: tuple[str, ...] = (),
 ) -> tuple[_Merged, list[str], dict[str, list[FieldChange]], list[str], list[str]]:
-    """Merge a sheet into a file's records: (merged, added, changed, unchanged, missing)."""
-    missing_columns = [column for column in columns if column not in sheet.header]
+    """Merge a sheet into a file's records: (merged, added, changed, unchanged, missing). A column of
+    `optional` the sheet lacks (an older export's) is taken from the file for a row it holds already, and
+    is a problem only for a new row, named by its row and the missing column."""
+    absent = [column for column in optional if column not in sheet.header]
+    missing_columns = [column for column in columns if column not in sheet.header and column not in absent]
     for column in missing_columns:
         problems.append(
             _problem(
@@ -512,6 +519,22 @@ def _merge_sheet(
             )
             continue
         old = existing.get(key)
+        if absent:
+            if old is None:
+                problems += [
+                    _problem(
+                        sheet.name,
+                        row_number,
+                        column,
+                        f"新来源 {key} 缺少这一列：工作簿是旧版导出的（没有报告类型和报告期）；请用 uniondash "
+                        "export-xlsx 重新导出，或在第1行加上这一列并填写",
+                        f"new source {key} lacks this column: the workbook is an older export (no report kind or period); "
+                        "export it again with uniondash export-xlsx, or add the column in row 1 and fill it in",
+                    )
+                    for column in absent
+                ]
+                continue
+            row.update({column: old[column] for column in absent})
         if old is not None:
             differs = [
                 column
@@ -600,7 +623,7 @@ def plan_import(
     if sources_sheet is not None:
         diff.local_copy_ignored = _ignored_local_copies(sources_sheet, _rows_by_id(sources_file))
         sources, diff.sources_added, diff.sources_changed, _, _ = _merge_sheet(
-            sources_sheet, SOURCE_COLUMNS, sources_file, lang, problems
+            sources_sheet, SOURCE_COLUMNS, sources_file, lang, problems, optional=EDITION_COLUMNS
         )
         if diff.sources_added or diff.sources_changed:
             files["sources"] = write_csv(sources_file, sources.records)

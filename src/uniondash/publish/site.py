@@ -20,11 +20,13 @@ import concurrent.futures
 import hashlib
 import html
 import json
+import logging
 import os
 import posixpath
 import re
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -33,8 +35,10 @@ from datetime import UTC, datetime
 from functools import partial
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
+import plotly.graph_objects as go
 from flask.testing import FlaskClient
 
 from uniondash.charts import CHARTS, Chart
@@ -57,7 +61,7 @@ from uniondash.meeting import render_briefing
 from uniondash.model import Dataset, Filters, Lang
 from uniondash.publish import links
 from uniondash.publish.datapackage import data_package, package_json, published_tables
-from uniondash.query import pinned
+from uniondash.query import period_text, pinned, to_query_string
 from uniondash.share import embed_url, export_url
 from uniondash.state import DataState
 from uniondash.web import vendor_routes
@@ -65,12 +69,13 @@ from uniondash.web.press_routes import (
     EXTENSION_KEY,
     NARROW_WIDTH,
     STATIC_WIDTH,
-    EmbedView,
+    STILL_WIDTH,
     embed_view,
     static_svg,
 )
 from uniondash.web.urls import route
 
+logger = logging.getLogger(__name__)
 LANGS: tuple[tuple[Lang, str], ...] = (("zh", ""), ("en", "en/"))
 EXPORT_FORMATS = ("png", "svg", "csv", "metadata.json", "zip")
 # Matched whole (fullmatch): `$` would let a name end in a newline ('v2\n').
@@ -94,6 +99,8 @@ class Bake:
     kind: str = ""
     # Other live URLs of the same answer (the embed without a period, which shows the first edition).
     aliases: tuple[str, ...] = ()
+    # Other site paths holding the same answer (the first edition's embed, under its period too).
+    copies: tuple[str, ...] = ()
 
 
 def _no_plotly(page: bytes) -> bool:
@@ -101,42 +108,86 @@ def _no_plotly(page: bytes) -> bool:
     return b"plotly" not in page.lower()
 
 
+LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class BakedView:
+    """One view the site holds in one language: an edition's (report=…), or the live code's (`latest`)."""
+
+    filters: Filters
+    slug: str  # its folder: 'embed/<id>/<slug>/', 'export/chart/<slug>/<id>.png', 'present/<slug>/'
+    first: bool = False  # the first edition: also at the paths without a period (embed/<id>/index.html)
+
+
+def baked_views(dataset: Dataset, lang: Lang) -> list[BakedView]:
+    """What the live site offers in `lang`, each view as its embeds name it: every edition pinned
+    (`query.pinned` of report=…: no comparison), in sources.csv order (the first edition first), then
+    the live code (report=latest), which is each chart's newest report when the site is built."""
+    views = [
+        BakedView(
+            pinned(Filters(lang=lang, report=edition.period), dataset),
+            period_text(edition.period),
+            edition == dataset.first_edition,
+        )
+        for edition in dataset.editions
+    ]
+    return [*views, BakedView(Filters(lang=lang, latest=True), LATEST)]
+
+
+def _with_static(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + "static=1"
+
+
 def baked_urls(dataset: Dataset) -> tuple[list[Bake], list[str]]:
-    """Every URL the site holds, and the charts left out (no figures in the data) as 'lang:chart-id'."""
+    """Every URL the site holds, and the charts left out (no figures in the data) as 'lang:chart-id'
+    (the first edition's; a later report without a chart's figures simply has no page for it).
+
+    Each edition's embeds and files lie in a folder named by its period, as its live URLs name it
+    (`/embed/aid-funds?report=2024` → `embed/aid-funds/2024/index.html`); the first edition's are also
+    where a URL without a period goes (`embed/aid-funds/index.html`, as before there were editions)."""
     bakes: list[Bake] = [
         Bake(vendor_routes.PLOTLY_JS_URL, "vendor/plotly-{hash}.min.js"),
         Bake("/embed.js", "embed.js", optional=True),
     ]
     skipped: list[str] = []
     for lang, prefix in LANGS:
-        # The first edition, named as the embeds name it (report=…), and reachable without a period too.
         plain = Filters(lang=lang)
-        filters = pinned(plain, dataset)
-        for chart in CHARTS.values():
-            if chart.rows(dataset, filters).empty:
-                skipped.append(f"{lang}:{chart.id}")
-                continue
-            embed = embed_url(chart.id, filters)
-            bakes.append(Bake(embed, f"{prefix}embed/{chart.id}/index.html", aliases=(embed_url(chart.id, plain),)))
-            static = embed + ("&" if "?" in embed else "?") + "static=1"
-            bakes.append(
-                Bake(
-                    static,
-                    f"{prefix}embed/{chart.id}/static.html",
-                    True,
-                    _no_plotly,
-                    "static-embed",
-                    (embed_url(chart.id, plain, static=True),),
-                )
-            )
-            bakes += [
-                Bake(
-                    export_url(chart.id, fmt, filters),
-                    f"{prefix}export/chart/{chart.id}.{fmt}",
-                    aliases=(export_url(chart.id, fmt, plain),),
-                )
-                for fmt in EXPORT_FORMATS
-            ]
+        for view in baked_views(dataset, lang):
+            filters, slug = view.filters, view.slug
+            for chart in CHARTS.values():
+                if chart.rows(dataset, filters).empty:
+                    if view.first:
+                        skipped.append(f"{lang}:{chart.id}")
+                    continue
+                embed = embed_url(chart.id, filters)
+                folder = f"{prefix}embed/{chart.id}/"
+                for page, url, alias in (
+                    ("index.html", embed, embed_url(chart.id, plain)),
+                    ("static.html", _with_static(embed), embed_url(chart.id, plain, static=True)),
+                ):
+                    optional = page == "static.html"
+                    accept, kind = (_no_plotly, "static-embed") if optional else (None, "")
+                    if view.first:
+                        # Named by its period, and without one: two files, one answer.
+                        bakes.append(
+                            Bake(url, folder + page, optional, accept, kind, (alias,), (folder + f"{slug}/{page}",))
+                        )
+                    else:
+                        bakes.append(Bake(url, folder + f"{slug}/{page}", optional, accept, kind))
+                # Its downloads too (the latest's: the files of each chart's newest report at build time).
+                exports = f"{prefix}export/chart/" + ("" if view.first else f"{slug}/")
+                bakes += [
+                    Bake(
+                        export_url(chart.id, fmt, filters),
+                        f"{exports}{chart.id}.{fmt}",
+                        aliases=(export_url(chart.id, fmt, plain),) if view.first else (),
+                    )
+                    for fmt in EXPORT_FORMATS
+                ]
+            if view.slug == LATEST:
+                continue  # slides and briefing show one report: each report's are baked
+            bakes.append(Bake(f"/present?{to_query_string(filters)}", f"{prefix}present/{slug}/index.html"))
         query = "?lang=en" if lang == "en" else ""
         bakes.append(Bake("/present" + query, f"{prefix}present/index.html"))
     return bakes, skipped
@@ -254,16 +305,28 @@ def bake_site(
             if path.endswith(".html") and "'nonce-" in response.headers.get("Content-Security-Policy", ""):
                 policies[path] = response.headers["Content-Security-Policy"]
             answers[path] = (body, response.mimetype, bake.url)
+            for copy in bake.copies:  # finished on its own: its links are relative to where it lies
+                answers[copy] = answers[path]
+                if path in policies:
+                    policies[copy] = policies[path]
             url_map.add(bake.url, path)
             for alias in bake.aliases:
                 url_map.add(alias, path)
         for lang, prefix in LANGS:
-            briefing = render_briefing(
-                dataset, Filters(lang=lang), plotly_url=vendor_routes.PLOTLY_JS_URL, generated=moment.date()
-            )
-            briefing_url = "/briefing" + ("?lang=en" if lang == "en" else "")
-            answers[f"{prefix}briefing/index.html"] = (briefing.encode("utf-8"), "text/html", briefing_url)
-            url_map.add(briefing_url, f"{prefix}briefing/index.html")
+            # The default view's briefing (as live /briefing), and each report's in its folder.
+            briefings = [(Filters(lang=lang), f"{prefix}briefing/index.html")]
+            briefings += [
+                (view.filters, f"{prefix}briefing/{view.slug}/index.html")
+                for view in baked_views(dataset, lang)
+                if view.slug != LATEST
+            ]
+            for filters, path in briefings:
+                briefing = render_briefing(
+                    dataset, filters, plotly_url=vendor_routes.PLOTLY_JS_URL, generated=moment.date()
+                )
+                briefing_url = "/briefing" + (f"?{query}" if (query := to_query_string(filters)) else "")
+                answers[path] = (briefing.encode("utf-8"), "text/html", briefing_url)
+                url_map.add(briefing_url, path)
             url_map.add(f"/index.html{'?lang=en' if lang == 'en' else ''}", f"{prefix}index.html")
         _bake_resources(client, dataset, answers, url_map)
         url_map.fallback = _fallback(dataset, dashboard_url)
@@ -285,27 +348,30 @@ def bake_site(
 
 
 def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2) -> None:
-    """Every chart's PNG and SVG at the routes' default size into the routes' image cache, drawn by
-    `renderers` warm Chromiums side by side (a render mostly waits on the browser, so two overlap well
-    even on two cores); the routes then answer from the cache."""
+    """Every baked view's chart images into the routes' image cache (PNG and SVG at the routes' default
+    size, the embed's still image, the static embed's two drawings), drawn by `renderers` warm Chromiums
+    side by side (a render mostly waits on the browser, so two overlap well even on two cores); the routes
+    then answer from the cache. A figure drawn already (the same chart in another view: `latest` is some
+    report's) is drawn once (`OnceDrawn`)."""
     size = parse_image_size({})
-    shown = {lang: pinned(Filters(lang=lang), dataset) for lang, _ in LANGS}  # what the baked embeds show
+    still = parse_image_size({"width": str(STILL_WIDTH), "scale": "2"})
+    # One job per chart and view, all its drawings in turn: two threads never build plotly figures from one
+    # shared figure at once (copying a figure another thread copies can mistake a bar's marker for a line's).
     work: list[Callable[[ChartImages], object]] = [
-        partial(_draw_image, chart, shown[lang], fmt, size)
+        partial(_draw_view, dataset, chart, view.filters, size, still)
         for lang, _ in LANGS
+        for view in baked_views(dataset, lang)
         for chart in CHARTS.values()
-        if not chart.rows(dataset, shown[lang]).empty
-        for fmt in IMAGE_FORMATS
+        if not chart.rows(dataset, view.filters).empty
     ]
-    # The static embeds' inline drawings too (a phone's and a column's): every static.html has its chart.
-    for lang, _ in LANGS:
-        for chart in CHARTS.values():
-            params = parse_qs(urlsplit(embed_url(chart.id, shown[lang])).query)
-            view = embed_view(dataset, chart.id, params)
-            if view.rows:
-                work += [partial(_draw_embed_svg, view, width) for width in (NARROW_WIDTH, STATIC_WIDTH)]
+    drawn: dict[str, bytes] = {}
+    # OnceDrawn has the renderer's interface (render, full, close): it stands in for it.
+    service.renderer = cast(ChartRenderer, OnceDrawn(service.renderer, drawn))
     extra = [ChartRenderer() for _ in range(max(0, renderers - 1))]
-    drawers = [service, *(ChartImages(dataset, renderer, service.cache) for renderer in extra)]
+    drawers = [
+        service,
+        *(ChartImages(dataset, cast(ChartRenderer, OnceDrawn(renderer, drawn)), service.cache) for renderer in extra),
+    ]
 
     def draw(share: int) -> None:
         for job in work[share :: len(drawers)]:
@@ -318,6 +384,13 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
                     # a new browser on the next one. Only a renderer that keeps failing stops the build.
                     if attempt == RENDER_ATTEMPTS:
                         raise
+                except ValueError as error:
+                    # Seen once (2026-12-07), while the other thread built figures: plotly refused a copy of
+                    # a figure it had built ("scatter.Marker: 'pattern'"). A job is the same on every try, so
+                    # a real error fails every attempt and stops the build; a passing one is drawn again.
+                    if attempt == RENDER_ATTEMPTS:
+                        raise
+                    logger.warning("drawing again after %s", str(error).splitlines()[0][:200])
 
     try:
         with concurrent.futures.ThreadPoolExecutor(len(drawers), thread_name_prefix="uniondash-images") as pool:
@@ -328,12 +401,47 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
             renderer.close()
 
 
-def _draw_image(chart: Chart, filters: Filters, fmt: ImageFormat, size: ImageSize, drawer: ChartImages) -> object:
-    return drawer.image(chart, filters, fmt, size)
+class OnceDrawn:
+    """A renderer that draws each distinct figure once per build: the routes' cache is keyed by the URL's
+    filters, and several views of a site can draw the same figure (`report=latest` is some report's;
+    a chart with the same figures in two languages is not, its texts differ). Keyed by what is drawn:
+    the figure's JSON, the format and the size. `drawn` is shared by the build's renderers."""
+
+    def __init__(self, renderer: ChartRenderer, drawn: dict[str, bytes]) -> None:
+        self.renderer = renderer
+        self.drawn = drawn
+        self._lock = threading.Lock()
+
+    @property
+    def full(self) -> bool:
+        return bool(getattr(self.renderer, "full", False))
+
+    def render(self, figure: go.Figure, fmt: ImageFormat, size: ImageSize) -> bytes:
+        key = hashlib.sha256("\n".join((figure.to_json(), fmt, size.key(fmt))).encode("utf-8")).hexdigest()
+        with self._lock:
+            known = self.drawn.get(key)
+        if known is not None:
+            return known
+        data = self.renderer.render(figure, fmt, size)
+        with self._lock:
+            self.drawn[key] = data
+        return data
+
+    def close(self) -> None:
+        self.renderer.close()
 
 
-def _draw_embed_svg(view: EmbedView, width: int, drawer: ChartImages) -> object:
-    return static_svg(view, drawer, width)
+def _draw_view(
+    dataset: Dataset, chart: Chart, filters: Filters, size: ImageSize, still: ImageSize, drawer: ChartImages
+) -> None:
+    """A chart's drawings for one view: PNG and SVG (the downloads), the embed's still image, and the static
+    embed's phone and column drawings."""
+    for fmt in IMAGE_FORMATS:
+        drawer.image(chart, filters, fmt, size)
+    drawer.image(chart, filters, "png", still)
+    view = embed_view(dataset, chart.id, parse_qs(urlsplit(embed_url(chart.id, filters)).query))
+    for width in (NARROW_WIDTH, STATIC_WIDTH):
+        static_svg(view, drawer, width)
 
 
 def _bake_resources(
@@ -464,6 +572,11 @@ INDEX_TEXT = {
         "data": "数据（datapackage.json）",
         "other": "English",
         "missing": "数据中没有该图表的数字，未发布：",
+        "default": "看板默认内容：",
+        "first_note": "首个报告：不注明报告期的链接（如 embed/<图表>/index.html）也显示它，永不改变。",
+        "edition_note": "该报告的文件位于以报告期命名的文件夹中（{}），与实时链接 report={} 对应。",
+        "latest": "始终显示最新数字（report=latest）",
+        "latest_note": "每个图表显示构建时其最新的报告；重新构建站点时随之更新（已发布的版本不变）。",
     },
     "en": {
         "title": "{} · charts and data (static edition)",
@@ -478,29 +591,71 @@ INDEX_TEXT = {
         "data": "Data (datapackage.json)",
         "other": "中文",
         "missing": "No figures in the data for these charts, not published: ",
+        "default": "The dashboard's default view:",
+        "first_note": "The first report: links that name no period (such as embed/<chart>/index.html) show it "
+        "too, and never change.",
+        "edition_note": "This report's files are in folders named by its period ({}), as its live links name it "
+        "(report={}).",
+        "latest": "Always the latest figures (report=latest)",
+        "latest_note": "Each chart shows its newest report when the site is built; it changes when the site is "
+        "rebuilt (a published version never does).",
     },
 }
 
 
 def index_page(dataset: Dataset, lang: Lang, files: Mapping[str, bytes], prefix: str, with_pdf: bool) -> str:
-    """The site's front page in `lang`: every chart with its embeds and downloads; only files that exist."""
+    """The site's front page in `lang`: each report (edition) with every chart's embeds and downloads, then
+    the live code's embeds (report=latest); only files that exist."""
     text = INDEX_TEXT[lang]
     up = "../" if prefix else ""
 
     def link(path: str, label: str) -> str:
         return f'<a href="{html.escape(posixpath.relpath(path, prefix or "."))}">{html.escape(label)}</a>'
 
-    rows, missing = [], []
-    for chart in CHARTS.values():
-        embed = f"{prefix}embed/{chart.id}/index.html"
-        if embed not in files:
-            missing.append(chart.title(lang))
+    sections, missing = [], []
+    for view in baked_views(dataset, lang):
+        rows = []
+        for chart in CHARTS.values():
+            # The first edition's files are where a URL without a period goes (the same bytes as its folder's).
+            folder = f"{prefix}embed/{chart.id}/" + ("" if view.first else f"{view.slug}/")
+            if folder + "index.html" not in files:
+                if view.first:
+                    missing.append(chart.title(lang))
+                continue
+            parts = [link(folder + "index.html", text["embed"])]
+            if folder + "static.html" in files:
+                parts.append(link(folder + "static.html", text["static"]))
+            exports = f"{prefix}export/chart/" + ("" if view.first else f"{view.slug}/")
+            parts += [
+                link(f"{exports}{chart.id}.{fmt}", fmt.upper())
+                for fmt in EXPORT_FORMATS
+                if f"{exports}{chart.id}.{fmt}" in files
+            ]
+            rows.append(f"<li><strong>{html.escape(chart.title(lang))}</strong> · {' · '.join(parts)}</li>")
+        if not rows:
             continue
-        parts = [link(embed, text["embed"])]
-        if f"{prefix}embed/{chart.id}/static.html" in files:
-            parts.append(link(f"{prefix}embed/{chart.id}/static.html", text["static"]))
-        parts += [link(f"{prefix}export/chart/{chart.id}.{fmt}", fmt.upper()) for fmt in EXPORT_FORMATS]
-        rows.append(f"<li><strong>{html.escape(chart.title(lang))}</strong> · {' · '.join(parts)}</li>")
+        edition = dataset.edition(view.filters.report) if view.filters.report else None
+        if edition is None:
+            heading, note = text["latest"], text["latest_note"]
+        else:
+            heading = edition_label(edition.start, edition.end, edition.kind, lang)
+            note = text["first_note"] if view.first else text["edition_note"].format(view.slug, view.slug)
+        pages = [
+            link(path, label)
+            for path, label in (
+                (f"{prefix}present/{view.slug}/index.html", text["slides"]),
+                (f"{prefix}briefing/{view.slug}/index.html", text["briefing"]),
+            )
+            if path in files
+        ]
+        sections.append(
+            f'<section id="report-{html.escape(view.slug)}">\n<h2>{html.escape(heading)}</h2>\n'
+            f"<p>{html.escape(note)}</p>\n"
+            + (f"<p>{' · '.join(pages)}</p>\n" if pages else "")
+            + "<ul>\n"
+            + "\n".join(rows)
+            + "\n</ul>\n</section>"
+        )
     meetings = [
         link(f"{prefix}present/index.html", text["slides"]),
         link(f"{prefix}briefing/index.html", text["briefing"]),
@@ -536,11 +691,9 @@ li {{ margin: 0.3rem 0; }}
 <p><a href="{other}">{html.escape(text["other"])}</a></p>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(text["intro"])}</p>
-<ul>
-{chr(10).join(rows)}
-</ul>
+<p>{html.escape(text["default"])} {" · ".join(meetings)} · <a href="{up}data/datapackage.json">{html.escape(text["data"])}</a></p>
+{chr(10).join(sections)}
 {note}
-<p>{" · ".join(meetings)} · <a href="{up}data/datapackage.json">{html.escape(text["data"])}</a></p>
 <footer><small>{source}</small></footer>
 </body>
 </html>

@@ -134,7 +134,8 @@ def chart_block(chart: Chart, dataset: Dataset, filters: Filters, base_url: str 
         )
     parts = chart_parts(chart, dataset, filters, facts, suffix)
     shared = share_filters(dataset, filters, parts.compared)
-    # The static site holds each chart's embed without a period (the first edition, no comparison).
+    # The static site holds each chart's embed without a period (the first edition, no comparison), and
+    # each report's own without comparison (`share.published_embed_url`).
     first = Filters(lang=lang, report=dataset.first_edition.period, compare=())
     published = Filters(lang=lang) if replace(shared, compare=()) == first else shared
     return html.Section(
