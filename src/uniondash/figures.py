@@ -25,12 +25,14 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.validator_cache import ValidatorCache
 
 from uniondash.charts import Chart
 
@@ -50,6 +52,33 @@ from uniondash.chartspec import empty_reason as empty_reason
 from uniondash.chartspec import plan_panels as plan_panels
 from uniondash.format import axis_ticks, display_value, period_label
 from uniondash.model import Dataset, Filters, Lang
+
+
+def _serialise_validator_builds() -> None:
+    """Build each of plotly's property validators under one lock.
+
+    plotly builds a validator on its first use from JSON parameters that it changes in place (`plotly_name`,
+    a derived class's parameters merged into its base's), shared by every thread: two threads building
+    figures at once (the static build's image drawers, a server's request threads) can each build a validator
+    from the other's parameters, and a figure is then refused ("scatter.Marker: 'pattern'", seen once in a
+    build). Only the first build of each takes the lock; a built validator is returned without it."""
+    build = ValidatorCache.get_validator
+    if getattr(build, "serialised", False):
+        return
+    lock = threading.Lock()
+
+    def get_validator(parent_path: str, prop_name: str) -> Any:
+        found = ValidatorCache._cache.get((parent_path, prop_name))
+        if found is not None:
+            return found
+        with lock:
+            return build(parent_path, prop_name)
+
+    get_validator.serialised = True  # type: ignore[attr-defined]
+    ValidatorCache.get_validator = staticmethod(get_validator)
+
+
+_serialise_validator_builds()
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # English text in a Latin face first: a CJK face sets “quotes” full-width; Chinese falls through to CJK.

@@ -20,7 +20,6 @@ import concurrent.futures
 import hashlib
 import html
 import json
-import logging
 import os
 import posixpath
 import re
@@ -75,7 +74,6 @@ from uniondash.web.press_routes import (
 )
 from uniondash.web.urls import route
 
-logger = logging.getLogger(__name__)
 LANGS: tuple[tuple[Lang, str], ...] = (("zh", ""), ("en", "en/"))
 EXPORT_FORMATS = ("png", "svg", "csv", "metadata.json", "zip")
 # Matched whole (fullmatch): `$` would let a name end in a newline ('v2\n').
@@ -384,13 +382,6 @@ def prerender_images(service: ChartImages, dataset: Dataset, renderers: int = 2)
                     # a new browser on the next one. Only a renderer that keeps failing stops the build.
                     if attempt == RENDER_ATTEMPTS:
                         raise
-                except ValueError as error:
-                    # Seen once (2026-12-07), while the other thread built figures: plotly refused a copy of
-                    # a figure it had built ("scatter.Marker: 'pattern'"). A job is the same on every try, so
-                    # a real error fails every attempt and stops the build; a passing one is drawn again.
-                    if attempt == RENDER_ATTEMPTS:
-                        raise
-                    logger.warning("drawing again after %s", str(error).splitlines()[0][:200])
 
     try:
         with concurrent.futures.ThreadPoolExecutor(len(drawers), thread_name_prefix="uniondash-images") as pool:
