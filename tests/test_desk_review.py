@@ -121,3 +121,37 @@ def test_apply_review_reads_each_decision_and_only_corrections_change_values():
         (2, "931", SOURCE),
     ]
     assert corrected[0]["value"] == "120"  # an accepted row ignores what its fields say
+
+
+def test_the_proposal_downloads_as_the_import_workbook_and_uploads_back(desk: Desk):
+    import io
+
+    from openpyxl import load_workbook
+
+    editor = desk.client("ann")
+    change_id = upload(editor, SYNTHETIC_REPORT, "report-2024.txt")
+    assert f'href="/desk/changes/{change_id}/proposal.xlsx"' in editor.get(f"/desk/changes/{change_id}").get_data(
+        as_text=True
+    )
+    response = editor.get(f"/desk/changes/{change_id}/proposal.xlsx")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="change-{change_id}-proposal.xlsx"'
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet = workbook["全部数据"]
+    header = [cell.value for cell in sheet[1]]
+    written = [sheet.cell(row=r, column=header.index("as_written") + 1).value for r in (2, 3)]
+    assert written == ["120家", "930人"]
+    # Reviewed in Excel: the first row deleted, the second's English label typed and its source chosen;
+    # uploaded back as a workbook.
+    sheet.cell(row=3, column=header.index("label_en") + 1, value="SYNTHETIC children of workers in need helped")
+    sheet.cell(row=3, column=header.index("source_id") + 1, value=SOURCE)
+    sheet.delete_rows(2)
+    reviewed = io.BytesIO()
+    workbook.save(reviewed)
+    back = upload(editor, reviewed.getvalue(), "reviewed.xlsx")
+    change = desk.store.change(back)
+    assert change.status == "draft", change.plan.get("problems")
+    assert [row["as_written"] for row in change.plan["added"]] == ["930人"]
+    # A workbook upload has no proposal to download; signed out, nothing.
+    assert editor.get(f"/desk/changes/{back}/proposal.xlsx").status_code == 404
+    assert desk.client().get(f"/desk/changes/{change_id}/proposal.xlsx").status_code in (302, 303)

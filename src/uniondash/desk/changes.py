@@ -241,17 +241,14 @@ def plan_report(name: str, data: bytes, base_files: Mapping[str, bytes]) -> dict
 
     The plan holds `review: True` and the rows (facts.csv's columns, `context`, `confidence`), or the
     problem that stops the upload."""
-    from uniondash.intake.extract import ExtractError, extract_file
+    from uniondash.intake.extract import ExtractError
 
-    with tempfile.TemporaryDirectory(prefix="uniondash-report-") as private:
-        report = Path(private) / f"report{suffix_of(name)}"  # our own name: the sender's never becomes a path
-        report.write_bytes(data)
-        try:
-            proposal = extract_file(report, dataset=validate(base_files))
-        except (ExtractError, UniondashError) as error:
-            return {"ok": False, "problems": [problem(None, None, None, str(error), str(error))]}
-        except (MemoryError, RecursionError) as error:
-            return {"ok": False, "problems": [too_complex(error)]}
+    try:
+        proposal = read_report(name, data, base_files)
+    except (ExtractError, UniondashError) as error:
+        return {"ok": False, "problems": [problem(None, None, None, str(error), str(error))]}
+    except (MemoryError, RecursionError) as error:
+        return {"ok": False, "problems": [too_complex(error)]}
     rows = [review_row(row) for row in proposal.rows[:MAX_REVIEW_ROWS]]
     if not rows:
         return {
@@ -267,6 +264,25 @@ def plan_report(name: str, data: bytes, base_files: Mapping[str, bytes]) -> dict
         "decisions": ["accept"] * len(rows),
         "problems": [],
     }
+
+
+def read_report(name: str, data: bytes, base_files: Mapping[str, bytes]) -> Any:
+    """`uniondash extract` of an uploaded report against the base set (its `Proposal`)."""
+    from uniondash.intake.extract import extract_file
+
+    with tempfile.TemporaryDirectory(prefix="uniondash-report-") as private:
+        report = Path(private) / f"report{suffix_of(name)}"  # our own name: the sender's never becomes a path
+        report.write_bytes(data)
+        return extract_file(report, dataset=validate(base_files))
+
+
+def report_workbook(name: str, data: bytes, base_files: Mapping[str, bytes], lang: str) -> bytes:
+    """The proposal of an uploaded report as the import workbook `uniondash extract --out` writes: to review in
+    Excel or WPS and upload back as a workbook."""
+    from uniondash.intake.extract.output import proposal_workbook, workbook_bytes
+
+    proposal = read_report(name, data, base_files)
+    return workbook_bytes(proposal_workbook(proposal, validate(base_files), "en" if lang == "en" else "zh"))
 
 
 def review_row(row: Mapping[str, Any]) -> dict[str, Any]:

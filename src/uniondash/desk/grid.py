@@ -216,6 +216,13 @@ def grid_page(found: Change, sources: Mapping[str, Mapping[str, str]], lang: str
                         ),
                         html.Li(
                             html.A(
+                                t("proposal_workbook"),
+                                id="proposal-link",
+                                href=f"{prefix}changes/{found.id}/proposal.xlsx{query}",
+                            )
+                        ),
+                        html.Li(
+                            html.A(
                                 t("other_lang"),
                                 href=f"{prefix}changes/{found.id}/grid/" + ("?lang=en" if lang == "zh" else ""),
                                 lang="en" if lang == "zh" else "zh-CN",

@@ -85,6 +85,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the grid. The table form does the same.",
     ),
     "grid_table_form": ("表格表单", "Table form"),
+    "proposal_workbook": (
+        "下载提取结果工作簿（在 Excel 或 WPS 中审阅后作为工作簿上传）",
+        "Download the proposal workbook (review it in Excel or WPS, then upload it as a workbook)",
+    ),
     "grid_link": ("在网格中审阅", "Review in the grid"),
     "status_submitted": ("待审批", "awaiting approval"),
     "status_approved": ("已发布", "published"),

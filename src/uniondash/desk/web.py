@@ -54,9 +54,11 @@ from uniondash.desk import accounts
 from uniondash.desk.changes import (
     DECISIONS,
     MAX_UPLOAD_BYTES,
+    REPORT_SUFFIXES,
     REVIEW_FIELDS,
     display_name,
     plan_upload,
+    report_workbook,
 )
 from uniondash.desk.datasets import compare_sets, rows_by_id, shanghai_time, validate, version_zip, write_folder
 from uniondash.desk.follower import Follower, sync_folder
@@ -401,6 +403,24 @@ def change_upload(change_id: int) -> Response:
     response = Response(desk().store.blob(found.upload_sha), mimetype="application/octet-stream")
     # Our own file name: the sender's is shown in the page, never sent back in a header.
     response.headers["Content-Disposition"] = f'attachment; filename="change-{found.id}{suffix}"'
+    return response
+
+
+@bp.get("/changes/<int:change_id>/proposal.xlsx")
+@login_required
+def proposal_download(change_id: int) -> Response:
+    """A report's proposed rows as the import workbook, to review in Excel and upload back."""
+    require("view")
+    found = change_or_404(change_id)
+    if not found.upload_name or Path(found.upload_name).suffix.lower() not in REPORT_SUFFIXES:
+        abort(404)
+    store = desk().store
+    base = store.version(found.base_version)
+    if base is None:  # pragma: no cover - versions are never deleted
+        abort(404)
+    data = report_workbook(found.upload_name, store.blob(found.upload_sha), store.files(base.files), lang())
+    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="change-{found.id}-proposal.xlsx"'
     return response
 
 
