@@ -56,8 +56,8 @@ FORMS = (
 
 # Traditional characters that appear in units and qualifiers, read as their simplified forms.
 _SIMPLIFIED = str.maketrans(
-    "萬億個項場戶餘處條輛節張門類屆團隊點種冊對棟約過於筆間臺歲雙",
-    "万亿个项场户余处条辆节张门类届团队点种册对栋约过于笔间台岁双",
+    "萬億個項場戶餘處條輛節張門類屆團隊點種冊對棟約過於筆間臺歲雙單",
+    "万亿个项场户余处条辆节张门类届团队点种册对栋约过于笔间台岁双单",
 )
 _SCALES = (("万亿", 10**12), ("亿", 10**8), ("万", 10**4), ("千", 10**3))
 _CN_DIGITS = {
