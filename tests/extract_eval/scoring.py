@@ -18,7 +18,7 @@ import importlib.util
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -503,10 +503,20 @@ def totals(scores: Iterable[TextScore]) -> Totals:
     return result
 
 
-def score_set(set_name: str, propose: Callable[[Text], Iterable[Mapping[str, Any]]]) -> tuple[list[TextScore], Totals]:
-    """Run `propose` (text → proposed rows as dicts) over a set and score every text."""
+def score_set(
+    set_name: str,
+    propose: Callable[[Text], Iterable[Mapping[str, Any]]],
+    names: Collection[str] | None = None,
+) -> tuple[list[TextScore], Totals]:
+    """Run `propose` (text → proposed rows as dicts) over a set and score every text (or only those `names`)."""
+    texts = load_texts(set_name)
+    if names is not None:
+        unknown = sorted(set(names) - {text.name for text in texts})
+        if unknown:
+            raise EvalSetError(f"texts.csv: no {set_name} text named {', '.join(unknown)}")
+        texts = [text for text in texts if text.name in names]
     scores = []
-    for text in load_texts(set_name):
+    for text in texts:
         proposed = [Proposed.from_row(row) for row in propose(text)]
         scores.append(match(text.name, load_golden(text), proposed))
     return scores, totals(scores)
