@@ -49,6 +49,15 @@ SCALES = [
     # Service hours describe the service; they do not measure the union's work.
     ("服务热线24小时在线，共接听来电3000次。", [("3000次", 3000, "", "次")]),
 ]
+# A percentage in words is a percentage; a fraction is not N 分 (三分之一 is not 3 of anything).
+PERCENT_IN_WORDS = [
+    ("满意率达到百分之九十以上。", [("百分之九十以上", 90, "以上", "%")]),
+    ("完成全年目标任务的百分之八十五。", [("百分之八十五", 85, "", "%")]),
+    ("覆盖率超过百分之九十五点五。", [("超过百分之九十五点五", 95.5, "超过", "%")]),
+    ("以百分之百的热情服务职工。", []),
+    ("约三分之一的企业建立了职工书屋，四分之三的职工参加了体检。", []),
+    ("二百分之一的职工提出申请，共3人。", [("3人", 3, "", "人")]),
+]
 LISTS = [
     (
         "全国劳模7名、省劳模37名、市劳模161名。",
@@ -143,6 +152,18 @@ def test_qualifiers(sentence: str, expected: list) -> None:
 @pytest.mark.parametrize(("sentence", "expected"), SCALES, ids=[case[0] for case in SCALES])
 def test_scales_decimals_and_percentages(sentence: str, expected: list) -> None:
     assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), PERCENT_IN_WORDS, ids=[case[0] for case in PERCENT_IN_WORDS])
+def test_percentages_in_words_and_fractions(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+def test_a_percentage_in_words_is_proposed_as_percent_for_review() -> None:
+    proposal = extract_text("全市职工满意率达到百分之九十以上。", report_date="2024-12-31")  # SYNTHETIC
+    [row] = proposal.rows
+    assert (row["value"], row["unit_as_written"], row["qualifier"]) == (90, "%", "以上")
+    assert "percentage in words" in row["review"]
 
 
 @pytest.mark.parametrize(("sentence", "expected"), LISTS, ids=[case[0] for case in LISTS])

@@ -140,6 +140,10 @@ APPROXIMATE = re.compile(
 TENTHS = re.compile(
     rf"(?:(?P<pre>{_PRE})|(?<=[占达]))(?P<num>[一二两三四五六七八九])成(?P<q3>以上|多)?(?![\u4e00-\u9fff])"
 )
+# A percentage written in words: 百分之八十五, 超过百分之九十, 百分之九十五点五以上 (but 百分之百的努力 is a word).
+PERCENT_WORDS = re.compile(
+    rf"(?P<pre>{_PRE})?百分之(?P<num>[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?|{_AR})(?P<q3>以上|多)?(?![的地])"
+)
 RANGE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
     rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
@@ -155,6 +159,8 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
     ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
     ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    # A fraction (三分之一, 2/3 in words): a share of something unnamed, not N 分; 百分之 is read as a percentage.
+    ("fraction", re.compile(rf"(?!百分之)(?:{_AR}|{_CN})分之(?:{_AR}|{_CN})")),
     # A meeting's number without 第: 十四届七次全委会, 二十届三中全会, 十九届五中六中全会 (session and sitting).
     ("ordinal", re.compile(rf"(?:{_AR}|{_CN})届(?:{_AR}|{_CN})(?:次|中)")),
     # A numbered branch or team: 二分公司, 三分厂 (its name, not a count of 分).
@@ -356,6 +362,13 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
                 )
             )
         taken.add(match.start(), match.end())
+    for match in PERCENT_WORDS.finditer(twin):
+        if blocked(match.start("num"), match.end("num")) or taken.overlap(match.start(), match.end()) is not None:
+            continue
+        figure = _percent_in_words(text, match)
+        if figure is not None:
+            figures.append(figure)
+            taken.add(match.start(), match.end())
     for match in TENTHS.finditer(twin):
         if blocked(match.start(), match.end()) or taken.overlap(match.start(), match.end()) is not None:
             continue
@@ -483,6 +496,28 @@ def _tenths(text: str, match: re.Match[str]) -> Figure:
         unit="成",
         form="chinese",
         note="a share in tenths (成)",
+    )
+
+
+def _percent_in_words(text: str, match: re.Match[str]) -> Figure | None:
+    """百分之八十五 → 85 (%), with its qualifier; `unit_as_written` is % since the sign stands for 百分之."""
+    number = match.group("num")
+    value = number_value(number)
+    if value is None:
+        return None
+    pre, post = match.group("pre") or "", match.group("q3") or ""
+    start = match.start("pre") if pre else match.start()
+    return Figure(
+        start=start,
+        end=match.end(),
+        as_written=text[start : match.end()],
+        number_as_written=text[match.start("num") : match.end("num")],
+        unit_as_written="%",
+        qualifier=pre or post,
+        value=base_value(value, ""),
+        unit="%",
+        form="percent",
+        note=f"a percentage in words ({text[match.start() : match.end()]}): written here as %",
     )
 
 
