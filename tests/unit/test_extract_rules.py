@@ -58,6 +58,17 @@ PERCENT_IN_WORDS = [
     ("约三分之一的企业建立了职工书屋，四分之三的职工参加了体检。", []),
     ("二百分之一的职工提出申请，共3人。", [("3人", 3, "", "人")]),
 ]
+# A bound that says who is served (an income line, a length of service, an age) is not a count of them.
+BOUNDS_OF_WHO_IS_SERVED = [
+    ("对月收入低于2000元的职工给予补助，共补助320人。", [("320人", 320, "", "人")]),
+    ("为工龄满30年的职工颁发荣誉证书。", []),
+    ("为年满60周岁的退休职工发放慰问品。", []),
+    ("家庭人均月收入不足1500元的困难职工纳入帮扶。", []),
+    ("推动25人以下的小微企业建立联合工会，共建联合工会45家。", [("45家", 45, "", "家")]),
+    ("对住院超过15天的职工给予补助，惠及超过1200名职工。", [("超过1200名", 1200, "超过", "名")]),
+    # An upper bound is a figure of the report, but never with the 超过 of 不超过 (its opposite).
+    ("每人每年补助不超过5000元。", [("5000元", 5000, "", "元")]),
+]
 LISTS = [
     (
         "全国劳模7名、省劳模37名、市劳模161名。",
@@ -164,6 +175,20 @@ def test_a_percentage_in_words_is_proposed_as_percent_for_review() -> None:
     [row] = proposal.rows
     assert (row["value"], row["unit_as_written"], row["qualifier"]) == (90, "%", "以上")
     assert "percentage in words" in row["review"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"), BOUNDS_OF_WHO_IS_SERVED, ids=[case[0] for case in BOUNDS_OF_WHO_IS_SERVED]
+)
+def test_bounds_of_who_is_served(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+def test_an_upper_bound_is_said_in_the_review_column() -> None:
+    proposal = extract_text("每人每年补助不超过5000元，参与率不足30%。", report_date="2024-12-31")  # SYNTHETIC
+    assert [(row["as_written"], row["qualifier"]) for row in proposal.rows] == [("5000元", ""), ("30%", "")]
+    assert "不超过 (an upper bound)" in proposal.rows[0]["review"]
+    assert "不足 (an upper bound)" in proposal.rows[1]["review"]
 
 
 @pytest.mark.parametrize(("sentence", "expected"), LISTS, ids=[case[0] for case in LISTS])

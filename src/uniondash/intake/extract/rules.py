@@ -18,7 +18,9 @@ How each form is read (the README's extract section says the same to users):
 - never a figure: dates and years (2023年, 3月31日, 2023年度), ordinals (第十六次, 第八届), what stands in a
   title 《…》 or a short name in quotation marks (“3+3+2”, “十百千”), phone and hotline numbers, ages,
   times before now (18年前), anniversaries (20周年), period words (五年来, 近三年, 20年里), thresholds
-  of a scope (百人以上企业) and numbers joined to Latin letters (5G, G20).
+  of a scope (百人以上企业) and bounds of who is served (月收入低于2000元的职工, 工龄满30年的职工), fractions
+  (三分之一) and numbers joined to Latin letters (5G, G20);
+- a percentage in words (百分之九十以上) is a percentage; an upper bound (不超过5000元) has no qualifier.
 """
 
 from __future__ import annotations
@@ -436,6 +438,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
             return "period word"
     if unit == "周" and after.startswith("年"):
         return "anniversary"
+    if unit == "周" and after.startswith("岁"):
+        return "age"  # 年满60周岁
     if unit == "岁":
         return "age"
     if unit == "大" and (chinese or not re.match(r"[\u4e00-\u9fff]", after[:1]) or after[:1] in "类型学幅力会"):
@@ -443,6 +447,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     if unit in ("天", "小时") and before.endswith("第"):
         return "ordinal"
     if match.group("q3") and _THRESHOLD_AFTER.match(after):
+        return "threshold of a scope"
+    if _bounds_who_is_served(twin, match):
         return "threshold of a scope"
     value = number_value(number)
     if value is None:
@@ -458,6 +464,24 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     if chinese and unit == "个" and _OUTLINE.match(after):
         return "the text's outline, not a count"  # 具有三个特点：一是…, 分两个层面
     return None
+
+
+# A bound that says who is served, not how many: 月收入低于2000元的职工, 工龄满30年的职工, 25人以下的小微企业,
+# 住院超过15天的职工. A bound word before the figure (or 以下/以内/以外 after it), then 的 and the people or bodies.
+_BOUND_BEFORE = ("满", "低于", "不足", "不到", "不超过", "高于", "少于", "多于", "超过", "不低于")
+_BOUND_AFTER = re.compile(r"(?:及以下|以下|以内|以外)")
+_SERVED_AFTER = re.compile(
+    r"(?:及以下|以下|以内|以外)?的[\u4e00-\u9fff]{0,4}?(?:企业|单位|公司|家庭|职工|员工|人员|会员|劳模|农民工|患者|学生|子女|群众)"
+)
+
+
+def _bounds_who_is_served(twin: str, match: re.Match[str]) -> bool:
+    after = twin[match.end() : match.end() + 12]
+    if not _SERVED_AFTER.match(after):
+        return False
+    head = match.start("pre") if match.group("pre") else match.start("num")
+    before = twin[max(0, head - 3) : head] + (match.group("pre") or "")
+    return before.endswith(_BOUND_BEFORE) or bool(_BOUND_AFTER.match(after))
 
 
 # After N种: the ways something is done (三种形式), which name a mode, not a count.
@@ -522,6 +546,8 @@ def _percent_in_words(text: str, match: re.Match[str]) -> Figure | None:
 
 
 # Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
+# Words before a figure that make it an upper bound (at most, less than), which no qualifier column holds.
+_UPPER_BOUNDS = ("不超过", "不超", "不足", "不到", "低于", "少于", "不高于", "不多于")
 _VERB_BEFORE = {"约": "签簽预預相制节節邀公契合条條大", "近": "最附邻就亲贴", "超": "高赶", "逾": ""}
 
 
@@ -533,10 +559,16 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     scale, unit = match.group("scale") or "", match.group("unit") or ""
     pre, post = match.group("pre") or "", match.group("q1") or match.group("q2") or match.group("q3") or ""
     before = text[max(0, match.start("pre") - 1) : match.start("pre")] if pre else ""
+    note = ""
     if before and before in _VERB_BEFORE.get(pre, ""):
         pre = ""  # 签约22家, 预约, 最近: a verb or word, not a qualifier
+    elif before == "不" and pre in ("超过", "超"):
+        pre = ""  # 不超过5000元 is at most, the opposite of 超过: no qualifier column holds it
+    head = match.start("num") if not pre else match.start("pre")
+    upper = next((word for word in _UPPER_BOUNDS if text[max(0, head - len(word)) : head] == word), "")
+    if upper and not pre:
+        note = f"{upper} (an upper bound) stands before the figure: no qualifier column holds it; say so in a note"
     qualifier = pre or post
-    note = ""
     if pre and post:
         note = f"two qualifiers ({pre} … {post}): {pre} kept"
     start = match.start("pre") if pre else match.start("num")
