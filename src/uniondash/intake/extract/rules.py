@@ -161,6 +161,11 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
     ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
     ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    # A place in a ranking, not a count: 位列前三名, 进入前五强 (but 表彰前20名 honours 20 people).
+    (
+        "ordinal",
+        re.compile(rf"(?:位列|位居|进入|排名|排在|名列|跻身|稳居)[\u4e00-\u9fff]{{0,4}}?前(?:{_AR}|{_CN})(?:名|位|强)"),
+    ),
     # A fraction (三分之一, 2/3 in words): a share of something unnamed, not N 分; 百分之 is read as a percentage.
     ("fraction", re.compile(rf"(?!百分之)(?:{_AR}|{_CN})分之(?:{_AR}|{_CN})")),
     # A meeting's number without 第: 十四届七次全委会, 二十届三中全会, 十九届五中六中全会 (session and sitting).
