@@ -230,6 +230,7 @@ def proposed(value: float, unit: str, qualifier: str = "", years=(2021, 2021), n
         ("名", "people"),
         ("个人", "people"),
         ("萬人次", "person-times"),
+        ("万人/次", "person-times"),
         ("万人(次)", "person-times"),
         ("万户(次)", "household-times"),
         ("户", "户"),

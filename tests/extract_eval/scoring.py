@@ -132,7 +132,7 @@ def unit_family(unit: str) -> str | None:
     人次 stays apart from 人 (and 户次 from 户); 人, 名, 位 and 个人 are all people; otherwise the first
     character decides, so 场 and 场次, 个 and 个工种, 件 and 件次 are one family.
     """
-    unit = re.sub(r"[\s()（）]", "", simplified(unit))
+    unit = re.sub(r"[\s()（）/]", "", simplified(unit))  # 人(次) and 人/次 are 人次
     if unit.startswith(("个百分点", "百分点")):
         return "percentage-points"
     for prefix, _ in _SCALES:
