@@ -201,6 +201,9 @@ def test_an_upper_bound_is_said_in_the_review_column() -> None:
     assert [(row["as_written"], row["qualifier"]) for row in proposal.rows] == [("5000元", ""), ("30%", "")]
     assert "不超过 (an upper bound)" in proposal.rows[0]["review"]
     assert "不足 (an upper bound)" in proposal.rows[1]["review"]
+    [row] = extract_text("每年至少500人参加。", report_date="2024-12-31").rows  # SYNTHETIC
+    assert (row["as_written"], row["qualifier"]) == ("500人", "")
+    assert "至少 (a lower bound)" in row["review"]
 
 
 @pytest.mark.parametrize(("sentence", "expected"), LISTS, ids=[case[0] for case in LISTS])

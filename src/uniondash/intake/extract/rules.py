@@ -554,8 +554,11 @@ def _percent_in_words(text: str, match: re.Match[str]) -> Figure | None:
 
 
 # Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
-# Words before a figure that make it an upper bound (at most, less than), which no qualifier column holds.
+# Words before a figure that make it an upper bound (at most, less than), which no qualifier column holds…
 _UPPER_BOUNDS = ("不超过", "不超", "不足", "不到", "低于", "少于", "不高于", "不多于")
+# …and a lower bound other than 不少于 (which is a qualifier): 至少500人, 不低于1000元.
+_LOWER_BOUNDS = ("至少", "不低于")
+_BOUNDS = _UPPER_BOUNDS + _LOWER_BOUNDS
 _VERB_BEFORE = {"约": "签簽预預相制节節邀公契合条條大", "近": "最附邻就亲贴", "超": "高赶", "逾": ""}
 
 
@@ -573,9 +576,10 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     elif before == "不" and pre in ("超过", "超"):
         pre = ""  # 不超过5000元 is at most, the opposite of 超过: no qualifier column holds it
     head = match.start("num") if not pre else match.start("pre")
-    upper = next((word for word in _UPPER_BOUNDS if text[max(0, head - len(word)) : head] == word), "")
-    if upper and not pre:
-        note = f"{upper} (an upper bound) stands before the figure: no qualifier column holds it; say so in a note"
+    bound = next((word for word in _BOUNDS if text[max(0, head - len(word)) : head] == word), "")
+    if bound and not pre:
+        kind = "a lower bound" if bound in _LOWER_BOUNDS else "an upper bound"
+        note = f"{bound} ({kind}) stands before the figure: no qualifier column holds it; say so in a note"
     qualifier = pre or post
     if pre and post:
         note = f"two qualifiers ({pre} … {post}): {pre} kept"
