@@ -217,8 +217,11 @@ _EXCLUDED = [
     ),
 ]
 # After N年: a time before now, a period word, a school year or decade, a campaign's name: never a figure.
-_YEAR_AFTER = re.compile(r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年)")
-_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每")
+# So is N年 before what happened in it: 3年累计投入, 三年共帮扶, 5年时间里, 用3年时间 (the span dates the figures).
+_YEAR_AFTER = re.compile(
+    r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年|累计|共|时间|期间)"
+)
+_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每", "本届")
 # N人以上 + the noun it bounds: a threshold of the scope (百人以上企业), not a count.
 _THRESHOLD_AFTER = re.compile(r"的?(?:企业|单位|规模|已建|非公|用工|公司|工会|家庭|职工|人员)")
 _VAGUE = re.compile(
