@@ -130,10 +130,12 @@ SCALES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(1
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _AR = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = f"[{CN_DIGITS}]+"
+# Arabic digits with a Chinese place: 5千元, 3千多人, 2万5千元, 3百元 (not the 千 of 千米 or 千克, a unit).
+_MIXED = r"\d+(?:\.\d+)?[千百](?![米克瓦])|\d+万\d[千百]"
 _UNIT = "|".join(re.escape(unit) for unit in UNITS)
 _PRE = "|".join(PRE_QUALIFIERS)
 FIGURE = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
+    rf"(?P<pre>{_PRE})?(?P<num>{_MIXED}|{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
     rf"(?P<unit>{_UNIT})?(?P<q3>以上)?"
 )
 # Two neighbouring digits before a place: 四五百元 (400–500), 三四十人, 两三千名: a range, as its two bounds.
@@ -210,7 +212,7 @@ _EXCLUDED = [
     (
         "idiom",
         re.compile(
-            "四面八方|千方百计|千家万户|万千|千万|一心一意|三番五次|五湖四海|十全十美|五花八门|七上八下|三心二意|"
+            "四面八方|千方百计|千家万户|万千|(?<![0-9])千万|一心一意|三番五次|五湖四海|十全十美|五花八门|七上八下|三心二意|"
             "百花齐放|百家争鸣|一次又一次|一个个|一首首|一批批|一天天|一年年|年如一日|千千万万|万无一失|一五一十|"
             "九牛一毛|两面三刀|三三两两|一举两得|一石二鸟|一分为二|独一无二|两手抓|两手都要硬"
         ),
@@ -309,6 +311,13 @@ _DIGIT_VALUES = {
 
 def number_value(number: str) -> Decimal | None:
     """An Arabic or Chinese numeral's value, or None when it is not a well-formed number."""
+    if number[0].isdigit() and re.search("[万千百]", number):
+        import cn2an
+
+        try:  # 5千 → 5000, 2万5千 → 25000
+            return Decimal(str(cn2an.cn2an(number, "smart")))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
     if number[0].isdigit():
         try:
             return Decimal(number.replace(",", ""))
@@ -598,7 +607,7 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     as_written = text[start:end]
     if unit == "%" or unit.endswith("百分点"):
         form = "percent"
-    elif not number[0].isdigit():
+    elif not number[0].isdigit() or re.search("[万千百]", number):  # 两面, 5千
         form = "chinese"
     elif scale:
         form = "scaled"
