@@ -351,3 +351,10 @@ def test_a_quote_keeps_the_opening_mark_of_a_phrase_it_closes() -> None:
     text = "2024年，全市工会扎实抓好“三员”队伍建设，“三员”队伍壮大至1.18万人，“五小”活动开展300场。"
     quotes = [row["source_quote"] for row in extract_text(text, report_date="2024-12-31").rows]
     assert quotes == ["“三员”队伍壮大至1.18万人", "“五小”活动开展300场"]
+
+
+def test_a_quote_drops_a_closing_bracket_opened_in_an_earlier_clause() -> None:
+    # SYNTHETIC sentence.
+    text = "共筹集资金170.5万元(其中争取省级资金162.5万元,县级配套10万元),慰问682名职工。"
+    quotes = [row["source_quote"] for row in extract_text(text, report_date="2018-12-31").rows]
+    assert quotes == ["共筹集资金170.5万元", "其中争取省级资金162.5万元", "县级配套10万元", "慰问682名职工"]
