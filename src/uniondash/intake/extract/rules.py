@@ -134,10 +134,14 @@ _CN = f"[{CN_DIGITS}]+"
 _MIXED = r"\d+(?:\.\d+)?[千百](?![米克瓦])|\d+万\d[千百]"
 _UNIT = "|".join(re.escape(unit) for unit in UNITS)
 _PRE = "|".join(PRE_QUALIFIERS)
+# One space a web page or a PDF may put between a number and its unit: 慰问职工 300 名, 资金1955 万元, 1.5万 项.
+_SP = "[ \u3000\u00a0]"
 FIGURE = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{_MIXED}|{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
-    rf"(?P<unit>{_UNIT})?(?P<q3>以上)?"
+    rf"(?:(?P<pre>{_PRE}){_SP}?)?(?P<num>{_MIXED}|{_AR}|{_CN})(?P<sp1>{_SP}(?=(?:余|多)?(?:万亿|亿|万|{_UNIT})))?"
+    rf"(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?(?:(?P<sp2>{_SP})?(?P<unit>{_UNIT}))?(?P<q3>以上)?"
 )
+# Units never read across a space: 2023 年 is a year, 3 天 and 5 届 as loose as a date.
+_NOT_ACROSS_A_SPACE = ("年", "天", "周", "岁", "小时", "分钟", "个月", "分", "届", "期")
 # Two neighbouring digits before a place: 四五百元 (400–500), 三四十人, 两三千名: a range, as its two bounds.
 APPROXIMATE = re.compile(
     rf"(?P<lo>[一两二三四五六七八])(?P<hi>[二三四五六七八九])(?P<place>[十百千万])(?P<unit>{_UNIT})"
@@ -432,6 +436,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     if _glued(twin, match.start("num"), match.end("num") if not unit else end):
         return "name"
     chinese = not number[0].isdigit()
+    if (match.group("sp1") or match.group("sp2")) and (chinese or unit in _NOT_ACROSS_A_SPACE):
+        return "no unit"
     qualified = bool(match.group("pre") or match.group("q1") or match.group("q2") or match.group("q3"))
     if not unit and not match.group("scale"):
         # A number without unit or scale is a figure only with a qualifier before a noun (2000余职工).
@@ -604,7 +610,7 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     if unit == "个" and twin_after(text, end) == "人":
         end += 1  # 四集体一个人: 个人 is people, not 个 of something
         unit = "个人"
-    as_written = text[start:end]
+    as_written = re.sub(_SP, "", text[start:end])  # 300 名 is written 300名: number and unit, as facts.csv has them
     if unit == "%" or unit.endswith("百分点"):
         form = "percent"
     elif not number[0].isdigit() or re.search("[万千百]", number):  # 两面, 5千
