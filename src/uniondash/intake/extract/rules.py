@@ -64,6 +64,22 @@ UNITS = sorted(
         "公斤",
         "千克",
         "斤",
+        # What a 送温暖/送清凉 visit hands out, and what a union helps make: 矿泉水500箱, 30多部法律法规.
+        "箱",
+        "袋",
+        "桶",
+        "瓶",
+        "盒",
+        "双",
+        "顶",
+        "包",
+        "罐",
+        "床",
+        "床位",
+        "棵",
+        "株",
+        "部门",
+        "部",
         "元",
         "人",
         "名",
@@ -468,6 +484,9 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
         return "age"  # 年满60周岁
     if unit == "岁":
         return "age"
+    if (unit == "部" and after[:1] in "分曲") or (unit == "包" and after[:1] in "括含"):
+        return "a word, not a unit"  # 两部分, 三部曲, 3包括
+
     if unit == "大" and (chinese or not re.match(r"[\u4e00-\u9fff]", after[:1]) or after[:1] in "类型学幅力会"):
         return "name"  # 五大工程, 十八大; but 6大产业 counts
     if unit in ("天", "小时") and before.endswith("第"):
