@@ -72,6 +72,17 @@ BOUNDS_OF_WHO_IS_SERVED = [
     # An upper bound is a figure of the report, but never with the 超过 of 不超过 (its opposite).
     ("每人每年补助不超过5000元。", [("5000元", 5000, "", "元")]),
 ]
+# A list whose unit is written once, after its last number: each number borrows it; item numbers and
+# ordinals (1、2000名职工, 第1、2名) and lists of years (2022、2023年) do not.
+SHARED_UNITS = [
+    ("分别资助120、150人。", [("120", 120, "", "人"), ("150人", 150, "", "人")]),
+    ("较上年分别提高1.2和0.8个百分点。", [("1.2", 1.2, "", "个百分点"), ("0.8个百分点", 0.8, "", "个百分点")]),
+    ("较上年分别提高1.2个和0.8个百分点。", [("1.2个", 1.2, "", "个百分点"), ("0.8个百分点", 0.8, "", "个百分点")]),
+    ("分别为3.5和4.2万余元。", [("3.5", 35000, "", "万元"), ("4.2万余元", 42000, "余", "万元")]),
+    ("2022、2023年连续获评，获第1、2名。", []),
+    ("1、2000名职工参加。", [("2000名", 2000, "", "名")]),
+    ("新建3个、改建5家。", [("3个", 3, "", "个"), ("5家", 5, "", "家")]),
+]
 LISTS = [
     (
         "全国劳模7名、省劳模37名、市劳模161名。",
@@ -242,6 +253,11 @@ def test_an_upper_bound_is_said_in_the_review_column() -> None:
     [row] = extract_text("每年至少500人参加。", report_date="2024-12-31").rows  # SYNTHETIC
     assert (row["as_written"], row["qualifier"]) == ("500人", "")
     assert "至少 (a lower bound)" in row["review"]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), SHARED_UNITS, ids=[case[0] for case in SHARED_UNITS])
+def test_a_unit_written_once_serves_the_whole_list(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
 
 
 @pytest.mark.parametrize(("sentence", "expected"), LISTS, ids=[case[0] for case in LISTS])

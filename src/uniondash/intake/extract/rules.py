@@ -171,6 +171,13 @@ TENTHS = re.compile(
 PERCENT_WORDS = re.compile(
     rf"(?P<pre>{_PRE})?百分之(?P<num>[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?|{_AR})(?P<q3>以上|多)?(?![的地])"
 )
+# A list whose unit is written once, after its last number: 分别资助120、150人, 提高1.2和0.8个百分点,
+# 提高1.2个和0.8个百分点. Each bare number before the last borrows its scale and unit (as a range's lower bound).
+SHARED_UNIT = re.compile(
+    rf"(?<![\d.,])(?P<lo>{_AR})(?P<lounit>个)?(?=(?P<sep>、|和|及|与)(?:(?:{_AR})个?(?:、|和|及|与))*"
+    rf"(?P<hi>{_AR})(?:余|多)?(?P<hiscale>万亿|亿|万)?(?:余|多)?(?P<hiunit>{_UNIT}))"
+)
+_NOT_SHARED = ("年", "天", "周", "岁", "届", "期", "个月", "小时", "分钟")
 RANGE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
     rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
@@ -185,7 +192,7 @@ _EXCLUDED = [
     ("year", re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:年(?:度)?|级|届)")),
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
     ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
-    ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})(?:[、和及至到-](?:{_AR}|{_CN}))*")),  # 第1、2名 too
     # A place in a ranking, not a count: 位列前三名, 进入前五强 (but 表彰前20名 honours 20 people).
     (
         "ordinal",
@@ -374,6 +381,11 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
     skipped: list[Skipped] = []
     taken = SpanIndex()
 
+    for match in SHARED_UNIT.finditer(twin):
+        figure = _shared_unit_figure(text, twin, match)
+        if figure is not None and not blocked(match.start(), match.end()):
+            figures.append(figure)
+            taken.add(match.start(), match.end())
     for match in RANGE.finditer(twin):
         if blocked(match.start("lo"), match.end("hi")) or _glued(twin, match.start("lo"), match.end()):
             continue
@@ -664,6 +676,31 @@ def twin_after(text: str, end: int) -> str:
 def _written(text: str, match: re.Match[str], group: str) -> str:
     """A group as the original text writes it (萬, not the 万 of the twin), or '' when it did not match."""
     return text[match.start(group) : match.end(group)] if match.group(group) else ""
+
+
+def _shared_unit_figure(text: str, twin: str, match: re.Match[str]) -> Figure | None:
+    """A bare number of a list that borrows the unit written after the list's last number, or None."""
+    unit, scale = match.group("hiunit"), match.group("hiscale") or ""
+    if unit in _NOT_SHARED or (match.group("lounit") and unit not in ("个百分点", "百分点")):
+        return None  # 2022、2023年 are years; 3个、5家 have their own units
+    before = twin[max(0, match.start() - 1) : match.start()]
+    if match.group("sep") == "、" and (not before or before in "\n。；;：:（(") and "." not in match.group("lo"):
+        return None  # 1、2000名职工…: the item number of a list, not a figure
+    value = number_value(match.group("lo"))
+    if value is None or _glued(twin, match.start(), match.end()):
+        return None
+    return Figure(
+        start=match.start(),
+        end=match.end(),
+        as_written=text[match.start() : match.end()],
+        number_as_written=text[match.start("lo") : match.end("lo")],
+        unit_as_written=_written(text, match, "hiscale") + _written(text, match, "hiunit"),
+        qualifier="",
+        value=base_value(value, scale),
+        unit=unit,
+        form="scaled" if scale else "percent" if unit.endswith("百分点") or unit == "%" else "plain",
+        note=f"a list whose unit is written once: {text[match.start() : match.end('hiunit')]}",
+    )
 
 
 def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
