@@ -174,7 +174,7 @@ PERCENT_WORDS = re.compile(
 # A list whose unit is written once, after its last number: 分别资助120、150人, 提高1.2和0.8个百分点,
 # 提高1.2个和0.8个百分点. Each bare number before the last borrows its scale and unit (as a range's lower bound).
 SHARED_UNIT = re.compile(
-    rf"(?<![\d.,])(?P<lo>{_AR})(?P<lounit>个)?(?=(?P<sep>、|和|及|与)(?:(?:{_AR})个?(?:、|和|及|与))*"
+    rf"(?<![\d.,])(?P<lo>{_AR})(?P<lounit>个)?(?=(?P<sep>、|和|及|与)(?:(?:{_AR})个?(?:、|和|及|与)){{0,8}}"
     rf"(?P<hi>{_AR})(?:余|多)?(?P<hiscale>万亿|亿|万)?(?:余|多)?(?P<hiunit>{_UNIT}))"
 )
 _NOT_SHARED = ("年", "天", "周", "岁", "届", "期", "个月", "小时", "分钟")
