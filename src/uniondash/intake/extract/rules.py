@@ -145,7 +145,9 @@ UNITS = sorted(
 SCALES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _AR = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_CN = f"[{CN_DIGITS}]+"
+# At most 16 characters (一千二百三十四万五千六百七十八 is 15): a hostile run of 一一一… then costs each start 16
+# steps, not the whole run (which made a 20 000-character run take seconds, a longer one minutes).
+_CN = f"[{CN_DIGITS}]{{1,16}}"
 # Arabic digits with a Chinese place: 5千元, 3千多人, 2万5千元, 3百元 (not the 千 of 千米 or 千克, a unit).
 _MIXED = r"\d+(?:\.\d+)?[千百](?![米克瓦])|\d+万\d[千百]"
 _UNIT = "|".join(re.escape(unit) for unit in UNITS)
@@ -168,9 +170,7 @@ TENTHS = re.compile(
     rf"(?:(?P<pre>{_PRE})|(?<=[占达]))(?P<num>[一二两三四五六七八九])成(?P<q3>以上|多)?(?![\u4e00-\u9fff])"
 )
 # A percentage written in words: 百分之八十五, 超过百分之九十, 百分之九十五点五以上 (but 百分之百的努力 is a word).
-PERCENT_WORDS = re.compile(
-    rf"(?P<pre>{_PRE})?百分之(?P<num>[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?|{_AR})(?P<q3>以上|多)?(?![的地])"
-)
+PERCENT_WORDS = re.compile(rf"(?P<pre>{_PRE})?百分之(?P<num>{_CN}(?:点{_CN})?|{_AR})(?P<q3>以上|多)?(?![的地])")
 # A list whose unit is written once, after its last number: 分别资助120、150人, 提高1.2和0.8个百分点,
 # 提高1.2个和0.8个百分点. Each bare number before the last borrows its scale and unit (as a range's lower bound).
 SHARED_UNIT = re.compile(
@@ -191,7 +191,7 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<!\d)(?:19|20)\d{2}[-./年]\d{1,2}(?:[-./月]\d{1,2}[日号]?)?(?:月份|月)?")),
     ("year", re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:年(?:度)?|级|届)")),
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
-    ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
+    ("date", re.compile(f"{_CN}月(?:{_CN}[日号])?")),
     ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})(?:[、和及至到-](?:{_AR}|{_CN}))*")),  # 第1、2名 too
     # A place in a ranking, not a count: 位列前三名, 进入前五强 (but 表彰前20名 honours 20 people).
     (
@@ -254,7 +254,7 @@ _PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "
 # N人以上 + the noun it bounds: a threshold of the scope (百人以上企业), not a count.
 _THRESHOLD_AFTER = re.compile(r"的?(?:企业|单位|规模|已建|非公|用工|公司|工会|家庭|职工|人员)")
 _VAGUE = re.compile(
-    rf"(?:[一二三四五六七八九]?十几|几[十百千万]+|数[十百千万]+|上[百千万]|成[百千]上[千万]|[{CN_DIGITS}]+来)"
+    rf"(?:[一二三四五六七八九]?十几|几[十百千万]+|数[十百千万]+|上[百千万]|成[百千]上[千万]|{_CN}来)"
     rf"(?:{_UNIT})"
 )
 
