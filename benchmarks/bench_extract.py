@@ -211,7 +211,10 @@ gave none to fix): percentages in words (百分之九十以上), fractions (三�
 digits with a Chinese place (5千元, 3千多人: 3000, not 千), one space between number and unit (300 名), the
 measure words of goods (矿泉水500箱, 手套1000双), a unit written once for a list (120、150人; 1.2和0.8个百分点),
 spans that only date figures (3年累计), and a quote's stray closing bracket. They left the dev set's scores as
-they were (341/341 found; the same two false positives: 先锋号3个 said again, 两次调整)."""
+they were (341/341 found; the same two false positives: 先锋号3个 said again, 两次调整). Reading hostile runs found
+the rules' patterns backtracking: `find_figures` on a run of 20 000 digits took 153 s, on 20 000 一 7.5 s;
+numbers no longer start inside a digit run nor give digits back, and a Chinese numeral is at most 16
+characters: 0.02 s and 0.04 s (200 000 of each: 0.16 s, 0.4 s). Same machine, one run each, by hand."""
 
 
 PLACEHOLDER = (

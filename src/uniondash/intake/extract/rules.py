@@ -144,12 +144,14 @@ UNITS = sorted(
 )
 SCALES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
-_AR = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number never starts inside a run of digits, and its digits are never given back (possessive ++): a hostile
+# run of 20 000 digits took minutes when every start tried every split of the run.
+_AR = r"(?<!\d)(?:\d++(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)"
 # At most 16 characters (一千二百三十四万五千六百七十八 is 15): a hostile run of 一一一… then costs each start 16
 # steps, not the whole run (which made a 20 000-character run take seconds, a longer one minutes).
 _CN = f"[{CN_DIGITS}]{{1,16}}"
 # Arabic digits with a Chinese place: 5千元, 3千多人, 2万5千元, 3百元 (not the 千 of 千米 or 千克, a unit).
-_MIXED = r"\d+(?:\.\d+)?[千百](?![米克瓦])|\d+万\d[千百]"
+_MIXED = r"(?<!\d)(?:\d++(?:\.\d++)?[千百](?![米克瓦])|\d++万\d[千百])"
 _UNIT = "|".join(re.escape(unit) for unit in UNITS)
 _PRE = "|".join(PRE_QUALIFIERS)
 # One space a web page or a PDF may put between a number and its unit: 慰问职工 300 名, 资金1955 万元, 1.5万 项.
@@ -206,7 +208,7 @@ _EXCLUDED = [
     ("name", re.compile(rf"(?:{_AR}|{_CN})分(?:公司|厂|局|院|场|队|店|行|所|会|中心)")),
     (
         "phone number",
-        re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|[\d-]{5,}(?:热线|专线|服务热线)"),
+        re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|(?<![\d-])[\d-]{5,}+(?:热线|专线|服务热线)"),
     ),
     ("phone number", re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")),
     ("time", re.compile(r"(?<!\d)\d{1,2}[:时]\d{2}分?")),
