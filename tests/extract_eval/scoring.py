@@ -18,7 +18,7 @@ import importlib.util
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,8 @@ FORMS = (
 
 # Traditional characters that appear in units and qualifiers, read as their simplified forms.
 _SIMPLIFIED = str.maketrans(
-    "萬億個項場戶餘處條輛節張門類屆團隊點種冊對棟約過於筆間臺歲雙",
-    "万亿个项场户余处条辆节张门类届团队点种册对栋约过于笔间台岁双",
+    "萬億個項場戶餘處條輛節張門類屆團隊點種冊對棟約過於筆間臺歲雙單",
+    "万亿个项场户余处条辆节张门类届团队点种册对栋约过于笔间台岁双单",
 )
 _SCALES = (("万亿", 10**12), ("亿", 10**8), ("万", 10**4), ("千", 10**3))
 _CN_DIGITS = {
@@ -132,7 +132,7 @@ def unit_family(unit: str) -> str | None:
     人次 stays apart from 人 (and 户次 from 户); 人, 名, 位 and 个人 are all people; otherwise the first
     character decides, so 场 and 场次, 个 and 个工种, 件 and 件次 are one family.
     """
-    unit = re.sub(r"[\s()（）]", "", simplified(unit))
+    unit = re.sub(r"[\s()（）/]", "", simplified(unit))  # 人(次) and 人/次 are 人次
     if unit.startswith(("个百分点", "百分点")):
         return "percentage-points"
     for prefix, _ in _SCALES:
@@ -503,10 +503,20 @@ def totals(scores: Iterable[TextScore]) -> Totals:
     return result
 
 
-def score_set(set_name: str, propose: Callable[[Text], Iterable[Mapping[str, Any]]]) -> tuple[list[TextScore], Totals]:
-    """Run `propose` (text → proposed rows as dicts) over a set and score every text."""
+def score_set(
+    set_name: str,
+    propose: Callable[[Text], Iterable[Mapping[str, Any]]],
+    names: Collection[str] | None = None,
+) -> tuple[list[TextScore], Totals]:
+    """Run `propose` (text → proposed rows as dicts) over a set and score every text (or only those `names`)."""
+    texts = load_texts(set_name)
+    if names is not None:
+        unknown = sorted(set(names) - {text.name for text in texts})
+        if unknown:
+            raise EvalSetError(f"texts.csv: no {set_name} text named {', '.join(unknown)}")
+        texts = [text for text in texts if text.name in names]
     scores = []
-    for text in load_texts(set_name):
+    for text in texts:
         proposed = [Proposed.from_row(row) for row in propose(text)]
         scores.append(match(text.name, load_golden(text), proposed))
     return scores, totals(scores)

@@ -49,6 +49,40 @@ SCALES = [
     # Service hours describe the service; they do not measure the union's work.
     ("服务热线24小时在线，共接听来电3000次。", [("3000次", 3000, "", "次")]),
 ]
+# A percentage in words is a percentage; a fraction is not N 分 (三分之一 is not 3 of anything).
+PERCENT_IN_WORDS = [
+    ("满意率达到百分之九十以上。", [("百分之九十以上", 90, "以上", "%")]),
+    ("完成全年目标任务的百分之八十五。", [("百分之八十五", 85, "", "%")]),
+    ("覆盖率超过百分之九十五点五。", [("超过百分之九十五点五", 95.5, "超过", "%")]),
+    ("以百分之百的热情服务职工。", []),
+    ("约三分之一的企业建立了职工书屋，四分之三的职工参加了体检。", []),
+    ("二百分之一的职工提出申请，共3人。", [("3人", 3, "", "人")]),
+]
+# A bound that says who is served (an income line, a length of service, an age) is not a count of them.
+BOUNDS_OF_WHO_IS_SERVED = [
+    ("对月收入低于2000元的职工给予补助，共补助320人。", [("320人", 320, "", "人")]),
+    ("为工龄满30年的职工颁发荣誉证书。", []),
+    ("为年满60周岁的退休职工发放慰问品。", []),
+    ("家庭人均月收入不足1500元的困难职工纳入帮扶。", []),
+    ("推动25人以下的小微企业建立联合工会，共建联合工会45家。", [("45家", 45, "", "家")]),
+    ("对住院超过15天的职工给予补助，惠及超过1200名职工。", [("超过1200名", 1200, "超过", "名")]),
+    # A place in a ranking is not a count of people (位列前三名), but the top 20 honoured are 20 people.
+    ("该项目连续两年位列全省前三名，进入前5位。", []),
+    ("评选表彰前20名，此前3名职工已获表彰。", [("20名", 20, "", "名"), ("3名", 3, "", "名")]),
+    # An upper bound is a figure of the report, but never with the 超过 of 不超过 (its opposite).
+    ("每人每年补助不超过5000元。", [("5000元", 5000, "", "元")]),
+]
+# A list whose unit is written once, after its last number: each number borrows it; item numbers and
+# ordinals (1、2000名职工, 第1、2名) and lists of years (2022、2023年) do not.
+SHARED_UNITS = [
+    ("分别资助120、150人。", [("120", 120, "", "人"), ("150人", 150, "", "人")]),
+    ("较上年分别提高1.2和0.8个百分点。", [("1.2", 1.2, "", "个百分点"), ("0.8个百分点", 0.8, "", "个百分点")]),
+    ("较上年分别提高1.2个和0.8个百分点。", [("1.2个", 1.2, "", "个百分点"), ("0.8个百分点", 0.8, "", "个百分点")]),
+    ("分别为3.5和4.2万余元。", [("3.5", 35000, "", "万元"), ("4.2万余元", 42000, "余", "万元")]),
+    ("2022、2023年连续获评，获第1、2名。", []),
+    ("1、2000名职工参加。", [("2000名", 2000, "", "名")]),
+    ("新建3个、改建5家。", [("3个", 3, "", "个"), ("5家", 5, "", "家")]),
+]
 LISTS = [
     (
         "全国劳模7名、省劳模37名、市劳模161名。",
@@ -84,6 +118,15 @@ RANGES = [
 ]
 PERSON_TIMES = [
     ("培训职工800人次，其中考证70人。", [("800人次", 800, "", "人次"), ("70人", 70, "", "人")]),
+    # 人/次 is how many forms write 人次; 件次 and 台次 keep their 次 (办理实事100件次 is not 100件).
+    (
+        "服务职工3.5万人/次，办理实事100件次，检修设备120台次。",
+        [
+            ("3.5万人/次", 35000, "", "万人/次"),
+            ("100件次", 100, "", "件次"),
+            ("120台次", 120, "", "台次"),
+        ],
+    ),
 ]
 EXCLUDED = [
     "2023年11月30日，大会胜利召开。",
@@ -131,6 +174,44 @@ MORE = [
     ("为职工提供帮扶3200人(次)。", [("3200人(次)", 3200, "", "人(次)")]),
     ("每人补助四五百元。", [("四五百元", 400, "", "元"), ("四五百元", 500, "", "元")]),
     ("走访企业最近3年未见此类情况。", []),
+    # One space between a number and its unit (a web page's or a PDF's) does not part them; as_written drops it.
+    (
+        "发放资金1955 万元，慰问职工 300 名，参与职工近 2,000 人次，成果1.5万 项。",
+        [
+            ("1955万元", 19550000, "", "万元"),
+            ("300名", 300, "", "名"),
+            ("近2,000人次", 2000, "近", "人次"),
+            ("1.5万项", 15000, "", "万项"),
+        ],
+    ),
+    ("2023 年工作为期 3 天，第 3 次会议。", []),
+    # The goods a visit hands out and the laws a union helps make are counted with their own measure words.
+    (
+        "送去矿泉水500箱、大米100袋、食用油200桶、手套1000双，参与制定30多部法律法规。",
+        [
+            ("500箱", 500, "", "箱"),
+            ("100袋", 100, "", "袋"),
+            ("200桶", 200, "", "桶"),
+            ("1000双", 1000, "", "双"),
+            ("30多部", 30, "多", "部"),
+        ],
+    ),
+    ("该书由两部分组成，是工会工作的三部曲。", []),
+    ("發放手套1000雙、草帽300頂。", [("1000雙", 1000, "", "雙"), ("300頂", 300, "", "頂")]),
+    # Arabic digits with a Chinese place are one number: 5千元 is 5000, not 千 of something; 1.5千米 is a unit.
+    (
+        "每人补助5千元，慰问职工3千多人，发放2万5千元，投入5千万元，跑步1.5千米。",
+        [
+            ("5千元", 5000, "", "元"),
+            ("3千多人", 3000, "多", "人"),
+            ("2万5千元", 25000, "", "元"),
+            ("5千万元", 50000000, "", "万元"),
+            ("1.5千米", 1.5, "", "千米"),
+        ],
+    ),
+    # A span that only dates the figures after it is a period, not a figure; a programme's own span is one.
+    ("3年累计投入资金500万元，本届5年新建工会1200家。", [("500万元", 5000000, "", "万元"), ("1200家", 1200, "", "家")]),
+    ("5年时间里发展会员10万名，该活动已连续开展9年。", [("10万名", 100000, "", "万名"), ("9年", 9, "", "年")]),
     ("组织6大产业17个工种开展竞赛，实施五大工程。", [("6大", 6, "", "大"), ("17个", 17, "", "个")]),
 ]
 
@@ -142,6 +223,40 @@ def test_qualifiers(sentence: str, expected: list) -> None:
 
 @pytest.mark.parametrize(("sentence", "expected"), SCALES, ids=[case[0] for case in SCALES])
 def test_scales_decimals_and_percentages(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), PERCENT_IN_WORDS, ids=[case[0] for case in PERCENT_IN_WORDS])
+def test_percentages_in_words_and_fractions(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+def test_a_percentage_in_words_is_proposed_as_percent_for_review() -> None:
+    proposal = extract_text("全市职工满意率达到百分之九十以上。", report_date="2024-12-31")  # SYNTHETIC
+    [row] = proposal.rows
+    assert (row["value"], row["unit_as_written"], row["qualifier"]) == (90, "%", "以上")
+    assert "percentage in words" in row["review"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"), BOUNDS_OF_WHO_IS_SERVED, ids=[case[0] for case in BOUNDS_OF_WHO_IS_SERVED]
+)
+def test_bounds_of_who_is_served(sentence: str, expected: list) -> None:
+    assert figures(sentence) == expected
+
+
+def test_an_upper_bound_is_said_in_the_review_column() -> None:
+    proposal = extract_text("每人每年补助不超过5000元，参与率不足30%。", report_date="2024-12-31")  # SYNTHETIC
+    assert [(row["as_written"], row["qualifier"]) for row in proposal.rows] == [("5000元", ""), ("30%", "")]
+    assert "不超过 (an upper bound)" in proposal.rows[0]["review"]
+    assert "不足 (an upper bound)" in proposal.rows[1]["review"]
+    [row] = extract_text("每年至少500人参加。", report_date="2024-12-31").rows  # SYNTHETIC
+    assert (row["as_written"], row["qualifier"]) == ("500人", "")
+    assert "至少 (a lower bound)" in row["review"]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), SHARED_UNITS, ids=[case[0] for case in SHARED_UNITS])
+def test_a_unit_written_once_serves_the_whole_list(sentence: str, expected: list) -> None:
     assert figures(sentence) == expected
 
 
@@ -293,3 +408,11 @@ def test_an_english_label_is_proposed_only_for_the_very_same_chinese_label() -> 
         ("劳模工匠巡回宣讲", ""),  # reads alike, says something else: left for the reviewer
     ]
     assert "the same Chinese label" in rows[0]["review"]
+
+
+
+def test_a_quote_drops_a_closing_bracket_opened_in_an_earlier_clause() -> None:
+    # SYNTHETIC sentence.
+    text = "共筹集资金170.5万元(其中争取省级资金162.5万元,县级配套10万元),慰问682名职工。"
+    quotes = [row["source_quote"] for row in extract_text(text, report_date="2018-12-31").rows]
+    assert quotes == ["共筹集资金170.5万元", "其中争取省级资金162.5万元", "县级配套10万元", "慰问682名职工"]

@@ -301,6 +301,7 @@ def sentence_span(sentences: Marks, start: int, end: int) -> tuple[int, int]:
 
 
 _CLOSER = {"“": "”", "「": "」"}
+_OPENER = {"）": "（", ")": "("}
 
 
 def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
@@ -324,6 +325,13 @@ def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
     ):
         low += 1
     while high > end and text[high - 1] in " \t":
+        high -= 1
+    # A closing bracket whose opening one stands in an earlier clause goes (县级配套10万元, not 县级配套10万元）).
+    while (
+        high > end
+        and text[high - 1] in "）)"
+        and text.count(_OPENER[text[high - 1]], low, high) < text.count(text[high - 1], low, high)
+    ):
         high -= 1
     return low, high
 

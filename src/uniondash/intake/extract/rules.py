@@ -18,7 +18,9 @@ How each form is read (the README's extract section says the same to users):
 - never a figure: dates and years (2023年, 3月31日, 2023年度), ordinals (第十六次, 第八届), what stands in a
   title 《…》 or a short name in quotation marks (“3+3+2”, “十百千”), phone and hotline numbers, ages,
   times before now (18年前), anniversaries (20周年), period words (五年来, 近三年, 20年里), thresholds
-  of a scope (百人以上企业) and numbers joined to Latin letters (5G, G20).
+  of a scope (百人以上企业) and bounds of who is served (月收入低于2000元的职工, 工龄满30年的职工), fractions
+  (三分之一) and numbers joined to Latin letters (5G, G20);
+- a percentage in words (百分之九十以上) is a percentage; an upper bound (不超过5000元) has no qualifier.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ UNITS = sorted(
         "个方面",
         "个月",
         "人次",
+        "人/次",  # 人次 as many forms write it: 服务职工3000人/次
+        "件次",
+        "台次",
         "户次",
         "家次",
         "场次",
@@ -59,6 +64,22 @@ UNITS = sorted(
         "公斤",
         "千克",
         "斤",
+        # What a 送温暖/送清凉 visit hands out, and what a union helps make: 矿泉水500箱, 30多部法律法规.
+        "箱",
+        "袋",
+        "桶",
+        "瓶",
+        "盒",
+        "双",
+        "顶",
+        "包",
+        "罐",
+        "床",
+        "床位",
+        "棵",
+        "株",
+        "部门",
+        "部",
         "元",
         "人",
         "名",
@@ -123,14 +144,24 @@ UNITS = sorted(
 )
 SCALES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
-_AR = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_CN = f"[{CN_DIGITS}]+"
+# A number never starts inside a run of digits, and its digits are never given back (possessive ++): a hostile
+# run of 20 000 digits took minutes when every start tried every split of the run.
+_AR = r"(?<!\d)(?:\d++(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)"
+# At most 16 characters (一千二百三十四万五千六百七十八 is 15): a hostile run of 一一一… then costs each start 16
+# steps, not the whole run (which made a 20 000-character run take seconds, a longer one minutes).
+_CN = f"[{CN_DIGITS}]{{1,16}}"
+# Arabic digits with a Chinese place: 5千元, 3千多人, 2万5千元, 3百元 (not the 千 of 千米 or 千克, a unit).
+_MIXED = r"(?<!\d)(?:\d++(?:\.\d++)?[千百](?![米克瓦])|\d++万\d[千百])"
 _UNIT = "|".join(re.escape(unit) for unit in UNITS)
 _PRE = "|".join(PRE_QUALIFIERS)
+# One space a web page or a PDF may put between a number and its unit: 慰问职工 300 名, 资金1955 万元, 1.5万 项.
+_SP = "[ \u3000\u00a0]"
 FIGURE = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{_AR}|{_CN})(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?"
-    rf"(?P<unit>{_UNIT})?(?P<q3>以上)?"
+    rf"(?:(?P<pre>{_PRE}){_SP}?)?(?P<num>{_MIXED}|{_AR}|{_CN})(?P<sp1>{_SP}(?=(?:余|多)?(?:万亿|亿|万|{_UNIT})))?"
+    rf"(?P<q1>余|多)?(?P<scale>万亿|亿|万)?(?P<q2>余|多)?(?:(?P<sp2>{_SP})?(?P<unit>{_UNIT}))?(?P<q3>以上)?"
 )
+# Units never read across a space: 2023 年 is a year, 3 天 and 5 届 as loose as a date.
+_NOT_ACROSS_A_SPACE = ("年", "天", "周", "岁", "小时", "分钟", "个月", "分", "届", "期")
 # Two neighbouring digits before a place: 四五百元 (400–500), 三四十人, 两三千名: a range, as its two bounds.
 APPROXIMATE = re.compile(
     rf"(?P<lo>[一两二三四五六七八])(?P<hi>[二三四五六七八九])(?P<place>[十百千万])(?P<unit>{_UNIT})"
@@ -140,6 +171,15 @@ APPROXIMATE = re.compile(
 TENTHS = re.compile(
     rf"(?:(?P<pre>{_PRE})|(?<=[占达]))(?P<num>[一二两三四五六七八九])成(?P<q3>以上|多)?(?![\u4e00-\u9fff])"
 )
+# A percentage written in words: 百分之八十五, 超过百分之九十, 百分之九十五点五以上 (but 百分之百的努力 is a word).
+PERCENT_WORDS = re.compile(rf"(?P<pre>{_PRE})?百分之(?P<num>{_CN}(?:点{_CN})?|{_AR})(?P<q3>以上|多)?(?![的地])")
+# A list whose unit is written once, after its last number: 分别资助120、150人, 提高1.2和0.8个百分点,
+# 提高1.2个和0.8个百分点. Each bare number before the last borrows its scale and unit (as a range's lower bound).
+SHARED_UNIT = re.compile(
+    rf"(?<![\d.,])(?P<lo>{_AR})(?P<lounit>个)?(?=(?P<sep>、|和|及|与)(?:(?:{_AR})个?(?:、|和|及|与)){{0,8}}"
+    rf"(?P<hi>{_AR})(?:余|多)?(?P<hiscale>万亿|亿|万)?(?:余|多)?(?P<hiunit>{_UNIT}))"
+)
+_NOT_SHARED = ("年", "天", "周", "岁", "届", "期", "个月", "小时", "分钟")
 RANGE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<lo>{_AR})(?P<loscale>万亿|亿|万)?(?P<lounit>{_UNIT})?\s*(?:至|到|-|~)\s*"
     rf"(?P<hi>{_AR})(?P<hiq1>余|多)?(?P<hiscale>万亿|亿|万)?(?P<hiunit>{_UNIT})(?P<hiq3>以上)?"
@@ -153,15 +193,22 @@ _EXCLUDED = [
     ("date", re.compile(r"(?<!\d)(?:19|20)\d{2}[-./年]\d{1,2}(?:[-./月]\d{1,2}[日号]?)?(?:月份|月)?")),
     ("year", re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:年(?:度)?|级|届)")),
     ("date", re.compile(r"(?<![\d.])\d{1,2}月(?:\d{1,2}[日号])?|(?<![\d.])\d{1,2}[日号](?!\d)")),
-    ("date", re.compile(f"[{CN_DIGITS}]+月(?:[{CN_DIGITS}]+[日号])?")),
-    ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})")),
+    ("date", re.compile(f"{_CN}月(?:{_CN}[日号])?")),
+    ("ordinal", re.compile(rf"第\s*(?:{_AR}|{_CN})(?:[、和及至到-](?:{_AR}|{_CN}))*")),  # 第1、2名 too
+    # A place in a ranking, not a count: 位列前三名, 进入前五强 (but 表彰前20名 honours 20 people).
+    (
+        "ordinal",
+        re.compile(rf"(?:位列|位居|进入|排名|排在|名列|跻身|稳居)[\u4e00-\u9fff]{{0,4}}?前(?:{_AR}|{_CN})(?:名|位|强)"),
+    ),
+    # A fraction (三分之一, 2/3 in words): a share of something unnamed, not N 分; 百分之 is read as a percentage.
+    ("fraction", re.compile(rf"(?!百分之)(?:{_AR}|{_CN})分之(?:{_AR}|{_CN})")),
     # A meeting's number without 第: 十四届七次全委会, 二十届三中全会, 十九届五中六中全会 (session and sitting).
     ("ordinal", re.compile(rf"(?:{_AR}|{_CN})届(?:{_AR}|{_CN})(?:次|中)")),
     # A numbered branch or team: 二分公司, 三分厂 (its name, not a count of 分).
     ("name", re.compile(rf"(?:{_AR}|{_CN})分(?:公司|厂|局|院|场|队|店|行|所|会|中心)")),
     (
         "phone number",
-        re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|[\d-]{5,}(?:热线|专线|服务热线)"),
+        re.compile(r"(?:电话|热线|拨打|专线|手机|传真)[:：]?\s*[\d-]{3,}|(?<![\d-])[\d-]{5,}+(?:热线|专线|服务热线)"),
     ),
     ("phone number", re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")),
     ("time", re.compile(r"(?<!\d)\d{1,2}[:时]\d{2}分?")),
@@ -194,19 +241,22 @@ _EXCLUDED = [
     (
         "idiom",
         re.compile(
-            "四面八方|千方百计|千家万户|万千|千万|一心一意|三番五次|五湖四海|十全十美|五花八门|七上八下|三心二意|"
+            "四面八方|千方百计|千家万户|万千|(?<![0-9])千万|一心一意|三番五次|五湖四海|十全十美|五花八门|七上八下|三心二意|"
             "百花齐放|百家争鸣|一次又一次|一个个|一首首|一批批|一天天|一年年|年如一日|千千万万|万无一失|一五一十|"
             "九牛一毛|两面三刀|三三两两|一举两得|一石二鸟|一分为二|独一无二|两手抓|两手都要硬"
         ),
     ),
 ]
 # After N年: a time before now, a period word, a school year or decade, a campaign's name: never a figure.
-_YEAR_AFTER = re.compile(r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年)")
-_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每")
+# So is N年 before what happened in it: 3年累计投入, 三年共帮扶, 5年时间里, 用3年时间 (the span dates the figures).
+_YEAR_AFTER = re.compile(
+    r"(?:前|来|以来|里|间|内|中|度|级|代|初|底|末|如一日|行动|计划|规划|攻坚|目标|周年|累计|共|时间|期间)"
+)
+_PERIOD_BEFORE = ("近", "过去", "最近", "这", "今后", "未来", "前", "后", "每", "本届")
 # N人以上 + the noun it bounds: a threshold of the scope (百人以上企业), not a count.
 _THRESHOLD_AFTER = re.compile(r"的?(?:企业|单位|规模|已建|非公|用工|公司|工会|家庭|职工|人员)")
 _VAGUE = re.compile(
-    rf"(?:[一二三四五六七八九]?十几|几[十百千万]+|数[十百千万]+|上[百千万]|成[百千]上[千万]|[{CN_DIGITS}]+来)"
+    rf"(?:[一二三四五六七八九]?十几|几[十百千万]+|数[十百千万]+|上[百千万]|成[百千]上[千万]|{_CN}来)"
     rf"(?:{_UNIT})"
 )
 
@@ -290,6 +340,13 @@ _DIGIT_VALUES = {
 
 def number_value(number: str) -> Decimal | None:
     """An Arabic or Chinese numeral's value, or None when it is not a well-formed number."""
+    if number[0].isdigit() and re.search("[万千百]", number):
+        import cn2an
+
+        try:  # 5千 → 5000, 2万5千 → 25000
+            return Decimal(str(cn2an.cn2an(number, "smart")))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
     if number[0].isdigit():
         try:
             return Decimal(number.replace(",", ""))
@@ -326,6 +383,11 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
     skipped: list[Skipped] = []
     taken = SpanIndex()
 
+    for match in SHARED_UNIT.finditer(twin):
+        figure = _shared_unit_figure(text, twin, match)
+        if figure is not None and not blocked(match.start(), match.end()):
+            figures.append(figure)
+            taken.add(match.start(), match.end())
     for match in RANGE.finditer(twin):
         if blocked(match.start("lo"), match.end("hi")) or _glued(twin, match.start("lo"), match.end()):
             continue
@@ -356,6 +418,13 @@ def find_figures(text: str, twin: str, limit: int | None = None) -> tuple[list[F
                 )
             )
         taken.add(match.start(), match.end())
+    for match in PERCENT_WORDS.finditer(twin):
+        if blocked(match.start("num"), match.end("num")) or taken.overlap(match.start(), match.end()) is not None:
+            continue
+        figure = _percent_in_words(text, match)
+        if figure is not None:
+            figures.append(figure)
+            taken.add(match.start(), match.end())
     for match in TENTHS.finditer(twin):
         if blocked(match.start(), match.end()) or taken.overlap(match.start(), match.end()) is not None:
             continue
@@ -397,6 +466,8 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     if _glued(twin, match.start("num"), match.end("num") if not unit else end):
         return "name"
     chinese = not number[0].isdigit()
+    if (match.group("sp1") or match.group("sp2")) and (chinese or unit in _NOT_ACROSS_A_SPACE):
+        return "no unit"
     qualified = bool(match.group("pre") or match.group("q1") or match.group("q2") or match.group("q3"))
     if not unit and not match.group("scale"):
         # A number without unit or scale is a figure only with a qualifier before a noun (2000余职工).
@@ -423,13 +494,20 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
             return "period word"
     if unit == "周" and after.startswith("年"):
         return "anniversary"
+    if unit == "周" and after.startswith("岁"):
+        return "age"  # 年满60周岁
     if unit == "岁":
         return "age"
+    if (unit == "部" and after[:1] in "分曲") or (unit == "包" and after[:1] in "括含"):
+        return "a word, not a unit"  # 两部分, 三部曲, 3包括
+
     if unit == "大" and (chinese or not re.match(r"[\u4e00-\u9fff]", after[:1]) or after[:1] in "类型学幅力会"):
         return "name"  # 五大工程, 十八大; but 6大产业 counts
     if unit in ("天", "小时") and before.endswith("第"):
         return "ordinal"
     if match.group("q3") and _THRESHOLD_AFTER.match(after):
+        return "threshold of a scope"
+    if _bounds_who_is_served(twin, match):
         return "threshold of a scope"
     value = number_value(number)
     if value is None:
@@ -445,6 +523,24 @@ def _not_a_figure(twin: str, match: re.Match[str]) -> str | None:
     if chinese and unit == "个" and _OUTLINE.match(after):
         return "the text's outline, not a count"  # 具有三个特点：一是…, 分两个层面
     return None
+
+
+# A bound that says who is served, not how many: 月收入低于2000元的职工, 工龄满30年的职工, 25人以下的小微企业,
+# 住院超过15天的职工. A bound word before the figure (or 以下/以内/以外 after it), then 的 and the people or bodies.
+_BOUND_BEFORE = ("满", "低于", "不足", "不到", "不超过", "高于", "少于", "多于", "超过", "不低于")
+_BOUND_AFTER = re.compile(r"(?:及以下|以下|以内|以外)")
+_SERVED_AFTER = re.compile(
+    r"(?:及以下|以下|以内|以外)?的[\u4e00-\u9fff]{0,4}?(?:企业|单位|公司|家庭|职工|员工|人员|会员|劳模|农民工|患者|学生|子女|群众)"
+)
+
+
+def _bounds_who_is_served(twin: str, match: re.Match[str]) -> bool:
+    after = twin[match.end() : match.end() + 12]
+    if not _SERVED_AFTER.match(after):
+        return False
+    head = match.start("pre") if match.group("pre") else match.start("num")
+    before = twin[max(0, head - 3) : head] + (match.group("pre") or "")
+    return before.endswith(_BOUND_BEFORE) or bool(_BOUND_AFTER.match(after))
 
 
 # After N种: the ways something is done (三种形式), which name a mode, not a count.
@@ -486,7 +582,34 @@ def _tenths(text: str, match: re.Match[str]) -> Figure:
     )
 
 
+def _percent_in_words(text: str, match: re.Match[str]) -> Figure | None:
+    """百分之八十五 → 85 (%), with its qualifier; `unit_as_written` is % since the sign stands for 百分之."""
+    number = match.group("num")
+    value = number_value(number)
+    if value is None:
+        return None
+    pre, post = match.group("pre") or "", match.group("q3") or ""
+    start = match.start("pre") if pre else match.start()
+    return Figure(
+        start=start,
+        end=match.end(),
+        as_written=text[start : match.end()],
+        number_as_written=text[match.start("num") : match.end("num")],
+        unit_as_written="%",
+        qualifier=pre or post,
+        value=base_value(value, ""),
+        unit="%",
+        form="percent",
+        note=f"a percentage in words ({text[match.start() : match.end()]}): written here as %",
+    )
+
+
 # Characters before a qualifier that make it part of another word (签约 预约 相约, 附近 最近 接近 is whole).
+# Words before a figure that make it an upper bound (at most, less than), which no qualifier column holds…
+_UPPER_BOUNDS = ("不超过", "不超", "不足", "不到", "低于", "少于", "不高于", "不多于")
+# …and a lower bound other than 不少于 (which is a qualifier): 至少500人, 不低于1000元.
+_LOWER_BOUNDS = ("至少", "不低于")
+_BOUNDS = _UPPER_BOUNDS + _LOWER_BOUNDS
 _VERB_BEFORE = {"约": "签簽预預相制节節邀公契合条條大", "近": "最附邻就亲贴", "超": "高赶", "逾": ""}
 
 
@@ -498,10 +621,17 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     scale, unit = match.group("scale") or "", match.group("unit") or ""
     pre, post = match.group("pre") or "", match.group("q1") or match.group("q2") or match.group("q3") or ""
     before = text[max(0, match.start("pre") - 1) : match.start("pre")] if pre else ""
+    note = ""
     if before and before in _VERB_BEFORE.get(pre, ""):
         pre = ""  # 签约22家, 预约, 最近: a verb or word, not a qualifier
+    elif before == "不" and pre in ("超过", "超"):
+        pre = ""  # 不超过5000元 is at most, the opposite of 超过: no qualifier column holds it
+    head = match.start("num") if not pre else match.start("pre")
+    bound = next((word for word in _BOUNDS if text[max(0, head - len(word)) : head] == word), "")
+    if bound and not pre:
+        kind = "a lower bound" if bound in _LOWER_BOUNDS else "an upper bound"
+        note = f"{bound} ({kind}) stands before the figure: no qualifier column holds it; say so in a note"
     qualifier = pre or post
-    note = ""
     if pre and post:
         note = f"two qualifiers ({pre} … {post}): {pre} kept"
     start = match.start("pre") if pre else match.start("num")
@@ -513,10 +643,10 @@ def _figure(text: str, match: re.Match[str]) -> Figure | None:
     if unit == "个" and twin_after(text, end) == "人":
         end += 1  # 四集体一个人: 个人 is people, not 个 of something
         unit = "个人"
-    as_written = text[start:end]
+    as_written = re.sub(_SP, "", text[start:end])  # 300 名 is written 300名: number and unit, as facts.csv has them
     if unit == "%" or unit.endswith("百分点"):
         form = "percent"
-    elif not number[0].isdigit():
+    elif not number[0].isdigit() or re.search("[万千百]", number):  # 两面, 5千
         form = "chinese"
     elif scale:
         form = "scaled"
@@ -548,6 +678,31 @@ def twin_after(text: str, end: int) -> str:
 def _written(text: str, match: re.Match[str], group: str) -> str:
     """A group as the original text writes it (萬, not the 万 of the twin), or '' when it did not match."""
     return text[match.start(group) : match.end(group)] if match.group(group) else ""
+
+
+def _shared_unit_figure(text: str, twin: str, match: re.Match[str]) -> Figure | None:
+    """A bare number of a list that borrows the unit written after the list's last number, or None."""
+    unit, scale = match.group("hiunit"), match.group("hiscale") or ""
+    if unit in _NOT_SHARED or (match.group("lounit") and unit not in ("个百分点", "百分点")):
+        return None  # 2022、2023年 are years; 3个、5家 have their own units
+    before = twin[max(0, match.start() - 1) : match.start()]
+    if match.group("sep") == "、" and (not before or before in "\n。；;：:（(") and "." not in match.group("lo"):
+        return None  # 1、2000名职工…: the item number of a list, not a figure
+    value = number_value(match.group("lo"))
+    if value is None or _glued(twin, match.start(), match.end()):
+        return None
+    return Figure(
+        start=match.start(),
+        end=match.end(),
+        as_written=text[match.start() : match.end()],
+        number_as_written=text[match.start("lo") : match.end("lo")],
+        unit_as_written=_written(text, match, "hiscale") + _written(text, match, "hiunit"),
+        qualifier="",
+        value=base_value(value, scale),
+        unit=unit,
+        form="scaled" if scale else "percent" if unit.endswith("百分点") or unit == "%" else "plain",
+        note=f"a list whose unit is written once: {text[match.start() : match.end('hiunit')]}",
+    )
 
 
 def _range_figures(text: str, match: re.Match[str]) -> list[Figure]:
