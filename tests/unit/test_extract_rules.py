@@ -410,7 +410,6 @@ def test_an_english_label_is_proposed_only_for_the_very_same_chinese_label() -> 
     assert "the same Chinese label" in rows[0]["review"]
 
 
-
 def test_a_quote_drops_a_closing_bracket_opened_in_an_earlier_clause() -> None:
     # SYNTHETIC sentence.
     text = "共筹集资金170.5万元(其中争取省级资金162.5万元,县级配套10万元),慰问682名职工。"
