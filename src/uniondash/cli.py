@@ -536,15 +536,10 @@ def extract(
         uniondash extract report-2024.docx --out proposed.xlsx --source-id zzrb-2024-11-30-p03
     """
     from uniondash.intake.extract import extract_file
-    from uniondash.intake.extract.output import (
-        describe_rows,
-        proposal_csv,
-        proposal_workbook,
-        workbook_bytes,
-        write_atomically,
-    )
+    from uniondash.intake.extract.listing import describe_rows, proposal_csv, write_atomically
+    from uniondash.intake.extract.reference import read_published
 
-    dataset = open_dataset(data_dir)
+    dataset = read_published(resolve_data_dir(data_dir))
     proposal = extract_file(report, report_date=report_date, source_id=source_id, dataset=dataset)
     for message in proposal.messages:
         click.echo(message)
@@ -558,6 +553,8 @@ def extract(
     if csv_out:
         files.append((csv_out, proposal_csv(proposal)))
     if out:
+        from uniondash.intake.extract.output import proposal_workbook, workbook_bytes
+
         files.append((out, workbook_bytes(proposal_workbook(proposal, dataset, "en" if lang == "en" else "zh"))))
     for target, data in files:
         path = write_atomically(target, data)

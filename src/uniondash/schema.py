@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import pandera.pandas as pa
 
-from uniondash import numerals
+from uniondash import columns, numerals
 
 SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 QUALIFIERS = ("", "余", "多", "以上", "接近", "近", "约", "超", "超过", "逾", "不少于")
 SCALES = {"亿": 100_000_000, "万": 10_000}
 # Written units a base unit may appear as. "人次" is never read as "人", nor money as people.
-WRITTEN_UNITS = {"人": {"人", "名"}, "人/年": {"人", "名"}}
+WRITTEN_UNITS = columns.WRITTEN_UNITS
 EMPTY = ""
 
 # ---- text cells: what any text of any file may hold (the loader and the importer ask the same questions) ----

@@ -24,6 +24,8 @@ from openpyxl.worksheet.pagebreak import Break, ColBreak
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+# Excel runs (or, once the cell is edited, re-parses) text starting with these as a formula.
+from uniondash.columns import FORMULA_STARTS as FORMULA_STARTS
 from uniondash.exports.xlsx_data import (
     ROW_LINE_PT,
     display_width,
@@ -31,8 +33,6 @@ from uniondash.exports.xlsx_data import (
 )
 from uniondash.model import Lang
 
-# Excel runs (or, once the cell is edited, re-parses) text starting with these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({char: "_" for char in "[]:*?/\\"})
 MAX_COLUMN_WIDTH = 30

@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uniondash import schema
+from uniondash.columns import FORMULA_STARTS as FORMULA_STARTS
 from uniondash.model import Dataset, Lang
 
 DATA_SHEET = {"zh": "全部数据", "en": "All figures"}
@@ -40,7 +41,7 @@ FACT_COLUMNS: tuple[str, ...] = tuple(
 # workbook never says where to read one (see uniondash.intake.sources).
 SOURCE_COLUMNS: tuple[str, ...] = tuple(column for column in schema.sources_schema().columns if column != "local_copy")
 NUMBER_COLUMNS = frozenset({"value", "period_start", "period_end", "page"})
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LABEL_FILL = PatternFill("solid", fgColor="EDEDED")
 

@@ -12,12 +12,8 @@ cell by cell).
 
 from __future__ import annotations
 
-import csv
 import io
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,18 +22,20 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from uniondash.errors import UniondashError
 from uniondash.exports.xlsx_data import (
     DATA_SHEET,
     FACT_COLUMNS,
-    FORMULA_STARTS,
     SOURCE_COLUMNS,
     SOURCES_SHEET,
     data_sheet_notes,
     put_plain,
 )
-from uniondash.intake.extract.proposal import PROPOSAL_COLUMNS, Proposal
-from uniondash.model import Dataset, Lang
+from uniondash.intake.extract.listing import describe_rows as describe_rows
+from uniondash.intake.extract.listing import proposal_csv as proposal_csv
+from uniondash.intake.extract.listing import write_atomically as write_atomically
+from uniondash.intake.extract.proposal import Proposal
+from uniondash.intake.extract.reference import Published
+from uniondash.model import Lang
 
 REVIEW_FILL = PatternFill("solid", fgColor="FFF2CC")  # proposed, to review
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -81,21 +79,6 @@ _NOTE = {
 _WIDTHS = {"source_quote": 40, "label_zh": 24, "as_written": 14, "id": 26, "programme_id": 20, "metric_id": 20}
 
 
-def _inert(text: str) -> str:
-    """A CSV cell made inert in a spreadsheet: a leading = + - @ tab or CR gets a quote (OWASP's advice)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def proposal_csv(proposal: Proposal) -> bytes:
-    """The proposed rows as CSV (UTF-8 with BOM, so Excel shows the Chinese), facts.csv's columns first."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PROPOSAL_COLUMNS)
-    for row in proposal.rows:
-        writer.writerow([_inert(str(row.get(column, ""))) for column in PROPOSAL_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def _sentence_cell(row: dict[str, Any], span: tuple[int, int], text: str) -> CellRichText | str:
     """The row's sentence, its quote in bold and the figure in bold red."""
     context, quote, written = str(row["context"]), str(row["source_quote"]), str(row["as_written"])
@@ -120,7 +103,7 @@ def _sentence_cell(row: dict[str, Any], span: tuple[int, int], text: str) -> Cel
     return CellRichText(*parts)
 
 
-def proposal_workbook(proposal: Proposal, dataset: Dataset, lang: Lang = "zh") -> Workbook:
+def proposal_workbook(proposal: Proposal, dataset: Published, lang: Lang = "zh") -> Workbook:
     """The import workbook holding the proposal: notes, 全部数据 / All figures (proposed rows, marked for
     review, each beside its sentence) and 来源 / Sources (the data set's, and a new source to complete)."""
     workbook = Workbook()
@@ -205,7 +188,7 @@ def report_guess(proposal: Proposal) -> dict[str, str]:
     return {"report_kind": REPORT_KINDS[end - start], "period_start": str(start), "period_end": str(end)}
 
 
-def _sources(sheet: Any, proposal: Proposal, dataset: Dataset) -> None:
+def _sources(sheet: Any, proposal: Proposal, dataset: Published) -> None:
     """The data set's sources, then a row for the proposal's source when it is new (what is known filled in:
     its id and date; the reviewer completes the rest, and the import names any empty required cell)."""
     _header(sheet, SOURCE_COLUMNS, 1, _HEADER_FILL)
@@ -227,43 +210,7 @@ def _sources(sheet: Any, proposal: Proposal, dataset: Dataset) -> None:
     sheet.freeze_panes = "B2"
 
 
-def write_atomically(target: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `target` whole or not at all: a temporary file beside it, then a rename."""
-    path = Path(target).expanduser().resolve()
-    if not path.parent.is_dir():
-        raise UniondashError(f"cannot write {path}: folder {path.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UniondashError(f"cannot write {path}: {error.strerror or error}") from error
-    return path
-
-
 def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def describe_rows(proposal: Proposal, limit: int | None = None) -> list[str]:
-    """One line a proposed row, for the terminal: as written, value, period (a guessed one with "?"), label,
-    quote."""
-    lines = []
-    for row in proposal.rows[:limit]:
-        period = (
-            f"{row['period_start']}–{row['period_end']}"
-            if row["period_start"] != row["period_end"]
-            else str(row["period_start"] or "?")
-        )
-        if "(a guess: confirm)" in row.get("period_basis", ""):
-            period += "?"
-        lines.append(
-            f"  {row['id']}  {row['as_written']}  = {row['value']}  {period}  {row['label_zh']}  「{row['source_quote']}」"
-        )
-    if limit is not None and len(proposal.rows) > limit:
-        lines.append(f"  … and {len(proposal.rows) - limit} more (write them with --csv or --out)")
-    return lines

@@ -17,20 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from uniondash import columns
 from uniondash.errors import UniondashError
 from uniondash.intake.extract import periods as period_rules
 from uniondash.intake.extract.documents import ExtractError, read_document
+from uniondash.intake.extract.reference import Published
 from uniondash.intake.extract.rules import Figure, Skipped, find_figures
 from uniondash.intake.extract.suggest import Exemplar, bigrams, exemplars, known_english, suggest
 from uniondash.intake.extract.text import han_share, normalise
-from uniondash.model import Dataset
-from uniondash.schema import facts_schema
 
-# facts.csv's columns in order, from the loader's own schema (as the workbook's `FACT_COLUMNS`; not imported
-# from there, which would load openpyxl for a command that may write no workbook).
-FACT_COLUMNS: tuple[str, ...] = tuple(
-    facts_schema(dict.fromkeys(("programmes", "metrics", "scopes", "levels", "kinds", "sources")), None).columns
-)
+# facts.csv's columns in order (the light list: no loader, no workbook library, for a quick command).
+FACT_COLUMNS = columns.FACT_COLUMNS
 # The columns of a proposed row: facts.csv's, then what the reviewer reads beside them.
 EXTRA_COLUMNS = ("context", "confidence", "period_basis", "review")
 PROPOSAL_COLUMNS = (*FACT_COLUMNS, *EXTRA_COLUMNS)
@@ -162,7 +159,7 @@ def extract_file(
     *,
     report_date: str | dt.date | None = None,
     source_id: str | None = None,
-    dataset: Dataset | None = None,
+    dataset: Published | None = None,
 ) -> Proposal:
     """Read the report at `path` (.txt, .docx, .pdf, .html; see `documents`) and propose its figures."""
     document = read_document(path)
@@ -181,7 +178,7 @@ def extract_text(
     *,
     report_date: str | dt.date | None = None,
     source_id: str | None = None,
-    dataset: Dataset | None = None,
+    dataset: Published | None = None,
 ) -> Proposal:
     """Propose one row per statistic of `text`; see the module docstring and the README's extract section."""
     given = _parse_date(report_date)
@@ -340,7 +337,7 @@ def clause_span(clauses: Marks, start: int, end: int) -> tuple[int, int]:
 # Rows
 
 
-def _named_scopes(dataset: Dataset | None) -> list[tuple[str, str, str]]:
+def _named_scopes(dataset: Published | None) -> list[tuple[str, str, str]]:
     """(label, scope id, scope kind) of the data set's named persons and bodies, longest label first."""
     if dataset is None:
         return []

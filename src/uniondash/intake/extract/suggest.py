@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from uniondash.model import Dataset
-from uniondash.schema import WRITTEN_UNITS
+from uniondash.columns import WRITTEN_UNITS
+from uniondash.intake.extract.reference import Published
 
 LABEL_WEIGHT = 0.6
 MIN_CONFIDENCE = 0.2  # below it nothing is suggested: an empty cell asks the reviewer, a wrong id misleads
@@ -54,7 +54,7 @@ class Suggestion:
     like: str  # the id of the figure it reads like ('' when none)
 
 
-def exemplars(dataset: Dataset) -> list[Exemplar]:
+def exemplars(dataset: Published) -> list[Exemplar]:
     """The data set's figures, each with its metric's base unit and its character pairs."""
     unit_of = dict(zip(dataset.metrics["id"], dataset.metrics["unit_zh"], strict=True))
     out = []
