@@ -52,6 +52,7 @@ from uniondash.exports.images import (
     ImageFormat,
     ImageSize,
     RendererUnavailable,
+    cache_from_env,
     parse_image_size,
 )
 from uniondash.format import edition_label, site_title
@@ -276,7 +277,15 @@ def bake_site(
         if pdf:
             for lang, prefix in LANGS:
                 printed[f"{prefix}briefing/{PDF_NAME}"] = printer.submit(print_pdf, lang)
-        prerender_images(app.server.extensions[EXTENSION_KEY], dataset, renderers)
+        images = app.server.extensions[EXTENSION_KEY]
+        # The environment's image cache (UNIONDASH_CACHE_DIR or Redis), when one is set, and only it: an image is
+        # keyed by its chart, view, size, data set and code, so a cached one is the bytes a fresh drawing gives
+        # (tests/test_publish.py rebuilds without it to prove so) and the site still does not depend on where
+        # it was built. Without one, the build draws into memory.
+        env = os.environ if environ is None else environ
+        if env.get("UNIONDASH_CACHE_DIR", "").strip() or env.get("UNIONDASH_REDIS_URL", "").strip():
+            images.cache = cache_from_env(env)
+        prerender_images(images, dataset, renderers)
         client = app.server.test_client()
         answers: dict[str, tuple[bytes, str, str]] = {}  # site path → (body, media type, live url)
         url_map = links.UrlMap(base_url=base_url)
